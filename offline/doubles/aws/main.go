@@ -1,0 +1,99 @@
+// Command pulumi-resource-aws here is the offline TEST DOUBLE of the Pulumi aws provider. It is
+// built into a private directory and put on PATH only by the offline preview harness (package
+// offline); it never talks to AWS and refuses to create, update or delete anything, so it cannot
+// be used by a real `pulumi up`.
+//
+// What it returns: Check echoes the inputs; a preview Create echoes the inputs with `arn` unknown
+// (and every other output the inputs do not set resolves unknown in the preview, as the real
+// provider's computed outputs do); invokes get fixed, obviously fake answers: account
+// 123456789012, the configured region (default us-east-1), that region's zones a, b and c, an
+// ECR token that is not a credential, and an SSM parameter value naming itself a placeholder.
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+
+	"example.com/webstack/offline/doubles/internal/echo"
+)
+
+const (
+	accountID = "123456789012"
+	// version is the pulumi-aws release the program's SDK (v6.83.4) asks for.
+	version = "6.83.4"
+)
+
+func region(config map[string]string) string {
+	if r := config["aws:region"]; r != "" {
+		return r
+	}
+	return "us-east-1"
+}
+
+func main() {
+	err := echo.Main(echo.Double{
+		Package:  "aws",
+		Version:  version,
+		Computed: map[string][]string{"*": {"arn"}},
+		Invokes: map[string]echo.InvokeFunc{
+			"aws:index/getCallerIdentity:getCallerIdentity": func(map[string]string, map[string]any) (map[string]any, error) {
+				return map[string]any{
+					"accountId": accountID,
+					"arn":       "arn:aws:iam::" + accountID + ":user/offline-double",
+					"id":        accountID,
+					"userId":    "AIDAOFFLINEDOUBLE",
+				}, nil
+			},
+			"aws:index/getRegion:getRegion": func(config map[string]string, _ map[string]any) (map[string]any, error) {
+				r := region(config)
+				return map[string]any{
+					"name": r, "id": r, "region": r,
+					"description": "offline double of " + r,
+					"endpoint":    "ec2." + r + ".amazonaws.com",
+				}, nil
+			},
+			"aws:index/getPartition:getPartition": func(map[string]string, map[string]any) (map[string]any, error) {
+				return map[string]any{
+					"partition": "aws", "id": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws",
+				}, nil
+			},
+			"aws:index/getAvailabilityZones:getAvailabilityZones": func(config map[string]string, _ map[string]any) (map[string]any, error) {
+				r := region(config)
+				return map[string]any{
+					"id":         r,
+					"names":      []any{r + "a", r + "b", r + "c"},
+					"zoneIds":    []any{r + "-az1", r + "-az2", r + "-az3"},
+					"groupNames": []any{r},
+				}, nil
+			},
+			"aws:ecr/getAuthorizationToken:getAuthorizationToken": func(config map[string]string, _ map[string]any) (map[string]any, error) {
+				password := "offline-double-not-a-real-token"
+				return map[string]any{
+					"id":                 region(config),
+					"userName":           "AWS",
+					"password":           password,
+					"authorizationToken": base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
+					"expiresAt":          "2099-01-01T00:00:00Z",
+					"proxyEndpoint":      fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", accountID, region(config)),
+				}, nil
+			},
+			"aws:ssm/getParameter:getParameter": func(config map[string]string, args map[string]any) (map[string]any, error) {
+				name, _ := args["name"].(string)
+				if name == "" {
+					return nil, fmt.Errorf("argument name is required")
+				}
+				value := "offline-double-placeholder-for-" + name
+				return map[string]any{
+					"id": name, "name": name, "type": "String", "version": 1.0,
+					"value": value, "insecureValue": value, "withDecryption": true,
+					"arn": fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", region(config), accountID, name),
+				}, nil
+			},
+		},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
