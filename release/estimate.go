@@ -1,0 +1,58 @@
+package release
+
+import "time"
+
+// Timing is what decides how long a release of a healthy task takes. Every field is a setting of
+// the target group, the ECS service, CodeDeploy or the API; TaskStart (placement, image pull,
+// process start) is the same whatever the settings and is taken as given.
+type Timing struct {
+	TaskStart           time.Duration
+	HealthCheckInterval time.Duration
+	HealthyThreshold    int
+	DeregistrationDelay time.Duration
+	// ShutdownDrain is how long a task takes to exit after SIGTERM: the API's drain delay plus
+	// shutdown, or the ECS stopTimeout (SIGKILL) for an app that ignores SIGTERM.
+	ShutdownDrain time.Duration
+	// Blue-green only: how long CodeDeploy takes to move all traffic (0 for all-at-once), and how
+	// long the blue task set is kept after that.
+	TrafficShift    time.Duration
+	TerminationWait time.Duration
+}
+
+// Estimate is when the new version serves all traffic and when the old tasks are gone, measured
+// from the moment the new tasks are requested.
+type Estimate struct {
+	NewServing time.Duration
+	OldDrained time.Duration
+}
+
+// EstimateReleaseTime models a release of one batch of tasks (ECS starts all replacement tasks at
+// once with maximumPercent 200): a new target serves after HealthyThreshold passing checks one
+// HealthCheckInterval apart; under rolling, ECS then deregisters the old targets, waits the
+// deregistration delay and stops them; under blue-green, CodeDeploy shifts traffic, waits the
+// termination wait, then removes the blue task set the same way.
+func EstimateReleaseTime(t Timing, s Strategy) Estimate {
+	healthy := t.TaskStart + time.Duration(t.HealthyThreshold)*t.HealthCheckInterval
+	stop := t.DeregistrationDelay + t.ShutdownDrain
+	if s == BlueGreen {
+		serving := healthy + t.TrafficShift
+		return Estimate{NewServing: serving, OldDrained: serving + t.TerminationWait + stop}
+	}
+	return Estimate{NewServing: healthy, OldDrained: healthy + stop}
+}
+
+// AWSDefaultTiming is a release with the AWS API defaults: target group health check every 30 s,
+// healthy after 5, deregistration delay 300 s, ECS stopTimeout 30 s, and CodeDeploy's default
+// configuration CodeDeployDefault.ECSAllAtOnce with no termination wait.
+func AWSDefaultTiming(taskStart time.Duration) Timing {
+	return Timing{TaskStart: taskStart, HealthCheckInterval: 30 * time.Second, HealthyThreshold: 5,
+		DeregistrationDelay: 300 * time.Second, ShutdownDrain: 30 * time.Second}
+}
+
+// WebstackTiming is a release with our settings: the target group health check every 5 s, healthy
+// after 2 (the minimums ALB accepts), the stack's deregistration delay (program default 30 s) and the
+// API's DRAIN_DELAY (10 s) before it exits on SIGTERM.
+func WebstackTiming(taskStart, deregistrationDelay time.Duration) Timing {
+	return Timing{TaskStart: taskStart, HealthCheckInterval: 5 * time.Second, HealthyThreshold: 2,
+		DeregistrationDelay: deregistrationDelay, ShutdownDrain: 10 * time.Second}
+}

@@ -1,0 +1,251 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+)
+
+// task is one running task of the service.
+type task struct {
+	taskDefinition string
+	zone           string
+}
+
+// runningTasks maps task ARN to task for the service's running tasks (both task sets under CodeDeploy).
+func (d *Deployer) runningTasks(ctx context.Context, o StackOutputs) (map[string]task, error) {
+	tasks := map[string]task{}
+	p := ecs.NewListTasksPaginator(d.ECS, &ecs.ListTasksInput{Cluster: &o.ClusterName, ServiceName: &o.ServiceName,
+		DesiredStatus: ecstypes.DesiredStatusRunning})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ecs ListTasks %s/%s: %w", o.ClusterName, o.ServiceName, err)
+		}
+		for arns := range slices.Chunk(page.TaskArns, 100) { // DescribeTasks takes at most 100
+			out, err := d.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: &o.ClusterName, Tasks: arns})
+			if err != nil {
+				return nil, fmt.Errorf("ecs DescribeTasks: %w", err)
+			}
+			for _, t := range out.Tasks {
+				if aws.ToString(t.LastStatus) == "RUNNING" {
+					tasks[aws.ToString(t.TaskArn)] = task{aws.ToString(t.TaskDefinitionArn), aws.ToString(t.AvailabilityZone)}
+				}
+			}
+		}
+	}
+	return tasks, nil
+}
+
+// sampleStats is what n samples of /v1/info said about one task definition.
+type sampleStats struct {
+	zones     map[string]bool // zones that answered from the wanted task definition
+	streak    int             // wanted answers in a row at the end
+	other     int             // answers from another task definition
+	errors    int
+	lastError error
+	version   string
+}
+
+func (d *Deployer) sample(ctx context.Context, url string, tasks map[string]task, want string, n int) sampleStats {
+	st := sampleStats{zones: map[string]bool{}}
+	for range n {
+		info, err := d.Sampler.Info(ctx, url)
+		switch {
+		case err != nil:
+			st.errors++
+			st.lastError = err
+			st.streak = 0
+		case tasks[info.TaskArn].taskDefinition == want:
+			st.zones[info.AvailabilityZone] = true
+			st.streak++
+			st.version = info.Version
+		default:
+			st.other++
+			st.streak = 0
+		}
+	}
+	return st
+}
+
+// checkTestListener samples the test listener, which CodeDeploy points at the new task set before
+// any production traffic moves: every answer must come from the new task definition.
+func (d *Deployer) checkTestListener(ctx context.Context, o StackOutputs) error {
+	tasks, err := d.runningTasks(ctx, o)
+	if err != nil {
+		return err
+	}
+	st := d.sample(ctx, o.TestListenerURL, tasks, o.TaskDefinitionArn, d.Config.VerifySamples)
+	d.sayf("  test listener %s: %d/%d answers from the new task definition (version %s)",
+		o.TestListenerURL, st.streak, d.Config.VerifySamples, st.version)
+	if st.streak < d.Config.VerifySamples {
+		return fmt.Errorf("test listener check failed before traffic shifted: %d errors (last: %v), %d answers from other task definitions",
+			st.errors, st.lastError, st.other)
+	}
+	return nil
+}
+
+// verify samples the production URL until the new task definition has answered from every AZ the
+// service runs tasks in, VerifySamples answers in a row come from it, /healthz is 200 and every
+// registered target is healthy. Returns the new version string.
+func (d *Deployer) verify(ctx context.Context, o StackOutputs, since time.Time) (string, error) {
+	d.sayf("==> verifying %s from every Availability Zone", o.URL)
+	errorsSeen := 0
+	answered := map[string]bool{}
+	for {
+		if err := d.alarmCheck(ctx, o, since); err != nil {
+			return "", err
+		}
+		tasks, err := d.runningTasks(ctx, o)
+		if err != nil {
+			return "", err
+		}
+		zones := map[string]bool{}
+		for _, t := range tasks {
+			zones[t.zone] = true
+		}
+		st := d.sample(ctx, o.URL, tasks, o.TaskDefinitionArn, d.Config.VerifySamples)
+		maps.Copy(answered, st.zones)
+		errorsSeen += st.errors
+		if err := d.Sampler.Health(ctx, o.URL); err != nil {
+			errorsSeen++
+			st.lastError = err
+		}
+		if errorsSeen > d.Config.MaxSampleErrors {
+			return "", fmt.Errorf("verification failed: %d failed requests to %s (at most %d allowed), last: %v",
+				errorsSeen, o.URL, d.Config.MaxSampleErrors, st.lastError)
+		}
+		missing := missingZones(zones, answered)
+		health, err := d.targetHealth(ctx, o)
+		if err != nil {
+			return "", err
+		}
+		d.sayf("  %d/%d new answers in a row, AZs answered %v of %v, targets: %s",
+			st.streak, d.Config.VerifySamples, slices.Sorted(maps.Keys(answered)), slices.Sorted(maps.Keys(zones)), health)
+		settled := health["healthy"] > 0 && health["unhealthy"]+health["initial"]+health["unavailable"] == 0
+		if len(missing) == 0 && len(zones) > 0 && st.streak == d.Config.VerifySamples && settled {
+			return st.version, nil
+		}
+		if err := d.sleep(ctx); err != nil {
+			return "", fmt.Errorf("verification: the new task definition did not answer from AZs %v: %w", missing, err)
+		}
+	}
+}
+
+func missingZones(want, got map[string]bool) []string {
+	var missing []string
+	for z := range want {
+		if !got[z] {
+			missing = append(missing, z)
+		}
+	}
+	slices.Sort(missing)
+	return missing
+}
+
+// targetHealth counts targets by state in the target groups the new task definition registers with.
+type targetHealth map[string]int
+
+func (h targetHealth) String() string {
+	parts := []string{}
+	for _, state := range slices.Sorted(maps.Keys(h)) {
+		parts = append(parts, fmt.Sprintf("%d %s", h[state], state))
+	}
+	if len(parts) == 0 {
+		return "none registered"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (d *Deployer) targetHealth(ctx context.Context, o StackOutputs) (targetHealth, error) {
+	svc, err := d.describeService(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	lbs := svc.LoadBalancers
+	for _, ts := range svc.TaskSets {
+		if aws.ToString(ts.TaskDefinition) == o.TaskDefinitionArn {
+			lbs = ts.LoadBalancers
+		}
+	}
+	counts := targetHealth{}
+	for _, lb := range lbs {
+		out, err := d.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: lb.TargetGroupArn})
+		if err != nil {
+			return nil, fmt.Errorf("elbv2 DescribeTargetHealth %s: %w", aws.ToString(lb.TargetGroupArn), err)
+		}
+		for _, t := range out.TargetHealthDescriptions {
+			if t.TargetHealth != nil {
+				counts[string(t.TargetHealth.State)]++
+			}
+		}
+	}
+	return counts, nil
+}
+
+// waitServing waits until VerifySamples answers in a row come from taskDefinition.
+func (d *Deployer) waitServing(ctx context.Context, o StackOutputs, taskDefinition string) error {
+	d.sayf("==> waiting for %s to serve %s again", taskDefinition, o.URL)
+	for {
+		tasks, err := d.runningTasks(ctx, o)
+		if err != nil {
+			return err
+		}
+		st := d.sample(ctx, o.URL, tasks, taskDefinition, d.Config.VerifySamples)
+		if st.streak == d.Config.VerifySamples {
+			return nil
+		}
+		d.sayf("  %d/%d answers from it (%d from others, %d errors)", st.streak, d.Config.VerifySamples, st.other, st.errors)
+		if err := d.sleep(ctx); err != nil {
+			return fmt.Errorf("waiting for %s to serve again: %w", taskDefinition, err)
+		}
+	}
+}
+
+// alarmsInState returns the alarms among names that are in ALARM and entered it after since.
+func (d *Deployer) alarmsInState(ctx context.Context, names []string, since time.Time) ([]string, error) {
+	var firing []string
+	for chunk := range slices.Chunk(names, 100) { // DescribeAlarms takes at most 100 names
+		out, err := d.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: chunk, StateValue: cwtypes.StateValueAlarm,
+			AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm}})
+		if err != nil {
+			return nil, fmt.Errorf("cloudwatch DescribeAlarms: %w", err)
+		}
+		for _, a := range out.MetricAlarms {
+			if !aws.ToTime(a.StateUpdatedTimestamp).Before(since) {
+				firing = append(firing, fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason)))
+			}
+		}
+		for _, a := range out.CompositeAlarms {
+			if !aws.ToTime(a.StateUpdatedTimestamp).Before(since) {
+				firing = append(firing, fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason)))
+			}
+		}
+	}
+	return firing, nil
+}
+
+var errAlarm = errors.New("alarm")
+
+// alarmCheck fails the release when one of the stack's alarms entered ALARM since the release began.
+func (d *Deployer) alarmCheck(ctx context.Context, o StackOutputs, since time.Time) error {
+	firing, err := d.alarmsInState(ctx, o.AlarmNames, since)
+	if err != nil {
+		return err
+	}
+	if len(firing) > 0 {
+		return fmt.Errorf("%w: %s", errAlarm, strings.Join(firing, "; "))
+	}
+	return nil
+}
