@@ -1,0 +1,362 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// NAT gateway strategies accepted by NetworkArgs.NatGateways (awsx's names).
+const (
+	NatGatewaysSingle   = "Single"
+	NatGatewaysOnePerAz = "OnePerAz"
+	NatGatewaysNone     = "None"
+)
+
+// NetworkArgs configures a Network. The zero value is a new 10.0.0.0/16 VPC over
+// two AZs with one NAT gateway per AZ, no VPC endpoints and no network ACLs.
+type NetworkArgs struct {
+	// CidrBlock of a new VPC. Default "10.0.0.0/16".
+	CidrBlock string
+	// NumberOfAvailabilityZones of a new VPC, >= 2. Default 2.
+	NumberOfAvailabilityZones int
+	// NatGateways is "Single", "OnePerAz" (default) or "None". None is only valid with
+	// VpcEndpoints: tasks in private subnets must still reach ECR, S3 and CloudWatch Logs.
+	NatGateways string
+	// VpcEndpoints adds an S3 gateway endpoint on the private route tables and ECR api,
+	// ECR dkr and CloudWatch Logs interface endpoints (private DNS) in the private subnets,
+	// plus Secrets Manager and SSM ones when NatGateways is None (with a NAT gateway those
+	// few secret reads cost less through NAT than two more endpoints per AZ).
+	VpcEndpoints bool
+	// NetworkAcls adds stateless NACLs to the public and private subnets that admit
+	// 80/443 to the public subnets, VPC-internal traffic, HTTPS out to the internet
+	// and TCP ephemeral-port return traffic, and deny everything else.
+	NetworkAcls bool
+	// ExistingVpcID uses an existing VPC instead of creating one. The subnet lists
+	// below are then required (>= 2 each); CidrBlock, NumberOfAvailabilityZones and
+	// NatGateways describe a new VPC and are ignored, and VpcEndpoints and NetworkAcls
+	// are refused (this stack does not own that VPC's route tables or subnets).
+	ExistingVpcID            string
+	ExistingPublicSubnetIDs  []string
+	ExistingPrivateSubnetIDs []string
+}
+
+// Network is the VPC the service runs in: public subnets for the load balancer and
+// NAT gateways, private subnets for the tasks.
+type Network struct {
+	pulumi.ResourceState
+
+	VpcID            pulumi.StringOutput      `pulumi:"vpcId"`
+	VpcCidrBlock     pulumi.StringOutput      `pulumi:"vpcCidrBlock"`
+	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+}
+
+func (a NetworkArgs) withDefaults() NetworkArgs {
+	if a.CidrBlock == "" {
+		a.CidrBlock = "10.0.0.0/16"
+	}
+	if a.NumberOfAvailabilityZones == 0 {
+		a.NumberOfAvailabilityZones = 2
+	}
+	if a.NatGateways == "" {
+		a.NatGateways = NatGatewaysOnePerAz
+	}
+	return a
+}
+
+func (a NetworkArgs) validate() error {
+	var errs []error
+	if a.ExistingVpcID != "" {
+		if !strings.HasPrefix(a.ExistingVpcID, "vpc-") {
+			errs = append(errs, fmt.Errorf("ExistingVpcID %q is not a VPC id: give one like vpc-0123456789abcdef0", a.ExistingVpcID))
+		}
+		errs = append(errs, validateSubnetIDs("ExistingPublicSubnetIDs", a.ExistingPublicSubnetIDs))
+		errs = append(errs, validateSubnetIDs("ExistingPrivateSubnetIDs", a.ExistingPrivateSubnetIDs))
+		for _, id := range a.ExistingPublicSubnetIDs {
+			if slices.Contains(a.ExistingPrivateSubnetIDs, id) {
+				errs = append(errs, fmt.Errorf("subnet %s is listed as both public and private: the load balancer and the tasks need separate subnets", id))
+			}
+		}
+		if a.VpcEndpoints || a.NetworkAcls {
+			errs = append(errs, errors.New("VpcEndpoints and NetworkAcls apply only to a VPC this stack creates: turn them off with ExistingVpcID, or manage endpoints and ACLs with the existing VPC"))
+		}
+		return errors.Join(errs...)
+	}
+	if len(a.ExistingPublicSubnetIDs)+len(a.ExistingPrivateSubnetIDs) > 0 {
+		errs = append(errs, errors.New("ExistingPublicSubnetIDs and ExistingPrivateSubnetIDs need ExistingVpcID: set the VPC id, or drop the subnet ids to create a new VPC"))
+	}
+	if err := validateIPv4CIDR("CidrBlock", a.CidrBlock); err != nil {
+		errs = append(errs, err)
+	} else if _, n, _ := net.ParseCIDR(a.CidrBlock); !prefixBetween(n, 16, 24) {
+		errs = append(errs, fmt.Errorf("CidrBlock %q: a VPC's prefix length must be /16 to /24 (for example 10.0.0.0/16)", a.CidrBlock))
+	}
+	if a.NumberOfAvailabilityZones < 2 || a.NumberOfAvailabilityZones > 6 {
+		errs = append(errs, fmt.Errorf("NumberOfAvailabilityZones is %d: use 2 to 6 so tasks and the load balancer survive the loss of one zone", a.NumberOfAvailabilityZones))
+	}
+	switch a.NatGateways {
+	case NatGatewaysSingle, NatGatewaysOnePerAz:
+	case NatGatewaysNone:
+		if !a.VpcEndpoints {
+			errs = append(errs, errors.New(`NatGateways "None" needs VpcEndpoints: without a NAT gateway or endpoints tasks cannot pull images or write logs`))
+		}
+	default:
+		errs = append(errs, fmt.Errorf(`NatGateways %q is not one of "Single", "OnePerAz", "None"`, a.NatGateways))
+	}
+	return errors.Join(errs...)
+}
+
+func validateSubnetIDs(field string, ids []string) error {
+	var errs []error
+	if len(ids) < 2 {
+		errs = append(errs, fmt.Errorf("%s has %d subnet(s): give at least 2, in different availability zones", field, len(ids)))
+	}
+	for i, id := range ids {
+		if !strings.HasPrefix(id, "subnet-") {
+			errs = append(errs, fmt.Errorf("%s[%d] %q is not a subnet id: give one like subnet-0123456789abcdef0", field, i, id))
+		}
+		if slices.Index(ids, id) != i {
+			errs = append(errs, fmt.Errorf("%s lists %s twice", field, id))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validateIPv4CIDR accepts only a network address in CIDR form (10.0.0.0/16, not
+// 10.0.0.1/16), which is what EC2 stores and compares against.
+func validateIPv4CIDR(field, cidr string) error {
+	ip, n, err := net.ParseCIDR(cidr)
+	if err != nil || ip.To4() == nil {
+		return fmt.Errorf("%s %q is not an IPv4 CIDR block such as 10.0.0.0/16", field, cidr)
+	}
+	if !ip.Equal(n.IP) {
+		return fmt.Errorf("%s %q has host bits set: use the network address %s", field, cidr, n)
+	}
+	return nil
+}
+
+func prefixBetween(n *net.IPNet, lo, hi int) bool {
+	ones, _ := n.Mask.Size()
+	return ones >= lo && ones <= hi
+}
+
+// NewNetwork creates (or adopts) the VPC. Invalid args fail before anything is registered.
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if args == nil {
+		args = &NetworkArgs{}
+	}
+	a := args.withDefaults()
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("network %q: %w", name, err)
+	}
+	comp := &Network{}
+	if err := ctx.RegisterComponentResource("webstack:components:Network", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	if a.ExistingVpcID != "" {
+		comp.VpcID = pulumi.String(a.ExistingVpcID).ToStringOutput()
+		comp.VpcCidrBlock = awsec2.LookupVpcOutput(ctx, awsec2.LookupVpcOutputArgs{Id: pulumi.String(a.ExistingVpcID)}, parent).CidrBlock()
+		comp.PublicSubnetIDs = pulumi.ToStringArray(a.ExistingPublicSubnetIDs).ToStringArrayOutput()
+		comp.PrivateSubnetIDs = pulumi.ToStringArray(a.ExistingPrivateSubnetIDs).ToStringArrayOutput()
+	} else if err := comp.createVpc(ctx, name, a, parent); err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"vpcId":            comp.VpcID,
+		"vpcCidrBlock":     comp.VpcCidrBlock,
+		"publicSubnetIds":  comp.PublicSubnetIDs,
+		"privateSubnetIds": comp.PrivateSubnetIDs,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+func (n *Network) createVpc(ctx *pulumi.Context, name string, a NetworkArgs, parent pulumi.ResourceOrInvokeOption) error {
+	azs, strategy := a.NumberOfAvailabilityZones, ec2.SubnetAllocationStrategyAuto
+	v, err := ec2.NewVpc(ctx, name, &ec2.VpcArgs{
+		CidrBlock:                 &a.CidrBlock,
+		NumberOfAvailabilityZones: &azs,
+		// Interface endpoints with private DNS need DNS hostnames on.
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		SubnetStrategy:     &strategy,
+		SubnetSpecs: []ec2.SubnetSpecArgs{
+			{Type: ec2.SubnetTypePublic},
+			{Type: ec2.SubnetTypePrivate},
+		},
+		NatGateways: &ec2.NatGatewayConfigurationArgs{Strategy: ec2.NatGatewayStrategy(a.NatGateways)},
+	}, parent)
+	if err != nil {
+		return err
+	}
+	n.VpcID = v.VpcId
+	n.VpcCidrBlock = pulumi.String(a.CidrBlock).ToStringOutput()
+	n.PublicSubnetIDs = v.PublicSubnetIds
+	n.PrivateSubnetIDs = v.PrivateSubnetIds
+	if a.VpcEndpoints {
+		if err := n.createEndpoints(ctx, name, a, v, parent); err != nil {
+			return err
+		}
+	}
+	if a.NetworkAcls {
+		return n.createNetworkAcls(ctx, name, a.CidrBlock, parent)
+	}
+	return nil
+}
+
+// privateRouteTableIDs picks the route tables associated with the private subnets.
+// awsx does not wire endpoint specs to its own subnets (pulumi-awsx 1373), so we do.
+func privateRouteTableIDs(v *ec2.Vpc) pulumi.StringArrayOutput {
+	return pulumi.All(v.RouteTableAssociations, v.PrivateSubnetIds).ApplyT(func(all []any) pulumi.StringArrayOutput {
+		assocs, private := all[0].([]*awsec2.RouteTableAssociation), all[1].([]string)
+		pairs := make([]any, 0, len(assocs))
+		for _, assoc := range assocs {
+			pairs = append(pairs, pulumi.All(assoc.SubnetId, assoc.RouteTableId))
+		}
+		return pulumi.All(pairs...).ApplyT(func(pairs []any) []string {
+			var ids []string
+			for _, p := range pairs {
+				pair := p.([]any)
+				subnet, table := pair[0].(*string), pair[1].(string)
+				if subnet != nil && slices.Contains(private, *subnet) && !slices.Contains(ids, table) {
+					ids = append(ids, table)
+				}
+			}
+			return ids
+		}).(pulumi.StringArrayOutput)
+	}).(pulumi.StringArrayOutput)
+}
+
+func (n *Network) createEndpoints(ctx *pulumi.Context, name string, a NetworkArgs, v *ec2.Vpc, parent pulumi.ResourceOrInvokeOption) error {
+	region, err := aws.GetRegion(ctx, nil, parent)
+	if err != nil {
+		return fmt.Errorf("network %q: looking up the region for VPC endpoint names: %w", name, err)
+	}
+	service := func(s string) pulumi.String { return pulumi.String("com.amazonaws." + region.Name + "." + s) }
+	if _, err := awsec2.NewVpcEndpoint(ctx, name+"-s3", &awsec2.VpcEndpointArgs{
+		VpcId:           n.VpcID,
+		ServiceName:     service("s3"),
+		VpcEndpointType: pulumi.String("Gateway"),
+		RouteTableIds:   privateRouteTableIDs(v),
+	}, parent); err != nil {
+		return err
+	}
+	sg, err := awsec2.NewSecurityGroup(ctx, name+"-endpoints", &awsec2.SecurityGroupArgs{
+		VpcId:       n.VpcID,
+		Description: pulumi.String("VPC interface endpoints: HTTPS from inside the VPC only"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	if err := allowIngress(ctx, name+"-endpoints", sg.ID(), []string{a.CidrBlock}, []int{443}, parent); err != nil {
+		return err
+	}
+	services := []string{"ecr.api", "ecr.dkr", "logs"}
+	if a.NatGateways == NatGatewaysNone {
+		services = append(services, "secretsmanager", "ssm")
+	}
+	for _, s := range services {
+		if _, err := awsec2.NewVpcEndpoint(ctx, name+"-"+strings.ReplaceAll(s, ".", "-"), &awsec2.VpcEndpointArgs{
+			VpcId:             n.VpcID,
+			ServiceName:       service(s),
+			VpcEndpointType:   pulumi.String("Interface"),
+			PrivateDnsEnabled: pulumi.Bool(true),
+			SubnetIds:         n.PrivateSubnetIDs,
+			SecurityGroupIds:  pulumi.StringArray{sg.ID()},
+		}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allowIngress admits TCP on each port from each CIDR, one rule resource per pair so
+// other components can add rules to the same group without fighting inline rules.
+func allowIngress(ctx *pulumi.Context, name string, securityGroupID pulumi.StringInput, cidrs []string, ports []int, parent pulumi.ResourceOrInvokeOption) error {
+	for _, port := range ports {
+		for i, cidr := range cidrs {
+			if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-%d-%d", name, port, i), &vpc.SecurityGroupIngressRuleArgs{
+				SecurityGroupId: securityGroupID,
+				IpProtocol:      pulumi.String("tcp"),
+				FromPort:        pulumi.Int(port),
+				ToPort:          pulumi.Int(port),
+				CidrIpv4:        pulumi.String(cidr),
+			}, parent); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// naclRule allows one protocol/port range to or from one CIDR. NACLs are stateless,
+// so every flow needs its request and its reply allowed in both subnets' lists.
+type naclRule struct {
+	protocol string // "tcp", or "-1" for all traffic
+	from, to int
+	cidr     string
+}
+
+const (
+	anywhere       = "0.0.0.0/0"
+	ephemeralFirst = 1024
+	ephemeralLast  = 65535
+)
+
+func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCidr string, parent pulumi.ResourceOrInvokeOption) error {
+	internal := naclRule{"-1", 0, 0, vpcCidr}
+	ephemeral := naclRule{"tcp", ephemeralFirst, ephemeralLast, anywhere}
+	httpsOut := naclRule{"tcp", 443, 443, anywhere}
+	lists := []struct {
+		suffix          string
+		subnets         pulumi.StringArrayOutput
+		ingress, egress []naclRule
+	}{
+		// Public: clients reach the ALB on 80/443; NAT gateways forward the private
+		// subnets' HTTPS out and receive the replies on ephemeral ports.
+		{"public", n.PublicSubnetIDs,
+			[]naclRule{{"tcp", 80, 80, anywhere}, {"tcp", 443, 443, anywhere}, ephemeral, internal},
+			[]naclRule{ephemeral, httpsOut, internal}},
+		// Private: tasks take traffic from the ALB and endpoints inside the VPC, and
+		// their outbound HTTPS (via NAT or the S3 gateway) gets replies on ephemeral ports.
+		{"private", n.PrivateSubnetIDs,
+			[]naclRule{internal, ephemeral},
+			[]naclRule{internal, httpsOut}},
+	}
+	for _, l := range lists {
+		var ingress awsec2.NetworkAclIngressArray
+		for i, r := range l.ingress {
+			ingress = append(ingress, naclEntry(i, r))
+		}
+		var egress awsec2.NetworkAclEgressArray
+		for i, r := range l.egress {
+			egress = append(egress, awsec2.NetworkAclEgressArgs(naclEntry(i, r)))
+		}
+		if _, err := awsec2.NewNetworkAcl(ctx, name+"-"+l.suffix, &awsec2.NetworkAclArgs{
+			VpcId:     n.VpcID,
+			SubnetIds: l.subnets,
+			Ingress:   ingress,
+			Egress:    egress,
+		}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// naclEntry numbers rules 100, 110, ... in list order. Egress entries have the same
+// shape and are converted from it.
+func naclEntry(i int, r naclRule) awsec2.NetworkAclIngressArgs {
+	return awsec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(100 + 10*i), Action: pulumi.String("allow"),
+		Protocol: pulumi.String(r.protocol), FromPort: pulumi.Int(r.from), ToPort: pulumi.Int(r.to), CidrBlock: pulumi.String(r.cidr)}
+}
