@@ -24,8 +24,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 )
 
-// version is the pulumi-awsx release the program's SDK (v2.22.0) asks for.
-const version = "2.22.0"
+const (
+	// version is the pulumi-awsx release the program's SDK (v2.22.0) asks for.
+	version = "2.22.0"
+	// awsVersion is the aws provider the children ask for: the program's own, so one aws double
+	// process serves both (the real awsx asks for the aws version it was built with).
+	awsVersion = "6.83.4"
+)
 
 type subnetSpec struct {
 	Type     string            `pulumi:"type"`
@@ -90,7 +95,7 @@ func construct(ctx *pulumi.Context, typ, name string, inputs provider.ConstructI
 		"enableDnsHostnames": pulumi.Bool(true),
 		"enableDnsSupport":   pulumi.Bool(true),
 		"tags":               pulumi.ToStringMap(merge(args.Tags, map[string]string{"Name": name})),
-	}, vpc, pulumi.Parent(comp))
+	}, vpc, pulumi.Parent(comp), pulumi.Version(awsVersion))
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +121,7 @@ func construct(ctx *pulumi.Context, typ, name string, inputs provider.ConstructI
 				"tags": pulumi.ToStringMap(merge(spec.Tags, map[string]string{
 					"Name": subnetName, "SubnetType": spec.Type,
 				})),
-			}, subnet, pulumi.Parent(comp))
+			}, subnet, pulumi.Parent(comp), pulumi.Version(awsVersion))
 			if err != nil {
 				return nil, err
 			}

@@ -1,0 +1,293 @@
+// Package offline runs a real `pulumi preview` of a stack with the policy pack on a machine with
+// no cloud account and no internet.
+//
+// The real engine (the pinned CLI built from source into bin/pulumi) previews the real program as
+// an Automation API inline program, with a file:// backend and a private PULUMI_HOME in a fresh
+// directory per run, a copy of the stack's Pulumi.yaml and Pulumi.<stack>.yaml (so objects and
+// secure values stay exactly as written), and the prebuilt policy pack binary with
+// policy/config/<stack>.json. The providers are the offline TEST DOUBLES in offline/doubles, put
+// first on PATH: no AWS or Docker API is called. What it proves: the program runs against the
+// real engine and SDKs, every resource registers with its real inputs and dependencies, and the
+// policy pack's resource and stack policies pass or fail on them. What it cannot prove: anything
+// AWS decides (API validation, quotas, permissions, real ids and computed values), or the real
+// awsx VPC's gateways and route tables, which the awsx double does not create.
+package offline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Options says what to preview.
+type Options struct {
+	// Stack is the stack name: Pulumi.<Stack>.yaml and policy/config/<Stack>.json must exist in RepoRoot.
+	Stack string
+	// RepoRoot is the repository root (it holds Pulumi.yaml, tools/, policy/ and offline/).
+	RepoRoot string
+	// Program is the Pulumi program, the same function main.go runs.
+	Program pulumi.RunFunc
+	// StateDir holds the per-run backend and workspace (removed after the run) and PULUMI_HOME;
+	// default RepoRoot/.offline.
+	StateDir string
+	// Progress, when set, receives the CLI's preview output (resource tree and policy section);
+	// Log receives build messages. Either may be nil.
+	Progress, Log io.Writer
+}
+
+// Result is the outcome of one preview, also the --json form.
+type Result struct {
+	Stack string `json:"stack"`
+	// Status is "passed", "policy-violations" (a mandatory policy failed) or "error".
+	Status     string         `json:"status"`
+	Error      string         `json:"error,omitempty"`
+	Resources  []Resource     `json:"resources"`
+	Changes    map[string]int `json:"changes,omitempty"`
+	Violations []Violation    `json:"policyViolations"`
+	Timings    Timings        `json:"timings"`
+}
+
+// Resource is one resource step of the preview.
+type Resource struct {
+	URN  string `json:"urn"`
+	Type string `json:"type"`
+	Op   string `json:"op"`
+}
+
+// Violation is one policy finding.
+type Violation struct {
+	Policy           string `json:"policy"`
+	Pack             string `json:"pack"`
+	EnforcementLevel string `json:"enforcementLevel"`
+	ResourceURN      string `json:"resourceUrn,omitempty"`
+	Message          string `json:"message"`
+}
+
+// Timings split the wall time of a run, in seconds. Program is the program function's own run
+// time inside the preview; Preview spans the CLI invocation (engine start, plugin launches,
+// program, policy analysis, event log).
+type Timings struct {
+	Build   float64 `json:"build"`
+	Setup   float64 `json:"setup"`
+	Preview float64 `json:"preview"`
+	Program float64 `json:"program"`
+	Total   float64 `json:"total"`
+}
+
+// MandatoryViolations returns the names of the mandatory policies that failed, sorted, one per policy.
+func (r *Result) MandatoryViolations() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, v := range r.Violations {
+		if v.EnforcementLevel == "mandatory" && !seen[v.Policy] {
+			seen[v.Policy] = true
+			names = append(names, v.Policy)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+var validStackName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// Stacks lists the stacks the repository defines (its Pulumi.<stack>.yaml files).
+func Stacks(root string) []string {
+	files, _ := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Check returns one clear error when the stack cannot be previewed, before anything is built.
+func Check(root, stack string) error {
+	if !validStackName.MatchString(stack) {
+		return fmt.Errorf("stack name %q is not valid: use letters, digits, '-', '_' or '.' (stacks here: %s)",
+			stack, strings.Join(Stacks(root), ", "))
+	}
+	if _, err := os.Stat(filepath.Join(root, "Pulumi."+stack+".yaml")); err != nil {
+		return fmt.Errorf("unknown stack %q: there is no Pulumi.%s.yaml in %s (stacks here: %s); "+
+			"create one with its config to preview it", stack, stack, root, strings.Join(Stacks(root), ", "))
+	}
+	if _, err := os.Stat(filepath.Join(root, "policy", "config", stack+".json")); err != nil {
+		return fmt.Errorf("stack %q has no policy pack config: create policy/config/%s.json "+
+			"(copy policy/config/dev.json and adjust it)", stack, stack)
+	}
+	return nil
+}
+
+// Preview builds the tools if needed and runs the offline preview. A preview that fails, for a
+// policy or any other reason, returns a Result with Status "policy-violations" or "error" and a
+// nil error; the error is for a run that could not start (bad options, build failure).
+func Preview(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	if opts.Program == nil {
+		return nil, errors.New("offline.Preview: Options.Program is nil")
+	}
+	if err := Check(opts.RepoRoot, opts.Stack); err != nil {
+		return nil, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	tools, err := Build(ctx, opts.RepoRoot, log)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Stack: opts.Stack, Timings: Timings{Build: since(start)}}
+
+	stateDir := opts.StateDir
+	if stateDir == "" {
+		stateDir = filepath.Join(opts.RepoRoot, ".offline")
+	}
+	var programNanos atomic.Int64
+	program := func(ctx *pulumi.Context) error {
+		programStart := time.Now()
+		defer func() { programNanos.Store(int64(time.Since(programStart))) }()
+		return opts.Program(ctx)
+	}
+	setupStart := time.Now()
+	stack, cleanup, err := upsertStack(ctx, opts.RepoRoot, opts.Stack, program, tools, stateDir)
+	defer cleanup()
+	if err != nil {
+		return nil, err
+	}
+	res.Timings.Setup = since(setupStart)
+
+	eventsCh := make(chan events.EngineEvent)
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for e := range eventsCh {
+			res.add(e)
+		}
+	}()
+	previewOpts := []optpreview.Option{
+		optpreview.PolicyPacks(tools.PolicyPack),
+		optpreview.PolicyPackConfigs(filepath.Join(opts.RepoRoot, "policy", "config", opts.Stack+".json")),
+		optpreview.EventStreams(eventsCh),
+	}
+	if opts.Progress != nil {
+		previewOpts = append(previewOpts, optpreview.ProgressStreams(opts.Progress), optpreview.ErrorProgressStreams(opts.Progress))
+	}
+	previewStart := time.Now()
+	preview, previewErr := stack.Preview(ctx, previewOpts...)
+	res.Timings.Preview = since(previewStart)
+	select {
+	case <-collected:
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("offline: the engine's event log did not close after the preview")
+	}
+
+	switch {
+	case previewErr != nil && len(res.MandatoryViolations()) > 0:
+		res.Status = "policy-violations"
+		res.Error = fmt.Sprintf("mandatory policies failed: %s", strings.Join(res.MandatoryViolations(), ", "))
+	case previewErr != nil:
+		res.Status = "error"
+		res.Error = previewErr.Error()
+	default:
+		res.Status = "passed"
+		res.Changes = map[string]int{}
+		for op, n := range preview.ChangeSummary {
+			res.Changes[string(op)] = n
+		}
+	}
+	res.Timings.Program = seconds(time.Duration(programNanos.Load()))
+	res.Timings.Total = since(start)
+	return res, nil
+}
+
+func since(t time.Time) float64 { return seconds(time.Since(t)) }
+
+func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
+
+func (r *Result) add(e events.EngineEvent) {
+	switch {
+	case e.ResourcePreEvent != nil:
+		m := e.ResourcePreEvent.Metadata
+		r.Resources = append(r.Resources, Resource{URN: m.URN, Type: m.Type, Op: string(m.Op)})
+	case e.PolicyEvent != nil:
+		p := e.PolicyEvent
+		r.Violations = append(r.Violations, Violation{
+			Policy: p.PolicyName, Pack: p.PolicyPackName, EnforcementLevel: p.EnforcementLevel,
+			ResourceURN: p.ResourceURN, Message: strings.TrimSpace(p.Message),
+		})
+	}
+}
+
+// upsertStack makes the per-run workspace: a work dir holding copies of the project and stack
+// files (the CLI may write an encryption salt into the stack file; the repository's copy stays
+// untouched), a fresh file:// backend, and the environment that keeps the engine offline.
+func upsertStack(ctx context.Context, root, stackName string, program pulumi.RunFunc, tools Tools, stateDir string,
+) (auto.Stack, func(), error) {
+	noop := func() {}
+	if err := os.MkdirAll(filepath.Join(stateDir, "home"), 0o755); err != nil {
+		return auto.Stack{}, noop, err
+	}
+	run, err := os.MkdirTemp(stateDir, "run-")
+	if err != nil {
+		return auto.Stack{}, noop, err
+	}
+	cleanup := func() { os.RemoveAll(run) }
+	work, backend := filepath.Join(run, "work"), filepath.Join(run, "state")
+	for _, dir := range []string{work, backend} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return auto.Stack{}, cleanup, err
+		}
+	}
+	for _, name := range []string{"Pulumi.yaml", "Pulumi." + stackName + ".yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			return auto.Stack{}, cleanup, err
+		}
+		if err := os.WriteFile(filepath.Join(work, name), data, 0o644); err != nil {
+			return auto.Stack{}, cleanup, err
+		}
+	}
+	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{
+		Root: filepath.Dir(filepath.Dir(tools.Pulumi)), SkipVersionCheck: true,
+	})
+	if err != nil {
+		return auto.Stack{}, cleanup, fmt.Errorf("offline: the Pulumi CLI at %s does not run: %w", tools.Pulumi, err)
+	}
+	passphrase := os.Getenv("PULUMI_CONFIG_PASSPHRASE")
+	if passphrase == "" {
+		// Only protects secrets in the throwaway per-run state; a stack file with secure values
+		// needs its real passphrase in PULUMI_CONFIG_PASSPHRASE.
+		passphrase = "offline-preview"
+	}
+	env := map[string]string{
+		"PULUMI_BACKEND_URL":                       "file://" + backend,
+		"PULUMI_CONFIG_PASSPHRASE":                 passphrase,
+		"PULUMI_SKIP_UPDATE_CHECK":                 "1",
+		"PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+		// The doubles are found on PATH only while ambient plugins are allowed.
+		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "false",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		"PATH": tools.DoublesDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+	}
+	stack, err := auto.UpsertStackInlineSource(ctx, stackName, "", program,
+		auto.WorkDir(work), auto.Pulumi(cli), auto.PulumiHome(filepath.Join(stateDir, "home")), auto.EnvVars(env))
+	if err != nil {
+		return stack, cleanup, fmt.Errorf("offline: creating stack %s: %w", stackName, err)
+	}
+	return stack, cleanup, nil
+}
