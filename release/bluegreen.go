@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -75,7 +74,7 @@ func (d *Deployer) noCodeDeployInProgress(ctx context.Context, o StackOutputs) e
 // rollBlueGreen creates the CodeDeploy deployment and follows it until all production traffic is on
 // the new (green) task set. It returns while the blue task set still waits for termination, so the
 // verification that follows can still stop the deployment and have CodeDeploy reroute to blue.
-func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous string, since time.Time) (string, error) {
+func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous string) (string, error) {
 	if o.TaskDefinitionArn == previous {
 		d.sayf("==> task definition unchanged (%s): no CodeDeploy deployment needed", previous)
 		return "", nil
@@ -133,7 +132,7 @@ func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous s
 			d.sayf("  all production traffic is on the new task set; the old one waits for termination")
 			return id, nil
 		}
-		if err := d.alarmCheck(ctx, o, since); err != nil {
+		if err := d.alarmCheck(ctx, o); err != nil {
 			return id, err
 		}
 		if err := d.sleep(ctx); err != nil {

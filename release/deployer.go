@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -82,6 +85,9 @@ type Deployer struct {
 	Sampler    Sampler
 	Out        io.Writer // progress and the summary
 	Config     Config
+
+	alarmsBefore map[string]time.Time // alarms already in ALARM at the start, and since when
+	eventsBefore map[string]bool      // IDs of the service events from before the release
 }
 
 // Result says what a release did; on failure Failure and RolledBackTo say what went wrong and
@@ -152,17 +158,16 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	}
 	res.Strategy = after.Strategy
 	res.NewTaskDefinition = after.TaskDefinitionArn
-	start := time.Now()
 
 	rollout, cancel := context.WithTimeout(ctx, d.Config.Timeout)
 	defer cancel()
 	if after.Strategy == BlueGreen {
-		res.DeploymentID, err = d.rollBlueGreen(rollout, after, prev.taskDefinition, start)
+		res.DeploymentID, err = d.rollBlueGreen(rollout, after, prev.taskDefinition)
 	} else {
-		err = d.rollRolling(rollout, after, start)
+		err = d.rollRolling(rollout, after)
 	}
 	if err == nil {
-		res.NewVersion, err = d.verify(rollout, after, start)
+		res.NewVersion, err = d.verify(rollout, after)
 	}
 	if err == nil {
 		d.sayf("==> released %s (version %s), serving from every AZ", after.TaskDefinitionArn, res.NewVersion)
@@ -171,7 +176,9 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	if ctx.Err() != nil { // the operator interrupted: do not start a rollback they did not ask for
 		return res, err
 	}
-	return res, d.rollback(ctx, after, prev, &res, err)
+	err = d.rollback(ctx, after, prev, &res, err)
+	d.sayf("==> summary: %v", err)
+	return res, err
 }
 
 // current is what serves before the release: the rollback target.
@@ -209,6 +216,10 @@ func (d *Deployer) preflight(ctx context.Context) (StackOutputs, current, error)
 		return before, prev, err
 	}
 	prev.taskDefinition = servingTaskDefinition(svc)
+	d.eventsBefore = map[string]bool{}
+	for _, ev := range svc.Events {
+		d.eventsBefore[aws.ToString(ev.Id)] = true
+	}
 	if before.Strategy == BlueGreen {
 		err = d.noCodeDeployInProgress(ctx, before)
 	} else {
@@ -223,10 +234,11 @@ func (d *Deployer) preflight(ctx context.Context) (StackOutputs, current, error)
 		prev.version = "unknown"
 		d.sayf("warning: %s does not answer before the release (%v)", before.URL, err)
 	}
-	if firing, err := d.alarmsInState(ctx, before.AlarmNames, time.Time{}); err != nil {
+	if d.alarmsBefore, err = d.firingAlarms(ctx, before.AlarmNames); err != nil {
 		return before, prev, err
-	} else if len(firing) > 0 {
-		d.sayf("warning: already in ALARM before the release: %v; only alarms entering ALARM from now on stop it", firing)
+	} else if len(d.alarmsBefore) > 0 {
+		d.sayf("warning: already in ALARM before the release: %v; only alarms entering ALARM from now on stop it",
+			slices.Sorted(maps.Keys(d.alarmsBefore)))
 	}
 	d.sayf("stack %s: %s, serving %s (version %s)", d.Config.Stack, before.Strategy, prev.taskDefinition, prev.version)
 	return before, prev, nil
@@ -304,7 +316,6 @@ func (d *Deployer) rollback(ctx context.Context, o StackOutputs, prev current, r
 	} else {
 		res.RolledBackTo = fmt.Sprintf("%s (version %s), serving again", prev.taskDefinition, prev.version)
 	}
-	d.sayf("==> summary: %s failed: %s; rolled back to %s", o.Strategy, res.Failure, res.RolledBackTo)
 	return &ReleaseFailedError{Result: *res}
 }
 

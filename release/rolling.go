@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -63,9 +64,12 @@ func lastPathPart(arn string) string {
 // rollRolling waits for the ECS deployment of the new task definition to complete, printing service
 // events as they come. The deployment circuit breaker (and the service's alarm rollback) may roll it
 // back on its own: that is a failure the deployer only has to wait out.
-func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs, since time.Time) error {
+func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs) error {
 	d.sayf("==> waiting for the ECS deployment of %s", o.TaskDefinitionArn)
-	seen := map[string]bool{}
+	seen := maps.Clone(d.eventsBefore)
+	if seen == nil {
+		seen = map[string]bool{}
+	}
 	last := ""
 	for {
 		svc, err := d.describeService(ctx, o)
@@ -75,7 +79,7 @@ func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs, since time.T
 		events := slices.Clone(svc.Events)
 		slices.Reverse(events) // ECS lists the newest first
 		for _, ev := range events {
-			if seen[aws.ToString(ev.Id)] || aws.ToTime(ev.CreatedAt).Before(since) {
+			if seen[aws.ToString(ev.Id)] {
 				continue
 			}
 			seen[aws.ToString(ev.Id)] = true
@@ -102,7 +106,7 @@ func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs, since time.T
 			d.sayf("  deployment %s: %s", aws.ToString(dep.Id), now)
 			last = now
 		}
-		if err := d.alarmCheck(ctx, o, since); err != nil {
+		if err := d.alarmCheck(ctx, o); err != nil {
 			return err
 		}
 		if err := d.sleep(ctx); err != nil {

@@ -99,12 +99,12 @@ func (d *Deployer) checkTestListener(ctx context.Context, o StackOutputs) error 
 // verify samples the production URL until the new task definition has answered from every AZ the
 // service runs tasks in, VerifySamples answers in a row come from it, /healthz is 200 and every
 // registered target is healthy. Returns the new version string.
-func (d *Deployer) verify(ctx context.Context, o StackOutputs, since time.Time) (string, error) {
+func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
 	d.sayf("==> verifying %s from every Availability Zone", o.URL)
 	errorsSeen := 0
 	answered := map[string]bool{}
 	for {
-		if err := d.alarmCheck(ctx, o, since); err != nil {
+		if err := d.alarmCheck(ctx, o); err != nil {
 			return "", err
 		}
 		tasks, err := d.runningTasks(ctx, o)
@@ -213,9 +213,10 @@ func (d *Deployer) waitServing(ctx context.Context, o StackOutputs, taskDefiniti
 	}
 }
 
-// alarmsInState returns the alarms among names that are in ALARM and entered it after since.
-func (d *Deployer) alarmsInState(ctx context.Context, names []string, since time.Time) ([]string, error) {
-	var firing []string
+// firingAlarms returns the alarms among names that are in ALARM, keyed by "name (reason)", with the
+// time each entered ALARM (CloudWatch's clock, so no comparison with the local clock is needed).
+func (d *Deployer) firingAlarms(ctx context.Context, names []string) (map[string]time.Time, error) {
+	firing := map[string]time.Time{}
 	for chunk := range slices.Chunk(names, 100) { // DescribeAlarms takes at most 100 names
 		out, err := d.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: chunk, StateValue: cwtypes.StateValueAlarm,
 			AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm}})
@@ -223,14 +224,10 @@ func (d *Deployer) alarmsInState(ctx context.Context, names []string, since time
 			return nil, fmt.Errorf("cloudwatch DescribeAlarms: %w", err)
 		}
 		for _, a := range out.MetricAlarms {
-			if !aws.ToTime(a.StateUpdatedTimestamp).Before(since) {
-				firing = append(firing, fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason)))
-			}
+			firing[fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason))] = aws.ToTime(a.StateUpdatedTimestamp)
 		}
 		for _, a := range out.CompositeAlarms {
-			if !aws.ToTime(a.StateUpdatedTimestamp).Before(since) {
-				firing = append(firing, fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason)))
-			}
+			firing[fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason))] = aws.ToTime(a.StateUpdatedTimestamp)
 		}
 	}
 	return firing, nil
@@ -238,14 +235,21 @@ func (d *Deployer) alarmsInState(ctx context.Context, names []string, since time
 
 var errAlarm = errors.New("alarm")
 
-// alarmCheck fails the release when one of the stack's alarms entered ALARM since the release began.
-func (d *Deployer) alarmCheck(ctx context.Context, o StackOutputs, since time.Time) error {
-	firing, err := d.alarmsInState(ctx, o.AlarmNames, since)
+// alarmCheck fails the release when one of the stack's alarms is in ALARM and was not already, with
+// the same state change, before the release began.
+func (d *Deployer) alarmCheck(ctx context.Context, o StackOutputs) error {
+	firing, err := d.firingAlarms(ctx, o.AlarmNames)
 	if err != nil {
 		return err
 	}
-	if len(firing) > 0 {
-		return fmt.Errorf("%w: %s", errAlarm, strings.Join(firing, "; "))
+	var fresh []string
+	for _, name := range slices.Sorted(maps.Keys(firing)) {
+		if at, ok := d.alarmsBefore[name]; !ok || !at.Equal(firing[name]) {
+			fresh = append(fresh, name)
+		}
+	}
+	if len(fresh) > 0 {
+		return fmt.Errorf("%w: %s", errAlarm, strings.Join(fresh, "; "))
 	}
 	return nil
 }

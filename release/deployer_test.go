@@ -1,0 +1,279 @@
+package release
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func run(t *testing.T, w *world, tune func(*Deployer)) (Result, error, string) {
+	t.Helper()
+	var out strings.Builder
+	d := newTestDeployer(t, w, &out)
+	if tune != nil {
+		tune(d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := d.Run(ctx)
+	t.Log(out.String())
+	return res, err, out.String()
+}
+
+// serves asks the service double who answers now.
+func serves(w *world) map[string]bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	got := map[string]bool{}
+	for range 10 {
+		if task := w.route(false); task != nil {
+			got[task.td] = true
+		}
+	}
+	return got
+}
+
+func wantFailed(t *testing.T, err error, failure, rolledBackTo string) Result {
+	t.Helper()
+	var rf *ReleaseFailedError
+	if !errors.As(err, &rf) {
+		t.Fatalf("err = %v, want a *ReleaseFailedError", err)
+	}
+	if !strings.Contains(rf.Result.Failure, failure) {
+		t.Errorf("Failure = %q, want it to mention %q", rf.Result.Failure, failure)
+	}
+	if !strings.Contains(rf.Result.RolledBackTo, rolledBackTo) {
+		t.Errorf("RolledBackTo = %q, want it to mention %q", rf.Result.RolledBackTo, rolledBackTo)
+	}
+	return rf.Result
+}
+
+func TestRollingReleaseSucceeds(t *testing.T) {
+	w := newWorld(Rolling)
+	res, err, out := run(t, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PreviousTaskDefinition != td(1) || res.NewTaskDefinition != td(2) || res.PreviousVersion != "v1" || res.NewVersion != "v2" {
+		t.Errorf("result = %+v", res)
+	}
+	if got := serves(w); len(got) != 1 || !got[td(2)] {
+		t.Errorf("after the release the service answers from %v, want only %s", got, td(2))
+	}
+	for _, want := range []string{"has started 2 tasks", "completed: 2/2 tasks running", "AZs answered [us-east-1a us-east-1b]", "2 healthy"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress does not show %q", want)
+		}
+	}
+	if len(w.updateServiceTDs) != 0 {
+		t.Errorf("a successful release called UpdateService %v", w.updateServiceTDs)
+	}
+}
+
+func TestBlueGreenReleaseSucceeds(t *testing.T) {
+	w := newWorld(BlueGreen)
+	res, err, out := run(t, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewVersion != "v2" || res.DeploymentID != "d-1" {
+		t.Errorf("result = %+v", res)
+	}
+	if len(w.createdAppSpecs) != 1 {
+		t.Fatalf("CreateDeployment called %d times, want 1", len(w.createdAppSpecs))
+	}
+	var spec struct {
+		Resources []map[string]struct {
+			Type       string
+			Properties struct {
+				TaskDefinition   string
+				LoadBalancerInfo struct {
+					ContainerName string
+					ContainerPort int
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(w.createdAppSpecs[0]), &spec); err != nil {
+		t.Fatal(err)
+	}
+	ts := spec.Resources[0]["TargetService"]
+	if ts.Type != "AWS::ECS::Service" || ts.Properties.TaskDefinition != td(2) ||
+		ts.Properties.LoadBalancerInfo.ContainerName != "api" || ts.Properties.LoadBalancerInfo.ContainerPort != 8080 {
+		t.Errorf("AppSpec = %s", w.createdAppSpecs[0])
+	}
+	for _, want := range []string{"AllowTestTraffic       Succeeded", "traffic blue 90% (2/2 running), green 10% (2/2 running)",
+		"test listener", "6/6 answers from the new task definition", "green 100%"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress does not show %q", want)
+		}
+	}
+	// The test listener is checked before production traffic moves.
+	if strings.Index(out, "test listener") > strings.Index(out, "green 10%") {
+		t.Error("the test listener was sampled after traffic started shifting")
+	}
+	if got := serves(w); len(got) != 1 || !got[td(2)] {
+		t.Errorf("production answers from %v, want only %s", got, td(2))
+	}
+	if len(w.stopped) != 0 {
+		t.Errorf("a successful release stopped deployments %v", w.stopped)
+	}
+}
+
+func TestRollingFailedVerificationRollsBack(t *testing.T) {
+	w := newWorld(Rolling)
+	w.badRevisions[td(2)] = true
+	_, err, _ := run(t, w, nil)
+	res := wantFailed(t, err, "verification failed", td(1)+" (version v1), serving again")
+	if len(w.updateServiceTDs) != 1 || w.updateServiceTDs[0] != td(1) {
+		t.Errorf("UpdateService calls = %v, want one back to %s", w.updateServiceTDs, td(1))
+	}
+	if got := serves(w); len(got) != 1 || !got[td(1)] {
+		t.Errorf("after the rollback the service answers from %v, want only %s", got, td(1))
+	}
+	if res.NewTaskDefinition != td(2) {
+		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestBlueGreenFailedTestListenerStopsDeployment(t *testing.T) {
+	w := newWorld(BlueGreen)
+	w.badRevisions[td(2)] = true
+	_, err, out := run(t, w, nil)
+	wantFailed(t, err, "test listener check failed before traffic shifted", td(1))
+	if len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true" {
+		t.Errorf("StopDeployment calls = %v, want d-1 with auto-rollback", w.stopped)
+	}
+	if strings.Contains(out, "green 10%") {
+		t.Error("production traffic shifted although the test listener failed")
+	}
+	if got := serves(w); len(got) != 1 || !got[td(1)] {
+		t.Errorf("after the rollback production answers from %v, want only %s", got, td(1))
+	}
+}
+
+func TestCircuitBreakerRollbackIsWaitedFor(t *testing.T) {
+	w := newWorld(Rolling)
+	w.rolloutFails = true
+	_, err, _ := run(t, w, nil)
+	wantFailed(t, err, "circuit breaker", td(1))
+	if len(w.updateServiceTDs) != 0 {
+		t.Errorf("ECS rolled back by itself, yet the deployer called UpdateService %v", w.updateServiceTDs)
+	}
+}
+
+func TestAlarmStopsRelease(t *testing.T) {
+	for _, s := range []Strategy{Rolling, BlueGreen} {
+		t.Run(string(s), func(t *testing.T) {
+			w := newWorld(s)
+			w.alarmOnRevision = td(2)
+			_, err, _ := run(t, w, nil)
+			wantFailed(t, err, "alarm: "+alarmName+" (Threshold Crossed", td(1))
+			if s == BlueGreen && (len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true") {
+				t.Errorf("StopDeployment calls = %v", w.stopped)
+			}
+			if s == Rolling && (len(w.updateServiceTDs) != 1 || w.updateServiceTDs[0] != td(1)) {
+				t.Errorf("UpdateService calls = %v", w.updateServiceTDs)
+			}
+			if got := serves(w); len(got) != 1 || !got[td(1)] {
+				t.Errorf("after the rollback the service answers from %v", got)
+			}
+		})
+	}
+}
+
+func TestAlarmAlreadyFiringBeforeReleaseDoesNotStopIt(t *testing.T) {
+	w := newWorld(Rolling)
+	w.alarmState, w.alarmChanged = "ALARM", time.Now().Add(-time.Hour)
+	_, err, out := run(t, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "warning: already in ALARM before the release") {
+		t.Error("no warning about the alarm already firing")
+	}
+}
+
+func TestTimeoutRollsBack(t *testing.T) {
+	for _, s := range []Strategy{Rolling, BlueGreen} {
+		t.Run(string(s), func(t *testing.T) {
+			w := newWorld(s)
+			w.stuckRevision = td(2)
+			_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = 50 * time.Millisecond })
+			wantFailed(t, err, "timed out after 50ms", td(1))
+			if got := serves(w); len(got) != 1 || !got[td(1)] {
+				t.Errorf("after the rollback the service answers from %v", got)
+			}
+		})
+	}
+}
+
+func TestDeploymentAlreadyInProgress(t *testing.T) {
+	rolling := newWorld(Rolling)
+	rolling.deploy(td(1)) // a second deployment, in progress
+	_, err, _ := run(t, rolling, nil)
+	if err == nil || !strings.Contains(err.Error(), "an ECS deployment is already in progress on service webstack (2 deployments") {
+		t.Errorf("rolling: err = %v", err)
+	}
+	bg := newWorld(BlueGreen)
+	bg.activeCodeDeploy = "d-OTHER"
+	_, err, _ = run(t, bg, nil)
+	if err == nil || !strings.Contains(err.Error(), "CodeDeploy deployment d-OTHER is already in progress in webstack/webstack-dg") {
+		t.Errorf("blue-green: err = %v", err)
+	}
+	if rolling.ups+bg.ups != 0 {
+		t.Error("pulumi up ran although a deployment was in progress")
+	}
+}
+
+func TestPreflightMessages(t *testing.T) {
+	missing := newWorld(Rolling)
+	missing.stackMissing = true
+	_, err, _ := run(t, missing, nil)
+	if err == nil || !strings.Contains(err.Error(), `stack "prod" does not exist: create it with `+"`pulumi stack init prod`") {
+		t.Errorf("missing stack: err = %v", err)
+	}
+	noCreds := newWorld(Rolling)
+	noCreds.noCredentials = true
+	_, err, _ = run(t, noCreds, nil)
+	if err == nil || !strings.Contains(err.Error(), "no usable AWS credentials") || !strings.Contains(err.Error(), "InvalidClientTokenId") {
+		t.Errorf("no credentials: err = %v", err)
+	}
+	if missing.ups+noCreds.ups != 0 {
+		t.Error("pulumi up ran although the preflight failed")
+	}
+}
+
+func TestDryRunChangesNothing(t *testing.T) {
+	for _, s := range []Strategy{Rolling, BlueGreen} {
+		t.Run(string(s), func(t *testing.T) {
+			w := newWorld(s)
+			_, err, out := run(t, w, func(d *Deployer) { d.Config.DryRun = true })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.previews != 1 || w.ups != 0 || len(w.createdAppSpecs)+len(w.updateServiceTDs)+len(w.stopped) != 0 {
+				t.Errorf("dry run: previews %d, ups %d, appspecs %v, updates %v, stops %v", w.previews, w.ups, w.createdAppSpecs,
+					w.updateServiceTDs, w.stopped)
+			}
+			for _, want := range []string{"plan (dry run, nothing changed):", "on failure roll back to " + td(1), "aws:ecs/taskDefinition"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("dry run output lacks %q", want)
+				}
+			}
+		})
+	}
+}
+
+func TestParseOutputsNamesMissingOutputs(t *testing.T) {
+	_, err := ParseOutputs(map[string]any{"url": "https://x", "deploymentStrategy": "blue-green"})
+	if err == nil || !strings.Contains(err.Error(), "[clusterName codeDeployApplicationName codeDeployDeploymentGroupName containerName containerPort serviceName taskDefinitionArn]") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := ParseOutputs(map[string]any{}); err != nil {
+		t.Errorf("a never-deployed stack: %v", err)
+	}
+}
