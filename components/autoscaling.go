@@ -1,0 +1,147 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ScaleSchedule changes the scaling bounds at a given time (UTC), e.g. more tasks in office hours.
+type ScaleSchedule struct {
+	Name     string
+	Schedule string // cron(...), rate(...) or at(...)
+	MinCount int
+	MaxCount int
+}
+
+// AutoscalingArgs configures target tracking for an ECS service behind an ALB target group.
+type AutoscalingArgs struct {
+	ClusterName           pulumi.StringInput
+	ServiceName           pulumi.StringInput
+	LoadBalancerArnSuffix pulumi.StringInput // LoadBalancer.ArnSuffix
+	TargetGroupArnSuffix  pulumi.StringInput // LoadBalancer.TargetGroupArnSuffix
+
+	MinCount int // >= 2, default 2
+	MaxCount int // >= MinCount, default 4
+
+	CPUTargetPercent        int // default 60
+	MemoryTargetPercent     int // default 70
+	RequestsPerTarget       int // ALB requests per target per minute, default 1000
+	ScaleInCooldownSeconds  int // default 300
+	ScaleOutCooldownSeconds int // default 60
+	Schedules               []ScaleSchedule
+}
+
+// Autoscaling is an Application Auto Scaling target for the service's desired count with
+// target-tracking policies on CPU, memory and requests per target, and optional schedules.
+type Autoscaling struct {
+	pulumi.ResourceState
+
+	ResourceID pulumi.StringOutput `pulumi:"resourceId"`
+}
+
+func (a *AutoscalingArgs) withDefaults() (AutoscalingArgs, error) {
+	d := *a
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{{&d.MinCount, 2}, {&d.MaxCount, 4}, {&d.CPUTargetPercent, 60}, {&d.MemoryTargetPercent, 70},
+		{&d.RequestsPerTarget, 1000}, {&d.ScaleInCooldownSeconds, 300}, {&d.ScaleOutCooldownSeconds, 60}} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	switch {
+	case d.ClusterName == nil || d.ServiceName == nil || d.LoadBalancerArnSuffix == nil || d.TargetGroupArnSuffix == nil:
+		return d, fmt.Errorf("Autoscaling: ClusterName, ServiceName, LoadBalancerArnSuffix and TargetGroupArnSuffix are required")
+	case d.MinCount < 2:
+		return d, fmt.Errorf("Autoscaling: MinCount %d must be at least 2 so the service spans Availability Zones", d.MinCount)
+	case d.MaxCount < d.MinCount:
+		return d, fmt.Errorf("Autoscaling: MaxCount %d must be at least MinCount %d", d.MaxCount, d.MinCount)
+	}
+	for _, s := range d.Schedules {
+		if s.Name == "" || s.Schedule == "" || s.MinCount < 2 || s.MaxCount < s.MinCount {
+			return d, fmt.Errorf("Autoscaling: schedule %+v needs a name, a schedule and 2 <= MinCount <= MaxCount", s)
+		}
+	}
+	return d, nil
+}
+
+// NewAutoscaling registers the scalable target and its policies.
+func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
+	if args == nil {
+		args = &AutoscalingArgs{}
+	}
+	a, err := args.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Autoscaling{}
+	if err := ctx.RegisterComponentResource("webstack:components:Autoscaling", name, c, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+
+	resourceID := pulumi.Sprintf("service/%s/%s", a.ClusterName, a.ServiceName)
+	target, err := appautoscaling.NewTarget(ctx, name+"-target", &appautoscaling.TargetArgs{
+		ServiceNamespace:  pulumi.String("ecs"),
+		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
+		ResourceId:        resourceID,
+		MinCapacity:       pulumi.Int(a.MinCount),
+		MaxCapacity:       pulumi.Int(a.MaxCount),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	policies := []struct {
+		suffix, metric string
+		target         int
+		label          pulumi.StringInput
+	}{
+		{"cpu", "ECSServiceAverageCPUUtilization", a.CPUTargetPercent, nil},
+		{"memory", "ECSServiceAverageMemoryUtilization", a.MemoryTargetPercent, nil},
+		// ALBRequestCountPerTarget names its target group as "<lb arn suffix>/<tg arn suffix>".
+		{"requests", "ALBRequestCountPerTarget", a.RequestsPerTarget,
+			pulumi.Sprintf("%s/%s", a.LoadBalancerArnSuffix, a.TargetGroupArnSuffix)},
+	}
+	for _, p := range policies {
+		if _, err := appautoscaling.NewPolicy(ctx, name+"-"+p.suffix, &appautoscaling.PolicyArgs{
+			PolicyType:        pulumi.String("TargetTrackingScaling"),
+			ServiceNamespace:  target.ServiceNamespace,
+			ScalableDimension: target.ScalableDimension,
+			ResourceId:        target.ResourceId,
+			TargetTrackingScalingPolicyConfiguration: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+				TargetValue:      pulumi.Float64(float64(p.target)),
+				ScaleInCooldown:  pulumi.Int(a.ScaleInCooldownSeconds),
+				ScaleOutCooldown: pulumi.Int(a.ScaleOutCooldownSeconds),
+				PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+					PredefinedMetricType: pulumi.String(p.metric),
+					ResourceLabel:        p.label,
+				},
+			},
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	for _, s := range a.Schedules {
+		if _, err := appautoscaling.NewScheduledAction(ctx, name+"-"+s.Name, &appautoscaling.ScheduledActionArgs{
+			ServiceNamespace:  target.ServiceNamespace,
+			ScalableDimension: target.ScalableDimension,
+			ResourceId:        target.ResourceId,
+			Schedule:          pulumi.String(s.Schedule),
+			Timezone:          pulumi.String("UTC"),
+			ScalableTargetAction: &appautoscaling.ScheduledActionScalableTargetActionArgs{
+				MinCapacity: pulumi.Int(s.MinCount),
+				MaxCapacity: pulumi.Int(s.MaxCount),
+			},
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	c.ResourceID = target.ResourceId
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"resourceId": c.ResourceID})
+}

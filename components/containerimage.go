@@ -1,0 +1,187 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ContainerImageArgs configures an ECR repository and the image built into it.
+type ContainerImageArgs struct {
+	RepositoryName     string // explicit ECR repository name (lowercase), so the image reference is known at preview
+	Context            string // build context directory, default "." (the project directory)
+	Dockerfile         string // relative to Context, default "Dockerfile"
+	Platform           string // "linux/amd64" (default) or "linux/arm64"
+	Encryption         string // "AES256" (default) or "KMS" (the AWS-managed ECR key)
+	UntaggedExpiryDays int    // untagged images expire after this many days, default 7
+	ImagesToKeep       int    // keep at most this many images, default 30
+	ForceDelete        bool   // let `pulumi destroy` delete the repository while it still holds images
+}
+
+// ContainerImage is an ECR repository (immutable tags, scan on push, encrypted, lifecycle policy)
+// and an image built from a local Dockerfile and pushed to it, tagged with the build context's hash.
+type ContainerImage struct {
+	pulumi.ResourceState
+
+	RepositoryURL pulumi.StringOutput `pulumi:"repositoryUrl"`
+	ImageRef      pulumi.StringOutput `pulumi:"imageRef"`
+
+	// Ref is ImageRef as a plain value, known during preview: a task definition built from it
+	// stays readable by policies in `pulumi preview` (the pushed image's digest would be unknown).
+	Ref string
+	// Tag is the content hash of the build context.
+	Tag string
+	// RepositoryArn, known during preview, scopes the task execution role's pull permission.
+	RepositoryArn string
+	// Image is the push; whatever runs Ref must depend on it.
+	Image *docker.Image
+}
+
+var ecrNameRe = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+
+func (a *ContainerImageArgs) withDefaults() (ContainerImageArgs, error) {
+	d := *a
+	if d.Context == "" {
+		d.Context = "."
+	}
+	if d.Dockerfile == "" {
+		d.Dockerfile = "Dockerfile"
+	}
+	if d.Platform == "" {
+		d.Platform = "linux/amd64"
+	}
+	if d.Encryption == "" {
+		d.Encryption = "AES256"
+	}
+	if d.UntaggedExpiryDays == 0 {
+		d.UntaggedExpiryDays = 7
+	}
+	if d.ImagesToKeep == 0 {
+		d.ImagesToKeep = 30
+	}
+	switch {
+	case len(d.RepositoryName) < 2 || len(d.RepositoryName) > 256 || !ecrNameRe.MatchString(d.RepositoryName):
+		return d, fmt.Errorf("ContainerImage: RepositoryName %q must be 2-256 lowercase letters, digits and . _ - /", d.RepositoryName)
+	case !slices.Contains([]string{"linux/amd64", "linux/arm64"}, d.Platform):
+		return d, fmt.Errorf("ContainerImage: Platform %q must be linux/amd64 or linux/arm64", d.Platform)
+	case d.Encryption != "AES256" && d.Encryption != "KMS":
+		return d, fmt.Errorf("ContainerImage: Encryption %q must be AES256 or KMS", d.Encryption)
+	case d.UntaggedExpiryDays < 1 || d.ImagesToKeep < 1:
+		return d, fmt.Errorf("ContainerImage: UntaggedExpiryDays and ImagesToKeep must be at least 1")
+	}
+	return d, nil
+}
+
+// NewContainerImage creates the repository, hashes the build context and pushes the image.
+func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArgs, opts ...pulumi.ResourceOption) (*ContainerImage, error) {
+	if args == nil {
+		args = &ContainerImageArgs{}
+	}
+	a, err := args.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	tag, err := ContextHash(a.Context, a.Dockerfile, a.Platform)
+	if err != nil {
+		return nil, err
+	}
+	tag = tag[:32] // 128 bits: unique enough, and a readable tag
+
+	c := &ContainerImage{Tag: tag}
+	if err := ctx.RegisterComponentResource("webstack:components:ContainerImage", name, c, opts...); err != nil {
+		return nil, err
+	}
+	acct, err := lookupAccount(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", acct.ID, acct.Region)
+	c.Ref = fmt.Sprintf("%s/%s:%s", registry, a.RepositoryName, tag)
+	c.RepositoryArn = acct.arn("ecr", "repository/"+a.RepositoryName)
+
+	repo, err := ecr.NewRepository(ctx, name+"-repo", &ecr.RepositoryArgs{
+		Name:               pulumi.String(a.RepositoryName),
+		ImageTagMutability: pulumi.String("IMMUTABLE"),
+		ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{
+			ScanOnPush: pulumi.Bool(true),
+		},
+		EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{
+			&ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String(a.Encryption)},
+		},
+		ForceDelete: pulumi.Bool(a.ForceDelete),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	policy, err := lifecyclePolicy(a.UntaggedExpiryDays, a.ImagesToKeep)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ecr.NewLifecyclePolicy(ctx, name+"-lifecycle", &ecr.LifecyclePolicyArgs{
+		Repository: repo.Name,
+		Policy:     pulumi.String(policy),
+	}, pulumi.Parent(c)); err != nil {
+		return nil, err
+	}
+
+	token, err := ecr.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenArgs{}, pulumi.Parent(c))
+	if err != nil {
+		return nil, fmt.Errorf("getting ECR credentials: %w", err)
+	}
+	c.Image, err = docker.NewImage(ctx, name+"-image", &docker.ImageArgs{
+		ImageName: pulumi.String(c.Ref),
+		Build: &docker.DockerBuildArgs{
+			Context:        pulumi.String(a.Context),
+			Dockerfile:     pulumi.String(filepath.Join(a.Context, a.Dockerfile)),
+			Platform:       pulumi.String(a.Platform),
+			BuilderVersion: docker.BuilderVersionBuilderBuildKit,
+		},
+		Registry: &docker.RegistryArgs{
+			Server:   pulumi.String(registry),
+			Username: pulumi.String(token.UserName),
+			Password: pulumi.ToSecret(pulumi.String(token.Password)).(pulumi.StringOutput),
+		},
+	}, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{repo}))
+	if err != nil {
+		return nil, err
+	}
+
+	c.RepositoryURL = repo.RepositoryUrl
+	c.ImageRef = pulumi.String(c.Ref).ToStringOutput()
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"repositoryUrl": c.RepositoryURL,
+		"imageRef":      c.ImageRef,
+	})
+}
+
+// lifecyclePolicy expires untagged images (left behind by failed pushes) after a while and caps
+// the repository at the newest imagesToKeep images, which still allows rolling back a few releases.
+func lifecyclePolicy(untaggedDays, imagesToKeep int) (string, error) {
+	type selection struct {
+		TagStatus   string `json:"tagStatus"`
+		CountType   string `json:"countType"`
+		CountUnit   string `json:"countUnit,omitempty"`
+		CountNumber int    `json:"countNumber"`
+	}
+	type rule struct {
+		RulePriority int               `json:"rulePriority"`
+		Description  string            `json:"description"`
+		Selection    selection         `json:"selection"`
+		Action       map[string]string `json:"action"`
+	}
+	expire := map[string]string{"type": "expire"}
+	b, err := json.Marshal(map[string][]rule{"rules": {
+		{1, fmt.Sprintf("expire untagged images after %d days", untaggedDays),
+			selection{"untagged", "sinceImagePushed", "days", untaggedDays}, expire},
+		// tagStatus "any" must have the lowest priority (highest number).
+		{2, fmt.Sprintf("keep the newest %d images", imagesToKeep),
+			selection{"any", "imageCountMoreThan", "", imagesToKeep}, expire},
+	}})
+	return string(b), err
+}

@@ -1,0 +1,572 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Shutdown timing of a task. When ECS stops a task it deregisters it from the target group; the ALB
+// then drains it for the deregistration delay (30 s) while the container gets SIGTERM. The API turns
+// readiness red, keeps serving for DRAIN_DELAY (10 s) so the ALB stops routing to it, then shuts
+// down within SHUTDOWN_TIMEOUT (15 s): 10 + 15 = 25 s < StopTimeoutSeconds (45 s), so ECS never
+// has to SIGKILL a clean shutdown; and a request accepted at the last moment of draining (30 s)
+// still has StopTimeoutSeconds - DrainDelaySeconds = 35 s > 30 s to finish. Validation keeps the
+// deregistration delay below that bound.
+const (
+	DrainDelaySeconds      = 10
+	ShutdownTimeoutSeconds = 15
+	StopTimeoutSeconds     = 45
+)
+
+// ContainerUser is the non-root uid:gid every container runs as (distroless "nonroot").
+const ContainerUser = "65532:65532"
+
+// CapacityProvider is one entry of the service's capacity provider strategy.
+type CapacityProvider struct {
+	Name   string // "FARGATE" or "FARGATE_SPOT"
+	Base   int    // tasks always placed on this provider first
+	Weight int    // share of the tasks beyond the base
+}
+
+// ServiceArgs configures a Fargate service behind an existing load balancer target group.
+type ServiceArgs struct {
+	VpcID                       pulumi.StringInput
+	SubnetIDs                   pulumi.StringArrayInput // private subnets, in >= 2 Availability Zones
+	LoadBalancerSecurityGroupID pulumi.StringInput
+	TargetGroupArn              pulumi.StringInput
+	Listeners                   []pulumi.Resource // the service registers only after they exist
+
+	Image              string            // image reference known at preview (ContainerImage.Ref)
+	ImageRepositoryArn string            // ECR repository the execution role may pull from (ContainerImage.RepositoryArn)
+	ImageDependsOn     []pulumi.Resource // the push of Image (ContainerImage.Image)
+
+	ContainerName   string            // default "api"
+	ContainerPort   int               // default 8080
+	CPU             int               // task CPU units, default 256
+	Memory          int               // task memory MiB, default 512; the pair must be in the Fargate table
+	CPUArchitecture string            // "X86_64" (default) or "ARM64"
+	Environment     map[string]string // plain values only
+	Secrets         map[string]string // variable name -> SSM parameter or Secrets Manager secret ARN
+
+	TaskFamily       string // default name
+	LogGroupName     string // default "/ecs/" + name
+	LogRetentionDays int    // default 30
+
+	DesiredCount                  int                // default 2
+	CapacityProviders             []CapacityProvider // default FARGATE weight 1
+	HealthCheckGracePeriodSeconds int
+	EnableExecuteCommand          bool
+	// Autoscaling hands desiredCount to an autoscaler: `pulumi up` then leaves it alone.
+	Autoscaling bool
+}
+
+// Service is an ECS cluster, a Fargate task definition and an ECS service, with least-privilege
+// roles and a task security group that admits only the load balancer.
+type Service struct {
+	pulumi.ResourceState
+
+	ClusterName          pulumi.StringOutput `pulumi:"clusterName"`
+	ServiceName          pulumi.StringOutput `pulumi:"serviceName"`
+	LogGroupName         pulumi.StringOutput `pulumi:"logGroupName"`
+	TaskDefinitionArn    pulumi.StringOutput `pulumi:"taskDefinitionArn"`
+	TaskDefinitionFamily pulumi.StringOutput `pulumi:"taskDefinitionFamily"`
+	SecurityGroupID      pulumi.StringOutput `pulumi:"securityGroupId"`
+}
+
+var (
+	svcEnvNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	svcSecretRe  = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
+)
+
+func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
+	d := *a
+	if d.ContainerName == "" {
+		d.ContainerName = "api"
+	}
+	d.ContainerPort = d.containerPort()
+	if d.CPU == 0 && d.Memory == 0 {
+		d.CPU, d.Memory = 256, 512
+	}
+	if d.CPUArchitecture == "" {
+		d.CPUArchitecture = "X86_64"
+	}
+	if d.TaskFamily == "" {
+		d.TaskFamily = name
+	}
+	if d.LogGroupName == "" {
+		d.LogGroupName = "/ecs/" + name
+	}
+	if d.LogRetentionDays == 0 {
+		d.LogRetentionDays = 30
+	}
+	if d.DesiredCount == 0 {
+		d.DesiredCount = 2
+	}
+	if len(d.CapacityProviders) == 0 {
+		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}}
+	}
+	if d.VpcID == nil || d.SubnetIDs == nil || d.LoadBalancerSecurityGroupID == nil || d.TargetGroupArn == nil {
+		return d, fmt.Errorf("Service: VpcID, SubnetIDs, LoadBalancerSecurityGroupID and TargetGroupArn are required")
+	}
+	if d.Image == "" {
+		return d, fmt.Errorf("Service: Image is required (an image reference known at preview, e.g. ContainerImage.Ref)")
+	}
+	if err := ValidateFargateSize(d.CPU, d.Memory); err != nil {
+		return d, fmt.Errorf("Service: %w", err)
+	}
+	if d.ContainerPort < 1024 || d.ContainerPort > 65535 {
+		return d, fmt.Errorf("Service: ContainerPort %d must be 1024-65535 (the container has no capability to bind lower ports)", d.ContainerPort)
+	}
+	if d.CPUArchitecture != "X86_64" && d.CPUArchitecture != "ARM64" {
+		return d, fmt.Errorf("Service: CPUArchitecture %q must be X86_64 or ARM64", d.CPUArchitecture)
+	}
+	if d.DesiredCount < 2 {
+		return d, fmt.Errorf("Service: DesiredCount %d must be at least 2 so the service spans Availability Zones", d.DesiredCount)
+	}
+	for _, cp := range d.CapacityProviders {
+		if cp.Name != "FARGATE" && cp.Name != "FARGATE_SPOT" {
+			return d, fmt.Errorf("Service: capacity provider %q must be FARGATE or FARGATE_SPOT", cp.Name)
+		}
+	}
+	for k := range d.Environment {
+		if !svcEnvNameRe.MatchString(k) {
+			return d, fmt.Errorf("Service: environment variable name %q is invalid", k)
+		}
+	}
+	for k, arn := range d.Secrets {
+		if !svcEnvNameRe.MatchString(k) || !svcSecretRe.MatchString(arn) {
+			return d, fmt.Errorf("Service: secret %s=%q must name an SSM parameter or Secrets Manager secret ARN", k, arn)
+		}
+	}
+	return d, nil
+}
+
+// DefaultContainerPort is the port the container listens on unless ContainerPort says otherwise.
+const DefaultContainerPort = 8080
+
+func (a *ServiceArgs) containerPort() int {
+	if a.ContainerPort == 0 {
+		return DefaultContainerPort
+	}
+	return a.ContainerPort
+}
+
+// NewService creates the cluster, roles, log group, task definition, security group rules and service.
+func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
+	if args == nil {
+		args = &ServiceArgs{}
+	}
+	a, err := args.withDefaults(name)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{}
+	if err := ctx.RegisterComponentResource("webstack:components:Service", name, s, opts...); err != nil {
+		return nil, err
+	}
+	acct, err := lookupAccount(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(s)
+
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
+			Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled"),
+		}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	providers, err := ecs.NewClusterCapacityProviders(ctx, name+"-capacity", &ecs.ClusterCapacityProvidersArgs{
+		ClusterName:       cluster.Name,
+		CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(a.LogGroupName),
+		RetentionInDays: pulumi.Int(a.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	trust, err := json.Marshal(ecsTasksTrustPolicy(acct))
+	if err != nil {
+		return nil, err
+	}
+	execRole, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
+		Description:      pulumi.String("Lets ECS pull this service's image, write its logs and read its secrets"),
+		AssumeRolePolicy: pulumi.String(trust),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	execPolicy, err := json.Marshal(executionPolicy(acct, a))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{
+		Role:   execRole.ID(),
+		Policy: pulumi.String(execPolicy),
+	}, parent); err != nil {
+		return nil, err
+	}
+	// The application itself calls no AWS API: its role is empty, except for the channels ECS Exec
+	// needs when it is on.
+	taskRole, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		Description:      pulumi.String("The application's own AWS permissions (none)"),
+		AssumeRolePolicy: pulumi.String(trust),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	var taskDeps []pulumi.Resource
+	if a.EnableExecuteCommand {
+		execCmd, err := json.Marshal(policyDocument{Version: "2012-10-17", Statement: []statement{{
+			Effect:   "Allow",
+			Action:   []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+			Resource: []string{"*"},
+		}}})
+		if err != nil {
+			return nil, err
+		}
+		p, err := iam.NewRolePolicy(ctx, name+"-exec-command", &iam.RolePolicyArgs{
+			Role: taskRole.ID(), Policy: pulumi.String(string(execCmd)),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		taskDeps = append(taskDeps, p)
+	}
+
+	containerDefs, err := ContainerDefinitions(acct.Region, a)
+	if err != nil {
+		return nil, err
+	}
+	var volumes ecs.TaskDefinitionVolumeArray
+	for _, m := range execMounts(a.EnableExecuteCommand) {
+		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
+	}
+	taskDef, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(a.TaskFamily),
+		RequiresCompatibilities: pulumi.ToStringArray([]string{"FARGATE"}),
+		NetworkMode:             pulumi.String("awsvpc"),
+		Cpu:                     pulumi.String(strconv.Itoa(a.CPU)),
+		Memory:                  pulumi.String(strconv.Itoa(a.Memory)),
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String(a.CPUArchitecture),
+		},
+		ExecutionRoleArn:     execRole.Arn,
+		TaskRoleArn:          taskRole.Arn,
+		ContainerDefinitions: pulumi.String(containerDefs),
+		Volumes:              volumes,
+	}, parent, pulumi.DependsOn(append(slices.Clone(a.ImageDependsOn), taskDeps...)))
+	if err != nil {
+		return nil, err
+	}
+
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-tasks", &ec2.SecurityGroupArgs{
+		VpcId:       a.VpcID,
+		Description: pulumi.String("ECS tasks: traffic from the load balancer only"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := securityGroupRules(ctx, name, sg.ID(), a.LoadBalancerSecurityGroupID, a.ContainerPort, parent); err != nil {
+		return nil, err
+	}
+
+	var strategy ecs.ServiceCapacityProviderStrategyArray
+	for _, cp := range a.CapacityProviders {
+		strategy = append(strategy, ecs.ServiceCapacityProviderStrategyArgs{
+			CapacityProvider: pulumi.String(cp.Name), Base: pulumi.Int(cp.Base), Weight: pulumi.Int(cp.Weight),
+		})
+	}
+	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
+		Cluster:                    cluster.Arn,
+		TaskDefinition:             taskDef.Arn,
+		DesiredCount:               pulumi.Int(a.DesiredCount),
+		CapacityProviderStrategies: strategy,
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        a.SubnetIDs,
+			SecurityGroups: pulumi.StringArray{sg.ID()},
+			AssignPublicIp: pulumi.Bool(false),
+		},
+		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: a.TargetGroupArn,
+			ContainerName:  pulumi.String(a.ContainerName),
+			ContainerPort:  pulumi.Int(a.ContainerPort),
+		}},
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
+		},
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		HealthCheckGracePeriodSeconds:   pulumi.Int(a.HealthCheckGracePeriodSeconds),
+		AvailabilityZoneRebalancing:     pulumi.String("ENABLED"),
+		EnableExecuteCommand:            pulumi.Bool(a.EnableExecuteCommand),
+		PropagateTags:                   pulumi.String("SERVICE"),
+		EnableEcsManagedTags:            pulumi.Bool(true),
+	}, parent,
+		pulumi.DependsOn(append(slices.Clone(a.Listeners), providers)),
+		pulumi.IgnoreChanges(ServiceIgnoreChanges(a.Autoscaling)))
+	if err != nil {
+		return nil, err
+	}
+
+	s.ClusterName = cluster.Name
+	s.ServiceName = svc.Name
+	s.LogGroupName = logGroup.Name
+	s.TaskDefinitionArn = taskDef.Arn
+	s.TaskDefinitionFamily = taskDef.Family
+	s.SecurityGroupID = sg.ID().ToStringOutput()
+	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{
+		"clusterName":          s.ClusterName,
+		"serviceName":          s.ServiceName,
+		"logGroupName":         s.LogGroupName,
+		"taskDefinitionArn":    s.TaskDefinitionArn,
+		"taskDefinitionFamily": s.TaskDefinitionFamily,
+		"securityGroupId":      s.SecurityGroupID,
+	})
+}
+
+// ServiceIgnoreChanges is what `pulumi up` must leave alone on the ECS service: with autoscaling
+// the scaler owns desiredCount, and resetting it on every deploy would scale a busy service in.
+func ServiceIgnoreChanges(autoscaling bool) []string {
+	if autoscaling {
+		return []string{"desiredCount"}
+	}
+	return nil
+}
+
+// securityGroupRules: the tasks accept the container port from the load balancer only and reach
+// out on 443 only (ECR, CloudWatch Logs, Secrets Manager/SSM, through NAT or VPC endpoints); the
+// load balancer's only egress is the container port on the tasks.
+func securityGroupRules(ctx *pulumi.Context, name string, taskSG pulumi.IDOutput, albSG pulumi.StringInput, port int, parent pulumi.ResourceOption) error {
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-tasks-from-alb", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           taskSG,
+		ReferencedSecurityGroupId: albSG,
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(port),
+		ToPort:                    pulumi.Int(port),
+		Description:               pulumi.String("container port from the load balancer"),
+	}, parent); err != nil {
+		return err
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-tasks-https-out", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: taskSG,
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		IpProtocol:      pulumi.String("tcp"),
+		FromPort:        pulumi.Int(443),
+		ToPort:          pulumi.Int(443),
+		Description:     pulumi.String("HTTPS to ECR, CloudWatch Logs and secrets"),
+	}, parent); err != nil {
+		return err
+	}
+	_, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-to-tasks", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId:           albSG,
+		ReferencedSecurityGroupId: taskSG,
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(port),
+		ToPort:                    pulumi.Int(port),
+		Description:               pulumi.String("load balancer to the container port of the tasks"),
+	}, parent)
+	return err
+}
+
+type policyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []statement `json:"Statement"`
+}
+
+type statement struct {
+	Effect    string                       `json:"Effect"`
+	Principal map[string]string            `json:"Principal,omitempty"`
+	Action    []string                     `json:"Action"`
+	Resource  []string                     `json:"Resource,omitempty"`
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+// ecsTasksTrustPolicy lets only ECS tasks of this account and region assume the role (the
+// conditions stop the confused-deputy problem).
+func ecsTasksTrustPolicy(acct account) policyDocument {
+	return policyDocument{Version: "2012-10-17", Statement: []statement{{
+		Effect:    "Allow",
+		Principal: map[string]string{"Service": "ecs-tasks.amazonaws.com"},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: map[string]map[string]string{
+			"ArnLike":      {"aws:SourceArn": acct.arn("ecs", "*")},
+			"StringEquals": {"aws:SourceAccount": acct.ID},
+		},
+	}}}
+}
+
+// executionPolicy: pull this repository, write this log group, read these secrets; nothing else.
+// ecr:GetAuthorizationToken has no resource-level permissions, so it alone takes "*".
+func executionPolicy(acct account, a ServiceArgs) policyDocument {
+	st := []statement{{
+		Effect:   "Allow",
+		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: []string{acct.arn("logs", "log-group:"+a.LogGroupName+":*")},
+	}}
+	if a.ImageRepositoryArn != "" {
+		st = append(st,
+			statement{Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
+			statement{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}, Resource: []string{a.ImageRepositoryArn}},
+		)
+	}
+	var ssmArns, smArns []string
+	for _, arn := range slices.Sorted(maps.Values(a.Secrets)) {
+		if strings.Contains(arn, ":ssm:") {
+			ssmArns = append(ssmArns, arn)
+		} else {
+			smArns = append(smArns, arn)
+		}
+	}
+	if len(ssmArns) > 0 {
+		st = append(st, statement{Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: slices.Compact(ssmArns)})
+	}
+	if len(smArns) > 0 {
+		st = append(st, statement{Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: slices.Compact(smArns)})
+	}
+	return policyDocument{Version: "2012-10-17", Statement: st}
+}
+
+// The container definition, in the shape of the ECS API (RegisterTaskDefinition).
+type containerDefinition struct {
+	Name                   string           `json:"name"`
+	Image                  string           `json:"image"`
+	Essential              bool             `json:"essential"`
+	User                   string           `json:"user"`
+	Privileged             bool             `json:"privileged"`
+	ReadonlyRootFilesystem bool             `json:"readonlyRootFilesystem"`
+	LinuxParameters        linuxParameters  `json:"linuxParameters"`
+	PortMappings           []portMapping    `json:"portMappings"`
+	Environment            []nameValue      `json:"environment"`
+	Secrets                []nameValueFrom  `json:"secrets,omitempty"`
+	HealthCheck            healthCheck      `json:"healthCheck"`
+	StopTimeout            int              `json:"stopTimeout"`
+	LogConfiguration       logConfiguration `json:"logConfiguration"`
+	MountPoints            []mountPoint     `json:"mountPoints,omitempty"`
+}
+
+type linuxParameters struct {
+	Capabilities       capabilities `json:"capabilities"`
+	InitProcessEnabled bool         `json:"initProcessEnabled"`
+}
+
+type capabilities struct {
+	Drop []string `json:"drop"`
+}
+
+type portMapping struct {
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+	Name          string `json:"name"`
+}
+
+type nameValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type nameValueFrom struct {
+	Name      string `json:"name"`
+	ValueFrom string `json:"valueFrom"`
+}
+
+type healthCheck struct {
+	Command     []string `json:"command"`
+	Interval    int      `json:"interval"`
+	Timeout     int      `json:"timeout"`
+	Retries     int      `json:"retries"`
+	StartPeriod int      `json:"startPeriod"`
+}
+
+type logConfiguration struct {
+	LogDriver string            `json:"logDriver"`
+	Options   map[string]string `json:"options"`
+}
+
+type mountPoint struct {
+	SourceVolume  string `json:"sourceVolume"`
+	ContainerPath string `json:"containerPath"`
+	ReadOnly      bool   `json:"readOnly"`
+}
+
+// execMounts: the ECS Exec agent writes under /var/lib/amazon and /var/log/amazon, which a
+// read-only root filesystem would refuse; task-scoped volumes keep exec working without making
+// the rest of the filesystem writable.
+func execMounts(enabled bool) []mountPoint {
+	if !enabled {
+		return nil
+	}
+	return []mountPoint{
+		{SourceVolume: "ecs-exec-lib", ContainerPath: "/var/lib/amazon"},
+		{SourceVolume: "ecs-exec-log", ContainerPath: "/var/log/amazon"},
+	}
+}
+
+// ContainerDefinitions renders the task's containerDefinitions JSON. Every value in it is known
+// during preview, so policies can read it in `pulumi preview`.
+func ContainerDefinitions(region string, a ServiceArgs) (string, error) {
+	env := map[string]string{
+		"PORT":             strconv.Itoa(a.ContainerPort),
+		"DRAIN_DELAY":      fmt.Sprintf("%ds", DrainDelaySeconds),
+		"SHUTDOWN_TIMEOUT": fmt.Sprintf("%ds", ShutdownTimeoutSeconds),
+	}
+	for k, v := range a.Environment {
+		if _, reserved := env[k]; reserved {
+			return "", fmt.Errorf("Service: environment variable %s is set by the component", k)
+		}
+		env[k] = v
+	}
+	def := containerDefinition{
+		Name:                   a.ContainerName,
+		Image:                  a.Image,
+		Essential:              true,
+		User:                   ContainerUser,
+		Privileged:             false,
+		ReadonlyRootFilesystem: true,
+		LinuxParameters: linuxParameters{
+			Capabilities:       capabilities{Drop: []string{"ALL"}},
+			InitProcessEnabled: true,
+		},
+		PortMappings: []portMapping{{ContainerPort: a.ContainerPort, Protocol: "tcp", Name: "http"}},
+		// The API binary checks itself: no shell in the image.
+		HealthCheck: healthCheck{Command: []string{"CMD", "/api", "healthcheck"}, Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 10},
+		StopTimeout: StopTimeoutSeconds,
+		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group":         a.LogGroupName,
+			"awslogs-region":        region,
+			"awslogs-stream-prefix": a.ContainerName,
+			"mode":                  "non-blocking",
+		}},
+		MountPoints: execMounts(a.EnableExecuteCommand),
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		def.Environment = append(def.Environment, nameValue{Name: k, Value: env[k]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
+		def.Secrets = append(def.Secrets, nameValueFrom{Name: k, ValueFrom: a.Secrets[k]})
+	}
+	b, err := json.Marshal([]containerDefinition{def})
+	return string(b), err
+}

@@ -1,0 +1,274 @@
+// Package program is the body of the webstack Pulumi program: typed stack config, its validation,
+// and Run, which `pulumi up` (through main.go) and Automation API inline programs both call.
+package program
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Project is the Pulumi project name; every config key is "webstack:<key>".
+const Project = "webstack"
+
+// Config is the typed stack configuration. Each field's key and default are in Pulumi.yaml, which a
+// test keeps equal to Defaults().
+type Config struct {
+	ServiceName string
+
+	AvailabilityZones        int
+	VpcCidr                  string
+	NatGateways              string
+	VpcEndpoints             bool
+	NetworkAcls              bool
+	ExistingVpcID            string
+	ExistingPublicSubnetIDs  []string
+	ExistingPrivateSubnetIDs []string
+
+	BuildContext            string
+	Dockerfile              string
+	ImagePlatform           string
+	EcrEncryption           string
+	UntaggedImageExpiryDays int
+	ImagesToKeep            int
+
+	IngressCidrs               []string
+	ContainerPort              int
+	HealthCheckPath            string
+	CertificateArn             string
+	DomainName                 string
+	HostedZoneID               string
+	AllowInsecureHTTP          bool
+	SslPolicy                  string
+	IdleTimeoutSeconds         int
+	DeregistrationDelaySeconds int
+	DesyncMitigationMode       string
+	DeletionProtection         bool
+	AccessLogs                 bool
+	AccessLogsRetentionDays    int
+
+	Waf          bool
+	WafRateLimit int
+
+	CPU                           int
+	Memory                        int
+	DesiredCount                  int
+	MinCount                      int
+	MaxCount                      int
+	FargateBase                   int
+	FargateWeight                 int
+	FargateSpotWeight             int
+	HealthCheckGracePeriodSeconds int
+	LogRetentionDays              int
+	EnableExecuteCommand          bool
+	Environment                   []string
+	Secrets                       []string
+
+	Autoscaling             bool
+	CPUTargetPercent        int
+	MemoryTargetPercent     int
+	RequestsPerTarget       int
+	ScaleInCooldownSeconds  int
+	ScaleOutCooldownSeconds int
+	ScaleSchedules          []string
+}
+
+// field binds a config key to its Config field; one table drives loading, defaults and the
+// Pulumi.yaml consistency test, so a key cannot be read under one name and documented under another.
+type field struct {
+	key string
+	ptr any // *string, *int, *bool or *[]string
+}
+
+func (c *Config) fields() []field {
+	return []field{
+		{"serviceName", &c.ServiceName},
+		{"availabilityZones", &c.AvailabilityZones},
+		{"vpcCidr", &c.VpcCidr},
+		{"natGateways", &c.NatGateways},
+		{"vpcEndpoints", &c.VpcEndpoints},
+		{"networkAcls", &c.NetworkAcls},
+		{"existingVpcId", &c.ExistingVpcID},
+		{"existingPublicSubnetIds", &c.ExistingPublicSubnetIDs},
+		{"existingPrivateSubnetIds", &c.ExistingPrivateSubnetIDs},
+		{"buildContext", &c.BuildContext},
+		{"dockerfile", &c.Dockerfile},
+		{"imagePlatform", &c.ImagePlatform},
+		{"ecrEncryption", &c.EcrEncryption},
+		{"untaggedImageExpiryDays", &c.UntaggedImageExpiryDays},
+		{"imagesToKeep", &c.ImagesToKeep},
+		{"ingressCidrs", &c.IngressCidrs},
+		{"containerPort", &c.ContainerPort},
+		{"healthCheckPath", &c.HealthCheckPath},
+		{"certificateArn", &c.CertificateArn},
+		{"domainName", &c.DomainName},
+		{"hostedZoneId", &c.HostedZoneID},
+		{"allowInsecureHttp", &c.AllowInsecureHTTP},
+		{"sslPolicy", &c.SslPolicy},
+		{"idleTimeoutSeconds", &c.IdleTimeoutSeconds},
+		{"deregistrationDelaySeconds", &c.DeregistrationDelaySeconds},
+		{"desyncMitigationMode", &c.DesyncMitigationMode},
+		{"deletionProtection", &c.DeletionProtection},
+		{"accessLogs", &c.AccessLogs},
+		{"accessLogsRetentionDays", &c.AccessLogsRetentionDays},
+		{"waf", &c.Waf},
+		{"wafRateLimit", &c.WafRateLimit},
+		{"cpu", &c.CPU},
+		{"memory", &c.Memory},
+		{"desiredCount", &c.DesiredCount},
+		{"minCount", &c.MinCount},
+		{"maxCount", &c.MaxCount},
+		{"fargateBase", &c.FargateBase},
+		{"fargateWeight", &c.FargateWeight},
+		{"fargateSpotWeight", &c.FargateSpotWeight},
+		{"healthCheckGracePeriodSeconds", &c.HealthCheckGracePeriodSeconds},
+		{"logRetentionDays", &c.LogRetentionDays},
+		{"enableExecuteCommand", &c.EnableExecuteCommand},
+		{"environment", &c.Environment},
+		{"secrets", &c.Secrets},
+		{"autoscaling", &c.Autoscaling},
+		{"cpuTargetPercent", &c.CPUTargetPercent},
+		{"memoryTargetPercent", &c.MemoryTargetPercent},
+		{"requestsPerTarget", &c.RequestsPerTarget},
+		{"scaleInCooldownSeconds", &c.ScaleInCooldownSeconds},
+		{"scaleOutCooldownSeconds", &c.ScaleOutCooldownSeconds},
+		{"scaleSchedules", &c.ScaleSchedules},
+	}
+}
+
+// Defaults is the configuration of a stack that sets nothing: secure, small, HTTPS required.
+func Defaults() Config {
+	return Config{
+		ServiceName:                   "webstack",
+		AvailabilityZones:             2,
+		VpcCidr:                       "10.0.0.0/16",
+		NatGateways:                   "Single",
+		ExistingPublicSubnetIDs:       []string{},
+		ExistingPrivateSubnetIDs:      []string{},
+		BuildContext:                  ".",
+		Dockerfile:                    "Dockerfile",
+		ImagePlatform:                 "linux/amd64",
+		EcrEncryption:                 "AES256",
+		UntaggedImageExpiryDays:       7,
+		ImagesToKeep:                  30,
+		IngressCidrs:                  []string{"0.0.0.0/0"},
+		ContainerPort:                 8080,
+		HealthCheckPath:               "/healthz",
+		SslPolicy:                     "ELBSecurityPolicy-TLS13-1-2-2021-06",
+		IdleTimeoutSeconds:            60,
+		DeregistrationDelaySeconds:    30,
+		DesyncMitigationMode:          "defensive",
+		AccessLogsRetentionDays:       90,
+		WafRateLimit:                  2000,
+		CPU:                           256,
+		Memory:                        512,
+		DesiredCount:                  2,
+		MinCount:                      2,
+		MaxCount:                      4,
+		FargateWeight:                 1,
+		HealthCheckGracePeriodSeconds: 30,
+		LogRetentionDays:              30,
+		Environment:                   []string{},
+		Secrets:                       []string{},
+		Autoscaling:                   true,
+		CPUTargetPercent:              60,
+		MemoryTargetPercent:           70,
+		RequestsPerTarget:             1000,
+		ScaleInCooldownSeconds:        300,
+		ScaleOutCooldownSeconds:       60,
+		ScaleSchedules:                []string{},
+	}
+}
+
+// Keys lists every config key the program reads, without the project prefix.
+func Keys() []string {
+	var c Config
+	fs := c.fields()
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		keys[i] = f.key
+	}
+	return keys
+}
+
+// Load reads the config of stack through get (which answers for a full key such as
+// "webstack:cpu"), starting from Defaults, then validates it. It returns one *ConfigError listing
+// every problem, type errors and invalid values alike.
+func Load(stack string, get func(key string) (string, bool)) (Config, error) {
+	c := Defaults()
+	var probs Problems
+	for _, f := range c.fields() {
+		raw, ok := get(Project + ":" + f.key)
+		if !ok {
+			continue
+		}
+		if err := parseInto(f.ptr, raw); err != nil {
+			probs.add(f.key, err.Error(), "set it with `pulumi config set "+f.key+" <value>` (see Pulumi.yaml for the type)")
+		}
+	}
+	probs = append(probs, c.validate()...)
+	if name := c.PhysicalName(stack); !physicalNameRe.MatchString(name) {
+		probs.add("serviceName", fmt.Sprintf("the per-stack name %q (serviceName-stack) is not a valid ECR repository name", name),
+			"use a stack name of lowercase letters and digits separated by single - . or _")
+	}
+	if len(probs) > 0 {
+		return c, &ConfigError{Problems: probs}
+	}
+	return c, nil
+}
+
+func parseInto(ptr any, raw string) error {
+	switch p := ptr.(type) {
+	case *string:
+		*p = raw
+	case *int:
+		n, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", raw)
+		}
+		*p = n
+	case *bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean (true or false)", raw)
+		}
+		*p = b
+	case *[]string:
+		// The CLI passes arrays as JSON text.
+		var v []string
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			return fmt.Errorf("%q is not a list of strings", raw)
+		}
+		*p = v
+	default:
+		panic(fmt.Sprintf("config field of unsupported type %T", ptr))
+	}
+	return nil
+}
+
+// Problem is one invalid config value: which key, what is wrong, how to fix it.
+type Problem struct {
+	Key     string
+	Message string
+	Fix     string
+}
+
+// Problems collects every problem found, in key order of discovery.
+type Problems []Problem
+
+func (ps *Problems) add(key, message, fix string) {
+	*ps = append(*ps, Problem{Key: key, Message: message, Fix: fix})
+}
+
+// ConfigError is the one error Load returns for an invalid stack config.
+type ConfigError struct{ Problems Problems }
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid stack config (%d problem(s)); nothing was created:", len(e.Problems))
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  - %s:%s: %s; fix: %s", Project, p.Key, p.Message, p.Fix)
+	}
+	return b.String()
+}

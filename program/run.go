@@ -1,0 +1,155 @@
+package program
+
+import (
+	"fmt"
+	"strings"
+
+	"example.com/webstack/components"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Run is the whole program: `pulumi up` runs it through main.go, Automation API inline programs
+// and the tests call it directly. An invalid stack config fails before any resource is registered.
+func Run(ctx *pulumi.Context) error {
+	cfg, err := Load(ctx.Stack(), ctx.GetConfig)
+	if err != nil {
+		return err
+	}
+	if !cfg.HasCertificate() {
+		// allowInsecureHttp is set (Load refuses the combination otherwise).
+		if err := ctx.Log.Warn("no certificateArn or domainName: the load balancer serves plain HTTP (allowInsecureHttp). Never put real traffic on this stack.", nil); err != nil {
+			return err
+		}
+	}
+	ws, err := components.NewWebService(ctx, cfg.ServiceName, cfg.WebServiceArgs(ctx.Stack()))
+	if err != nil {
+		return err
+	}
+	region, err := aws.GetRegion(ctx, &aws.GetRegionArgs{})
+	if err != nil {
+		return fmt.Errorf("looking up the AWS region: %w", err)
+	}
+	ctx.Export("url", ws.URL)
+	ctx.Export("albDnsName", ws.AlbDNSName)
+	ctx.Export("repositoryUrl", ws.RepositoryURL)
+	ctx.Export("imageRef", ws.ImageRef)
+	ctx.Export("clusterName", ws.ClusterName)
+	ctx.Export("serviceName", ws.ServiceName)
+	ctx.Export("logGroupName", ws.LogGroupName)
+	ctx.Export("vpcId", ws.VpcID)
+	ctx.Export("containerName", pulumi.String(ContainerName))
+	ctx.Export("containerPort", pulumi.Int(cfg.ContainerPort))
+	ctx.Export("region", pulumi.String(region.Name))
+	ctx.Export("deploymentStrategy", pulumi.String("rolling"))
+	ctx.Export("taskDefinitionArn", ws.TaskDefinitionArn)
+	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
+	return nil
+}
+
+// ContainerName is the name of the API's container in the task definition.
+const ContainerName = "api"
+
+// PhysicalName is the per-stack name of the ECR repository, log group and task family: two
+// stacks in one account never share them.
+func (c *Config) PhysicalName(stack string) string {
+	return c.ServiceName + "-" + strings.ToLower(stack)
+}
+
+// WebServiceArgs maps the stack config onto the components.
+func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
+	physical := c.PhysicalName(stack)
+	arch := "X86_64"
+	if c.ImagePlatform == "linux/arm64" {
+		arch = "ARM64"
+	}
+	var providers []components.CapacityProvider
+	if c.FargateWeight > 0 || c.FargateBase > 0 {
+		providers = append(providers, components.CapacityProvider{Name: "FARGATE", Base: c.FargateBase, Weight: c.FargateWeight})
+	}
+	if c.FargateSpotWeight > 0 {
+		providers = append(providers, components.CapacityProvider{Name: "FARGATE_SPOT", Weight: c.FargateSpotWeight})
+	}
+	args := &components.WebServiceArgs{
+		Network: components.NetworkArgs{
+			CidrBlock:                 c.VpcCidr,
+			NumberOfAvailabilityZones: c.AvailabilityZones,
+			NatGateways:               c.NatGateways,
+			VpcEndpoints:              c.VpcEndpoints,
+			NetworkAcls:               c.NetworkAcls,
+			ExistingVpcID:             c.ExistingVpcID,
+			ExistingPublicSubnetIDs:   c.ExistingPublicSubnetIDs,
+			ExistingPrivateSubnetIDs:  c.ExistingPrivateSubnetIDs,
+		},
+		Image: components.ContainerImageArgs{
+			RepositoryName:     physical,
+			Context:            c.BuildContext,
+			Dockerfile:         c.Dockerfile,
+			Platform:           c.ImagePlatform,
+			Encryption:         c.EcrEncryption,
+			UntaggedExpiryDays: c.UntaggedImageExpiryDays,
+			ImagesToKeep:       c.ImagesToKeep,
+			ForceDelete:        !c.DeletionProtection,
+		},
+		LoadBalancer: components.LoadBalancerArgs{
+			IngressCidrBlocks:          c.IngressCidrs,
+			HealthCheckPath:            c.HealthCheckPath,
+			CertificateArn:             c.CertificateArn,
+			DomainName:                 c.DomainName,
+			HostedZoneID:               c.HostedZoneID,
+			AllowHTTP:                  c.AllowInsecureHTTP,
+			SslPolicy:                  c.SslPolicy,
+			IdleTimeoutSeconds:         c.IdleTimeoutSeconds,
+			DeregistrationDelaySeconds: c.DeregistrationDelaySeconds,
+			DesyncMitigationMode:       c.DesyncMitigationMode,
+			DeletionProtection:         c.DeletionProtection,
+			AccessLogs:                 c.AccessLogs,
+			AccessLogsRetentionDays:    c.AccessLogsRetentionDays,
+		},
+		Service: components.ServiceArgs{
+			ContainerName:                 ContainerName,
+			ContainerPort:                 c.ContainerPort,
+			CPU:                           c.CPU,
+			Memory:                        c.Memory,
+			CPUArchitecture:               arch,
+			Environment:                   pairs(c.Environment),
+			Secrets:                       pairs(c.Secrets),
+			TaskFamily:                    physical,
+			LogGroupName:                  "/ecs/" + physical,
+			LogRetentionDays:              c.LogRetentionDays,
+			DesiredCount:                  c.DesiredCount,
+			CapacityProviders:             providers,
+			HealthCheckGracePeriodSeconds: c.HealthCheckGracePeriodSeconds,
+			EnableExecuteCommand:          c.EnableExecuteCommand,
+		},
+	}
+	if c.Waf {
+		args.Firewall = &components.FirewallArgs{RateLimit: c.WafRateLimit}
+	}
+	if c.Autoscaling {
+		args.Autoscaling = &components.AutoscalingArgs{
+			MinCount:                c.MinCount,
+			MaxCount:                c.MaxCount,
+			CPUTargetPercent:        c.CPUTargetPercent,
+			MemoryTargetPercent:     c.MemoryTargetPercent,
+			RequestsPerTarget:       c.RequestsPerTarget,
+			ScaleInCooldownSeconds:  c.ScaleInCooldownSeconds,
+			ScaleOutCooldownSeconds: c.ScaleOutCooldownSeconds,
+		}
+		for _, s := range c.ScaleSchedules {
+			sched, _ := ParseSchedule(s) // validated by Load
+			args.Autoscaling.Schedules = append(args.Autoscaling.Schedules, sched)
+		}
+	}
+	return args
+}
+
+// pairs turns validated NAME=value entries into a map.
+func pairs(entries []string) map[string]string {
+	m := make(map[string]string, len(entries))
+	for _, e := range entries {
+		k, v, _ := strings.Cut(e, "=")
+		m[k] = v
+	}
+	return m
+}

@@ -1,0 +1,252 @@
+package program
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"example.com/webstack/components"
+)
+
+// MaxServiceNameLength keeps every name derived from serviceName within AWS limits; the tightest
+// are IAM role names (64 characters), e.g. "<serviceName>-app-exec-command" plus Pulumi's 8-character
+// random suffix. (The ALB and target group use a 6-character name prefix.)
+const MaxServiceNameLength = 24
+
+var (
+	serviceNameRe  = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+	vpcIDRe        = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	subnetIDRe     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+	certArnRe      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	domainRe       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	hostedZoneRe   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	healthPathRe   = regexp.MustCompile(`^/[A-Za-z0-9_\-./~@:+]*$`)
+	envNameRe      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	secretLikeRe   = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
+	ssmArnRe       = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$`)
+	secretsArnRe   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$`)
+	scheduleNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
+	physicalNameRe = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+)
+
+// logRetentionValues are the only retention periods CloudWatch Logs accepts.
+var logRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+func (c *Config) validate() Problems {
+	var p Problems
+	intRange := func(key string, v, lo, hi int) {
+		if v < lo || v > hi {
+			p.add(key, fmt.Sprintf("%d is out of range", v), fmt.Sprintf("use a value from %d to %d", lo, hi))
+		}
+	}
+	oneOf := func(key, v string, allowed ...string) {
+		if !slices.Contains(allowed, v) {
+			p.add(key, fmt.Sprintf("%q is not supported", v), "use one of "+strings.Join(allowed, ", "))
+		}
+	}
+
+	if len(c.ServiceName) > MaxServiceNameLength || !serviceNameRe.MatchString(c.ServiceName) {
+		p.add("serviceName", fmt.Sprintf("%q is not a valid name", c.ServiceName),
+			fmt.Sprintf("use 2 to %d lowercase letters, digits and hyphens, starting with a letter (it prefixes AWS names with tight length limits)", MaxServiceNameLength))
+	}
+
+	// Network.
+	if c.ExistingVpcID != "" {
+		if !vpcIDRe.MatchString(c.ExistingVpcID) {
+			p.add("existingVpcId", fmt.Sprintf("%q is not a VPC id", c.ExistingVpcID), "use an id like vpc-0123456789abcdef0, or unset it to create a VPC")
+		}
+		for _, k := range []struct {
+			key string
+			ids []string
+		}{{"existingPublicSubnetIds", c.ExistingPublicSubnetIDs}, {"existingPrivateSubnetIds", c.ExistingPrivateSubnetIDs}} {
+			if len(k.ids) < 2 {
+				p.add(k.key, fmt.Sprintf("%d subnet(s) given; an existing VPC needs at least 2 in different Availability Zones", len(k.ids)), "list at least two subnet ids")
+			}
+			for _, id := range k.ids {
+				if !subnetIDRe.MatchString(id) {
+					p.add(k.key, fmt.Sprintf("%q is not a subnet id", id), "use ids like subnet-0123456789abcdef0")
+				}
+			}
+		}
+	} else {
+		if len(c.ExistingPublicSubnetIDs)+len(c.ExistingPrivateSubnetIDs) > 0 {
+			p.add("existingVpcId", "subnet ids are set but existingVpcId is empty", "set existingVpcId too, or remove the subnet ids")
+		}
+		if c.AvailabilityZones < 2 || c.AvailabilityZones > 6 {
+			p.add("availabilityZones", fmt.Sprintf("%d Availability Zone(s); the service must survive the loss of one", c.AvailabilityZones), "use 2 to 6")
+		}
+		if pfx, err := netip.ParsePrefix(c.VpcCidr); err != nil || !pfx.Addr().Is4() || pfx.Bits() < 16 || pfx.Bits() > 20 || pfx.Masked() != pfx {
+			p.add("vpcCidr", fmt.Sprintf("%q is not an IPv4 network from /16 to /20", c.VpcCidr), "use a private range such as 10.0.0.0/16")
+		}
+		oneOf("natGateways", c.NatGateways, "Single", "OnePerAz", "None")
+		if c.NatGateways == "None" && !c.VpcEndpoints {
+			p.add("natGateways", "None leaves private subnets without a way to reach ECR and CloudWatch Logs", "set vpcEndpoints to true, or use Single")
+		}
+	}
+
+	// Image.
+	oneOf("imagePlatform", c.ImagePlatform, "linux/amd64", "linux/arm64")
+	if c.ImagePlatform == "linux/arm64" && c.FargateSpotWeight > 0 {
+		p.add("fargateSpotWeight", "Fargate Spot does not run linux/arm64 tasks", "set fargateSpotWeight to 0, or imagePlatform to linux/amd64")
+	}
+	if strings.TrimSpace(c.BuildContext) == "" {
+		p.add("buildContext", "empty", `use "." (the project directory, where the Dockerfile is)`)
+	}
+	if strings.TrimSpace(c.Dockerfile) == "" {
+		p.add("dockerfile", "empty", `use "Dockerfile" (relative to buildContext)`)
+	}
+	oneOf("ecrEncryption", c.EcrEncryption, "AES256", "KMS")
+	intRange("untaggedImageExpiryDays", c.UntaggedImageExpiryDays, 1, 3650)
+	intRange("imagesToKeep", c.ImagesToKeep, 1, 10000)
+
+	// Load balancer.
+	if len(c.IngressCidrs) == 0 {
+		p.add("ingressCidrs", "empty: nobody could reach the load balancer", `use ["0.0.0.0/0"] for a public API, or your clients' CIDRs`)
+	}
+	for _, s := range c.IngressCidrs {
+		if pfx, err := netip.ParsePrefix(s); err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
+			p.add("ingressCidrs", fmt.Sprintf("%q is not an IPv4 CIDR block", s), "use blocks like 203.0.113.0/24 (host bits zero)")
+		}
+	}
+	// Ports below 1024 need CAP_NET_BIND_SERVICE, which the task drops with all other capabilities.
+	intRange("containerPort", c.ContainerPort, 1024, 65535)
+	if len(c.HealthCheckPath) > 1024 || !healthPathRe.MatchString(c.HealthCheckPath) {
+		p.add("healthCheckPath", fmt.Sprintf("%q is not a valid target group health-check path", c.HealthCheckPath), `use an absolute path without query or spaces, e.g. "/healthz"`)
+	}
+	if c.CertificateArn != "" && !certArnRe.MatchString(c.CertificateArn) {
+		p.add("certificateArn", fmt.Sprintf("%q is not an ACM certificate ARN", c.CertificateArn), "use arn:aws:acm:<region>:<account>:certificate/<id>")
+	}
+	if (c.DomainName == "") != (c.HostedZoneID == "") {
+		p.add("domainName", "domainName and hostedZoneId go together (the certificate is validated in that zone)", "set both, or neither")
+	}
+	if c.DomainName != "" && (len(c.DomainName) > 253 || !domainRe.MatchString(c.DomainName)) {
+		p.add("domainName", fmt.Sprintf("%q is not a lowercase DNS name", c.DomainName), "use a name like api.example.com")
+	}
+	if c.HostedZoneID != "" && !hostedZoneRe.MatchString(c.HostedZoneID) {
+		p.add("hostedZoneId", fmt.Sprintf("%q is not a Route 53 hosted zone id", c.HostedZoneID), "use the zone's id, like Z0123456789ABCDEFGHIJ (aws route53 list-hosted-zones)")
+	}
+	if !c.HasCertificate() && !c.AllowInsecureHTTP {
+		p.add("certificateArn", "no certificate and no domain: the load balancer would serve plain HTTP",
+			"set certificateArn, or domainName and hostedZoneId; or, for a throwaway stack only, allowInsecureHttp: true")
+	}
+	if !strings.HasPrefix(c.SslPolicy, "ELBSecurityPolicy-") {
+		p.add("sslPolicy", fmt.Sprintf("%q is not an ELB security policy", c.SslPolicy), "use ELBSecurityPolicy-TLS13-1-2-2021-06")
+	}
+	intRange("idleTimeoutSeconds", c.IdleTimeoutSeconds, 1, 4000)
+	if maxDelay := components.StopTimeoutSeconds - components.DrainDelaySeconds - 1; c.DeregistrationDelaySeconds < 1 || c.DeregistrationDelaySeconds > maxDelay {
+		p.add("deregistrationDelaySeconds", fmt.Sprintf("%d: draining must end before the task's stop timeout (%ds) minus its drain delay (%ds)", c.DeregistrationDelaySeconds, components.StopTimeoutSeconds, components.DrainDelaySeconds),
+			fmt.Sprintf("use 1 to %d", maxDelay))
+	}
+	oneOf("desyncMitigationMode", c.DesyncMitigationMode, "defensive", "strictest")
+	intRange("accessLogsRetentionDays", c.AccessLogsRetentionDays, 1, 3650)
+	intRange("wafRateLimit", c.WafRateLimit, 100, 2000000000)
+
+	// Service.
+	if err := components.ValidateFargateSize(c.CPU, c.Memory); err != nil {
+		p.add("memory", err.Error(), "pick a pair from the Fargate table (README, config reference)")
+	}
+	if c.MinCount < 2 {
+		p.add("minCount", fmt.Sprintf("%d task(s): one task is one Availability Zone, and a deploy or an AZ loss takes it down", c.MinCount), "use 2 or more")
+	}
+	if c.MaxCount < c.MinCount {
+		p.add("maxCount", fmt.Sprintf("%d is below minCount %d", c.MaxCount, c.MinCount), "set maxCount to minCount or more")
+	}
+	intRange("maxCount", c.MaxCount, 2, 1000)
+	if c.DesiredCount < c.MinCount || c.DesiredCount > c.MaxCount {
+		p.add("desiredCount", fmt.Sprintf("%d is outside [minCount, maxCount] = [%d, %d]", c.DesiredCount, c.MinCount, c.MaxCount), "pick a value within the bounds")
+	}
+	intRange("fargateBase", c.FargateBase, 0, 100000)
+	intRange("fargateWeight", c.FargateWeight, 0, 1000)
+	intRange("fargateSpotWeight", c.FargateSpotWeight, 0, 1000)
+	if c.FargateWeight+c.FargateSpotWeight == 0 {
+		p.add("fargateWeight", "fargateWeight and fargateSpotWeight are both 0: ECS would place no tasks", "give at least one of them a weight of 1 or more")
+	}
+	intRange("healthCheckGracePeriodSeconds", c.HealthCheckGracePeriodSeconds, 0, 7200)
+	if !slices.Contains(logRetentionValues, c.LogRetentionDays) {
+		p.add("logRetentionDays", fmt.Sprintf("%d is not a CloudWatch Logs retention period", c.LogRetentionDays), "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653")
+	}
+	envNames := c.validateEnvironment(&p)
+	c.validateSecrets(&p, envNames)
+
+	// Autoscaling.
+	intRange("cpuTargetPercent", c.CPUTargetPercent, 10, 95)
+	intRange("memoryTargetPercent", c.MemoryTargetPercent, 10, 95)
+	intRange("requestsPerTarget", c.RequestsPerTarget, 1, 1000000)
+	intRange("scaleInCooldownSeconds", c.ScaleInCooldownSeconds, 0, 3600)
+	intRange("scaleOutCooldownSeconds", c.ScaleOutCooldownSeconds, 0, 3600)
+	if len(c.ScaleSchedules) > 0 && !c.Autoscaling {
+		p.add("scaleSchedules", "schedules need autoscaling", "set autoscaling to true, or remove the schedules")
+	}
+	for _, s := range c.ScaleSchedules {
+		if _, err := ParseSchedule(s); err != nil {
+			p.add("scaleSchedules", err.Error(), `write each entry as "name;cron(0 8 ? * MON-FRI *);min;max" (UTC)`)
+		}
+	}
+	return p
+}
+
+// HasCertificate reports whether the load balancer gets HTTPS.
+func (c *Config) HasCertificate() bool { return c.CertificateArn != "" || c.DomainName != "" }
+
+// reservedEnvironment are set by the program itself (see components.Service).
+var reservedEnvironment = []string{"PORT", "DRAIN_DELAY", "SHUTDOWN_TIMEOUT"}
+
+func (c *Config) validateEnvironment(p *Problems) map[string]bool {
+	names := map[string]bool{}
+	for _, kv := range c.Environment {
+		name, _, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok || !envNameRe.MatchString(name):
+			p.add("environment", fmt.Sprintf("%q is not NAME=value", kv), "write each entry as NAME=value with NAME made of letters, digits and _")
+		case slices.Contains(reservedEnvironment, name):
+			p.add("environment", fmt.Sprintf("%s is set by the program", name), "remove it (containerPort sets PORT)")
+		case secretLikeRe.MatchString(name):
+			p.add("environment", fmt.Sprintf("%s looks like a secret; environment values are stored in plain text in the task definition", name),
+				"store it in SSM Parameter Store or Secrets Manager and list it under secrets as NAME=<arn>")
+		case names[name]:
+			p.add("environment", fmt.Sprintf("%s is set twice", name), "keep one entry")
+		}
+		names[name] = true
+	}
+	return names
+}
+
+func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
+	seen := map[string]bool{}
+	for _, kv := range c.Secrets {
+		name, arn, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok || !envNameRe.MatchString(name):
+			p.add("secrets", fmt.Sprintf("%q is not NAME=<arn>", kv), "write each entry as NAME=arn:aws:ssm:... or NAME=arn:aws:secretsmanager:...")
+		case !ssmArnRe.MatchString(arn) && !secretsArnRe.MatchString(arn):
+			p.add("secrets", fmt.Sprintf("%s: %q is not an SSM parameter or Secrets Manager secret ARN", name, arn),
+				"use the full ARN (arn:aws:ssm:<region>:<account>:parameter/<name> or arn:aws:secretsmanager:<region>:<account>:secret:<name>)")
+		case seen[name] || envNames[name]:
+			p.add("secrets", fmt.Sprintf("%s is set twice (secrets and environment share one namespace)", name), "keep one entry")
+		}
+		seen[name] = true
+	}
+}
+
+// ParseSchedule reads one scaleSchedules entry, "name;schedule;min;max".
+func ParseSchedule(s string) (components.ScaleSchedule, error) {
+	parts := strings.Split(s, ";")
+	if len(parts) != 4 {
+		return components.ScaleSchedule{}, fmt.Errorf("%q has %d field(s), want 4 separated by ';'", s, len(parts))
+	}
+	name, expr := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
+	minC, err1 := strconv.Atoi(strings.TrimSpace(parts[2]))
+	maxC, err2 := strconv.Atoi(strings.TrimSpace(parts[3]))
+	switch {
+	case !scheduleNameRe.MatchString(name):
+		return components.ScaleSchedule{}, fmt.Errorf("%q: name %q must be letters, digits, _ and -", s, name)
+	case !(strings.HasPrefix(expr, "cron(") || strings.HasPrefix(expr, "rate(") || strings.HasPrefix(expr, "at(")) || !strings.HasSuffix(expr, ")"):
+		return components.ScaleSchedule{}, fmt.Errorf("%q: schedule %q must be cron(...), rate(...) or at(...)", s, expr)
+	case err1 != nil || err2 != nil || minC < 2 || maxC < minC:
+		return components.ScaleSchedule{}, fmt.Errorf("%q: min and max must be integers with 2 <= min <= max", s)
+	}
+	return components.ScaleSchedule{Name: name, Schedule: expr, MinCount: minC, MaxCount: maxC}, nil
+}
