@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Shutdown budget. ECS sends SIGTERM, waits the container's stopTimeout, then SIGKILLs, so
+// the defaults below are sized to the task definition's stopTimeout of 30 s:
+//
+//	DRAIN_DELAY 10 s + SHUTDOWN_TIMEOUT 15 s = 25 s  <  stopTimeout 30 s
+//
+// The 5 s left over covers process exit and log flushing. Whoever changes one of these
+// numbers changes the task definition's stopTimeout with it.
+const (
+	defaultPort            = 8080
+	defaultDrainDelay      = 10 * time.Second
+	defaultShutdownTimeout = 15 * time.Second
+	// maxStopBudget is the largest stopTimeout ECS accepts; a drain plus shutdown longer
+	// than that would always end in SIGKILL.
+	maxStopBudget = 120 * time.Second
+)
+
+// config is everything the service reads from its environment.
+type config struct {
+	Port            int
+	LogLevel        slog.Level
+	DrainDelay      time.Duration // how long /readyz reports 503 while still serving, before Shutdown
+	ShutdownTimeout time.Duration // deadline for in-flight requests once Shutdown starts
+	MetadataURI     string        // ECS task metadata endpoint v4; empty outside ECS
+}
+
+// loadConfig reads and validates the environment. Every problem is reported at once, each
+// naming the variable, what was wrong and what is accepted.
+func loadConfig(getenv func(string) string) (config, error) {
+	cfg := config{
+		Port:            defaultPort,
+		LogLevel:        slog.LevelInfo,
+		DrainDelay:      defaultDrainDelay,
+		ShutdownTimeout: defaultShutdownTimeout,
+	}
+	var problems []error
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 0 || p > 65535 {
+			problems = append(problems, fmt.Errorf("PORT=%q: want a TCP port number from 0 to 65535 (default %d)", v, defaultPort))
+		} else {
+			cfg.Port = p
+		}
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			problems = append(problems, fmt.Errorf("LOG_LEVEL=%q: want one of debug, info, warn, error (default info)", v))
+		}
+	}
+	cfg.DrainDelay, problems = durationFrom(getenv, "DRAIN_DELAY", defaultDrainDelay, 0, problems)
+	cfg.ShutdownTimeout, problems = durationFrom(getenv, "SHUTDOWN_TIMEOUT", defaultShutdownTimeout, time.Millisecond, problems)
+	if sum := cfg.DrainDelay + cfg.ShutdownTimeout; len(problems) == 0 && sum > maxStopBudget {
+		problems = append(problems, fmt.Errorf("DRAIN_DELAY + SHUTDOWN_TIMEOUT = %s: must stay below the ECS stopTimeout, whose maximum is %s", sum, maxStopBudget))
+	}
+	if v := getenv("ECS_CONTAINER_METADATA_URI_V4"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Errorf("ECS_CONTAINER_METADATA_URI_V4=%q: want an http:// URL (ECS sets it; unset it outside ECS)", v))
+		} else {
+			cfg.MetadataURI = strings.TrimSuffix(v, "/")
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, nil
+}
+
+// durationFrom parses the Go duration in variable name, or returns def when it is unset.
+func durationFrom(getenv func(string) string, name string, def, least time.Duration, problems []error) (time.Duration, []error) {
+	v := getenv(name)
+	if v == "" {
+		return def, problems
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least {
+		return def, append(problems, fmt.Errorf("%s=%q: want a Go duration of at least %s such as %q (default %s)", name, v, least, def.String(), def))
+	}
+	return d, problems
+}

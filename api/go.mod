@@ -1,0 +1,3 @@
+module example.com/webstack/api
+
+go 1.26

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// statusBody is the body of the health endpoints.
+type statusBody struct {
+	Status string `json:"status"`
+}
+
+// mustJSON encodes a fixed response once at startup.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// handleHealthz is liveness: 200 while the process can serve, including while it drains,
+// so ECS does not kill a task that is shutting down on purpose.
+func handleHealthz() http.Handler {
+	body := mustJSON(statusBody{Status: "ok"})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+// handleReadyz is readiness: 503 from the moment shutdown starts, so the load balancer
+// stops sending new requests while in-flight ones finish.
+func handleReadyz(draining *atomic.Bool) http.Handler {
+	ready, notReady := mustJSON(statusBody{Status: "ready"}), mustJSON(statusBody{Status: "draining"})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, notReady)
+			return
+		}
+		writeJSON(w, http.StatusOK, ready)
+	})
+}
+
+func handleVersion(build buildInfo) http.Handler {
+	body := mustJSON(build)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+// infoBody says which task answered; the deploy check samples it through the load balancer.
+type infoBody struct {
+	Version          string `json:"version"`
+	TaskARN          string `json:"taskArn"`
+	AvailabilityZone string `json:"availabilityZone"`
+	Cluster          string `json:"cluster"`
+	RequestID        string `json:"requestId"`
+}
+
+func handleInfo(build buildInfo, task taskInfo) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, infoBody{
+			Version:          build.Version,
+			TaskARN:          task.TaskARN,
+			AvailabilityZone: task.AvailabilityZone,
+			Cluster:          task.Cluster,
+			RequestID:        requestIDFrom(r.Context()),
+		})
+	})
+}
+
+// maxEchoBody is the largest body POST /v1/echo reads; larger ones get 413.
+const maxEchoBody = 4 << 10
+
+// maxEchoMessage is the longest message accepted, in characters.
+const maxEchoMessage = 280
+
+type echoRequest struct {
+	Message string `json:"message"`
+}
+
+func (e echoRequest) Valid(context.Context) map[string]string {
+	problems := make(map[string]string)
+	switch n := utf8.RuneCountInString(e.Message); {
+	case n == 0:
+		problems["message"] = "is required"
+	case n > maxEchoMessage:
+		problems["message"] = fmt.Sprintf("must be at most %d characters, got %d", maxEchoMessage, n)
+	}
+	return problems
+}
+
+type echoResponse struct {
+	Message   string `json:"message"`
+	Length    int    `json:"length"`
+	RequestID string `json:"requestId"`
+}
+
+// handleEcho shows the service's request handling end to end: content type, size limit,
+// strict decoding and validation, each failure with its own status.
+func handleEcho() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, rerr := decodeValid[echoRequest](w, r, maxEchoBody)
+		if rerr != nil {
+			writeError(w, r, rerr.Status, rerr.Message, rerr.Problems)
+			return
+		}
+		encode(w, http.StatusOK, echoResponse{
+			Message:   req.Message,
+			Length:    utf8.RuneCountInString(req.Message),
+			RequestID: requestIDFrom(r.Context()),
+		})
+	})
+}

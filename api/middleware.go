@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+type requestIDKey struct{}
+
+// requestIDFrom returns the id the withRequestID middleware gave this request.
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// maxRequestIDLen bounds an inbound id so a client cannot inflate every log line.
+const maxRequestIDLen = 200
+
+// withRequestID takes the caller's X-Request-Id, else the ALB's X-Amzn-Trace-Id, else makes
+// one, and echoes it in the X-Request-Id response header so a client can quote it.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > maxRequestIDLen {
+			id = r.Header.Get("X-Amzn-Trace-Id")
+		}
+		if id == "" || len(id) > maxRequestIDLen {
+			id = newRequestID()
+		}
+		w.Header()["X-Request-Id"] = []string{id}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// newRequestID returns 128 random bits in hex. Ids must be unique, not secret, so the
+// runtime's fast per-thread generator serves instead of crypto/rand.
+func newRequestID() string {
+	var b [16]byte
+	hi, lo := rand.Uint64(), rand.Uint64()
+	for i := range 8 {
+		b[i], b[8+i] = byte(hi>>(8*i)), byte(lo>>(8*i))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// responseRecorder remembers the status and size of a response for the access log and tells
+// the panic handler whether a response has already begun.
+type responseRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (rec *responseRecorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *responseRecorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's own writer.
+func (rec *responseRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// withAccessLog writes one JSON line per request at info level. LOG_LEVEL=warn turns access
+// logs off (errors are still logged) for a caller who wants the cycles more than the lines.
+// It wraps the writer in a responseRecorder either way: withRecovery relies on it.
+func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &responseRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if !logger.Enabled(r.Context(), slog.LevelInfo) {
+			return
+		}
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Int("bytes", rec.bytes),
+			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000),
+			slog.String("requestId", requestIDFrom(r.Context())),
+			slog.String("clientIp", clientIP(r)),
+		)
+	})
+}
+
+// clientIP is the address of the client as the load balancer saw it. The ALB appends the
+// peer address to X-Forwarded-For, so the last entry is the one it vouches for; earlier
+// entries come from the client and can be forged.
+func clientIP(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		return strings.TrimSpace(xff[strings.LastIndexByte(xff, ',')+1:])
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// withRecovery turns a panic in a handler into a logged error and a JSON 500, so one bad
+// request neither kills the process nor leaves the client with a reset connection.
+func withRecovery(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler { // net/http's own signal to drop the connection
+				panic(p)
+			}
+			logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
+				slog.String("panic", fmt.Sprint(p)),
+				slog.String("stack", string(debug.Stack())),
+				slog.String("requestId", requestIDFrom(r.Context())),
+			)
+			if rec, ok := w.(*responseRecorder); ok && rec.status != 0 {
+				return // the response has begun; a 500 can no longer be sent
+			}
+			writeError(w, r, http.StatusInternalServerError, "internal server error", nil)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders are sent on every response. The API serves JSON only, so nothing may be
+// framed, sniffed, cached or loaded by it.
+var securityHeaders = map[string][]string{
+	"X-Content-Type-Options":    {"nosniff"},
+	"X-Frame-Options":           {"DENY"},
+	"Content-Security-Policy":   {"default-src 'none'; frame-ancestors 'none'"},
+	"Referrer-Policy":           {"no-referrer"},
+	"Strict-Transport-Security": {"max-age=31536000"},
+	"Cache-Control":             {"no-store"},
+}
+
+func withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		for k, v := range securityHeaders {
+			h[k] = v
+		}
+		next.ServeHTTP(w, r)
+	})
+}
