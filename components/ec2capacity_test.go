@@ -1,0 +1,376 @@
+package components
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	ec2TypeLaunchTemplate = "aws:ec2/launchTemplate:LaunchTemplate"
+	ec2TypeGroup          = "aws:autoscaling/group:Group"
+	ec2TypeProvider       = "aws:ecs/capacityProvider:CapacityProvider"
+	ec2TypeAssociation    = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+	ec2TypeSecurityGroup  = "aws:ec2/securityGroup:SecurityGroup"
+	ec2TypeAttachment     = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+)
+
+// ec2TestArgs are valid args with three plain private subnets.
+func ec2TestArgs() *Ec2CapacityArgs {
+	return &Ec2CapacityArgs{
+		ClusterName: pulumi.String("web-cluster"),
+		VpcID:       pulumi.String("vpc-0123"),
+		SubnetIDs:   pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b"), pulumi.String("subnet-c")},
+	}
+}
+
+// ec2Outputs are the component's resolved outputs, in field order.
+type ec2Outputs struct {
+	CapacityProviderName, AutoScalingGroupName, AutoScalingGroupArn, LaunchTemplateID, SecurityGroupID, ServiceStrategyProvider string
+}
+
+// runEc2Capacity builds an Ec2Capacity named "web" under the double and resolves its outputs.
+func runEc2Capacity(t *testing.T, args *Ec2CapacityArgs) (*ec2CloudDouble, ec2Outputs) {
+	t.Helper()
+	var got ec2Outputs
+	d, err := runEc2Double(func(ctx *pulumi.Context) error {
+		c, err := NewEc2Capacity(ctx, "web", args)
+		if err != nil {
+			return err
+		}
+		strategy := c.ServiceCapacityProviderStrategies().ToServiceCapacityProviderStrategyArrayOutput().Index(pulumi.Int(0)).CapacityProvider()
+		pulumi.All(c.CapacityProviderName, c.AutoScalingGroupName, c.AutoScalingGroupArn, c.LaunchTemplateID, c.SecurityGroupID, strategy).ApplyT(func(v []any) error {
+			got = ec2Outputs{v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(string)}
+			return nil
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("NewEc2Capacity: %v", err)
+	}
+	if len(d.invokes) > 0 {
+		t.Errorf("invokes %v: the AMI comes from resolve:ssm at launch, no lookup is needed", d.invokes)
+	}
+	return d, got
+}
+
+func TestEc2CapacityLaunchTemplate(t *testing.T) {
+	d, out := runEc2Capacity(t, ec2TestArgs())
+	lt := d.one(t, ec2TypeLaunchTemplate).Inputs
+
+	ec2Want(t, "imageId", ec2Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")
+	ec2Want(t, "metadataOptions.httpTokens", ec2Path(lt, "metadataOptions", "httpTokens"), "required")
+	ec2Want(t, "metadataOptions.httpPutResponseHopLimit", ec2Path(lt, "metadataOptions", "httpPutResponseHopLimit"), 1)
+	ec2Want(t, "metadataOptions.httpEndpoint", ec2Path(lt, "metadataOptions", "httpEndpoint"), "enabled")
+
+	if n := len(ec2Path(lt, "networkInterfaces").ArrayValue()); n != 1 {
+		t.Fatalf("%d network interfaces, want 1", n)
+	}
+	ec2Want(t, "networkInterfaces[0].associatePublicIpAddress", ec2Path(lt, "networkInterfaces", 0, "associatePublicIpAddress"), "false")
+	if sgs := ec2Strings(ec2Path(lt, "networkInterfaces", 0, "securityGroups")); !slices.Equal(sgs, []string{out.SecurityGroupID}) {
+		t.Errorf("instance security groups %v, want only the component's %s", sgs, out.SecurityGroupID)
+	}
+	if v := ec2Path(lt, "vpcSecurityGroupIds"); v.HasValue() {
+		t.Errorf("vpcSecurityGroupIds %v set beside networkInterfaces: EC2 refuses both", v)
+	}
+
+	if n := len(ec2Path(lt, "blockDeviceMappings").ArrayValue()); n != 1 {
+		t.Fatalf("%d block device mappings, want 1 (the root volume)", n)
+	}
+	ec2Want(t, "root deviceName", ec2Path(lt, "blockDeviceMappings", 0, "deviceName"), "/dev/xvda")
+	ec2Want(t, "root ebs.encrypted", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "encrypted"), "true")
+	ec2Want(t, "root ebs.volumeType", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeType"), "gp3")
+	ec2Want(t, "root ebs.volumeSize", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 30)
+	ec2Want(t, "monitoring.enabled", ec2Path(lt, "monitoring", "enabled"), true)
+
+	profile := d.one(t, "aws:iam/instanceProfile:InstanceProfile")
+	ec2Want(t, "iamInstanceProfile.arn", ec2Path(lt, "iamInstanceProfile", "arn"), "arn:aws:double:us-east-1:123456789012:"+profile.Name)
+	if out.LaunchTemplateID != "web-id" {
+		t.Errorf("LaunchTemplateID output %q, want the template's id web-id", out.LaunchTemplateID)
+	}
+}
+
+func TestEc2CapacityGravitonUsesArm64Ami(t *testing.T) {
+	args := ec2TestArgs()
+	args.InstanceTypes = []string{"m7g.large", "c7gn.large"}
+	args.RootVolumeSizeGiB = 50
+	d, _ := runEc2Capacity(t, args)
+	lt := d.one(t, ec2TypeLaunchTemplate).Inputs
+	ec2Want(t, "imageId", ec2Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")
+	ec2Want(t, "root ebs.volumeSize", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
+}
+
+func TestEc2IsGraviton(t *testing.T) {
+	for typ, want := range map[string]bool{
+		"t4g.small": true, "m7gd.2xlarge": true, "c7gn.large": true, "g5g.xlarge": true, "is4gen.large": true,
+		"t3.medium": false, "g4dn.xlarge": false, "g4ad.xlarge": false, "m7i-flex.large": false, "u-6tb1.metal": false,
+	} {
+		if got := isGraviton(typ); got != want {
+			t.Errorf("isGraviton(%q) = %v, want %v", typ, got, want)
+		}
+	}
+}
+
+func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
+	const (
+		ecsRole = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+		ssmCore = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+	)
+	for _, tc := range []struct {
+		sessionManager bool
+		want           []string
+	}{
+		{false, []string{ecsRole}},
+		{true, []string{ecsRole, ssmCore}},
+	} {
+		args := ec2TestArgs()
+		args.SessionManagerAccess = tc.sessionManager
+		d, _ := runEc2Capacity(t, args)
+
+		var got []string
+		for _, a := range d.all(ec2TypeAttachment) {
+			got = append(got, ec2Path(a.Inputs, "policyArn").StringValue())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("SessionManagerAccess=%v: role policies %v, want exactly %v", tc.sessionManager, got, tc.want)
+		}
+		if n := len(d.all("aws:iam/rolePolicy:RolePolicy")); n != 0 {
+			t.Errorf("%d inline role policies, want none", n)
+		}
+		role := d.one(t, "aws:iam/role:Role").Inputs
+		var trust struct {
+			Statement []struct {
+				Effect    string
+				Principal map[string]string
+				Action    string
+			}
+		}
+		if err := json.Unmarshal([]byte(ec2Path(role, "assumeRolePolicy").StringValue()), &trust); err != nil {
+			t.Fatalf("assumeRolePolicy: %v", err)
+		}
+		if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "ec2.amazonaws.com" || trust.Statement[0].Action != "sts:AssumeRole" {
+			t.Errorf("trust policy %+v, want EC2 alone may assume the role", trust.Statement)
+		}
+		if deps := d.one(t, "aws:iam/instanceProfile:InstanceProfile").Dependencies; len(deps) < len(tc.want) {
+			t.Errorf("instance profile depends on %v, want every policy attachment among them", deps)
+		}
+	}
+}
+
+// ec2EcsConfig decodes the launch template's user data and returns the lines it appends to
+// /etc/ecs/ecs.config.
+func ec2EcsConfig(t *testing.T, d *ec2CloudDouble) []string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(ec2Path(d.one(t, ec2TypeLaunchTemplate).Inputs, "userData").StringValue())
+	if err != nil {
+		t.Fatalf("userData is not base64: %v", err)
+	}
+	script := string(raw)
+	const open = "cat >> /etc/ecs/ecs.config <<'EOF'\n"
+	start := strings.Index(script, open)
+	end := strings.LastIndex(script, "\nEOF\n")
+	if !strings.HasPrefix(script, "#!/bin/bash\n") || start < 0 || end < start {
+		t.Fatalf("user data does not append a quoted heredoc to /etc/ecs/ecs.config:\n%s", script)
+	}
+	return strings.Split(script[start+len(open):end], "\n")
+}
+
+func TestEc2CapacityUserDataJoinsCluster(t *testing.T) {
+	for _, tc := range []struct {
+		spot, stopTimeout int
+		want              []string
+	}{
+		{0, 0, []string{"ECS_CLUSTER=web-cluster", "ECS_ENABLE_TASK_IAM_ROLE=true", "ECS_AWSVPC_BLOCK_IMDS=true", "ECS_CONTAINER_STOP_TIMEOUT=30s"}},
+		{40, 45, []string{"ECS_CLUSTER=web-cluster", "ECS_ENABLE_TASK_IAM_ROLE=true", "ECS_AWSVPC_BLOCK_IMDS=true", "ECS_CONTAINER_STOP_TIMEOUT=45s", "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"}},
+	} {
+		args := ec2TestArgs()
+		args.SpotInstancePercent = tc.spot
+		args.ContainerStopTimeoutSeconds = tc.stopTimeout
+		d, _ := runEc2Capacity(t, args)
+		if got := ec2EcsConfig(t, d); !slices.Equal(got, tc.want) {
+			t.Errorf("spot %d%%, stop timeout %d: ecs.config lines\n%q\nwant\n%q", tc.spot, tc.stopTimeout, got, tc.want)
+		}
+	}
+}
+
+func TestEc2CapacityAutoScalingGroup(t *testing.T) {
+	args := ec2TestArgs()
+	args.InstanceTypes = []string{"m6i.large", "m5.large"}
+	args.MinInstances, args.MaxInstances = 3, 9
+	args.SpotInstancePercent = 25
+	d, out := runEc2Capacity(t, args)
+	asg := d.one(t, ec2TypeGroup)
+	in := asg.Inputs
+
+	if got := ec2Strings(ec2Path(in, "vpcZoneIdentifiers")); !slices.Equal(got, []string{"subnet-a", "subnet-b", "subnet-c"}) {
+		t.Errorf("vpcZoneIdentifiers %v, want the three private subnets", got)
+	}
+	ec2Want(t, "minSize", ec2Path(in, "minSize"), 3)
+	ec2Want(t, "maxSize", ec2Path(in, "maxSize"), 9)
+	ec2Want(t, "desiredCapacity", ec2Path(in, "desiredCapacity"), 3)
+	if !slices.Contains(asg.IgnoreChanges, "desiredCapacity") {
+		t.Errorf("ignoreChanges %v, want desiredCapacity (ECS managed scaling owns it)", asg.IgnoreChanges)
+	}
+	ec2Want(t, "capacityRebalance", ec2Path(in, "capacityRebalance"), true)
+	ec2Want(t, "protectFromScaleIn", ec2Path(in, "protectFromScaleIn"), true)
+	ec2Want(t, "healthCheckGracePeriod", ec2Path(in, "healthCheckGracePeriod"), 300)
+
+	ec2Want(t, "instanceRefresh.strategy", ec2Path(in, "instanceRefresh", "strategy"), "Rolling")
+	ec2Want(t, "instanceRefresh minHealthyPercentage", ec2Path(in, "instanceRefresh", "preferences", "minHealthyPercentage"), 90)
+	ec2Want(t, "instanceRefresh scaleInProtectedInstances", ec2Path(in, "instanceRefresh", "preferences", "scaleInProtectedInstances"), "Refresh")
+
+	spec := ec2Path(in, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
+	ec2Want(t, "launch template id", ec2Path(spec.ObjectValue(), "launchTemplateId"), "web-id")
+	ec2Want(t, "launch template version", ec2Path(spec.ObjectValue(), "version"), "3")
+	var types []string
+	for _, o := range ec2Path(in, "mixedInstancesPolicy", "launchTemplate", "overrides").ArrayValue() {
+		types = append(types, ec2Path(o.ObjectValue(), "instanceType").StringValue())
+	}
+	if !slices.Equal(types, args.InstanceTypes) {
+		t.Errorf("instance type overrides %v, want %v", types, args.InstanceTypes)
+	}
+	dist := ec2Path(in, "mixedInstancesPolicy", "instancesDistribution").ObjectValue()
+	ec2Want(t, "onDemandPercentageAboveBaseCapacity", ec2Path(dist, "onDemandPercentageAboveBaseCapacity"), 75)
+	ec2Want(t, "onDemandBaseCapacity", ec2Path(dist, "onDemandBaseCapacity"), 0)
+	ec2Want(t, "spotAllocationStrategy", ec2Path(dist, "spotAllocationStrategy"), "capacity-optimized")
+
+	var managedTag bool
+	for _, tag := range ec2Path(in, "tags").ArrayValue() {
+		tg := tag.ObjectValue()
+		managedTag = managedTag || (tg["key"].StringValue() == "AmazonECSManaged" && tg["value"].StringValue() == "true" && tg["propagateAtLaunch"].BoolValue())
+	}
+	if !managedTag {
+		t.Errorf("tags %v lack AmazonECSManaged=true propagated at launch", ec2Path(in, "tags"))
+	}
+	if out.AutoScalingGroupName != "web-double" || out.AutoScalingGroupArn != "arn:aws:double:us-east-1:123456789012:web" {
+		t.Errorf("group outputs %q %q, want the group's name and ARN", out.AutoScalingGroupName, out.AutoScalingGroupArn)
+	}
+}
+
+func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
+	args := ec2TestArgs()
+	args.MaxInstances = 6
+	args.TargetCapacityPercent = 80
+	args.AdditionalCapacityProviders = []string{"FARGATE", "FARGATE_SPOT"}
+	d, out := runEc2Capacity(t, args)
+
+	cp := d.one(t, ec2TypeProvider).Inputs
+	asgp := ec2Path(cp, "autoScalingGroupProvider").ObjectValue()
+	ec2Want(t, "autoScalingGroupArn", ec2Path(asgp, "autoScalingGroupArn"), "arn:aws:double:us-east-1:123456789012:web")
+	ec2Want(t, "managedTerminationProtection", ec2Path(asgp, "managedTerminationProtection"), "ENABLED")
+	ec2Want(t, "managedDraining", ec2Path(asgp, "managedDraining"), "ENABLED")
+	ec2Want(t, "managedScaling.status", ec2Path(asgp, "managedScaling", "status"), "ENABLED")
+	ec2Want(t, "managedScaling.targetCapacity", ec2Path(asgp, "managedScaling", "targetCapacity"), 80)
+	ec2Want(t, "managedScaling.minimumScalingStepSize", ec2Path(asgp, "managedScaling", "minimumScalingStepSize"), 1)
+	ec2Want(t, "managedScaling.maximumScalingStepSize", ec2Path(asgp, "managedScaling", "maximumScalingStepSize"), 6)
+
+	assoc := d.one(t, ec2TypeAssociation).Inputs
+	ec2Want(t, "clusterName", ec2Path(assoc, "clusterName"), "web-cluster")
+	if got := ec2Strings(ec2Path(assoc, "capacityProviders")); !slices.Equal(got, []string{"web-double", "FARGATE", "FARGATE_SPOT"}) {
+		t.Errorf("cluster capacity providers %v, want this one then the additional ones", got)
+	}
+	strategies := ec2Path(assoc, "defaultCapacityProviderStrategies").ArrayValue()
+	if len(strategies) != 1 {
+		t.Fatalf("%d default strategies, want 1", len(strategies))
+	}
+	ec2Want(t, "default strategy provider", ec2Path(strategies[0].ObjectValue(), "capacityProvider"), "web-double")
+	ec2Want(t, "default strategy weight", ec2Path(strategies[0].ObjectValue(), "weight"), 1)
+
+	if out.CapacityProviderName != "web-double" || out.ServiceStrategyProvider != "web-double" {
+		t.Errorf("CapacityProviderName %q, service strategy provider %q, want web-double", out.CapacityProviderName, out.ServiceStrategyProvider)
+	}
+}
+
+func TestEc2CapacitySecurityGroupHasNoIngress(t *testing.T) {
+	d, out := runEc2Capacity(t, ec2TestArgs())
+	sg := d.one(t, ec2TypeSecurityGroup)
+	ec2Want(t, "vpcId", ec2Path(sg.Inputs, "vpcId"), "vpc-0123")
+	if ingress := ec2Path(sg.Inputs, "ingress"); !ingress.IsArray() || len(ingress.ArrayValue()) != 0 {
+		t.Errorf("ingress %v, want an explicit empty list", ingress)
+	}
+	egress := ec2Path(sg.Inputs, "egress").ArrayValue()
+	if len(egress) != 1 {
+		t.Fatalf("%d egress rules, want 1", len(egress))
+	}
+	e := egress[0].ObjectValue()
+	ec2Want(t, "egress protocol", ec2Path(e, "protocol"), "tcp")
+	ec2Want(t, "egress fromPort", ec2Path(e, "fromPort"), 443)
+	ec2Want(t, "egress toPort", ec2Path(e, "toPort"), 443)
+	if out.SecurityGroupID != sg.Name+"-id" {
+		t.Errorf("SecurityGroupID %q, want %s-id", out.SecurityGroupID, sg.Name)
+	}
+}
+
+// The placement helper as the policy pack sees it: on a registered ECS service.
+func TestEc2PlacementStrategiesSpreadAzFirst(t *testing.T) {
+	d, err := runEc2Double(func(ctx *pulumi.Context) error {
+		_, err := ecs.NewService(ctx, "svc", &ecs.ServiceArgs{OrderedPlacementStrategies: Ec2PlacementStrategies()})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][2]string
+	for _, s := range ec2Path(d.one(t, "aws:ecs/service:Service").Inputs, "orderedPlacementStrategies").ArrayValue() {
+		o := s.ObjectValue()
+		got = append(got, [2]string{o["type"].StringValue(), o["field"].StringValue()})
+	}
+	want := [][2]string{{"spread", "attribute:ecs.availability-zone"}, {"binpack", "memory"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("orderedPlacementStrategies %v, want %v", got, want)
+	}
+}
+
+func TestEc2CapacityInvalidArgs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		edit   func(a *Ec2CapacityArgs)
+		called string // component name, default "web"
+		want   string
+	}{
+		{"reserved name prefix", func(a *Ec2CapacityArgs) {}, "ecs-capacity", `cannot start with aws, ecs or fargate`},
+		{"no cluster", func(a *Ec2CapacityArgs) { a.ClusterName = nil }, "", "ClusterName, VpcID and SubnetIDs are required"},
+		{"one subnet", func(a *Ec2CapacityArgs) { a.SubnetIDs = pulumi.StringArray{pulumi.String("subnet-a")} }, "", "SubnetIDs has 1 subnet(s): give at least 2"},
+		{"bad instance type", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"large"} }, "", `InstanceTypes[0] "large" is not an EC2 instance type`},
+		{"duplicate instance type", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m5.large"} }, "", "InstanceTypes lists m5.large twice"},
+		{"mixed architectures", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m6g.large"} }, "", "mixes arm64 (Graviton) and x86_64"},
+		{"one instance", func(a *Ec2CapacityArgs) { a.MinInstances = 1 }, "", "MinInstances is 1: use at least 2"},
+		{"max below min", func(a *Ec2CapacityArgs) { a.MinInstances, a.MaxInstances = 4, 3 }, "", "MaxInstances 3 is below MinInstances 4"},
+		{"target above 100", func(a *Ec2CapacityArgs) { a.TargetCapacityPercent = 101 }, "", "TargetCapacityPercent is 101: use 1 to 100"},
+		{"negative target", func(a *Ec2CapacityArgs) { a.TargetCapacityPercent = -1 }, "", "TargetCapacityPercent is -1"},
+		{"spot above 100", func(a *Ec2CapacityArgs) { a.SpotInstancePercent = 101 }, "", "SpotInstancePercent is 101"},
+		{"negative spot", func(a *Ec2CapacityArgs) { a.SpotInstancePercent = -5 }, "", "SpotInstancePercent is -5"},
+		{"small root volume", func(a *Ec2CapacityArgs) { a.RootVolumeSizeGiB = 20 }, "", "RootVolumeSizeGiB is 20: the ECS-optimized AMI needs at least 30"},
+		{"ami id for parameter", func(a *Ec2CapacityArgs) { a.AmiParameterName = "ami-0abc" }, "", `AmiParameterName "ami-0abc" is not an SSM parameter name`},
+		{"stop timeout too long", func(a *Ec2CapacityArgs) { a.ContainerStopTimeoutSeconds = 300 }, "", "ContainerStopTimeoutSeconds is 300: use 2 to 120"},
+		{"provider twice", func(a *Ec2CapacityArgs) { a.AdditionalCapacityProviders = []string{"FARGATE", "FARGATE"} }, "", `AdditionalCapacityProviders[1] "FARGATE" is empty or listed twice`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := ec2TestArgs()
+			tc.edit(args)
+			name := tc.called
+			if name == "" {
+				name = "web"
+			}
+			var err error // NewEc2Capacity's own error; RunErr wraps it in a multierror
+			d, runErr := runEc2Double(func(ctx *pulumi.Context) error {
+				_, err = NewEc2Capacity(ctx, name, args)
+				return err
+			})
+			if runErr == nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Errorf("%d problems reported, want exactly this one: %v", n, err)
+			}
+			if len(d.resources) != 0 {
+				t.Errorf("%d resources registered before the error, want none", len(d.resources))
+			}
+		})
+	}
+}
