@@ -89,8 +89,6 @@ func (d *netCloudDouble) NewResource(args pulumi.MockResourceArgs) (string, reso
 			"resourceRecordType":  "CNAME",
 			"resourceRecordValue": "_x2.acm-validations.aws.",
 		}})
-	case "aws:acm/certificateValidation:CertificateValidation":
-		set("certificateArn", args.Inputs["certificateArn"].StringValue())
 	case "aws:route53/record:Record":
 		set("fqdn", strings.TrimSuffix(args.Inputs["name"].StringValue(), "."))
 	}
@@ -169,18 +167,18 @@ func registerRouteTableAssociationDoubles(ctx *pulumi.Context, azs int) ([]pulum
 	return out, nil
 }
 
-// awaitOutputs hands the resolved values of outputs to check. The combined output is
+// netAwait hands the resolved values of outputs to check. The combined output is
 // exported under key because the run awaits stack outputs before it returns, and an
 // apply on plain or invoke outputs alone is not otherwise waited for.
-func awaitOutputs(ctx *pulumi.Context, key string, check func(values []any), outputs ...any) {
+func netAwait(ctx *pulumi.Context, key string, check func(values []any), outputs ...any) {
 	ctx.Export(key, pulumi.All(outputs...).ApplyT(func(v []any) int {
 		check(v)
 		return len(v)
 	}))
 }
 
-// prop reads a nested property path such as "healthCheck.path" from recorded inputs.
-func prop(m resource.PropertyMap, path string) resource.PropertyValue {
+// netProp reads a nested property path such as "healthCheck.path" from recorded inputs.
+func netProp(m resource.PropertyMap, path string) resource.PropertyValue {
 	keys := strings.Split(path, ".")
 	v := resource.NewObjectProperty(m)
 	for _, k := range keys {

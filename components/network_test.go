@@ -11,13 +11,13 @@ import (
 )
 
 const (
-	typeNetwork      = "webstack:components:Network"
-	typeAwsxVpc      = "awsx:ec2:Vpc"
-	typeVpcEndpoint  = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	typeSecGroup     = "aws:ec2/securityGroup:SecurityGroup"
-	typeIngressRule  = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	typeNetworkAcl   = "aws:ec2/networkAcl:NetworkAcl"
-	networkUnderTest = "web"
+	netTypeNetwork     = "webstack:components:Network"
+	netTypeAwsxVpc     = "awsx:ec2:Vpc"
+	netTypeVpcEndpoint = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	netTypeSecGroup    = "aws:ec2/securityGroup:SecurityGroup"
+	netTypeIngressRule = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	netTypeNetworkAcl  = "aws:ec2/networkAcl:NetworkAcl"
+	netNameUnderTest   = "web"
 )
 
 // runNetwork builds a Network named "web" (after the route table association stand-ins
@@ -32,11 +32,11 @@ func runNetwork(t *testing.T, args *NetworkArgs) (*netCloudDouble, []any) {
 		if err != nil {
 			return err
 		}
-		n, err := NewNetwork(ctx, networkUnderTest, args, pulumi.DependsOn(assocs))
+		n, err := NewNetwork(ctx, netNameUnderTest, args, pulumi.DependsOn(assocs))
 		if err != nil {
 			return err
 		}
-		awaitOutputs(ctx, "network", func(v []any) { outputs = v }, n.VpcID, n.VpcCidrBlock, n.PublicSubnetIDs, n.PrivateSubnetIDs)
+		netAwait(ctx, "network", func(v []any) { outputs = v }, n.VpcID, n.VpcCidrBlock, n.PublicSubnetIDs, n.PrivateSubnetIDs)
 		return nil
 	})
 	if err != nil {
@@ -45,7 +45,7 @@ func runNetwork(t *testing.T, args *NetworkArgs) (*netCloudDouble, []any) {
 	return d, outputs
 }
 
-func stringList(v resource.PropertyValue) []string {
+func netStrings(v resource.PropertyValue) []string {
 	if !v.IsArray() {
 		return nil
 	}
@@ -59,12 +59,12 @@ func stringList(v resource.PropertyValue) []string {
 func TestNetworkNewVpcDefaults(t *testing.T) {
 	d, out := runNetwork(t, &NetworkArgs{})
 
-	vpcs := d.ofType(typeAwsxVpc)
+	vpcs := d.ofType(netTypeAwsxVpc)
 	if len(vpcs) != 1 {
 		t.Fatalf("want one awsx:ec2:Vpc, got %d", len(vpcs))
 	}
 	v := vpcs[0]
-	if !strings.Contains(v.Parent, typeNetwork) {
+	if !strings.Contains(v.Parent, netTypeNetwork) {
 		t.Errorf("awsx Vpc parent = %q, want the Network component", v.Parent)
 	}
 	for path, want := range map[string]any{
@@ -74,18 +74,18 @@ func TestNetworkNewVpcDefaults(t *testing.T) {
 		"enableDnsHostnames":        true,
 		"subnetStrategy":            "Auto",
 	} {
-		if got := prop(v.Inputs, path).V; got != want {
+		if got := netProp(v.Inputs, path).V; got != want {
 			t.Errorf("awsx Vpc %s = %v, want %v", path, got, want)
 		}
 	}
 	var types []string
-	for _, s := range prop(v.Inputs, "subnetSpecs").ArrayValue() {
+	for _, s := range netProp(v.Inputs, "subnetSpecs").ArrayValue() {
 		types = append(types, s.ObjectValue()["type"].StringValue())
 	}
 	if !reflect.DeepEqual(types, []string{"Public", "Private"}) {
 		t.Errorf("subnet specs = %v, want [Public Private]", types)
 	}
-	for _, typ := range []string{typeVpcEndpoint, typeSecGroup, typeNetworkAcl} {
+	for _, typ := range []string{netTypeVpcEndpoint, netTypeSecGroup, netTypeNetworkAcl} {
 		if n := len(d.ofType(typ)); n != 0 {
 			t.Errorf("defaults registered %d %s, want none (endpoints and NACLs are opt-in)", n, typ)
 		}
@@ -109,47 +109,47 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 			d, _ := runNetwork(t, &NetworkArgs{NumberOfAvailabilityZones: 3, NatGateways: tc.nat, VpcEndpoints: true, CidrBlock: "10.20.0.0/16"})
 			privateSubnets := []string{"subnet-private-1", "subnet-private-2", "subnet-private-3"}
 
-			s3 := d.named(t, typeVpcEndpoint, "web-s3")
-			if got := prop(s3.Inputs, "serviceName").StringValue(); got != "com.amazonaws.us-east-1.s3" {
+			s3 := d.named(t, netTypeVpcEndpoint, "web-s3")
+			if got := netProp(s3.Inputs, "serviceName").StringValue(); got != "com.amazonaws.us-east-1.s3" {
 				t.Errorf("S3 endpoint service = %q", got)
 			}
-			if got := prop(s3.Inputs, "vpcEndpointType").StringValue(); got != "Gateway" {
+			if got := netProp(s3.Inputs, "vpcEndpointType").StringValue(); got != "Gateway" {
 				t.Errorf("S3 endpoint type = %q, want Gateway", got)
 			}
-			if got := stringList(prop(s3.Inputs, "routeTableIds")); !reflect.DeepEqual(got, []string{"rtb-private-1", "rtb-private-2", "rtb-private-3"}) {
+			if got := netStrings(netProp(s3.Inputs, "routeTableIds")); !reflect.DeepEqual(got, []string{"rtb-private-1", "rtb-private-2", "rtb-private-3"}) {
 				t.Errorf("S3 endpoint route tables = %v, want exactly the private ones", got)
 			}
 
-			sg := d.named(t, typeSecGroup, "web-endpoints")
-			if e := prop(sg.Inputs, "egress"); e.IsArray() && len(e.ArrayValue()) > 0 {
+			sg := d.named(t, netTypeSecGroup, "web-endpoints")
+			if e := netProp(sg.Inputs, "egress"); e.IsArray() && len(e.ArrayValue()) > 0 {
 				t.Errorf("endpoint security group has egress rules %v, want none", e)
 			}
-			if i := prop(sg.Inputs, "ingress"); i.IsArray() && len(i.ArrayValue()) > 0 {
+			if i := netProp(sg.Inputs, "ingress"); i.IsArray() && len(i.ArrayValue()) > 0 {
 				t.Errorf("endpoint security group has inline ingress %v, want separate rules", i)
 			}
-			rules := d.ofType(typeIngressRule)
+			rules := d.ofType(netTypeIngressRule)
 			if len(rules) != 1 {
 				t.Fatalf("want exactly one ingress rule (443 from the VPC), got %d", len(rules))
 			}
-			assertIngressRule(t, rules[0], "web-endpoints-id", 443, "10.20.0.0/16")
+			netAssertIngressRule(t, rules[0], "web-endpoints-id", 443, "10.20.0.0/16")
 
 			var got []string
-			for _, e := range d.ofType(typeVpcEndpoint) {
+			for _, e := range d.ofType(netTypeVpcEndpoint) {
 				if e.Name == "web-s3" {
 					continue
 				}
-				svc := strings.TrimPrefix(prop(e.Inputs, "serviceName").StringValue(), "com.amazonaws.us-east-1.")
+				svc := strings.TrimPrefix(netProp(e.Inputs, "serviceName").StringValue(), "com.amazonaws.us-east-1.")
 				got = append(got, svc)
-				if prop(e.Inputs, "vpcEndpointType").StringValue() != "Interface" || !prop(e.Inputs, "privateDnsEnabled").BoolValue() {
+				if netProp(e.Inputs, "vpcEndpointType").StringValue() != "Interface" || !netProp(e.Inputs, "privateDnsEnabled").BoolValue() {
 					t.Errorf("%s: want an Interface endpoint with private DNS, got %v", svc, e.Inputs)
 				}
-				if s := stringList(prop(e.Inputs, "subnetIds")); !reflect.DeepEqual(s, privateSubnets) {
+				if s := netStrings(netProp(e.Inputs, "subnetIds")); !reflect.DeepEqual(s, privateSubnets) {
 					t.Errorf("%s subnets = %v, want the private subnets", svc, s)
 				}
-				if s := stringList(prop(e.Inputs, "securityGroupIds")); !reflect.DeepEqual(s, []string{"web-endpoints-id"}) {
+				if s := netStrings(netProp(e.Inputs, "securityGroupIds")); !reflect.DeepEqual(s, []string{"web-endpoints-id"}) {
 					t.Errorf("%s security groups = %v", svc, s)
 				}
-				if !strings.Contains(e.Parent, typeNetwork) {
+				if !strings.Contains(e.Parent, netTypeNetwork) {
 					t.Errorf("%s parent = %q, want the Network component", svc, e.Parent)
 				}
 			}
@@ -161,63 +161,63 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 	}
 }
 
-func assertIngressRule(t *testing.T, r netRecorded, sgID string, port int, cidr string) {
+func netAssertIngressRule(t *testing.T, r netRecorded, sgID string, port int, cidr string) {
 	t.Helper()
 	want := map[string]any{"securityGroupId": sgID, "ipProtocol": "tcp", "fromPort": float64(port), "toPort": float64(port), "cidrIpv4": cidr}
 	for k, v := range want {
-		if got := prop(r.Inputs, k).V; got != v {
+		if got := netProp(r.Inputs, k).V; got != v {
 			t.Errorf("rule %s: %s = %v, want %v", r.Name, k, got, v)
 		}
 	}
 }
 
-type naclEntryWant struct {
+type netNaclEntry struct {
 	protocol string
 	from, to float64
 	cidr     string
 }
 
-func naclEntries(t *testing.T, v resource.PropertyValue) []naclEntryWant {
+func netNaclEntries(t *testing.T, v resource.PropertyValue) []netNaclEntry {
 	t.Helper()
-	var out []naclEntryWant
+	var out []netNaclEntry
 	for i, e := range v.ArrayValue() {
 		o := e.ObjectValue()
 		if o["action"].StringValue() != "allow" || o["ruleNo"].NumberValue() != float64(100+10*i) {
 			t.Errorf("entry %d: action %v rule %v, want allow rules numbered 100, 110, ...", i, o["action"], o["ruleNo"])
 		}
-		out = append(out, naclEntryWant{o["protocol"].StringValue(), o["fromPort"].NumberValue(), o["toPort"].NumberValue(), o["cidrBlock"].StringValue()})
+		out = append(out, netNaclEntry{o["protocol"].StringValue(), o["fromPort"].NumberValue(), o["toPort"].NumberValue(), o["cidrBlock"].StringValue()})
 	}
 	return out
 }
 
 func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 	d, _ := runNetwork(t, &NetworkArgs{NetworkAcls: true})
-	vpc := naclEntryWant{"-1", 0, 0, "10.0.0.0/16"}
-	ephemeral := naclEntryWant{"tcp", 1024, 65535, "0.0.0.0/0"}
-	https := naclEntryWant{"tcp", 443, 443, "0.0.0.0/0"}
+	vpc := netNaclEntry{"-1", 0, 0, "10.0.0.0/16"}
+	ephemeral := netNaclEntry{"tcp", 1024, 65535, "0.0.0.0/0"}
+	https := netNaclEntry{"tcp", 443, 443, "0.0.0.0/0"}
 	for _, tc := range []struct {
 		name            string
 		subnets         []string
-		ingress, egress []naclEntryWant
+		ingress, egress []netNaclEntry
 	}{
 		{"web-public", []string{"subnet-public-1", "subnet-public-2"},
-			[]naclEntryWant{{"tcp", 80, 80, "0.0.0.0/0"}, https, ephemeral, vpc},
-			[]naclEntryWant{ephemeral, https, vpc}},
+			[]netNaclEntry{{"tcp", 80, 80, "0.0.0.0/0"}, https, ephemeral, vpc},
+			[]netNaclEntry{ephemeral, https, vpc}},
 		{"web-private", []string{"subnet-private-1", "subnet-private-2"},
-			[]naclEntryWant{vpc, ephemeral},
-			[]naclEntryWant{vpc, https}},
+			[]netNaclEntry{vpc, ephemeral},
+			[]netNaclEntry{vpc, https}},
 	} {
-		acl := d.named(t, typeNetworkAcl, tc.name)
-		if got := stringList(prop(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
+		acl := d.named(t, netTypeNetworkAcl, tc.name)
+		if got := netStrings(netProp(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
 			t.Errorf("%s subnets = %v, want %v", tc.name, got, tc.subnets)
 		}
-		if got := prop(acl.Inputs, "vpcId").StringValue(); got != "vpc-double" {
+		if got := netProp(acl.Inputs, "vpcId").StringValue(); got != "vpc-double" {
 			t.Errorf("%s vpcId = %q", tc.name, got)
 		}
-		if got := naclEntries(t, prop(acl.Inputs, "ingress")); !reflect.DeepEqual(got, tc.ingress) {
+		if got := netNaclEntries(t, netProp(acl.Inputs, "ingress")); !reflect.DeepEqual(got, tc.ingress) {
 			t.Errorf("%s ingress = %v, want %v", tc.name, got, tc.ingress)
 		}
-		if got := naclEntries(t, prop(acl.Inputs, "egress")); !reflect.DeepEqual(got, tc.egress) {
+		if got := netNaclEntries(t, netProp(acl.Inputs, "egress")); !reflect.DeepEqual(got, tc.egress) {
 			t.Errorf("%s egress = %v, want %v", tc.name, got, tc.egress)
 		}
 	}
@@ -230,7 +230,7 @@ func TestNetworkExistingVpc(t *testing.T) {
 		ExistingPrivateSubnetIDs: []string{"subnet-c", "subnet-d"},
 	}
 	d, out := runNetwork(t, args)
-	if n := len(d.ofType(typeAwsxVpc)); n != 0 {
+	if n := len(d.ofType(netTypeAwsxVpc)); n != 0 {
 		t.Errorf("an existing VPC must not create a VPC, got %d", n)
 	}
 	want := []any{"vpc-0abc", netDoubleExistingCidr, []string{"subnet-a", "subnet-b"}, []string{"subnet-c", "subnet-d"}}
@@ -274,7 +274,7 @@ func TestNetworkInvalidArgs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := runNetDouble(func(ctx *pulumi.Context) error {
-				_, err := NewNetwork(ctx, networkUnderTest, tc.args)
+				_, err := NewNetwork(ctx, netNameUnderTest, tc.args)
 				return err
 			})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -1,0 +1,449 @@
+package components
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DefaultSslPolicy allows TLS 1.3 and 1.2 only.
+const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+// accessLogPrefix is where the ALB writes inside the access-log bucket.
+const accessLogPrefix = "alb"
+
+// LoadBalancerArgs configures a LoadBalancer. Zero values mean the documented default.
+type LoadBalancerArgs struct {
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput // public subnets, >= 2 AZs
+	// IngressCidrBlocks may reach ports 80 and 443. Default ["0.0.0.0/0"].
+	IngressCidrBlocks []string
+	// ContainerPort is the target group port, 1..65535 (required).
+	ContainerPort int
+	// HealthCheckPath of the target group health check. Default "/healthz".
+	HealthCheckPath string
+	// CertificateArn of an existing ACM certificate for the HTTPS listener.
+	CertificateArn string
+	// DomainName and HostedZoneID (together) add a Route 53 alias record for the ALB and,
+	// without CertificateArn, a DNS-validated ACM certificate for DomainName.
+	DomainName, HostedZoneID string
+	// AllowHTTP permits plain HTTP forwarding when there is no certificate (dev stacks).
+	// With a certificate the HTTP listener only redirects to HTTPS whatever this says.
+	AllowHTTP bool
+	// SslPolicy of the HTTPS listener. Default DefaultSslPolicy.
+	SslPolicy string
+	// IdleTimeoutSeconds 1..4000. Default 60; keep the server's keep-alive timeout longer.
+	IdleTimeoutSeconds int
+	// DeregistrationDelaySeconds 1..3600 (0 means the default 30): how long draining
+	// targets keep in-flight requests; keep it below the task's stop timeout.
+	DeregistrationDelaySeconds int
+	// DesyncMitigationMode "defensive" (default) or "strictest".
+	DesyncMitigationMode string
+	DeletionProtection   bool
+	// AccessLogs writes ALB access logs to a new, private, SSE-S3 encrypted bucket.
+	AccessLogs bool
+	// AccessLogsRetentionDays before log objects expire. Default 90.
+	AccessLogsRetentionDays int
+}
+
+// LoadBalancer is an internet-facing ALB with its security group, listeners and an
+// `ip` target group for Fargate tasks. Its security group admits 80/443 from
+// IngressCidrBlocks and has no egress of its own: the Service component adds the one
+// egress rule to the task security group on the container port.
+type LoadBalancer struct {
+	pulumi.ResourceState
+
+	LoadBalancerArn       pulumi.StringOutput `pulumi:"loadBalancerArn"`
+	ArnSuffix             pulumi.StringOutput `pulumi:"arnSuffix"`
+	DNSName               pulumi.StringOutput `pulumi:"dnsName"`
+	URL                   pulumi.StringOutput `pulumi:"url"`
+	SecurityGroupID       pulumi.StringOutput `pulumi:"securityGroupId"`
+	TargetGroupArn        pulumi.StringOutput `pulumi:"targetGroupArn"`
+	TargetGroupArnSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+	ProductionListenerArn pulumi.StringOutput `pulumi:"productionListenerArn"`
+	// Listeners lets an ECS service DependsOn them (a service needs its target group
+	// attached to a listener before it registers).
+	Listeners []pulumi.Resource
+}
+
+func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
+	if len(a.IngressCidrBlocks) == 0 {
+		a.IngressCidrBlocks = []string{anywhere}
+	}
+	if a.HealthCheckPath == "" {
+		a.HealthCheckPath = "/healthz"
+	}
+	if a.SslPolicy == "" {
+		a.SslPolicy = DefaultSslPolicy
+	}
+	if a.IdleTimeoutSeconds == 0 {
+		a.IdleTimeoutSeconds = 60
+	}
+	if a.DeregistrationDelaySeconds == 0 {
+		a.DeregistrationDelaySeconds = 30
+	}
+	if a.DesyncMitigationMode == "" {
+		a.DesyncMitigationMode = "defensive"
+	}
+	if a.AccessLogsRetentionDays == 0 {
+		a.AccessLogsRetentionDays = 90
+	}
+	return a
+}
+
+func (a LoadBalancerArgs) hasCertificate() bool { return a.CertificateArn != "" || a.DomainName != "" }
+
+func (a LoadBalancerArgs) validate() error {
+	var errs []error
+	add := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+	if a.VpcID == nil || a.SubnetIDs == nil {
+		add("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds")
+	}
+	for i, cidr := range a.IngressCidrBlocks {
+		if err := validateIPv4CIDR(fmt.Sprintf("IngressCidrBlocks[%d]", i), cidr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if a.ContainerPort < 1 || a.ContainerPort > 65535 {
+		add("ContainerPort %d is not a TCP port: use 1..65535, the port the container listens on", a.ContainerPort)
+	}
+	if !strings.HasPrefix(a.HealthCheckPath, "/") || len(a.HealthCheckPath) > 1024 || strings.ContainsAny(a.HealthCheckPath, " ?#") {
+		add("HealthCheckPath %q must be a URL path starting with / (at most 1024 characters, no query), such as /healthz", a.HealthCheckPath)
+	}
+	if a.CertificateArn != "" && !(strings.HasPrefix(a.CertificateArn, "arn:") && strings.Contains(a.CertificateArn, ":acm:")) {
+		add("CertificateArn %q is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)", a.CertificateArn)
+	}
+	if (a.DomainName == "") != (a.HostedZoneID == "") {
+		add("DomainName and HostedZoneID go together: set both for a Route 53 alias (and a DNS-validated certificate), or neither")
+	}
+	if a.DomainName != "" && (!strings.Contains(a.DomainName, ".") || strings.Contains(a.DomainName, "/") || len(a.DomainName) > 253) {
+		add("DomainName %q is not a DNS name such as api.example.com", a.DomainName)
+	}
+	if !a.hasCertificate() && !a.AllowHTTP {
+		add("no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack that may serve plain HTTP")
+	}
+	if !strings.HasPrefix(a.SslPolicy, "ELBSecurityPolicy-") {
+		add("SslPolicy %q is not an ELB security policy name such as %s", a.SslPolicy, DefaultSslPolicy)
+	}
+	if a.IdleTimeoutSeconds < 1 || a.IdleTimeoutSeconds > 4000 {
+		add("IdleTimeoutSeconds %d is out of range: use 1..4000", a.IdleTimeoutSeconds)
+	}
+	if a.DeregistrationDelaySeconds < 0 || a.DeregistrationDelaySeconds > 3600 {
+		add("DeregistrationDelaySeconds %d is out of range: use 0..3600 (0 means the default 30)", a.DeregistrationDelaySeconds)
+	}
+	if a.DesyncMitigationMode != "defensive" && a.DesyncMitigationMode != "strictest" {
+		add(`DesyncMitigationMode %q is not "defensive" or "strictest" ("monitor" lets desync attacks through)`, a.DesyncMitigationMode)
+	}
+	if a.AccessLogsRetentionDays < 1 {
+		add("AccessLogsRetentionDays %d must be at least 1", a.AccessLogsRetentionDays)
+	}
+	return errors.Join(errs...)
+}
+
+// physicalNamePrefix derives the <= 6 character name prefix AWS allows for ALBs and
+// target groups; AWS appends a unique suffix, keeping names within 32 characters and
+// letting Pulumi create a replacement before deleting the old one.
+func physicalNamePrefix(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		if b.Len() == 5 {
+			break
+		}
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "web-"
+	}
+	return b.String() + "-"
+}
+
+// NewLoadBalancer creates the ALB. Invalid args fail before anything is registered.
+func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	if args == nil {
+		args = &LoadBalancerArgs{}
+	}
+	a := args.withDefaults()
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("load balancer %q: %w", name, err)
+	}
+	comp := &LoadBalancer{}
+	if err := ctx.RegisterComponentResource("webstack:components:LoadBalancer", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-alb", &ec2.SecurityGroupArgs{
+		VpcId:       a.VpcID,
+		Description: pulumi.String("ALB: HTTP/HTTPS from the allowed CIDRs; egress only to the tasks (added by the service)"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := allowIngress(ctx, name+"-alb", sg.ID(), a.IngressCidrBlocks, []int{80, 443}, parent); err != nil {
+		return nil, err
+	}
+
+	albArgs := &lb.LoadBalancerArgs{
+		NamePrefix:               pulumi.String(physicalNamePrefix(name)),
+		LoadBalancerType:         pulumi.String("application"),
+		Internal:                 pulumi.Bool(false),
+		SecurityGroups:           pulumi.StringArray{sg.ID()},
+		Subnets:                  a.SubnetIDs,
+		DropInvalidHeaderFields:  pulumi.Bool(true),
+		DesyncMitigationMode:     pulumi.String(a.DesyncMitigationMode),
+		IdleTimeout:              pulumi.Int(a.IdleTimeoutSeconds),
+		EnableDeletionProtection: pulumi.Bool(a.DeletionProtection),
+	}
+	albOpts := []pulumi.ResourceOption{parent}
+	if a.AccessLogs {
+		bucket, ready, err := accessLogBucket(ctx, name, a, parent)
+		if err != nil {
+			return nil, err
+		}
+		albArgs.AccessLogs = lb.LoadBalancerAccessLogsArgs{Bucket: bucket.Bucket, Prefix: pulumi.String(accessLogPrefix), Enabled: pulumi.Bool(true)}
+		// ELB checks it can write to the bucket when logging is switched on.
+		albOpts = append(albOpts, pulumi.DependsOn(ready))
+	}
+	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, albOpts...)
+	if err != nil {
+		return nil, err
+	}
+
+	tg, err := lb.NewTargetGroup(ctx, name+"-tg", &lb.TargetGroupArgs{
+		NamePrefix:          pulumi.String(physicalNamePrefix(name)),
+		Port:                pulumi.Int(a.ContainerPort),
+		Protocol:            pulumi.String("HTTP"),
+		TargetType:          pulumi.String("ip"),
+		VpcId:               a.VpcID,
+		DeregistrationDelay: pulumi.Int(a.DeregistrationDelaySeconds),
+		HealthCheck: lb.TargetGroupHealthCheckArgs{
+			Enabled:            pulumi.Bool(true),
+			Path:               pulumi.String(a.HealthCheckPath),
+			Protocol:           pulumi.String("HTTP"),
+			Port:               pulumi.String("traffic-port"),
+			Interval:           pulumi.Int(10),
+			Timeout:            pulumi.Int(5),
+			HealthyThreshold:   pulumi.Int(2),
+			UnhealthyThreshold: pulumi.Int(3),
+			Matcher:            pulumi.String("200"),
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	forward := lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{Type: pulumi.String("forward"), TargetGroupArn: tg.Arn}}
+
+	url := pulumi.Sprintf("http://%s", alb.DnsName)
+	if a.hasCertificate() {
+		certificateArn := pulumi.String(a.CertificateArn).ToStringOutput()
+		if a.CertificateArn == "" {
+			if certificateArn, err = validatedCertificate(ctx, name, a, parent); err != nil {
+				return nil, err
+			}
+		}
+		https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
+			LoadBalancerArn: alb.Arn,
+			Port:            pulumi.Int(443),
+			Protocol:        pulumi.String("HTTPS"),
+			SslPolicy:       pulumi.String(a.SslPolicy),
+			CertificateArn:  certificateArn,
+			DefaultActions:  forward,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		redirect, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+			LoadBalancerArn: alb.Arn,
+			Port:            pulumi.Int(80),
+			Protocol:        pulumi.String("HTTP"),
+			DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
+				Type:     pulumi.String("redirect"),
+				Redirect: lb.ListenerDefaultActionRedirectArgs{Protocol: pulumi.String("HTTPS"), Port: pulumi.String("443"), StatusCode: pulumi.String("HTTP_301")},
+			}},
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		comp.ProductionListenerArn = https.Arn
+		comp.Listeners = []pulumi.Resource{https, redirect}
+		url = pulumi.Sprintf("https://%s", alb.DnsName)
+	} else {
+		http, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+			LoadBalancerArn: alb.Arn,
+			Port:            pulumi.Int(80),
+			Protocol:        pulumi.String("HTTP"),
+			DefaultActions:  forward,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		comp.ProductionListenerArn = http.Arn
+		comp.Listeners = []pulumi.Resource{http}
+	}
+
+	if a.DomainName != "" {
+		if _, err := route53.NewRecord(ctx, name+"-alias", &route53.RecordArgs{
+			ZoneId: pulumi.String(a.HostedZoneID),
+			Name:   pulumi.String(a.DomainName),
+			Type:   pulumi.String("A"),
+			Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
+				Name: alb.DnsName, ZoneId: alb.ZoneId, EvaluateTargetHealth: pulumi.Bool(true),
+			}},
+		}, parent); err != nil {
+			return nil, err
+		}
+		url = pulumi.String("https://" + a.DomainName).ToStringOutput()
+	}
+
+	comp.LoadBalancerArn = alb.Arn
+	comp.ArnSuffix = alb.ArnSuffix
+	comp.DNSName = alb.DnsName
+	comp.URL = url
+	comp.SecurityGroupID = sg.ID().ToStringOutput()
+	comp.TargetGroupArn = tg.Arn
+	comp.TargetGroupArnSuffix = tg.ArnSuffix
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"loadBalancerArn":       comp.LoadBalancerArn,
+		"arnSuffix":             comp.ArnSuffix,
+		"dnsName":               comp.DNSName,
+		"url":                   comp.URL,
+		"securityGroupId":       comp.SecurityGroupID,
+		"targetGroupArn":        comp.TargetGroupArn,
+		"targetGroupArnSuffix":  comp.TargetGroupArnSuffix,
+		"productionListenerArn": comp.ProductionListenerArn,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+// validatedCertificate requests an ACM certificate for DomainName, publishes its DNS
+// validation record in the hosted zone and returns the ARN once ACM has issued it.
+func validatedCertificate(ctx *pulumi.Context, name string, a LoadBalancerArgs, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	cert, err := acm.NewCertificate(ctx, name+"-cert", &acm.CertificateArgs{
+		DomainName:       pulumi.String(a.DomainName),
+		ValidationMethod: pulumi.String("DNS"),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	option := cert.DomainValidationOptions.Index(pulumi.Int(0))
+	record, err := route53.NewRecord(ctx, name+"-cert-validation", &route53.RecordArgs{
+		ZoneId:         pulumi.String(a.HostedZoneID),
+		Name:           option.ResourceRecordName().Elem(),
+		Type:           option.ResourceRecordType().Elem(),
+		Records:        pulumi.StringArray{option.ResourceRecordValue().Elem()},
+		Ttl:            pulumi.Int(60),
+		AllowOverwrite: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	validation, err := acm.NewCertificateValidation(ctx, name+"-cert", &acm.CertificateValidationArgs{
+		CertificateArn:        cert.Arn,
+		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return validation.CertificateArn, nil
+}
+
+// accessLogBucket creates the private, encrypted, expiring bucket the ALB logs to and
+// returns it with the resources that must exist before the ALB writes to it.
+func accessLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, parent pulumi.ResourceOption) (*s3.BucketV2, []pulumi.Resource, error) {
+	bucket, err := s3.NewBucketV2(ctx, name+"-logs", &s3.BucketV2Args{
+		// Without deletion protection (dev) the stack can be torn down with its logs.
+		ForceDestroy: pulumi.Bool(!a.DeletionProtection),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-logs", &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	block, err := s3.NewBucketPublicAccessBlock(ctx, name+"-logs", &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	// ALB access logs support SSE-S3 only, not SSE-KMS.
+	encryption, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-logs", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-logs", &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String("expire-access-logs"),
+			Status:     pulumi.String("Enabled"),
+			Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+			Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.AccessLogsRetentionDays)},
+			AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
+				DaysAfterInitiation: pulumi.Int(1),
+			},
+		}},
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	policy, err := s3.NewBucketPolicy(ctx, name+"-logs", &s3.BucketPolicyArgs{
+		Bucket: bucket.ID(),
+		Policy: bucket.Arn.ApplyT(accessLogBucketPolicy),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{block}))
+	if err != nil {
+		return nil, nil, err
+	}
+	return bucket, []pulumi.Resource{policy, encryption}, nil
+}
+
+// accessLogBucketPolicy lets ELB log delivery write under the log prefix and refuses
+// any request made without TLS.
+func accessLogBucketPolicy(bucketArn string) (string, error) {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{
+			{
+				"Sid":       "AllowElbLogDelivery",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+				"Action":    "s3:PutObject",
+				"Resource":  bucketArn + "/" + accessLogPrefix + "/AWSLogs/*",
+			},
+			{
+				"Sid":       "DenyInsecureTransport",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "s3:*",
+				"Resource":  []string{bucketArn, bucketArn + "/*"},
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			},
+		},
+	}
+	b, err := json.Marshal(doc)
+	return string(b), err
+}

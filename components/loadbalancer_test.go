@@ -1,0 +1,305 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	netTypeLoadBalancer = "aws:lb/loadBalancer:LoadBalancer"
+	netTypeTargetGroup  = "aws:lb/targetGroup:TargetGroup"
+	netTypeListener     = "aws:lb/listener:Listener"
+	netTypeRecord       = "aws:route53/record:Record"
+	netTestCertArn      = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+)
+
+// lbOutputs are the resolved component outputs plus the listener count.
+type lbOutputs struct {
+	url, dnsName, productionListenerArn, securityGroupID, targetGroupArn string
+	listeners                                                            int
+}
+
+func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*netCloudDouble, lbOutputs) {
+	t.Helper()
+	args.VpcID = pulumi.String("vpc-double")
+	args.SubnetIDs = pulumi.ToStringArray([]string{"subnet-public-1", "subnet-public-2"})
+	var out lbOutputs
+	d, err := runNetDouble(func(ctx *pulumi.Context) error {
+		l, err := NewLoadBalancer(ctx, "web", &args)
+		if err != nil {
+			return err
+		}
+		out.listeners = len(l.Listeners)
+		netAwait(ctx, "lb", func(v []any) {
+			out.url, out.dnsName, out.productionListenerArn = v[0].(string), v[1].(string), v[2].(string)
+			out.securityGroupID, out.targetGroupArn = v[3].(string), v[4].(string)
+		}, l.URL, l.DNSName, l.ProductionListenerArn, l.SecurityGroupID, l.TargetGroupArn)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("NewLoadBalancer: %v", err)
+	}
+	return d, out
+}
+
+func netWant(t *testing.T, r netRecorded, want map[string]any) {
+	t.Helper()
+	for path, w := range want {
+		if got := netProp(r.Inputs, path).V; got != w {
+			t.Errorf("%s %s: %s = %v, want %v", r.Type, r.Name, path, got, w)
+		}
+	}
+}
+
+// listenerActions returns a listener's default actions as plain maps.
+func listenerActions(r netRecorded) []map[string]any {
+	var out []map[string]any
+	for _, a := range netProp(r.Inputs, "defaultActions").ArrayValue() {
+		out = append(out, a.ObjectValue().Mappable())
+	}
+	return out
+}
+
+func TestLoadBalancerWithCertificateArn(t *testing.T) {
+	cidrs := []string{"203.0.113.0/24", "198.51.100.0/24"}
+	d, out := runLoadBalancer(t, LoadBalancerArgs{
+		CertificateArn: netTestCertArn, IngressCidrBlocks: cidrs, ContainerPort: 8080,
+		DeletionProtection: true, AccessLogs: true, AccessLogsRetentionDays: 30,
+		// AllowHTTP must not turn the redirect into forwarding when a certificate exists.
+		AllowHTTP: true,
+	})
+
+	t.Run("security group: 80/443 from the CIDRs, no egress", func(t *testing.T) {
+		sg := d.named(t, netTypeSecGroup, "web-alb")
+		for _, dir := range []string{"ingress", "egress"} {
+			if v := netProp(sg.Inputs, dir); v.IsArray() && len(v.ArrayValue()) > 0 {
+				t.Errorf("ALB security group has inline %s %v", dir, v)
+			}
+		}
+		for _, typ := range []string{"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/securityGroupRule:SecurityGroupRule"} {
+			if n := len(d.ofType(typ)); n != 0 {
+				t.Errorf("the load balancer registered %d %s; its egress belongs to the Service", n, typ)
+			}
+		}
+		var got []string
+		for _, r := range d.ofType(netTypeIngressRule) {
+			netWant(t, r, map[string]any{"securityGroupId": "web-alb-id", "ipProtocol": "tcp"})
+			if netProp(r.Inputs, "fromPort").V != netProp(r.Inputs, "toPort").V {
+				t.Errorf("%s opens a port range", r.Name)
+			}
+			got = append(got, fmt.Sprintf("%s:%v", netProp(r.Inputs, "cidrIpv4").StringValue(), netProp(r.Inputs, "fromPort").NumberValue()))
+		}
+		slices.Sort(got)
+		want := []string{"198.51.100.0/24:443", "198.51.100.0/24:80", "203.0.113.0/24:443", "203.0.113.0/24:80"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ingress rules = %v, want %v", got, want)
+		}
+		if out.securityGroupID != "web-alb-id" {
+			t.Errorf("securityGroupId = %q", out.securityGroupID)
+		}
+	})
+
+	t.Run("ALB hardening", func(t *testing.T) {
+		alb := d.named(t, netTypeLoadBalancer, "web-alb")
+		netWant(t, alb, map[string]any{
+			"loadBalancerType": "application", "internal": false, "dropInvalidHeaderFields": true,
+			"desyncMitigationMode": "defensive", "idleTimeout": 60.0, "enableDeletionProtection": true,
+			"accessLogs.bucket": "web-logs-bucket", "accessLogs.prefix": "alb", "accessLogs.enabled": true,
+			"namePrefix": "web-",
+		})
+		if got := netStrings(netProp(alb.Inputs, "securityGroups")); !reflect.DeepEqual(got, []string{"web-alb-id"}) {
+			t.Errorf("ALB security groups = %v", got)
+		}
+		if got := netStrings(netProp(alb.Inputs, "subnets")); !reflect.DeepEqual(got, []string{"subnet-public-1", "subnet-public-2"}) {
+			t.Errorf("ALB subnets = %v", got)
+		}
+		if !strings.Contains(alb.Parent, "webstack:components:LoadBalancer") {
+			t.Errorf("ALB parent = %q", alb.Parent)
+		}
+	})
+
+	t.Run("target group", func(t *testing.T) {
+		tg := d.named(t, netTypeTargetGroup, "web-tg")
+		netWant(t, tg, map[string]any{
+			"port": 8080.0, "protocol": "HTTP", "targetType": "ip", "vpcId": "vpc-double", "deregistrationDelay": 30.0,
+			"namePrefix":       "web-",
+			"healthCheck.path": "/healthz", "healthCheck.interval": 10.0, "healthCheck.healthyThreshold": 2.0,
+			"healthCheck.unhealthyThreshold": 3.0, "healthCheck.timeout": 5.0, "healthCheck.matcher": "200",
+		})
+	})
+
+	t.Run("HTTPS forwards with TLS 1.3 policy, HTTP only redirects", func(t *testing.T) {
+		https := d.named(t, netTypeListener, "web-https")
+		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSslPolicy, "certificateArn": netTestCertArn})
+		wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupArn}}
+		if got := listenerActions(https); !reflect.DeepEqual(got, wantForward) {
+			t.Errorf("HTTPS actions = %v, want %v", got, wantForward)
+		}
+		http := d.named(t, netTypeListener, "web-http")
+		netWant(t, http, map[string]any{"port": 80.0, "protocol": "HTTP"})
+		wantRedirect := []map[string]any{{"type": "redirect", "redirect": map[string]any{"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}}
+		if got := listenerActions(http); !reflect.DeepEqual(got, wantRedirect) {
+			t.Errorf("HTTP actions = %v, want only %v", got, wantRedirect)
+		}
+		if len(d.ofType(netTypeListener)) != 2 || out.listeners != 2 {
+			t.Errorf("want 2 listeners registered and exposed, got %d and %d", len(d.ofType(netTypeListener)), out.listeners)
+		}
+		if !strings.HasSuffix(out.productionListenerArn, ":web-https") {
+			t.Errorf("productionListenerArn = %q, want the HTTPS listener", out.productionListenerArn)
+		}
+		if want := "https://" + out.dnsName; out.url != want {
+			t.Errorf("url = %q, want %q", out.url, want)
+		}
+	})
+
+	t.Run("access log bucket", func(t *testing.T) {
+		netWant(t, d.named(t, "aws:s3/bucketV2:BucketV2", "web-logs"), map[string]any{"forceDestroy": false})
+		netWant(t, d.named(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-logs"), map[string]any{
+			"bucket": "web-logs-bucket", "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
+		})
+		netWant(t, d.named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
+		sse := d.named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs")
+		if got := netProp(sse.Inputs, "rules").ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue(); got != "AES256" {
+			t.Errorf("SSE algorithm = %q, want AES256 (the only one ALB logs support)", got)
+		}
+		lc := d.named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs")
+		rule := netProp(lc.Inputs, "rules").ArrayValue()[0].ObjectValue()
+		if rule["status"].StringValue() != "Enabled" || rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
+			t.Errorf("lifecycle rule = %v, want enabled expiry after 30 days", rule)
+		}
+
+		pol := d.named(t, "aws:s3/bucketPolicy:BucketPolicy", "web-logs")
+		var doc struct {
+			Statement []struct {
+				Effect    string
+				Principal any
+				Action    any
+				Resource  any
+			}
+		}
+		if err := json.Unmarshal([]byte(netProp(pol.Inputs, "policy").StringValue()), &doc); err != nil {
+			t.Fatalf("bucket policy is not JSON: %v", err)
+		}
+		allow := doc.Statement[0]
+		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}) ||
+			allow.Action != "s3:PutObject" || allow.Resource != "arn:aws:s3:::web-logs-bucket/alb/AWSLogs/*" {
+			t.Errorf("log delivery statement = %+v", allow)
+		}
+		for _, s := range doc.Statement[1:] {
+			if s.Effect != "Deny" {
+				t.Errorf("extra statement %+v grants access", s)
+			}
+		}
+	})
+}
+
+func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
+	d, out := runLoadBalancer(t, LoadBalancerArgs{AllowHTTP: true, ContainerPort: 8080})
+	listeners := d.ofType(netTypeListener)
+	if len(listeners) != 1 || listeners[0].Name != "web-http" {
+		t.Fatalf("want only the HTTP listener, got %v", d.names())
+	}
+	netWant(t, listeners[0], map[string]any{"port": 80.0, "protocol": "HTTP"})
+	wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupArn}}
+	if got := listenerActions(listeners[0]); !reflect.DeepEqual(got, wantForward) {
+		t.Errorf("HTTP actions = %v, want %v", got, wantForward)
+	}
+	if want := "http://" + out.dnsName; out.url != want {
+		t.Errorf("url = %q, want %q", out.url, want)
+	}
+	if !strings.HasSuffix(out.productionListenerArn, ":web-http") {
+		t.Errorf("productionListenerArn = %q, want the HTTP forwarder", out.productionListenerArn)
+	}
+	alb := d.named(t, netTypeLoadBalancer, "web-alb")
+	netWant(t, alb, map[string]any{"enableDeletionProtection": false})
+	if v := netProp(alb.Inputs, "accessLogs"); !v.IsNull() {
+		t.Errorf("access logs off, yet ALB accessLogs = %v", v)
+	}
+	if n := len(d.ofType("aws:s3/bucketV2:BucketV2")); n != 0 {
+		t.Errorf("access logs off, yet %d buckets", n)
+	}
+}
+
+func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
+	d, out := runLoadBalancer(t, LoadBalancerArgs{DomainName: "api.example.com", HostedZoneID: "Z0123", ContainerPort: 8080, SslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06"})
+
+	netWant(t, d.named(t, "aws:acm/certificate:Certificate", "web-cert"), map[string]any{"domainName": "api.example.com", "validationMethod": "DNS"})
+	validation := d.named(t, netTypeRecord, "web-cert-validation")
+	netWant(t, validation, map[string]any{"zoneId": "Z0123", "name": "_x1.api.example.com.", "type": "CNAME"})
+	if got := netStrings(netProp(validation.Inputs, "records")); !reflect.DeepEqual(got, []string{"_x2.acm-validations.aws."}) {
+		t.Errorf("validation record values = %v", got)
+	}
+	cv := d.named(t, "aws:acm/certificateValidation:CertificateValidation", "web-cert")
+	if got := netStrings(netProp(cv.Inputs, "validationRecordFqdns")); !reflect.DeepEqual(got, []string{"_x1.api.example.com"}) {
+		t.Errorf("validation fqdns = %v", got)
+	}
+	https := d.named(t, netTypeListener, "web-https")
+	netWant(t, https, map[string]any{"certificateArn": "arn:aws:double:us-east-1:123456789012:web-cert", "sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06"})
+
+	alias := d.named(t, netTypeRecord, "web-alias")
+	netWant(t, alias, map[string]any{"zoneId": "Z0123", "name": "api.example.com", "type": "A"})
+	wantAlias := []any{map[string]any{"name": out.dnsName, "zoneId": "Z35SXDOTRQ7X7K", "evaluateTargetHealth": true}}
+	if got := netProp(alias.Inputs, "aliases").Mappable(); !reflect.DeepEqual(got, wantAlias) {
+		t.Errorf("alias = %v, want %v", got, wantAlias)
+	}
+	if out.url != "https://api.example.com" {
+		t.Errorf("url = %q", out.url)
+	}
+}
+
+func TestLoadBalancerInvalidArgs(t *testing.T) {
+	ok := LoadBalancerArgs{CertificateArn: netTestCertArn, ContainerPort: 8080,
+		VpcID: pulumi.String("vpc-double"), SubnetIDs: pulumi.ToStringArray([]string{"subnet-1", "subnet-2"})}
+	with := func(f func(*LoadBalancerArgs)) LoadBalancerArgs { a := ok; f(&a); return a }
+	for _, tc := range []struct {
+		name string
+		args LoadBalancerArgs
+		want string
+	}{
+		{"no certificate", with(func(a *LoadBalancerArgs) { a.CertificateArn = "" }),
+			"no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack"},
+		{"bad CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"0.0.0.0/0", "10.1.2.3/8"} }), `IngressCidrBlocks[1] "10.1.2.3/8" has host bits set`},
+		{"not a CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"everyone"} }), `IngressCidrBlocks[0] "everyone" is not an IPv4 CIDR block`},
+		{"no port", with(func(a *LoadBalancerArgs) { a.ContainerPort = 0 }), "ContainerPort 0 is not a TCP port"},
+		{"port too big", with(func(a *LoadBalancerArgs) { a.ContainerPort = 70000 }), "ContainerPort 70000 is not a TCP port"},
+		{"health path", with(func(a *LoadBalancerArgs) { a.HealthCheckPath = "healthz" }), `HealthCheckPath "healthz" must be a URL path starting with /`},
+		{"cert ARN", with(func(a *LoadBalancerArgs) { a.CertificateArn = "arn:aws:iam::1:server-certificate/x" }), "is not an ACM certificate ARN"},
+		{"domain without zone", with(func(a *LoadBalancerArgs) { a.DomainName = "api.example.com" }), "DomainName and HostedZoneID go together"},
+		{"domain with scheme", with(func(a *LoadBalancerArgs) { a.DomainName, a.HostedZoneID = "https://api.example.com", "Z1" }), "is not a DNS name"},
+		{"ssl policy", with(func(a *LoadBalancerArgs) { a.SslPolicy = "TLS13" }), `SslPolicy "TLS13" is not an ELB security policy name`},
+		{"idle timeout", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }), "IdleTimeoutSeconds 4001 is out of range: use 1..4000"},
+		{"negative idle", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = -1 }), "IdleTimeoutSeconds -1 is out of range"},
+		{"deregistration", with(func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = 3601 }), "DeregistrationDelaySeconds 3601 is out of range: use 0..3600"},
+		{"desync monitor", with(func(a *LoadBalancerArgs) { a.DesyncMitigationMode = "monitor" }), `DesyncMitigationMode "monitor" is not "defensive" or "strictest"`},
+		{"retention", with(func(a *LoadBalancerArgs) { a.AccessLogs, a.AccessLogsRetentionDays = true, -5 }), "AccessLogsRetentionDays -5 must be at least 1"},
+		{"no VPC", with(func(a *LoadBalancerArgs) { a.VpcID = nil }), "VpcID and SubnetIDs are required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			d, err := runNetDouble(func(ctx *pulumi.Context) error {
+				_, err := NewLoadBalancer(ctx, "web", &args)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+			if names := d.names(); len(names) != 0 {
+				t.Errorf("invalid args registered %v, want nothing", names)
+			}
+		})
+	}
+}
+
+func TestPhysicalNamePrefixFitsAWSLimit(t *testing.T) {
+	for name, want := range map[string]string{"web": "web-", "My_Service.Prod": "myser-", "---": "web-", "a1": "a1-"} {
+		if got := physicalNamePrefix(name); got != want || len(got) > 6 {
+			t.Errorf("physicalNamePrefix(%q) = %q, want %q (<= 6 chars)", name, got, want)
+		}
+	}
+}
