@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rhysd/actionlint"
+)
+
+// workflows are the review workflows the template ships (deploy-stack.yml is deploy.yml's
+// reusable half).
+var workflows = []string{"policy.yml", "preview.yml", "deploy.yml", "deploy-stack.yml"}
+
+func workflowPath(name string) string { return filepath.Join(".github", "workflows", name) }
+
+// TestWorkflowsPassActionlint runs actionlint (as a library, the same checks as the CLI, without
+// the optional shellcheck and pyflakes integrations) on every workflow file.
+func TestWorkflowsPassActionlint(t *testing.T) {
+	files, err := filepath.Glob(workflowPath("*.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range workflows {
+		if !slices.Contains(files, workflowPath(name)) {
+			t.Errorf("%s is missing", workflowPath(name))
+		}
+	}
+	var out bytes.Buffer
+	linter, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs, err := linter.LintFiles(files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) > 0 {
+		t.Errorf("actionlint found %d problems:\n%s", len(errs), out.String())
+	}
+}
+
+var pinnedAction = regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
+
+// TestWorkflowsKeepTheirPromises checks what each workflow is for, beyond syntax.
+func TestWorkflowsKeepTheirPromises(t *testing.T) {
+	parsed := map[string]*actionlint.Workflow{}
+	texts := map[string]string{}
+	for _, name := range workflows {
+		src, err := os.ReadFile(workflowPath(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, errs := actionlint.Parse(src)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", name, errs[0])
+		}
+		parsed[name], texts[name] = w, string(src)
+		for _, job := range w.Jobs {
+			for _, step := range job.Steps {
+				if action, ok := step.Exec.(*actionlint.ExecAction); ok && !pinnedAction.MatchString(action.Uses.Value) {
+					t.Errorf("%s: action %q is not pinned to a full commit SHA", name, action.Uses.Value)
+				}
+			}
+		}
+	}
+
+	// policy.yml: the offline preview for every pull request, forks included: no secrets, no cloud identity.
+	policy := parsed["policy.yml"]
+	if !hasTrigger(policy, "pull_request") {
+		t.Error("policy.yml must run on pull_request")
+	}
+	if strings.Contains(texts["policy.yml"], "secrets.") || permission(policy, "id-token") != "" {
+		t.Error("policy.yml must use no secrets and no OIDC token, so fork pull requests run it")
+	}
+	if !strings.Contains(texts["policy.yml"], "go run ./cmd/preview") {
+		t.Error("policy.yml must run the offline preview (go run ./cmd/preview)")
+	}
+
+	// preview.yml: a real preview per stack with the policy pack, AWS through OIDC, result on the PR.
+	preview := parsed["preview.yml"]
+	if !hasTrigger(preview, "pull_request") || permission(preview, "id-token") != "write" ||
+		permission(preview, "pull-requests") != "write" {
+		t.Error("preview.yml must run on pull_request with id-token: write and pull-requests: write")
+	}
+	for _, want := range []string{"aws-actions/configure-aws-credentials@", "role-to-assume:", "bin/pulumi preview",
+		"--policy-pack bin/policy-pack", `--policy-pack-config "policy/config/$STACK.json"`, "gh pr comment"} {
+		if !strings.Contains(texts["preview.yml"], want) {
+			t.Errorf("preview.yml lacks %q", want)
+		}
+	}
+	if strings.Contains(texts["preview.yml"]+texts["deploy-stack.yml"], "aws-access-key-id") {
+		t.Error("workflows must assume AWS roles through OIDC, not long-lived keys")
+	}
+
+	// deploy.yml: main deploys dev, then prod after dev, each in its own environment (prod approval).
+	deploy := parsed["deploy.yml"]
+	if !hasTrigger(deploy, "push") {
+		t.Error("deploy.yml must run on push")
+	}
+	dev, prod := deploy.Jobs["dev"], deploy.Jobs["prod"]
+	if dev == nil || prod == nil {
+		t.Fatal("deploy.yml must have the jobs dev and prod")
+	}
+	if len(prod.Needs) != 1 || prod.Needs[0].Value != "dev" {
+		t.Error("deploy.yml: prod must need dev")
+	}
+	for stack, job := range map[string]*actionlint.Job{"dev": dev, "prod": prod} {
+		if job.WorkflowCall == nil || job.WorkflowCall.Uses.Value != "./.github/workflows/deploy-stack.yml" ||
+			job.WorkflowCall.Inputs["stack"] == nil || job.WorkflowCall.Inputs["stack"].Value.Value != stack {
+			t.Errorf("deploy.yml: job %s must call deploy-stack.yml with stack: %s", stack, stack)
+		}
+	}
+	up := parsed["deploy-stack.yml"].Jobs["up"]
+	if up == nil || up.Environment == nil || up.Environment.Name.Value != "${{ inputs.stack }}" {
+		t.Error("deploy-stack.yml: job up must run in the environment named by inputs.stack (prod approval)")
+	}
+	if !strings.Contains(texts["deploy-stack.yml"], "bin/pulumi up") || !strings.Contains(texts["deploy-stack.yml"], "--policy-pack bin/policy-pack") {
+		t.Error("deploy-stack.yml must run pulumi up with the policy pack")
+	}
+}
+
+func hasTrigger(w *actionlint.Workflow, hook string) bool {
+	for _, e := range w.On {
+		if e.EventName() == hook {
+			return true
+		}
+	}
+	return false
+}
+
+func permission(w *actionlint.Workflow, scope string) string {
+	if w.Permissions == nil || w.Permissions.Scopes[scope] == nil {
+		return ""
+	}
+	return w.Permissions.Scopes[scope].Value.Value
+}
