@@ -1,0 +1,71 @@
+package release
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Flags are the deploy command's command line: the release Config plus where the tools are.
+type Flags struct {
+	Config
+	Root       string // repository root: Pulumi.yaml, Pulumi.<stack>.yaml, policy/config/
+	Pulumi     string // the pinned Pulumi CLI
+	PolicyPack string // the prebuilt policy pack binary
+	Region     string
+}
+
+// Usage is printed after a bad flag.
+const Usage = "usage: deploy -stack NAME [-dry-run] [-timeout 15m] [-rollback-timeout 10m] [-poll 5s] " +
+	"[-verify-samples 20] [-max-sample-errors 0] [-region R] [-root .] [-pulumi bin/pulumi] [-policy-pack bin/policy-pack]"
+
+// ParseFlags parses args (without the program name). The error is one sentence naming the bad flag.
+func ParseFlags(args []string) (Flags, error) {
+	var f Flags
+	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the caller prints one message, not flag's usage dump
+	fs.StringVar(&f.Stack, "stack", "", "stack to release (required)")
+	fs.BoolVar(&f.DryRun, "dry-run", false, "print the plan (preview + steps) and change nothing")
+	fs.DurationVar(&f.Timeout, "timeout", 15*time.Minute, "rollout + verification budget after pulumi up")
+	fs.DurationVar(&f.RollbackTimeout, "rollback-timeout", 10*time.Minute, "how long to wait for the old version to serve again")
+	fs.DurationVar(&f.PollInterval, "poll", 5*time.Second, "interval between status polls")
+	fs.IntVar(&f.VerifySamples, "verify-samples", 20, "answers in a row from the new version that end verification")
+	fs.IntVar(&f.MaxSampleErrors, "max-sample-errors", 0, "failed requests tolerated during verification")
+	fs.StringVar(&f.Region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
+	fs.StringVar(&f.Root, "root", ".", "repository root")
+	fs.StringVar(&f.Pulumi, "pulumi", "bin/pulumi", "the Pulumi CLI (make tools)")
+	fs.StringVar(&f.PolicyPack, "policy-pack", "bin/policy-pack", "the policy pack binary (go build -o bin/policy-pack ./policy)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, errors.New("help requested")
+		}
+		return f, err
+	}
+	var problems []string
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected argument %q (flags only)", fs.Arg(0)))
+	}
+	if f.Stack == "" {
+		problems = append(problems, "-stack is required (e.g. -stack prod)")
+	}
+	for name, d := range map[string]time.Duration{"-timeout": f.Timeout, "-rollback-timeout": f.RollbackTimeout, "-poll": f.PollInterval} {
+		if d <= 0 {
+			problems = append(problems, fmt.Sprintf("%s must be a positive duration such as 30s or 10m, not %s", name, d))
+		}
+	}
+	if f.VerifySamples < 1 {
+		problems = append(problems, fmt.Sprintf("-verify-samples must be at least 1, not %d", f.VerifySamples))
+	}
+	if f.MaxSampleErrors < 0 {
+		problems = append(problems, fmt.Sprintf("-max-sample-errors must be 0 or more, not %d", f.MaxSampleErrors))
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems) // map order must not decide the message
+		return f, errors.New(strings.Join(problems, "; "))
+	}
+	return f, nil
+}
