@@ -1,0 +1,196 @@
+// Package rules holds the webstack policy rules as pure functions over a resource's type and
+// properties (or over the whole stack), independent of the policy SDK, so that unit tests, the
+// Pulumi-mocks test of the real program and the pack binary all run the same code.
+//
+// Entry points: AnalyzeResource and AnalyzeStack run every enabled rule under a pack
+// configuration (the --policy-pack-config file format, see LoadPackConfig); Rule.CheckResource and
+// Rule.CheckStack run one rule, which is what the pack binary does per policy.
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+// Resource is a resource as the rules see it: its inputs when analyzed alone (preview, before
+// creation), its outputs in a stack analysis. Convert a resource.PropertyMap with
+// resource.FromResourcePropertyMap.
+type Resource struct {
+	Type  string
+	URN   string
+	Name  string
+	Props property.Map
+	// Stack analysis only.
+	Parent               string
+	PropertyDependencies map[string][]string
+}
+
+func (r Resource) where() string { return fmt.Sprintf("%s %q", r.Type, r.Name) }
+
+// Level is an enforcement level as written in --policy-pack-config files.
+type Level string
+
+const (
+	Advisory  Level = "advisory"
+	Mandatory Level = "mandatory"
+	Disabled  Level = "disabled"
+)
+
+// Finding is one result of a rule.
+type Finding struct {
+	Policy string
+	// URN of the resource the finding is about.
+	URN string
+	// Level is the enforcement level of the finding: the policy's level for a violation, and
+	// always advisory for an Unverifiable one.
+	Level Level
+	// Unverifiable: a value the rule needs is unknown (preview) or not in the stack, and no known
+	// value already proves a violation.
+	Unverifiable bool
+	Message      string
+}
+
+// report collects one rule's findings for one resource or stack.
+type report struct {
+	rule     *Rule
+	findings []Finding
+}
+
+// violation records what is wrong, where (res and field) and how to fix it.
+func (r *report) violation(res Resource, where, problem, fix string) {
+	r.add(res, false, fmt.Sprintf("%s: %s: %s. Fix: %s.", res.where(), where, problem, fix))
+}
+
+// unverifiable records that the rule needs a value it cannot know yet.
+func (r *report) unverifiable(res Resource, where, why string) {
+	r.add(res, true, fmt.Sprintf("%s: %s: %s, so %s cannot be verified yet.", res.where(), where, why, r.rule.Name))
+}
+
+// needs records an unknown node as unverifiable.
+func (r *report) needs(res Resource, n node) {
+	r.unverifiable(res, n.path, "the value is unknown")
+}
+
+func (r *report) add(res Resource, unverifiable bool, msg string) {
+	r.findings = append(r.findings, Finding{Policy: r.rule.Name, URN: res.URN, Unverifiable: unverifiable, Message: msg})
+}
+
+// result applies the rule that known values proving a violation outrank unknowns: once a
+// resource (or stack) has a violation, its "cannot be verified" findings are noise.
+func (r *report) result(level Level) []Finding {
+	violated := slices.ContainsFunc(r.findings, func(f Finding) bool { return !f.Unverifiable })
+	out := r.findings[:0]
+	for _, f := range r.findings {
+		switch {
+		case f.Unverifiable && violated:
+			continue
+		case f.Unverifiable:
+			f.Level = Advisory
+		default:
+			f.Level = level
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Rule is one policy of the pack.
+type Rule struct {
+	Name        string
+	Description string
+	// Level applies when the pack config does not set one.
+	Level Level
+	// Params are the Config keys the rule reads (they form its config schema).
+	Params []string
+	// ParamsFrom names the resource rule whose config a stack rule reads: policyx delivers no
+	// config to stack policies, and the resource rule's config arrives with every Analyze call.
+	ParamsFrom string
+	// Types the resource check applies to; empty for stack rules.
+	Types    []string
+	resource func(r *report, res Resource, cfg Config)
+	stack    func(r *report, stack []Resource, cfg Config)
+}
+
+// IsStack tells stack rules (run once over all resources after a preview or update) from
+// resource rules (run on each resource's inputs before it is created).
+func (rule *Rule) IsStack() bool { return rule.stack != nil }
+
+// CheckResource runs a resource rule on one resource; violations carry level.
+func (rule *Rule) CheckResource(res Resource, cfg Config, level Level) []Finding {
+	if rule.resource == nil || !slices.Contains(rule.Types, res.Type) {
+		return nil
+	}
+	r := &report{rule: rule}
+	rule.resource(r, res, cfg)
+	return r.result(level)
+}
+
+// CheckStack runs a stack rule; violations carry level.
+func (rule *Rule) CheckStack(stack []Resource, cfg Config, level Level) []Finding {
+	if rule.stack == nil {
+		return nil
+	}
+	r := &report{rule: rule}
+	rule.stack(r, stack, cfg)
+	return r.result(level)
+}
+
+// All returns every rule of the pack, in a fixed order.
+func All() []*Rule {
+	return slices.Concat(containerRules, multiAZRules, ecsRules, networkRules, ecrRules)
+}
+
+// Lookup finds a rule by policy name.
+func Lookup(name string) *Rule {
+	for _, r := range All() {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// AnalyzeResource runs every enabled resource rule on one resource under a pack configuration.
+func AnalyzeResource(res Resource, pc PackConfig) []Finding {
+	var out []Finding
+	for _, rule := range All() {
+		level, cfg := pc.For(rule)
+		if level == Disabled || rule.IsStack() {
+			continue
+		}
+		out = append(out, rule.CheckResource(res, cfg, level)...)
+	}
+	return out
+}
+
+// AnalyzeStack runs every enabled stack rule over a stack's resources under a pack configuration.
+func AnalyzeStack(stack []Resource, pc PackConfig) []Finding {
+	var out []Finding
+	for _, rule := range All() {
+		level, cfg := pc.For(rule)
+		if level == Disabled || !rule.IsStack() {
+			continue
+		}
+		out = append(out, rule.CheckStack(stack, cfg, level)...)
+	}
+	return out
+}
+
+// plural picks "s" for counts other than one, so messages read naturally.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
