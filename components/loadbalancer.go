@@ -413,7 +413,9 @@ func accessLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, paren
 	}
 	policy, err := s3.NewBucketPolicy(ctx, name+"-logs", &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
-		Policy: bucket.Arn.ApplyT(accessLogBucketPolicy),
+		Policy: pulumi.All(bucket.Arn, bucket.Region).ApplyT(func(v []any) (string, error) {
+			return accessLogBucketPolicy(v[0].(string), v[1].(string))
+		}),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{block}))
 	if err != nil {
 		return nil, nil, err
@@ -421,16 +423,38 @@ func accessLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, paren
 	return bucket, []pulumi.Resource{policy, encryption}, nil
 }
 
+// elbLogDeliveryAccounts are the ELB accounts that deliver access logs in the regions
+// opened before August 2022; there AWS documents the account as the bucket policy
+// principal, elsewhere the logdelivery.elasticloadbalancing.amazonaws.com service.
+// Source: ELB user guide, "Enable access logs for your Application Load Balancer".
+var elbLogDeliveryAccounts = map[string]string{
+	"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+	"af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-south-1": "718504428378",
+	"ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331",
+	"ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266", "ap-southeast-3": "589379963580",
+	"ca-central-1": "985666609251", "eu-central-1": "054676820928", "eu-west-1": "156460612806",
+	"eu-west-2": "652711504416", "eu-west-3": "009996457667", "eu-south-1": "635631232127",
+	"eu-north-1": "897822967062", "me-south-1": "076674570225", "sa-east-1": "507241528517",
+	"us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635",
+	"cn-north-1": "638102146993", "cn-northwest-1": "037604701340",
+}
+
 // accessLogBucketPolicy lets ELB log delivery write under the log prefix and refuses
-// any request made without TLS.
-func accessLogBucketPolicy(bucketArn string) (string, error) {
+// any request made without TLS. The bucket's region (an output, so no invoke) picks
+// the principal; its ARN gives the partition.
+func accessLogBucketPolicy(bucketArn, region string) (string, error) {
+	principal := map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+	if account, ok := elbLogDeliveryAccounts[region]; ok {
+		partition := strings.Split(bucketArn, ":")[1]
+		principal = map[string]any{"AWS": "arn:" + partition + ":iam::" + account + ":root"}
+	}
 	doc := map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{
 			{
 				"Sid":       "AllowElbLogDelivery",
 				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+				"Principal": principal,
 				"Action":    "s3:PutObject",
 				"Resource":  bucketArn + "/" + accessLogPrefix + "/AWSLogs/*",
 			},

@@ -187,7 +187,8 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 			t.Fatalf("bucket policy is not JSON: %v", err)
 		}
 		allow := doc.Statement[0]
-		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}) ||
+		// us-east-1 predates the log-delivery service principal: its ELB account is the principal.
+		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"AWS": "arn:aws:iam::127311923021:root"}) ||
 			allow.Action != "s3:PutObject" || allow.Resource != "arn:aws:s3:::web-logs-bucket/alb/AWSLogs/*" {
 			t.Errorf("log delivery statement = %+v", allow)
 		}
@@ -197,6 +198,31 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestAccessLogBucketPolicyPrincipalByRegion(t *testing.T) {
+	for _, tc := range []struct{ arn, region, want string }{
+		{"arn:aws:s3:::logs", "us-east-1", `{"AWS":"arn:aws:iam::127311923021:root"}`},
+		{"arn:aws:s3:::logs", "eu-west-1", `{"AWS":"arn:aws:iam::156460612806:root"}`},
+		{"arn:aws-us-gov:s3:::logs", "us-gov-west-1", `{"AWS":"arn:aws-us-gov:iam::048591011584:root"}`},
+		// Regions opened since August 2022 only accept the service principal.
+		{"arn:aws:s3:::logs", "eu-central-2", `{"Service":"logdelivery.elasticloadbalancing.amazonaws.com"}`},
+		{"arn:aws:s3:::logs", "ap-southeast-4", `{"Service":"logdelivery.elasticloadbalancing.amazonaws.com"}`},
+	} {
+		policy, err := accessLogBucketPolicy(tc.arn, tc.region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Statement []struct{ Principal json.RawMessage }
+		}
+		if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(doc.Statement[0].Principal); got != tc.want {
+			t.Errorf("%s: principal = %s, want %s", tc.region, got, tc.want)
+		}
+	}
 }
 
 func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {

@@ -80,6 +80,7 @@ func (d *netCloudDouble) NewResource(args pulumi.MockResourceArgs) (string, reso
 	case "aws:s3/bucketV2:BucketV2":
 		set("bucket", args.Name+"-bucket")
 		set("arn", "arn:aws:s3:::"+args.Name+"-bucket")
+		set("region", netDoubleRegion)
 		id = args.Name + "-bucket"
 	case "aws:acm/certificate:Certificate":
 		domain := args.Inputs["domainName"].StringValue()
