@@ -112,11 +112,15 @@ func (c *Ec2Capacity) ServiceCapacityProviderStrategies() ecs.ServiceCapacityPro
 // instanceTypePattern is family.size, e.g. t3.medium, m7gd.2xlarge, u-6tb1.metal.
 var instanceTypePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*?)([0-9]+)([a-z-]*)\.[a-z0-9-]+$`)
 
-// isGraviton follows EC2's naming: a "g" among the attributes after the generation digit
-// (t4g, m7gd, c7gn, g5g) marks an AWS Graviton (arm64) processor.
-func isGraviton(instanceType string) bool {
-	m := instanceTypePattern.FindStringSubmatch(instanceType)
-	return m != nil && strings.Contains(m[3], "g")
+// Ec2InstanceArchitecture is the CPU architecture of an instance type in ECS runtimePlatform
+// terms, "ARM64" or "X86_64", for checking that a task definition's cpuArchitecture matches the
+// instances. It follows EC2's naming: a "g" among the attributes after the generation digit
+// (t4g, m7gd, c7gn, g5g) marks an AWS Graviton processor. (First-generation a1 is not covered.)
+func Ec2InstanceArchitecture(instanceType string) string {
+	if m := instanceTypePattern.FindStringSubmatch(instanceType); m != nil && strings.Contains(m[3], "g") {
+		return "ARM64"
+	}
+	return "X86_64"
 }
 
 func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
@@ -137,7 +141,7 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 	}
 	if a.AmiParameterName == "" {
 		a.AmiParameterName = EcsAmiParameterX86
-		if isGraviton(a.InstanceTypes[0]) {
+		if Ec2InstanceArchitecture(a.InstanceTypes[0]) == "ARM64" {
 			a.AmiParameterName = EcsAmiParameterArm64
 		}
 	}
@@ -166,7 +170,7 @@ func (a Ec2CapacityArgs) validate(name string) error {
 		} else if slices.Index(a.InstanceTypes, t) != i {
 			errs = append(errs, fmt.Errorf("InstanceTypes lists %s twice", t))
 		}
-		if isGraviton(t) != isGraviton(a.InstanceTypes[0]) {
+		if Ec2InstanceArchitecture(t) != Ec2InstanceArchitecture(a.InstanceTypes[0]) {
 			errs = append(errs, fmt.Errorf("InstanceTypes mixes arm64 (Graviton) and x86_64 types (%s, %s): one launch template has one AMI, so use one architecture", a.InstanceTypes[0], t))
 		}
 	}
@@ -400,9 +404,9 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 				Status:                 pulumi.String("ENABLED"),
 				TargetCapacity:         pulumi.Int(a.TargetCapacityPercent),
 				MinimumScalingStepSize: pulumi.Int(1),
-				// One step may go all the way to the group's maximum: a burst of pending tasks
-				// gets its instances at once.
-				MaximumScalingStepSize: pulumi.Int(a.MaxInstances),
+				// One step may go all the way to the group's maximum (ECS caps a step at 10000):
+				// a burst of pending tasks gets its instances at once.
+				MaximumScalingStepSize: pulumi.Int(min(a.MaxInstances, 10000)),
 				InstanceWarmupPeriod:   pulumi.Int(ec2InstanceWarmupSeconds),
 			},
 		},

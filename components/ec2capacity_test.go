@@ -105,13 +105,13 @@ func TestEc2CapacityGravitonUsesArm64Ami(t *testing.T) {
 	ec2Want(t, "root ebs.volumeSize", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
 }
 
-func TestEc2IsGraviton(t *testing.T) {
-	for typ, want := range map[string]bool{
-		"t4g.small": true, "m7gd.2xlarge": true, "c7gn.large": true, "g5g.xlarge": true, "is4gen.large": true,
-		"t3.medium": false, "g4dn.xlarge": false, "g4ad.xlarge": false, "m7i-flex.large": false, "u-6tb1.metal": false,
+func TestEc2InstanceArchitecture(t *testing.T) {
+	for typ, want := range map[string]string{
+		"t4g.small": "ARM64", "m7gd.2xlarge": "ARM64", "c7gn.large": "ARM64", "g5g.xlarge": "ARM64", "is4gen.large": "ARM64",
+		"t3.medium": "X86_64", "g4dn.xlarge": "X86_64", "g4ad.xlarge": "X86_64", "m7i-flex.large": "X86_64", "u-6tb1.metal": "X86_64",
 	} {
-		if got := isGraviton(typ); got != want {
-			t.Errorf("isGraviton(%q) = %v, want %v", typ, got, want)
+		if got := Ec2InstanceArchitecture(typ); got != want {
+			t.Errorf("Ec2InstanceArchitecture(%q) = %s, want %s", typ, got, want)
 		}
 	}
 }
@@ -222,6 +222,7 @@ func TestEc2CapacityAutoScalingGroup(t *testing.T) {
 
 	ec2Want(t, "instanceRefresh.strategy", ec2Path(in, "instanceRefresh", "strategy"), "Rolling")
 	ec2Want(t, "instanceRefresh minHealthyPercentage", ec2Path(in, "instanceRefresh", "preferences", "minHealthyPercentage"), 90)
+	ec2Want(t, "instanceRefresh maxHealthyPercentage", ec2Path(in, "instanceRefresh", "preferences", "maxHealthyPercentage"), 150)
 	ec2Want(t, "instanceRefresh scaleInProtectedInstances", ec2Path(in, "instanceRefresh", "preferences", "scaleInProtectedInstances"), "Refresh")
 
 	spec := ec2Path(in, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
