@@ -1,0 +1,114 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// awsxVpcStack builds the awsx ec2.Vpc shape from contracts.md: the component, its aws Vpc child
+// and per AZ a public and a private subnet. known sets subnet ids (after an update).
+func awsxVpcStack(name string, azs []string, known bool) []Resource {
+	vpc := res(typeAwsxVpc, name, map[string]any{"numberOfAvailabilityZones": len(azs)})
+	out := []Resource{vpc}
+	inner := res("aws:ec2/vpc:Vpc", name, map[string]any{"cidrBlock": "10.0.0.0/16"})
+	inner.Parent = vpc.URN
+	out = append(out, inner)
+	for i, az := range azs {
+		for _, kind := range []string{"public", "private"} {
+			sn := fmt.Sprintf("%s-%s-%d", name, kind, i+1)
+			props := map[string]any{"availabilityZone": az, "mapPublicIpOnLaunch": kind == "public",
+				"tags": map[string]any{"Name": sn, "SubnetType": strings.ToUpper(kind[:1]) + kind[1:]}}
+			if known {
+				props["id"] = "subnet-" + sn
+			}
+			s := res(typeSubnet, sn, props)
+			s.Parent = vpc.URN
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// serviceOn is an ECS service whose subnets are ids (known) or unknown with a property
+// dependency on deps (a first preview).
+func serviceOn(subnets any, deps ...string) Resource {
+	svc := service(map[string]any{"desiredCount": 2, "networkConfiguration": awsvpc(subnets)})
+	svc.PropertyDependencies = map[string][]string{"networkConfiguration": append([]string{"urn:sg"}, deps...)}
+	return svc
+}
+
+func TestServiceSubnetsSpanAZs(t *testing.T) {
+	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
+	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
+	vpcURN := two[0].URN
+	byName := func(stack []Resource, name string) Resource {
+		i := slices.IndexFunc(stack, func(r Resource) bool { return r.Name == name })
+		return stack[i]
+	}
+	unknownAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	for i := range unknownAZ {
+		if unknownAZ[i].Name == "net-private-2" {
+			unknownAZ[i].Props = unknownAZ[i].Props.Set("availabilityZone", unknownValue)
+		}
+	}
+	three := Config{MinimumAvailabilityZones: 3}
+	cases := []struct {
+		name  string
+		stack []Resource
+		cfg   *Config
+		want  []string
+	}{
+		{"preview: unknown ids through the awsx VPC dependency", append(slices.Clone(two), serviceOn(unknownValue, vpcURN)), nil, nil},
+		{"preview: unknown elements through the VPC", append(slices.Clone(two), serviceOn([]any{unknownValue, unknownValue}, vpcURN)), nil, nil},
+		{"preview: three required, VPC has two", append(slices.Clone(two), serviceOn(unknownValue, vpcURN)), &three,
+			[]string{"V networkConfiguration.subnets"}},
+		{"preview: direct subnet dependencies in one AZ", append(slices.Clone(two), serviceOn(unknownValue, byName(two, "net-private-1").URN)), nil,
+			[]string{"V networkConfiguration.subnets"}},
+		{"preview: direct subnet dependencies in two AZs", append(slices.Clone(two),
+			serviceOn(unknownValue, byName(two, "net-private-1").URN, byName(two, "net-public-2").URN)), nil, nil},
+		{"preview: no resolvable dependency", append(slices.Clone(two), serviceOn(unknownValue)), nil,
+			[]string{"U networkConfiguration.subnets"}},
+		{"update: ids resolve", append(slices.Clone(twoKnown), serviceOn([]string{"subnet-net-private-1", "subnet-net-private-2"})), nil, nil},
+		{"update: both subnets in one AZ", append(slices.Clone(sameAZ), serviceOn([]string{"subnet-net-private-1", "subnet-net-private-2"})), nil,
+			[]string{"V networkConfiguration.subnets"}},
+		{"update: one subnet", append(slices.Clone(twoKnown), serviceOn([]string{"subnet-net-private-1"})), nil,
+			[]string{"V networkConfiguration.subnets"}},
+		{"existing subnets outside the stack", append(slices.Clone(twoKnown), serviceOn([]string{"subnet-0abc", "subnet-0def"})), nil,
+			[]string{"U networkConfiguration.subnets"}},
+		{"one outside subnet and one known AZ", append(slices.Clone(twoKnown), serviceOn([]string{"subnet-net-private-1", "subnet-0def"})), nil,
+			[]string{"U networkConfiguration.subnets"}},
+		{"subnet AZ unknown", append(slices.Clone(unknownAZ), serviceOn([]string{"subnet-net-private-1", "subnet-net-private-2"})), nil,
+			[]string{"U networkConfiguration.subnets"}},
+		{"non-awsvpc services are the resource rule's", []Resource{service(map[string]any{"launchType": "EC2"})}, nil, nil},
+	}
+	rule := Lookup(PolicyServiceSubnetsSpanAZs)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			if tc.cfg != nil {
+				cfg = *tc.cfg
+			}
+			fs := rule.CheckStack(tc.stack, cfg, Mandatory)
+			if got := summary(fs); !slices.Equal(got, tc.want) {
+				t.Fatalf("findings = %q, want %q\n%s", got, tc.want, messages(fs))
+			}
+			for _, f := range fs {
+				if f.URN != serviceOn(nil).URN {
+					t.Errorf("finding about %q, want the service", f.URN)
+				}
+			}
+		})
+	}
+}
+
+func TestServiceSubnetsSpanAZsMessage(t *testing.T) {
+	stack := append(awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true), serviceOn([]string{"subnet-net-private-1", "subnet-0outside"}))
+	fs := Lookup(PolicyServiceSubnetsSpanAZs).CheckStack(stack, DefaultConfig(), Mandatory)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, `resolve to 1 Availability Zone (us-east-1a)`) ||
+		!strings.Contains(fs[0].Message, `subnet "subnet-0outside" is not a subnet resource of this stack`) {
+		t.Fatalf("unresolved message: %+v", fs)
+	}
+}
