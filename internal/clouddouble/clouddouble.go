@@ -1,0 +1,173 @@
+// Package clouddouble is a test double for the Pulumi engine and AWS, shared by the tests of the
+// components and of the whole program. It is imported by tests only.
+package clouddouble
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// The account and region the double answers with.
+const (
+	Account = "123456789012"
+	Region  = "eu-west-1"
+)
+
+// Double stands in for the Pulumi engine and AWS in mocks runs (pulumi.WithMocks). It records each registration with the options the
+// engine would see (parent, dependencies, ignoreChanges), echoes inputs back with fake ids and
+// ARNs, and answers only the invokes contracts.md allows (any other invoke fails the run).
+type Double struct {
+	mu        sync.Mutex
+	resources []Recorded
+	invokes   []string
+}
+
+// Recorded is one resource registration as the engine saw it.
+
+type Recorded struct {
+	Type, Name    string
+	Inputs        resource.PropertyMap
+	Parent        string
+	Dependencies  []string
+	IgnoreChanges []string
+}
+
+func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rpc := args.RegisterRPC
+	d.mu.Lock()
+	d.resources = append(d.resources, Recorded{
+		Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs,
+		Parent: rpc.GetParent(), Dependencies: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(),
+	})
+	d.mu.Unlock()
+
+	out := args.Inputs.Copy()
+	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+	arn := fmt.Sprintf("arn:aws:double:%s:%s:%s", Region, Account, args.Name)
+	set("arn", arn)
+	if _, named := out["name"]; !named {
+		set("name", args.Name+"-physical")
+	}
+	switch args.TypeToken {
+	case "aws:ecr/repository:Repository":
+		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", Account, Region, args.Inputs["name"].StringValue()))
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:1", Region, Account, args.Inputs["family"].StringValue()))
+	case "awsx:ec2:Vpc":
+		azs := int(args.Inputs["numberOfAvailabilityZones"].NumberValue())
+		var public, private []any
+		for i := 1; i <= azs; i++ {
+			public = append(public, fmt.Sprintf("subnet-public-%d", i))
+			private = append(private, fmt.Sprintf("subnet-private-%d", i))
+		}
+		set("vpcId", "vpc-double")
+		set("publicSubnetIds", public)
+		set("privateSubnetIds", private)
+		out["routeTableAssociations"] = resource.NewArrayProperty(nil)
+	case "aws:lb/loadBalancer:LoadBalancer":
+		set("dnsName", args.Name+"-123."+Region+".elb.amazonaws.com")
+		set("zoneId", "Z32O12XQLNTSW2")
+		set("arnSuffix", "app/"+args.Name+"/0123456789abcdef")
+	case "aws:lb/targetGroup:TargetGroup":
+		set("arnSuffix", "targetgroup/"+args.Name+"/0123456789abcdef")
+	case "aws:s3/bucketV2:BucketV2":
+		set("bucket", args.Name+"-bucket")
+		set("arn", "arn:aws:s3:::"+args.Name+"-bucket")
+	case "aws:acm/certificate:Certificate":
+		domain := args.Inputs["domainName"].StringValue()
+		set("domainValidationOptions", []any{map[string]any{
+			"domainName": domain, "resourceRecordName": "_x1." + domain + ".",
+			"resourceRecordType": "CNAME", "resourceRecordValue": "_x2.acm-validations.aws.",
+		}})
+	case "aws:acm/certificateValidation:CertificateValidation":
+		set("certificateArn", args.Inputs["certificateArn"].StringValue())
+	}
+	return args.Name + "-id", out, nil
+}
+
+func (d *Double) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	d.mu.Lock()
+	d.invokes = append(d.invokes, args.Token)
+	d.mu.Unlock()
+	switch args.Token {
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{"accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/double", "userId": "DOUBLE", "id": Account}), nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{"name": Region, "id": Region}), nil
+	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+		return resource.NewPropertyMapFromMap(map[string]any{"userName": "AWS", "password": "double-password", "proxyEndpoint": "https://" + Account + ".dkr.ecr." + Region + ".amazonaws.com", "authorizationToken": "QVdTOmRvdWJsZS1wYXNzd29yZA==", "expiresAt": "2030-01-01T00:00:00Z", "id": Region}), nil
+	}
+	return nil, fmt.Errorf("Double: invoke %s is not in contracts.md's list", args.Token)
+}
+
+// Run runs program against a fresh double as stack "test" of project webstack.
+func Run(program pulumi.RunFunc) (*Double, error) {
+	return RunStack("test", nil, program)
+}
+
+// RunStack runs program as stack with the given config ("project:key" -> value as the CLI
+// passes it), the way `pulumi up` would.
+func RunStack(stack string, config map[string]string, program pulumi.RunFunc) (*Double, error) {
+	d := &Double{}
+	withConfig := func(info *pulumi.RunInfo) { info.Config = config }
+	err := pulumi.RunErr(program, pulumi.WithMocks("webstack", stack, d), withConfig)
+	return d, err
+}
+
+// Resources returns every registration, in order.
+func (d *Double) Resources() []Recorded {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.resources)
+}
+
+// Invokes returns the token of every invoke, in order.
+func (d *Double) Invokes() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.invokes)
+}
+
+// OfType returns the registrations of one type token, in order.
+func (d *Double) OfType(typ string) []Recorded {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []Recorded
+	for _, r := range d.resources {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// One returns the single registration of typ, failing the test if there are none or several.
+func (d *Double) One(t *testing.T, typ string) Recorded {
+	t.Helper()
+	rs := d.OfType(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, got %d", typ, len(rs))
+	}
+	return rs[0]
+}
+
+// DependsOnType reports whether r depends on a registered resource of typ.
+func (d *Double) DependsOnType(r Recorded, typ string) bool {
+	return slices.ContainsFunc(r.Dependencies, func(urn string) bool { return resource.URN(urn).Type().String() == typ })
+}
+
+// Num formats a whole number property.
+func Num(f float64) string { return fmt.Sprint(int(f)) }
+
+// Str is v's string, or "" when v is absent or not a string.
+func Str(v resource.PropertyValue) string {
+	if v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
