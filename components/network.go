@@ -232,6 +232,7 @@ func privateRouteTableIDs(v *ec2.Vpc) pulumi.StringArrayOutput {
 					ids = append(ids, table)
 				}
 			}
+			slices.Sort(ids) // a stable order: no diff when the associations arrive differently
 			return ids
 		}).(pulumi.StringArrayOutput)
 	}).(pulumi.StringArrayOutput)
