@@ -1,0 +1,371 @@
+package components
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// AlarmThresholds are the per-stack alarm thresholds. A zero field takes the default named.
+type AlarmThresholds struct {
+	Alb5xxRatePercent       float64 // ALB-generated 5xx as % of requests; default 1
+	Target5xxPerMinute      float64 // 5xx answered by the tasks; default 10
+	UnhealthyHosts          float64 // unhealthy targets across the target groups; default 1
+	P99LatencySeconds       float64 // p99 TargetResponseTime; default 1
+	TasksBelowDesiredPeriod int     // minutes RunningTaskCount may stay below DesiredTaskCount; default 5
+	CPUPercent              float64 // service average; default 85
+	MemoryPercent           float64 // service average; default 85
+	EvaluationMinutes       int     // window of one-minute periods; default 3
+	DatapointsToAlarm       int     // breaching minutes in the window that fire the alarm; default 2
+}
+
+// MonitoringArgs configures a Monitoring.
+type MonitoringArgs struct {
+	LoadBalancerArnSuffix pulumi.StringInput
+	// TargetGroupArnSuffixes: one for rolling, the blue and the green one for blue-green.
+	TargetGroupArnSuffixes   []pulumi.StringInput
+	ClusterName, ServiceName pulumi.StringInput
+	Thresholds               AlarmThresholds
+	// AlarmEmail, when set, subscribes this address to the topic (AWS mails a confirmation link).
+	AlarmEmail string
+}
+
+// Monitoring is the service's CloudWatch alarms, the SNS topic they notify (encrypted with a
+// customer managed key CloudWatch may use) and a dashboard.
+type Monitoring struct {
+	pulumi.ResourceState
+
+	TopicArn pulumi.StringOutput `pulumi:"topicArn"`
+	// AlarmNames are all the alarms; RollbackAlarmNames those that mean a bad release (errors,
+	// unhealthy targets, latency, missing tasks) and should stop a deployment, unlike CPU or
+	// memory pressure, which autoscaling answers.
+	AlarmNames         pulumi.StringArrayOutput `pulumi:"alarmNames"`
+	RollbackAlarmNames pulumi.StringArrayOutput `pulumi:"rollbackAlarmNames"`
+	AlarmArns          pulumi.StringArrayOutput `pulumi:"alarmArns"`
+	DashboardName      pulumi.StringOutput      `pulumi:"dashboardName"`
+}
+
+func (t AlarmThresholds) withDefaults() AlarmThresholds {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&t.Alb5xxRatePercent, 1)
+	def(&t.Target5xxPerMinute, 10)
+	def(&t.UnhealthyHosts, 1)
+	def(&t.P99LatencySeconds, 1)
+	def(&t.CPUPercent, 85)
+	def(&t.MemoryPercent, 85)
+	if t.TasksBelowDesiredPeriod == 0 {
+		t.TasksBelowDesiredPeriod = 5
+	}
+	if t.EvaluationMinutes == 0 {
+		t.EvaluationMinutes = 3
+	}
+	if t.DatapointsToAlarm == 0 {
+		t.DatapointsToAlarm = min(2, t.EvaluationMinutes)
+	}
+	return t
+}
+
+func (t AlarmThresholds) validate() error {
+	var errs []error
+	percent := func(field string, v float64) {
+		if v <= 0 || v > 100 {
+			errs = append(errs, fmt.Errorf("Thresholds.%s %g is out of range: use a percentage above 0, at most 100", field, v))
+		}
+	}
+	positive := func(field string, v float64, unit string) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("Thresholds.%s %g must be positive (%s)", field, v, unit))
+		}
+	}
+	percent("Alb5xxRatePercent", t.Alb5xxRatePercent)
+	positive("Target5xxPerMinute", t.Target5xxPerMinute, "responses per minute")
+	positive("UnhealthyHosts", t.UnhealthyHosts, "targets")
+	positive("P99LatencySeconds", t.P99LatencySeconds, "seconds")
+	percent("CPUPercent", t.CPUPercent)
+	percent("MemoryPercent", t.MemoryPercent)
+	if t.TasksBelowDesiredPeriod < 1 {
+		errs = append(errs, fmt.Errorf("Thresholds.TasksBelowDesiredPeriod %d must be at least 1 minute", t.TasksBelowDesiredPeriod))
+	}
+	if t.EvaluationMinutes < 1 {
+		errs = append(errs, fmt.Errorf("Thresholds.EvaluationMinutes %d must be at least 1", t.EvaluationMinutes))
+	}
+	if t.DatapointsToAlarm < 1 || t.DatapointsToAlarm > t.EvaluationMinutes {
+		errs = append(errs, fmt.Errorf("Thresholds.DatapointsToAlarm %d must be 1..EvaluationMinutes (%d)", t.DatapointsToAlarm, t.EvaluationMinutes))
+	}
+	return errors.Join(errs...)
+}
+
+func (a MonitoringArgs) validate() error {
+	var errs []error
+	if a.LoadBalancerArnSuffix == nil {
+		errs = append(errs, errors.New("LoadBalancerArnSuffix is required: pass the LoadBalancer's arnSuffix"))
+	}
+	if len(a.TargetGroupArnSuffixes) == 0 || len(a.TargetGroupArnSuffixes) > 2 {
+		errs = append(errs, fmt.Errorf("TargetGroupArnSuffixes has %d entries: pass the target group's arnSuffix (two for blue-green)", len(a.TargetGroupArnSuffixes)))
+	}
+	if a.ClusterName == nil || a.ServiceName == nil {
+		errs = append(errs, errors.New("ClusterName and ServiceName are required"))
+	}
+	if a.AlarmEmail != "" {
+		if addr, err := mail.ParseAddress(a.AlarmEmail); err != nil || addr.Address != a.AlarmEmail {
+			errs = append(errs, fmt.Errorf("AlarmEmail %q is not an email address such as oncall@example.com", a.AlarmEmail))
+		}
+	}
+	if err := a.Thresholds.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// stackScopedName is a physical name unique per stack in an account and region.
+func stackScopedName(ctx *pulumi.Context, name string) string {
+	return name + "-" + ctx.Stack()
+}
+
+// alarmSpec is one alarm: metric queries, the last of which is the alarm's value.
+type alarmSpec struct {
+	kind        string // name suffix
+	description string
+	queries     cloudwatch.MetricAlarmMetricQueryArray
+	threshold   float64
+	comparison  string
+	periods     int // evaluation periods and datapoints when set, else the thresholds' window
+	rollback    bool
+}
+
+func metricQuery(id, namespace, metric, stat string, dims pulumi.StringMap, returnData bool) cloudwatch.MetricAlarmMetricQueryArgs {
+	return cloudwatch.MetricAlarmMetricQueryArgs{
+		Id:         pulumi.String(id),
+		ReturnData: pulumi.Bool(returnData),
+		Metric: cloudwatch.MetricAlarmMetricQueryMetricArgs{
+			Namespace: pulumi.String(namespace), MetricName: pulumi.String(metric), Stat: pulumi.String(stat),
+			Period: pulumi.Int(60), Dimensions: dims,
+		},
+	}
+}
+
+func expressionQuery(expression, label string) cloudwatch.MetricAlarmMetricQueryArgs {
+	return cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String("e1"), Expression: pulumi.String(expression),
+		Label: pulumi.String(label), ReturnData: pulumi.Bool(true)}
+}
+
+func alarmSpecs(a MonitoringArgs, t AlarmThresholds) []alarmSpec {
+	const alb, ecs, insights = "AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights"
+	lb := pulumi.StringMap{"LoadBalancer": a.LoadBalancerArnSuffix}
+	svc := pulumi.StringMap{"ClusterName": a.ClusterName, "ServiceName": a.ServiceName}
+	unhealthy := cloudwatch.MetricAlarmMetricQueryArray{}
+	var sum []string
+	for i, tg := range a.TargetGroupArnSuffixes {
+		id := fmt.Sprintf("m%d", i)
+		unhealthy = append(unhealthy, metricQuery(id, alb, "UnHealthyHostCount", "Maximum",
+			pulumi.StringMap{"LoadBalancer": a.LoadBalancerArnSuffix, "TargetGroup": tg}, false))
+		sum = append(sum, "FILL("+id+", 0)") // the idle blue-green target group reports nothing
+	}
+	unhealthy = append(unhealthy, expressionQuery(strings.Join(sum, " + "), "unhealthy targets"))
+	return []alarmSpec{
+		{kind: "alb-5xx-rate", description: "5xx generated by the load balancer, % of requests", rollback: true,
+			threshold: t.Alb5xxRatePercent, comparison: "GreaterThanThreshold",
+			queries: cloudwatch.MetricAlarmMetricQueryArray{
+				metricQuery("m1", alb, "HTTPCode_ELB_5XX_Count", "Sum", lb, false),
+				metricQuery("m2", alb, "RequestCount", "Sum", lb, false),
+				expressionQuery("IF(m2 > 0, 100 * FILL(m1, 0) / m2, 0)", "ALB 5xx %"),
+			}},
+		{kind: "target-5xx", description: "5xx answered by the tasks, per minute", rollback: true,
+			threshold: t.Target5xxPerMinute, comparison: "GreaterThanOrEqualToThreshold",
+			queries: cloudwatch.MetricAlarmMetricQueryArray{metricQuery("m1", alb, "HTTPCode_Target_5XX_Count", "Sum", lb, true)}},
+		{kind: "unhealthy-hosts", description: "targets failing the load balancer health check", rollback: true,
+			threshold: t.UnhealthyHosts, comparison: "GreaterThanOrEqualToThreshold", queries: unhealthy},
+		{kind: "p99-latency", description: "p99 target response time, seconds", rollback: true,
+			threshold: t.P99LatencySeconds, comparison: "GreaterThanThreshold",
+			queries: cloudwatch.MetricAlarmMetricQueryArray{metricQuery("m1", alb, "TargetResponseTime", "p99", lb, true)}},
+		{kind: "tasks-below-desired", description: "running tasks below desired (Container Insights)", rollback: true,
+			threshold: 0, comparison: "GreaterThanThreshold", periods: t.TasksBelowDesiredPeriod,
+			queries: cloudwatch.MetricAlarmMetricQueryArray{
+				metricQuery("m1", insights, "DesiredTaskCount", "Average", svc, false),
+				metricQuery("m2", insights, "RunningTaskCount", "Average", svc, false),
+				expressionQuery("m1 - m2", "tasks missing"),
+			}},
+		{kind: "cpu-high", description: "service CPU utilization, %", threshold: t.CPUPercent, comparison: "GreaterThanThreshold",
+			queries: cloudwatch.MetricAlarmMetricQueryArray{metricQuery("m1", ecs, "CPUUtilization", "Average", svc, true)}},
+		{kind: "memory-high", description: "service memory utilization, %", threshold: t.MemoryPercent, comparison: "GreaterThanThreshold",
+			queries: cloudwatch.MetricAlarmMetricQueryArray{metricQuery("m1", ecs, "MemoryUtilization", "Average", svc, true)}},
+	}
+}
+
+// NewMonitoring creates the key, topic, optional email subscription, alarms and dashboard.
+func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+	if args == nil {
+		args = &MonitoringArgs{}
+	}
+	a := *args
+	a.Thresholds = a.Thresholds.withDefaults()
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("monitoring %q: %w", name, err)
+	}
+	comp := &Monitoring{}
+	if err := ctx.RegisterComponentResource("webstack:components:Monitoring", name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	physical := stackScopedName(ctx, name)
+	acct, err := lookupAccount(ctx, comp)
+	if err != nil {
+		return nil, err
+	}
+
+	// CloudWatch cannot publish to a topic under the AWS managed alias/aws/sns key (its policy
+	// does not let cloudwatch.amazonaws.com use it), so the topic gets a customer managed key.
+	keyPolicy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Sid": "AccountAdministers", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
+			"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct.ID + ":root"}},
+		map[string]any{"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Action": []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+			"Resource": "*", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": acct.ID}}},
+	}})
+	key, err := kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
+		Description:       pulumi.String("Encrypts the alarm topic of " + physical),
+		EnableKeyRotation: pulumi.Bool(true),
+		Policy:            pulumi.String(keyPolicy),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	topic, err := sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{KmsMasterKeyId: key.Arn}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if a.AlarmEmail != "" {
+		if _, err := sns.NewTopicSubscription(ctx, name+"-alarms-email", &sns.TopicSubscriptionArgs{
+			Topic: topic.Arn, Protocol: pulumi.String("email"), Endpoint: pulumi.String(a.AlarmEmail),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	t := a.Thresholds
+	var names, rollbackNames, arns pulumi.StringArray
+	for _, spec := range alarmSpecs(a, t) {
+		periods, datapoints := t.EvaluationMinutes, t.DatapointsToAlarm
+		if spec.periods > 0 {
+			periods, datapoints = spec.periods, spec.periods
+		}
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+spec.kind, &cloudwatch.MetricAlarmArgs{
+			Name:               pulumi.String(physical + "-" + spec.kind),
+			AlarmDescription:   pulumi.String(spec.description),
+			MetricQueries:      spec.queries,
+			Threshold:          pulumi.Float64(spec.threshold),
+			ComparisonOperator: pulumi.String(spec.comparison),
+			EvaluationPeriods:  pulumi.Int(periods),
+			DatapointsToAlarm:  pulumi.Int(datapoints),
+			TreatMissingData:   pulumi.String("notBreaching"), // no traffic is not an outage
+			AlarmActions:       pulumi.Array{topic.Arn},
+			OkActions:          pulumi.Array{topic.Arn},
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, alarm.Name)
+		arns = append(arns, alarm.Arn)
+		if spec.rollback {
+			rollbackNames = append(rollbackNames, alarm.Name)
+		}
+	}
+
+	suffixes := pulumi.StringArray(a.TargetGroupArnSuffixes)
+	body := pulumi.All(a.LoadBalancerArnSuffix, suffixes, a.ClusterName, a.ServiceName, arns).ApplyT(func(v []any) (string, error) {
+		return dashboardBody(acct.Region, v[0].(string), v[1].([]string), v[2].(string), v[3].(string), v[4].([]string))
+	}).(pulumi.StringOutput)
+	dashboard, err := cloudwatch.NewDashboard(ctx, name, &cloudwatch.DashboardArgs{
+		DashboardName: pulumi.String(physical),
+		DashboardBody: body,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	comp.TopicArn = topic.Arn
+	comp.AlarmNames = names.ToStringArrayOutput()
+	comp.RollbackAlarmNames = rollbackNames.ToStringArrayOutput()
+	comp.AlarmArns = arns.ToStringArrayOutput()
+	comp.DashboardName = dashboard.DashboardName
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"topicArn":           comp.TopicArn,
+		"alarmNames":         comp.AlarmNames,
+		"rollbackAlarmNames": comp.RollbackAlarmNames,
+		"alarmArns":          comp.AlarmArns,
+		"dashboardName":      comp.DashboardName,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+// dashboardWidget is one CloudWatch dashboard widget (the dashboard body's JSON shape).
+type dashboardWidget struct {
+	Type       string         `json:"type"`
+	X          int            `json:"x"`
+	Y          int            `json:"y"`
+	Width      int            `json:"width"`
+	Height     int            `json:"height"`
+	Properties map[string]any `json:"properties"`
+}
+
+// dashboardBody is the dashboard JSON: requests, p50/p99 latency, 5xx, healthy hosts per AZ,
+// CPU/memory, running tasks, and the alarms' states.
+func dashboardBody(region, lb string, targetGroups []string, cluster, service string, alarmArns []string) (string, error) {
+	const alb, ecs, insights = "AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights"
+	metric := func(namespace, name string, dims []string, opts map[string]any) []any {
+		m := []any{namespace, name}
+		for _, d := range dims {
+			m = append(m, d)
+		}
+		return append(m, opts)
+	}
+	lbDims := []string{"LoadBalancer", lb}
+	svcDims := []string{"ClusterName", cluster, "ServiceName", service}
+	var perAZ []any
+	for i, tg := range targetGroups {
+		// SEARCH finds one series per Availability Zone the target group has targets in.
+		perAZ = append(perAZ, []any{map[string]any{"id": fmt.Sprintf("e%d", i+1), "expression": fmt.Sprintf(
+			`SEARCH('{%s,AvailabilityZone,LoadBalancer,TargetGroup} MetricName="HealthyHostCount" LoadBalancer="%s" TargetGroup="%s"', 'Minimum', 60)`,
+			alb, lb, tg)}})
+	}
+	graph := func(title string, metrics []any, stat string) map[string]any {
+		return map[string]any{"title": title, "view": "timeSeries", "region": region, "period": 60, "stat": stat, "metrics": metrics}
+	}
+	widgets := []dashboardWidget{
+		{"metric", 0, 0, 12, 6, graph("Requests", []any{metric(alb, "RequestCount", lbDims, map[string]any{"label": "requests"})}, "Sum")},
+		{"metric", 12, 0, 12, 6, graph("Target response time", []any{
+			metric(alb, "TargetResponseTime", lbDims, map[string]any{"stat": "p50", "label": "p50"}),
+			metric(alb, "TargetResponseTime", lbDims, map[string]any{"stat": "p99", "label": "p99"}),
+		}, "p99")},
+		{"metric", 0, 6, 12, 6, graph("5xx", []any{
+			metric(alb, "HTTPCode_ELB_5XX_Count", lbDims, map[string]any{"label": "load balancer 5xx"}),
+			metric(alb, "HTTPCode_Target_5XX_Count", lbDims, map[string]any{"label": "target 5xx"}),
+		}, "Sum")},
+		{"metric", 12, 6, 12, 6, graph("Healthy hosts per AZ", perAZ, "Minimum")},
+		{"metric", 0, 12, 12, 6, graph("CPU and memory", []any{
+			metric(ecs, "CPUUtilization", svcDims, map[string]any{"label": "CPU %"}),
+			metric(ecs, "MemoryUtilization", svcDims, map[string]any{"label": "memory %"}),
+		}, "Average")},
+		{"metric", 12, 12, 12, 6, graph("Tasks", []any{
+			metric(insights, "RunningTaskCount", svcDims, map[string]any{"label": "running"}),
+			metric(insights, "DesiredTaskCount", svcDims, map[string]any{"label": "desired"}),
+			metric(insights, "PendingTaskCount", svcDims, map[string]any{"label": "pending"}),
+		}, "Average")},
+		{"alarm", 0, 18, 24, 4, map[string]any{"title": "Alarms", "alarms": alarmArns}},
+	}
+	b, err := json.Marshal(map[string]any{"widgets": widgets})
+	return string(b), err
+}
