@@ -49,10 +49,10 @@ func AWSDefaultTiming(taskStart time.Duration) Timing {
 		DeregistrationDelay: 300 * time.Second, ShutdownDrain: 30 * time.Second}
 }
 
-// WebstackTiming is a release with our settings: the target group health check every 5 s, healthy
-// after 2 (the minimums ALB accepts), the stack's deregistration delay (program default 30 s) and the
-// API's DRAIN_DELAY (10 s) before it exits on SIGTERM.
+// WebstackTiming is a release with our settings: the LoadBalancer component's target group health
+// check (every 10 s, healthy after 2), the stack's deregistrationDelaySeconds, and the API's
+// DRAIN_DELAY (10 s) before it exits on SIGTERM.
 func WebstackTiming(taskStart, deregistrationDelay time.Duration) Timing {
-	return Timing{TaskStart: taskStart, HealthCheckInterval: 5 * time.Second, HealthyThreshold: 2,
+	return Timing{TaskStart: taskStart, HealthCheckInterval: 10 * time.Second, HealthyThreshold: 2,
 		DeregistrationDelay: deregistrationDelay, ShutdownDrain: 10 * time.Second}
 }

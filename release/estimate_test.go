@@ -1,8 +1,12 @@
 package release
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestEstimateReleaseTimeModel(t *testing.T) {
@@ -19,27 +23,60 @@ func TestEstimateReleaseTimeModel(t *testing.T) {
 	}
 }
 
-// TestReleaseTimeOursVersusAWSDefaults holds the README's "Release time" table: it logs the figures
-// (go test -run ReleaseTime -v ./release) and holds our target, old tasks drained in at most 1/5 of
-// the time AWS defaults take, for a rolling release.
-func TestReleaseTimeOursVersusAWSDefaults(t *testing.T) {
-	const taskStart = 30 * time.Second // Fargate placement + image pull + start, same on both sides
-	ours := WebstackTiming(taskStart, 30*time.Second)
-	defaults := AWSDefaultTiming(taskStart)
-	o, d := EstimateReleaseTime(ours, Rolling), EstimateReleaseTime(defaults, Rolling)
-	t.Logf("rolling: ours new serving %s, old drained %s; AWS defaults %s, %s; ratio %.2f",
-		o.NewServing, o.OldDrained, d.NewServing, d.OldDrained, o.OldDrained.Seconds()/d.OldDrained.Seconds())
-	if o.OldDrained*5 > d.OldDrained {
-		t.Errorf("rolling release with our settings takes %s, more than 1/5 of %s with AWS defaults", o.OldDrained, d.OldDrained)
+// deregistrationDelay reads webstack:deregistrationDelaySeconds as the CLI would hand it to the
+// program: Pulumi.<stack>.yaml, else the project default in Pulumi.yaml.
+func deregistrationDelay(t *testing.T, stack string) time.Duration {
+	t.Helper()
+	const key = "webstack:deregistrationDelaySeconds"
+	read := func(file string, v any) {
+		b, err := os.ReadFile(filepath.Join("..", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
 	}
-	// Blue-green: the same canary (10 % for 5 minutes) and termination wait on both sides, so the
-	// difference is only the health check, deregistration and drain settings.
-	ours.TrafficShift, defaults.TrafficShift = 5*time.Minute, 5*time.Minute
-	ours.TerminationWait, defaults.TerminationWait = 5*time.Minute, 5*time.Minute
-	o, d = EstimateReleaseTime(ours, BlueGreen), EstimateReleaseTime(defaults, BlueGreen)
-	t.Logf("blue-green canary 10%%/5m, wait 5m: ours new serving %s, old drained %s; AWS defaults %s, %s",
-		o.NewServing, o.OldDrained, d.NewServing, d.OldDrained)
-	if o.NewServing >= d.NewServing || o.OldDrained >= d.OldDrained {
-		t.Errorf("blue-green with our settings (%+v) is not faster than with AWS defaults (%+v)", o, d)
+	var stackFile struct{ Config map[string]any }
+	read("Pulumi."+stack+".yaml", &stackFile)
+	if v, ok := stackFile.Config[key].(int); ok {
+		return time.Duration(v) * time.Second
+	}
+	var project struct {
+		Config map[string]struct{ Default any }
+	}
+	read("Pulumi.yaml", &project)
+	v, ok := project.Config[key].Default.(int)
+	if !ok {
+		t.Fatalf("Pulumi.yaml declares no integer default for %s", key)
+	}
+	return time.Duration(v) * time.Second
+}
+
+// TestReleaseTimeOursVersusAWSDefaults holds the README's "Release time" figures, computed from
+// each stack's config (go test -run ReleaseTime -v ./release), and our target: old tasks drained
+// in at most 1/5 of the time AWS defaults take.
+func TestReleaseTimeOursVersusAWSDefaults(t *testing.T) {
+	const taskStart = 30 * time.Second // Fargate placement + image pull + start, the same on both sides
+	defaults := AWSDefaultTiming(taskStart)
+	for _, stack := range []string{"dev", "prod"} {
+		ours := WebstackTiming(taskStart, deregistrationDelay(t, stack))
+		o, d := EstimateReleaseTime(ours, Rolling), EstimateReleaseTime(defaults, Rolling)
+		t.Logf("%s rolling: ours new serving %s, old drained %s; AWS defaults %s, %s; drained ratio %.2f",
+			stack, o.NewServing, o.OldDrained, d.NewServing, d.OldDrained, o.OldDrained.Seconds()/d.OldDrained.Seconds())
+		if o.OldDrained*5 > d.OldDrained {
+			t.Errorf("%s: a rolling release with our settings takes %s, more than 1/5 of %s with AWS defaults", stack, o.OldDrained, d.OldDrained)
+		}
+		// Blue-green: the same canary (10 % for 5 minutes) and termination wait (5 minutes) on both
+		// sides, so the difference is only the health check, deregistration and drain settings.
+		bgOurs, bgDefaults := ours, defaults
+		bgOurs.TrafficShift, bgDefaults.TrafficShift = 5*time.Minute, 5*time.Minute
+		bgOurs.TerminationWait, bgDefaults.TerminationWait = 5*time.Minute, 5*time.Minute
+		o, d = EstimateReleaseTime(bgOurs, BlueGreen), EstimateReleaseTime(bgDefaults, BlueGreen)
+		t.Logf("%s blue-green (canary 10%%/5m, wait 5m): ours new serving %s, old drained %s; AWS defaults %s, %s",
+			stack, o.NewServing, o.OldDrained, d.NewServing, d.OldDrained)
+		if o.NewServing >= d.NewServing || o.OldDrained >= d.OldDrained {
+			t.Errorf("%s: blue-green with our settings (%+v) is not faster than with AWS defaults (%+v)", stack, o, d)
+		}
 	}
 }
