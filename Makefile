@@ -32,6 +32,13 @@ bin/pulumi: tools/go.mod tools/go.sum
 preview: tools
 	$(GO) run ./cmd/preview -stack $(STACK)
 
+## deploy: release STACK to AWS (pulumi up with the policy pack, follow, verify per AZ, roll back on
+## failure). Needs AWS credentials and a logged-in Pulumi backend. DEPLOY_FLAGS=-dry-run for the plan.
+.PHONY: deploy
+deploy: tools
+	$(GO) build -o bin/policy-pack ./policy
+	$(GO) run ./cmd/deploy -stack $(STACK) $(DEPLOY_FLAGS)
+
 ## bench-api: the API against a bare net/http handler, same run, same load generator.
 bench-api:
 	./scripts/bench-api.sh
