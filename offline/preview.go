@@ -187,6 +187,17 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Progress != nil {
 		previewOpts = append(previewOpts, optpreview.ProgressStreams(opts.Progress), optpreview.ErrorProgressStreams(opts.Progress))
 	}
+	// The inline program runs in this process; give it the repository root as working directory,
+	// as `pulumi up` runs a program in its project directory (relative paths such as the Docker
+	// build context resolve the same way).
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chdir(opts.RepoRoot); err != nil {
+		return nil, err
+	}
+	defer os.Chdir(wd)
 	previewStart := time.Now()
 	preview, previewErr := stack.Preview(ctx, previewOpts...)
 	res.Timings.Preview = since(previewStart)

@@ -1,0 +1,153 @@
+package offline_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"example.com/webstack/offline"
+	"example.com/webstack/program"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func preview(t *testing.T, stack string, run pulumi.RunFunc) *offline.Result {
+	t.Helper()
+	res, err := offline.Preview(context.Background(), offline.Options{
+		Stack: stack, RepoRoot: repoRoot(t), Program: run, StateDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatalf("offline preview of %s could not run: %v", stack, err)
+	}
+	t.Logf("%s: %s, %d resources, timings %+v", stack, res.Status, len(res.Resources), res.Timings)
+	return res
+}
+
+// TestStacksPreviewCleanly previews every stack of the repository: the real program through the
+// real engine with the real policy pack must pass with no mandatory violation, and the awsx
+// double must have laid out private subnets in distinct zones for the multi-AZ policies.
+func TestStacksPreviewCleanly(t *testing.T) {
+	stacks := offline.Stacks(repoRoot(t))
+	for _, want := range []string{"dev", "prod"} {
+		if !slices.Contains(stacks, want) {
+			t.Fatalf("stack %s is missing (stacks: %v)", want, stacks)
+		}
+	}
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			res := preview(t, stack, program.Run)
+			if res.Status != "passed" || len(res.MandatoryViolations()) > 0 {
+				t.Fatalf("status %s, error %q, mandatory violations %v", res.Status, res.Error, res.MandatoryViolations())
+			}
+			types := map[string]int{}
+			for _, r := range res.Resources {
+				types[r.Type]++
+				if r.Op != "create" && r.Op != "same" {
+					t.Errorf("%s: unexpected step %s in a preview from empty state", r.URN, r.Op)
+				}
+			}
+			for _, typ := range []string{"awsx:ec2:Vpc", "aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition",
+				"docker:index/image:Image", "aws:lb/loadBalancer:LoadBalancer"} {
+				if types[typ] == 0 {
+					t.Errorf("no %s in the preview", typ)
+				}
+			}
+			if types["aws:ec2/subnet:Subnet"] < 4 {
+				t.Errorf("%d subnets: want public and private subnets in at least 2 zones", types["aws:ec2/subnet:Subnet"])
+			}
+			if res.Changes["create"] == 0 {
+				t.Errorf("change summary %v has no creates", res.Changes)
+			}
+		})
+	}
+}
+
+// TestNonCompliantProgramFails previews the real dev program with three defects injected by a
+// stack transform (a test fixture, not shipped): the container runs as root, the service runs in
+// one subnet, and it runs one task (desired count and autoscaling minimum 1). The preview must
+// fail with exactly the policies that own those defects.
+func TestNonCompliantProgramFails(t *testing.T) {
+	res := preview(t, "dev", func(ctx *pulumi.Context) error {
+		if err := ctx.RegisterResourceTransform(injectDefects); err != nil {
+			return err
+		}
+		return program.Run(ctx)
+	})
+	if res.Status != "policy-violations" {
+		t.Fatalf("status %s (%s), want policy-violations", res.Status, res.Error)
+	}
+	want := []string{"ecs-container-not-root", "ecs-scaling-minimum-multi-az", "ecs-service-multi-az"}
+	if got := res.MandatoryViolations(); !slices.Equal(got, want) {
+		t.Errorf("mandatory violations %v, want exactly %v", got, want)
+	}
+	// ecs-service-multi-az owns two of the defects: both must be reported.
+	var serviceFindings string
+	for _, v := range res.Violations {
+		if v.EnforcementLevel != "mandatory" {
+			continue
+		}
+		t.Logf("%s: %s", v.Policy, v.Message)
+		if v.Policy == "ecs-service-multi-az" {
+			serviceFindings += v.Message + "\n"
+		}
+	}
+	for _, field := range []string{"desiredCount", "subnets"} {
+		if !strings.Contains(serviceFindings, field) {
+			t.Errorf("ecs-service-multi-az does not report %s:\n%s", field, serviceFindings)
+		}
+	}
+}
+
+// injectDefects is the non-compliant fixture's transform.
+func injectDefects(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	props := args.Props
+	switch args.Type {
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		var defs []map[string]any
+		if err := json.Unmarshal([]byte(props["containerDefinitions"].(pulumi.String)), &defs); err != nil {
+			panic(err)
+		}
+		for _, d := range defs {
+			d["user"] = "root"
+		}
+		text, _ := json.Marshal(defs)
+		props["containerDefinitions"] = pulumi.String(text)
+	case "aws:ecs/service:Service":
+		props["desiredCount"] = pulumi.Float64(1)
+		network := props["networkConfiguration"].(pulumi.Map)
+		// Keep the first private subnet only; its id is unknown in a preview.
+		network["subnets"] = pulumi.Array{network["subnets"].(pulumi.AnyOutput).ApplyT(func(ids any) any {
+			return ids.([]any)[0]
+		})}
+	case "aws:appautoscaling/target:Target":
+		props["minCapacity"] = pulumi.Float64(1)
+	default:
+		return nil
+	}
+	return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+}
+
+// TestUnknownStackIsRefusedBeforeAnyBuild checks the one clear message for a bad stack name.
+func TestUnknownStackIsRefusedBeforeAnyBuild(t *testing.T) {
+	root := repoRoot(t)
+	for stack, want := range map[string]string{
+		"no-such-stack": `unknown stack "no-such-stack": there is no Pulumi.no-such-stack.yaml`,
+		"../prod":       `stack name "../prod" is not valid`,
+	} {
+		err := offline.Check(root, stack)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "dev, prod") {
+			t.Errorf("Check(%q) = %v, want an error containing %q and the known stacks", stack, err, want)
+		}
+	}
+}
