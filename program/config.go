@@ -208,7 +208,8 @@ func Load(stack string, get func(key string) (string, bool)) (Config, error) {
 		}
 	}
 	probs = append(probs, c.validate()...)
-	if name := c.PhysicalName(stack); !physicalNameRe.MatchString(name) {
+	// Only a valid serviceName can be blamed on the stack name.
+	if name := c.PhysicalName(stack); serviceNameRe.MatchString(c.ServiceName) && !physicalNameRe.MatchString(name) {
 		probs.add("serviceName", fmt.Sprintf("the per-stack name %q (serviceName-stack) is not a valid ECR repository name", name),
 			"use a stack name of lowercase letters and digits separated by single - . or _")
 	}

@@ -31,7 +31,7 @@ func TestPulumiYamlMatchesConfig(t *testing.T) {
 	var declared []string
 	for k, decl := range proj.Config {
 		declared = append(declared, strings.TrimPrefix(k, Project+":"))
-		if decl.Type == "" || decl.Description == "" || decl.Default == nil {
+		if decl.TypeName() == "" || decl.Description == "" || decl.Default == nil {
 			t.Errorf("%s: needs a type, a description and a default", k)
 		}
 	}
