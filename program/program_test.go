@@ -211,7 +211,9 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	for _, l := range d.OfType("aws:lb/listener:Listener") {
 		listeners[l.Inputs["port"].NumberValue()] = l.Inputs
 	}
-	action := func(l resource.PropertyMap) resource.PropertyMap { return l["defaultActions"].ArrayValue()[0].ObjectValue() }
+	action := func(l resource.PropertyMap) resource.PropertyMap {
+		return l["defaultActions"].ArrayValue()[0].ObjectValue()
+	}
 	if !want.https {
 		if len(listeners) != 1 || action(listeners[80])["type"].StringValue() != "forward" {
 			t.Errorf("dev wants one plain HTTP forwarder, got %v", listeners)
