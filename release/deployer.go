@@ -110,8 +110,8 @@ func (e *ReleaseFailedError) Error() string {
 	return fmt.Sprintf("release failed: %s; rolled back to %s", e.Result.Failure, e.Result.RolledBackTo)
 }
 
-// failure is a failed rollout or check; ecsRolledBack/codeDeployRolledBack say the controller is
-// already rolling back on its own, so the deployer only has to wait.
+// failure is a failed rollout; controllerRolledBack says ECS or CodeDeploy is already rolling back
+// on its own, so the deployer only has to wait.
 type failure struct {
 	what                 string
 	controllerRolledBack bool

@@ -42,8 +42,8 @@ func servingTaskDefinition(svc ecstypes.Service) string {
 
 func noECSDeploymentInProgress(svc ecstypes.Service) error {
 	for _, dep := range svc.Deployments {
-		if dep.RolloutState == ecstypes.DeploymentRolloutStateInProgress || len(svc.Deployments) > 1 {
-			return fmt.Errorf("an ECS deployment is already in progress on service %s (%d deployments, %s is %s): "+
+		if aws.ToString(dep.Status) == "PRIMARY" && (dep.RolloutState == ecstypes.DeploymentRolloutStateInProgress || len(svc.Deployments) > 1) {
+			return fmt.Errorf("an ECS deployment is already in progress on service %s (%d deployments, primary %s is %s): "+
 				"wait for it to finish (`aws ecs wait services-stable --cluster %s --services %s`) and retry",
 				aws.ToString(svc.ServiceName), len(svc.Deployments), aws.ToString(dep.Id), dep.RolloutState,
 				lastPathPart(aws.ToString(svc.ClusterArn)), aws.ToString(svc.ServiceName))
@@ -85,11 +85,10 @@ func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs) error {
 			seen[aws.ToString(ev.Id)] = true
 			d.sayf("  event %s %s", aws.ToTime(ev.CreatedAt).UTC().Format(time.TimeOnly), aws.ToString(ev.Message))
 		}
-		var dep *ecstypes.Deployment
+		var dep *ecstypes.Deployment // the deployment of the new task definition, the PRIMARY one if several
 		for i := range svc.Deployments {
-			if aws.ToString(svc.Deployments[i].TaskDefinition) == o.TaskDefinitionArn {
+			if aws.ToString(svc.Deployments[i].TaskDefinition) == o.TaskDefinitionArn && (dep == nil || aws.ToString(svc.Deployments[i].Status) == "PRIMARY") {
 				dep = &svc.Deployments[i]
-				break
 			}
 		}
 		switch {
