@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# bench-api: the API (all middleware on, access logs on) against a bare net/http handler
+# serving the same bytes, both on loopback, in the same run, under the same wrk load.
+# Rounds alternate which server goes first to spread out noise from other work on the
+# machine. Reports req/s, p50/p99 per path and the ratio to the bare handler, then
+# startup-to-ready time, binary size and idle RSS.
+#
+#   ./scripts/bench-api.sh              # 3 rounds of 10 s per server and path
+#   ROUNDS=1 DURATION=5s ./scripts/bench-api.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-50}
+API_PORT=${API_PORT:-18081}
+BARE_PORT=${BARE_PORT:-18082}
+PATHS=(/healthz /v1/info)
+
+if ! command -v wrk >/dev/null; then
+	echo "bench-api: installing wrk from Debian" >&2
+	apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+
+mkdir -p bin
+(cd api && go build -trimpath -ldflags "-s -w -X main.version=bench" -o ../bin/api . &&
+	go build -trimpath -o ../bin/benchbare ./internal/benchbare)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# wait_ready PORT: poll GET /healthz over bash's /dev/tcp (no process per attempt, so the
+# poll itself does not blur a startup measured in milliseconds).
+wait_ready() {
+	local port=$1 status
+	for _ in $(seq 1 20000); do
+		if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+			printf 'GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+			read -r _ status _ <&3 || true
+			exec 3<&-
+			[[ $status == 200 ]] && return 0
+		fi
+	done
+	echo "bench-api: nothing ready on port $port" >&2
+	return 1
+}
+
+now_ns() { date +%s%N; }
+
+# start_api: the API with its log on a pipe, as under ECS, counting the lines it writes.
+start_api() {
+	PORT=$API_PORT DRAIN_DELAY=0s ./bin/api > >(wc -l >"$work/api-log-lines") 2>&1 &
+	api_pid=$!
+	pids+=("$api_pid")
+}
+
+start_bare() {
+	PORT=$BARE_PORT ./bin/benchbare &
+	bare_pid=$!
+	pids+=("$bare_pid")
+}
+
+# Startup to ready, median of 5 cold starts of the API.
+starts=()
+for _ in 1 2 3 4 5; do
+	t0=$(now_ns)
+	start_api
+	wait_ready "$API_PORT"
+	starts+=($(((($(now_ns) - t0) + 500000) / 1000000)))
+	kill "$api_pid"
+	wait "$api_pid" 2>/dev/null || true
+done
+ready_ms=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 3p)
+
+start_api
+start_bare
+wait_ready "$API_PORT"
+wait_ready "$BARE_PORT"
+sleep 1
+idle_rss_kb=$(ps -o rss= -p "$api_pid" | tr -d ' ')
+bare_rss_kb=$(ps -o rss= -p "$bare_pid" | tr -d ' ')
+
+# to_ms VALUE: wrk prints latencies as e.g. 812.00us, 1.23ms, 1.01s.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+		else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+	}'
+}
+
+# cpu_ticks PID: user+system CPU time the process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One line per run: server path round req/s p50ms p99ms requests server-CPU-us-per-request
+results="$work/results"
+load() {
+	local name=$1 port=$2 path=$3 round=$4 pid=$5 out ticks
+	ticks=$(cpu_ticks "$pid")
+	out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port$path")
+	ticks=$(($(cpu_ticks "$pid") - ticks))
+	if grep -q 'Non-2xx' <<<"$out"; then
+		echo "bench-api: $name $path answered non-2xx:" >&2
+		echo "$out" >&2
+		exit 1
+	fi
+	echo "$name $path $round $(awk '/^Requests\/sec:/ {print $2}' <<<"$out") \
+$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")") $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")") \
+$(awk '/requests in/ {print $1}' <<<"$out") \
+$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print $1}' <<<"$out")" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}')" >>"$results"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+	order=(api bare)
+	((round % 2 == 0)) && order=(bare api)
+	for path in "${PATHS[@]}"; do
+		for name in "${order[@]}"; do
+			port=$API_PORT pid=$api_pid
+			[[ $name == bare ]] && port=$BARE_PORT pid=$bare_pid
+			load "$name" "$port" "$path" "$round" "$pid"
+			echo "round $round: $(tail -1 "$results")" >&2
+		done
+	done
+done
+
+kill "$api_pid"
+wait "$api_pid" 2>/dev/null || true
+sleep 0.2 # the log pipe's reader finishes
+api_requests=$(awk '$1 == "api" {n += $7} END {print n}' "$results")
+log_lines=$(cat "$work/api-log-lines")
+
+echo
+echo "## bench-api $(date -u +%Y-%m-%dT%H:%MZ): wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds, $(nproc) CPUs (load generator on the same machine)"
+echo
+echo "| path | server | req/s (mean) | p50 ms (median) | p99 ms (median) | server CPU µs/req (mean) | throughput vs bare | p99 vs bare |"
+echo "|---|---|---|---|---|---|---|---|"
+awk '
+	{ key = $2 " " $1; rps[key] += $4; cpu[key] += $8; n[key]++; p50[key, n[key]] = $5; p99[key, n[key]] = $6 }
+	function median(arr, key, count,   i, j, t, v) {
+		for (i = 1; i <= count; i++) v[i] = arr[key, i]
+		for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+		return (count % 2) ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
+	}
+	END {
+		split("/healthz /v1/info", paths, " ")
+		for (p = 1; p <= 2; p++) {
+			b = paths[p] " bare"; a = paths[p] " api"
+			if (!(b in n) || !(a in n)) continue
+			brps = rps[b] / n[b]; arps = rps[a] / n[a]
+			bp99 = median(p99, b, n[b]); ap99 = median(p99, a, n[a])
+			printf "| %s | bare net/http | %.0f | %.3f | %.3f | %.1f | 1 | 1 |\n", paths[p], brps, median(p50, b, n[b]), bp99, cpu[b] / n[b]
+			printf "| %s | api | %.0f | %.3f | %.3f | %.1f | %.2f | %.2f |\n", paths[p], arps, median(p50, a, n[a]), ap99, cpu[a] / n[a], arps / brps, ap99 / bp99
+		}
+	}' "$results"
+echo
+echo "- startup to ready (exec to first 200 from /healthz, median of 5): ${ready_ms} ms (runs: ${starts[*]})"
+echo "- binary size (-trimpath -s -w): $(stat -c %s bin/api) bytes ($(awk -v b="$(stat -c %s bin/api)" 'BEGIN {printf "%.1f", b / 1048576}') MiB)"
+echo "- idle RSS after startup: api ${idle_rss_kb} KiB, bare ${bare_rss_kb} KiB"
+echo "- access log lines written by the api: ${log_lines} for ${api_requests} requests served under load"
+echo
+echo "Per run (server path round req/s p50ms p99ms requests cpu-us/req):"
+sed 's/^/    /' "$results"
