@@ -72,13 +72,16 @@ type world struct {
 	alarmChanged time.Time
 
 	// knobs a test sets
-	noCredentials    bool
-	stackMissing     bool
-	badRevisions     map[string]bool // task definitions whose /v1/info answers 500
-	rolloutFails     bool            // the ECS circuit breaker fails the new deployment
-	stuckRevision    string          // the rollout of this task definition never finishes
-	alarmOnRevision  string          // the alarm enters ALARM once this task definition serves
-	activeCodeDeploy string          // a CodeDeploy deployment someone else started
+	noCredentials     bool
+	stackMissing      bool
+	badRevisions      map[string]bool // task definitions whose /v1/info answers 500
+	rolloutFails      bool            // the ECS circuit breaker fails the new deployment
+	stuckRevision     string          // the rollout of this task definition never finishes
+	alarmOnRevision   string          // the alarm enters ALARM once this task definition serves
+	oneZoneRevision   string          // ECS places this task definition's tasks in the first AZ only
+	sickRevision      string          // this task definition's /healthz answers 503
+	noTerminationWait bool            // CodeDeploy removes blue as soon as traffic moved
+	activeCodeDeploy  string          // a CodeDeploy deployment someone else started
 
 	// what the deployer did
 	updateServiceTDs []string
@@ -109,7 +112,11 @@ func newWorld(s Strategy) *world {
 
 func (w *world) startTasks(taskDefinition, tg string) []string {
 	var arns []string
-	for _, az := range zones {
+	placed := zones
+	if taskDefinition == w.oneZoneRevision {
+		placed = zones[:1]
+	}
+	for _, az := range placed {
 		w.taskSeq++
 		t := &fakeTask{arn: fmt.Sprintf("arn:aws:ecs:us-east-1:123456789012:task/%s/t%d", cluster, w.taskSeq), td: taskDefinition, az: az, tg: tg}
 		w.tasks = append(w.tasks, t)
@@ -172,9 +179,9 @@ var lifecycle = []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestT
 
 // advanceCodeDeploy moves a deployment one step per GetDeployment call: green tasks up and test
 // traffic (1), 10 % canary (2), all traffic on green while blue waits for termination (3), blue
-// terminated (4).
+// terminated (4, only without a termination wait: the tests never outlast one).
 func (w *world) advanceCodeDeploy(d *fakeCodeDeployment) {
-	if d.status != "InProgress" || (d.td == w.stuckRevision && d.step >= 2) {
+	if d.status != "InProgress" || (d.td == w.stuckRevision && d.step >= 2) || (d.step == 3 && !w.noTerminationWait) {
 		return
 	}
 	d.step++
@@ -249,7 +256,16 @@ func (w *world) serviceHandler(test bool) http.Handler {
 		json.NewEncoder(rw).Encode(map[string]string{"version": version(t.td), "taskArn": t.arn,
 			"availabilityZone": t.az, "cluster": cluster, "requestId": "r"})
 	})
-	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) { io.WriteString(rw, `{"status":"ok"}`) })
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
+		w.mu.Lock()
+		t := w.route(test)
+		w.mu.Unlock()
+		if t == nil || t.td == w.sickRevision {
+			http.Error(rw, `{"status":"unhealthy"}`, http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(rw, `{"status":"ok"}`)
+	})
 	return mux
 }
 

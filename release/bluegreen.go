@@ -84,12 +84,19 @@ func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous s
 		return "", err
 	}
 	d.sayf("==> CodeDeploy deployment %s: %s -> %s", id, orNone(previous), o.TaskDefinitionArn)
+	return id, d.follow(ctx, o, id, true)
+}
+
+// follow prints a deployment's lifecycle events and traffic weights until all production traffic
+// is on the new task set. A release (checked) samples the test listener before traffic shifts and
+// stops on alarms; a rollback deployment does neither (the alarm that caused it may still fire).
+func (d *Deployer) follow(ctx context.Context, o StackOutputs, id string, checked bool) error {
 	events := map[string]cdtypes.LifecycleEventStatus{}
-	traffic, testSampled := "", o.TestListenerURL == ""
+	traffic, testSampled := "", !checked || o.TestListenerURL == ""
 	for {
 		dep, err := d.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
 		if err != nil {
-			return id, fmt.Errorf("codedeploy GetDeployment %s: %w", id, err)
+			return fmt.Errorf("codedeploy GetDeployment %s: %w", id, err)
 		}
 		info := dep.DeploymentInfo
 		switch info.Status {
@@ -98,14 +105,14 @@ func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous s
 			if info.ErrorInformation != nil {
 				why += ": " + aws.ToString(info.ErrorInformation.Message)
 			}
-			return id, &failure{what: "CodeDeploy deployment " + id + " " + why, controllerRolledBack: true}
+			return &failure{what: "CodeDeploy deployment " + id + " " + why, controllerRolledBack: true}
 		case cdtypes.DeploymentStatusSucceeded:
 			d.sayf("  deployment %s succeeded", id)
-			return id, nil
+			return nil
 		}
 		target, err := d.ecsTarget(ctx, id)
 		if err != nil {
-			return id, err
+			return err
 		}
 		shifted := false
 		if target != nil {
@@ -125,18 +132,20 @@ func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous s
 		if !testSampled && events["AllowTestTraffic"] == cdtypes.LifecycleEventStatusSucceeded {
 			testSampled = true
 			if err := d.checkTestListener(ctx, o); err != nil {
-				return id, err
+				return err
 			}
 		}
 		if shifted {
 			d.sayf("  all production traffic is on the new task set; the old one waits for termination")
-			return id, nil
+			return nil
 		}
-		if err := d.alarmCheck(ctx, o); err != nil {
-			return id, err
+		if checked {
+			if err := d.alarmCheck(ctx, o); err != nil {
+				return err
+			}
 		}
 		if err := d.sleep(ctx); err != nil {
-			return id, fmt.Errorf("following CodeDeploy deployment %s: %w", id, err)
+			return fmt.Errorf("following CodeDeploy deployment %s: %w", id, err)
 		}
 	}
 }
@@ -183,8 +192,9 @@ func (d *Deployer) rollbackBlueGreen(ctx context.Context, o StackOutputs, previo
 		}
 	}
 	back, err := d.createDeployment(ctx, o, previous, "rollback by cmd/deploy")
-	if err == nil {
-		d.sayf("==> rolling back with CodeDeploy deployment %s to %s", back, previous)
+	if err != nil {
+		return err
 	}
-	return err
+	d.sayf("==> rolling back with CodeDeploy deployment %s to %s", back, previous)
+	return d.follow(ctx, o, back, false)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,51 @@ func TestBlueGreenFailedTestListenerStopsDeployment(t *testing.T) {
 	}
 	if got := serves(w); len(got) != 1 || !got[td(1)] {
 		t.Errorf("after the rollback production answers from %v, want only %s", got, td(1))
+	}
+}
+
+// With blue still running in both AZs, a green task set that only landed in one AZ never verifies:
+// the deployer waits for the missing AZ, times out, and stops the deployment so traffic goes back.
+func TestBlueGreenVerificationWaitsForEveryAZ(t *testing.T) {
+	w := newWorld(BlueGreen)
+	w.oneZoneRevision = td(2)
+	_, err, out := run(t, w, func(d *Deployer) { d.Config.Timeout = 200 * time.Millisecond })
+	wantFailed(t, err, "timed out after 200ms: verification did not finish: the new task definition had not answered from AZs [us-east-1b]", td(1))
+	if !strings.Contains(out, "AZs answered [us-east-1a] of [us-east-1a us-east-1b]") {
+		t.Error("progress does not show the AZ still missing")
+	}
+	if len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true" {
+		t.Errorf("StopDeployment calls = %v", w.stopped)
+	}
+	if got := serves(w); len(got) != 1 || !got[td(1)] {
+		t.Errorf("after the rollback production answers from %v", got)
+	}
+}
+
+// A check that fails after traffic moved: while blue waits for termination, StopDeployment puts
+// traffic back on it; once CodeDeploy has finished, only a new deployment of the old task
+// definition can, and the deployer follows that one too.
+func TestBlueGreenFailedVerificationAfterShift(t *testing.T) {
+	for _, finished := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deployment finished=%v", finished), func(t *testing.T) {
+			w := newWorld(BlueGreen)
+			w.sickRevision, w.noTerminationWait = td(2), finished
+			_, err, out := run(t, w, nil)
+			wantFailed(t, err, "verification failed: 1 failed requests", td(1)+" (version v1), serving again")
+			if !strings.Contains(out, "green 100%") {
+				t.Error("the check should fail only after traffic moved")
+			}
+			if finished {
+				if len(w.stopped) != 0 || len(w.createdAppSpecs) != 2 || !strings.Contains(w.createdAppSpecs[1], td(1)) {
+					t.Errorf("stops %v, AppSpecs %v: want a second deployment back to %s", w.stopped, w.createdAppSpecs, td(1))
+				}
+			} else if len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true" || len(w.createdAppSpecs) != 1 {
+				t.Errorf("stops %v, AppSpecs %d: want d-1 stopped with auto-rollback", w.stopped, len(w.createdAppSpecs))
+			}
+			if got := serves(w); len(got) != 1 || !got[td(1)] {
+				t.Errorf("after the rollback production answers from %v", got)
+			}
+		})
 	}
 }
 

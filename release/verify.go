@@ -103,13 +103,21 @@ func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
 	d.sayf("==> verifying %s from every Availability Zone", o.URL)
 	errorsSeen := 0
 	answered := map[string]bool{}
+	state, last := "no verification round finished", ""
+	// stop reports a timeout (or interrupt) with what was still missing, whichever call it cut short.
+	stop := func(err error) (string, error) {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("verification did not finish: %s: %w", state, ctx.Err())
+		}
+		return "", err
+	}
 	for {
 		if err := d.alarmCheck(ctx, o); err != nil {
-			return "", err
+			return stop(err)
 		}
 		tasks, err := d.runningTasks(ctx, o)
 		if err != nil {
-			return "", err
+			return stop(err)
 		}
 		zones := map[string]bool{}
 		for _, t := range tasks {
@@ -123,22 +131,27 @@ func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
 			st.lastError = err
 		}
 		if errorsSeen > d.Config.MaxSampleErrors {
-			return "", fmt.Errorf("verification failed: %d failed requests to %s (at most %d allowed), last: %v",
-				errorsSeen, o.URL, d.Config.MaxSampleErrors, st.lastError)
+			return stop(fmt.Errorf("verification failed: %d failed requests to %s (at most %d allowed), last: %v",
+				errorsSeen, o.URL, d.Config.MaxSampleErrors, st.lastError))
 		}
-		missing := missingZones(zones, answered)
 		health, err := d.targetHealth(ctx, o)
 		if err != nil {
-			return "", err
+			return stop(err)
 		}
-		d.sayf("  %d/%d new answers in a row, AZs answered %v of %v, targets: %s",
-			st.streak, d.Config.VerifySamples, slices.Sorted(maps.Keys(answered)), slices.Sorted(maps.Keys(zones)), health)
+		missing := missingZones(zones, answered)
+		state = fmt.Sprintf("the new task definition had not answered from AZs %v, %d/%d answers in a row, targets %s",
+			missing, st.streak, d.Config.VerifySamples, health)
+		if line := fmt.Sprintf("  %d/%d new answers in a row, AZs answered %v of %v, targets: %s",
+			st.streak, d.Config.VerifySamples, slices.Sorted(maps.Keys(answered)), slices.Sorted(maps.Keys(zones)), health); line != last {
+			d.sayf("%s", line)
+			last = line
+		}
 		settled := health["healthy"] > 0 && health["unhealthy"]+health["initial"]+health["unavailable"] == 0
 		if len(missing) == 0 && len(zones) > 0 && st.streak == d.Config.VerifySamples && settled {
 			return st.version, nil
 		}
 		if err := d.sleep(ctx); err != nil {
-			return "", fmt.Errorf("verification: the new task definition did not answer from AZs %v: %w", missing, err)
+			return stop(err)
 		}
 	}
 }
@@ -197,6 +210,7 @@ func (d *Deployer) targetHealth(ctx context.Context, o StackOutputs) (targetHeal
 // waitServing waits until VerifySamples answers in a row come from taskDefinition.
 func (d *Deployer) waitServing(ctx context.Context, o StackOutputs, taskDefinition string) error {
 	d.sayf("==> waiting for %s to serve %s again", taskDefinition, o.URL)
+	last := ""
 	for {
 		tasks, err := d.runningTasks(ctx, o)
 		if err != nil {
@@ -206,7 +220,10 @@ func (d *Deployer) waitServing(ctx context.Context, o StackOutputs, taskDefiniti
 		if st.streak == d.Config.VerifySamples {
 			return nil
 		}
-		d.sayf("  %d/%d answers from it (%d from others, %d errors)", st.streak, d.Config.VerifySamples, st.other, st.errors)
+		if line := fmt.Sprintf("  %d/%d answers from it (%d from others, %d errors)", st.streak, d.Config.VerifySamples, st.other, st.errors); line != last {
+			d.sayf("%s", line)
+			last = line
+		}
 		if err := d.sleep(ctx); err != nil {
 			return fmt.Errorf("waiting for %s to serve again: %w", taskDefinition, err)
 		}
