@@ -8,65 +8,78 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 )
 
-// Tools are the binaries a preview runs: the pinned Pulumi CLI, the policy pack and the directory
-// holding the provider doubles (named pulumi-resource-<package>, as the engine looks them up on PATH).
+// Tools are the binaries a preview runs, all under bin/: the pinned Pulumi CLI (bin/pulumi), and
+// the go build outputs in bin/offline: the policy pack and the provider doubles, with the doubles
+// also named pulumi-resource-<package> in bin/offline/path, the directory put first on PATH.
 type Tools struct {
 	Pulumi, PolicyPack, DoublesDir string
+	built                          string
 }
 
-// doubles maps each provider package to the main package of its offline test double.
-var doubles = map[string]string{
-	"aws":    "./offline/doubles/aws",
-	"awsx":   "./offline/doubles/awsx",
-	"docker": "./offline/doubles/docker",
-}
-
-// Build makes the tools under root/bin: the Pulumi CLI only when it is missing (a cold build takes
-// minutes, so `make tools` and this share one binary), the policy pack and the doubles always
-// (go build is a no-op when they are current). Build logs go to log.
-func Build(ctx context.Context, root string, log io.Writer) (Tools, error) {
-	bin := filepath.Join(root, "bin")
-	t := Tools{
-		Pulumi:     filepath.Join(bin, "pulumi"),
-		PolicyPack: filepath.Join(bin, "policy-pack"),
-		DoublesDir: filepath.Join(bin, "doubles"),
+func toolsIn(root string) Tools {
+	built := filepath.Join(root, "bin", "offline")
+	return Tools{
+		Pulumi:     filepath.Join(root, "bin", "pulumi"),
+		PolicyPack: filepath.Join(built, "policy"),
+		DoublesDir: filepath.Join(built, "path"),
+		built:      built,
 	}
-	if _, err := os.Stat(t.Pulumi); err != nil {
-		fmt.Fprintln(log, "offline: building the pinned Pulumi CLI into bin/pulumi (once per machine, a few minutes)")
-		err := goBuild(ctx, filepath.Join(root, "tools"), t.Pulumi, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
-		if err != nil {
-			return t, err
+}
+
+// doubles are the providers with an offline test double, each in offline/doubles/<package>.
+var doubles = []string{"aws", "awsx", "docker"}
+
+// ensureCLI builds the pinned Pulumi CLI only when bin/pulumi is missing: a cold build takes
+// minutes, and `make tools` shares the same binary.
+func ensureCLI(ctx context.Context, t Tools, root string, log io.Writer) error {
+	if _, err := os.Stat(t.Pulumi); err == nil {
+		return nil
+	}
+	fmt.Fprintln(log, "offline: building the pinned Pulumi CLI into bin/pulumi (once per machine, a few minutes)")
+	return goBuild(ctx, filepath.Join(root, "tools"), t.Pulumi, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
+}
+
+// buildPackAndDoubles always runs go build (a no-op when current) in one invocation, so the
+// package graph loads once; the doubles' PATH names are relative links to its outputs.
+func buildPackAndDoubles(ctx context.Context, t Tools, root string) error {
+	pkgs := []string{"./policy"}
+	for _, d := range doubles {
+		pkgs = append(pkgs, "./offline/doubles/"+d)
+	}
+	if err := goBuild(ctx, root, t.built+string(filepath.Separator), pkgs...); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(t.DoublesDir, 0o755); err != nil {
+		return err
+	}
+	for _, d := range doubles {
+		link, target := filepath.Join(t.DoublesDir, "pulumi-resource-"+d), filepath.Join("..", d)
+		if current, err := os.Readlink(link); err == nil && current == target {
+			continue
+		}
+		// Link under a private name, then rename: concurrent runs (go test runs packages in
+		// parallel) never see a missing or half-made link.
+		tmp := fmt.Sprintf("%s.%d", link, os.Getpid())
+		os.Remove(tmp)
+		if err := os.Symlink(target, tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			return err
 		}
 	}
-	builds := map[string]string{t.PolicyPack: "./policy"}
-	for pkg, src := range doubles {
-		builds[filepath.Join(t.DoublesDir, "pulumi-resource-"+pkg)] = src
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(builds))
-	for out, src := range builds {
-		wg.Go(func() { errs <- goBuild(ctx, root, out, src) })
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return t, err
-		}
-	}
-	return t, nil
+	return nil
 }
 
-func goBuild(ctx context.Context, dir, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+func goBuild(ctx context.Context, dir, out string, pkgs ...string) error {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-o", out}, pkgs...)...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("offline: go build -o %s %s (in %s): %w\n%s", out, pkg, dir, err, stderr.String())
+		return fmt.Errorf("offline: go build -o %s %v (in %s): %w\n%s", out, pkgs, dir, err, stderr.String())
 	}
 	return nil
 }

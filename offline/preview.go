@@ -77,9 +77,10 @@ type Violation struct {
 	Message          string `json:"message"`
 }
 
-// Timings split the wall time of a run, in seconds. Program is the program function's own run
-// time inside the preview; Preview spans the CLI invocation (engine start, plugin launches,
-// program, policy analysis, event log).
+// Timings split the wall time of a run, in seconds. Build (go build of the pack and doubles) and
+// Setup (workspace and stack creation) run side by side and count from the start of the run;
+// Preview spans the CLI's preview (engine start, plugin launches, program, policy analysis, event
+// log); Program is the program function's own run time inside it.
 type Timings struct {
 	Build   float64 `json:"build"`
 	Setup   float64 `json:"setup"`
@@ -147,11 +148,18 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	tools, err := Build(ctx, opts.RepoRoot, log)
-	if err != nil {
+	tools := toolsIn(opts.RepoRoot)
+	if err := ensureCLI(ctx, tools, opts.RepoRoot, log); err != nil {
 		return nil, err
 	}
-	res := &Result{Stack: opts.Stack, Timings: Timings{Build: since(start)}}
+	res := &Result{Stack: opts.Stack}
+	// The pack and doubles build while the CLI sets the stack up; the preview needs both.
+	built := make(chan error, 1)
+	go func() {
+		err := buildPackAndDoubles(ctx, tools, opts.RepoRoot)
+		res.Timings.Build = since(start)
+		built <- err
+	}()
 
 	stateDir := opts.StateDir
 	if stateDir == "" {
@@ -163,13 +171,15 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 		defer func() { programNanos.Store(int64(time.Since(programStart))) }()
 		return opts.Program(ctx)
 	}
-	setupStart := time.Now()
-	stack, cleanup, err := upsertStack(ctx, opts.RepoRoot, opts.Stack, program, tools, stateDir)
+	stack, cleanup, err := newStack(ctx, opts.RepoRoot, opts.Stack, program, tools, stateDir)
 	defer cleanup()
+	res.Timings.Setup = since(start)
+	if buildErr := <-built; buildErr != nil {
+		return nil, buildErr
+	}
 	if err != nil {
 		return nil, err
 	}
-	res.Timings.Setup = since(setupStart)
 
 	eventsCh := make(chan events.EngineEvent)
 	collected := make(chan struct{})
@@ -244,10 +254,10 @@ func (r *Result) add(e events.EngineEvent) {
 	}
 }
 
-// upsertStack makes the per-run workspace: a work dir holding copies of the project and stack
+// newStack makes the per-run workspace: a work dir holding copies of the project and stack
 // files (the CLI may write an encryption salt into the stack file; the repository's copy stays
 // untouched), a fresh file:// backend, and the environment that keeps the engine offline.
-func upsertStack(ctx context.Context, root, stackName string, program pulumi.RunFunc, tools Tools, stateDir string,
+func newStack(ctx context.Context, root, stackName string, program pulumi.RunFunc, tools Tools, stateDir string,
 ) (auto.Stack, func(), error) {
 	noop := func() {}
 	if err := os.MkdirAll(filepath.Join(stateDir, "home"), 0o755); err != nil {
@@ -295,7 +305,7 @@ func upsertStack(ctx context.Context, root, stackName string, program pulumi.Run
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		"PATH": tools.DoublesDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
-	stack, err := auto.UpsertStackInlineSource(ctx, stackName, "", program,
+	stack, err := auto.NewStackInlineSource(ctx, stackName, "", program,
 		auto.WorkDir(work), auto.Pulumi(cli), auto.PulumiHome(filepath.Join(stateDir, "home")), auto.EnvVars(env))
 	if err != nil {
 		return stack, cleanup, fmt.Errorf("offline: creating stack %s: %w", stackName, err)

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"example.com/webstack/offline"
+)
+
+func TestBadInputIsAUsageErrorWithOneClearMessage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-stack", "staging"}, `unknown stack "staging"`},
+		{[]string{"-stack", "dev", "extra"}, "unexpected arguments"},
+		{[]string{"-stak", "dev"}, "flag provided but not defined: -stak"},
+	} {
+		var stdout, stderr bytes.Buffer
+		_, err := run(context.Background(), tc.args, &stdout, &stderr)
+		var usage usageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%q) = %v, want a usage error containing %q", tc.args, err, tc.want)
+		}
+		if stdout.Len() > 0 {
+			t.Errorf("run(%q) wrote to stdout: %q", tc.args, stdout.String())
+		}
+	}
+}
+
+// TestJSONModeKeepsStdoutMachineReadable runs the real dev preview as CI does.
+func TestJSONModeKeepsStdoutMachineReadable(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	res, err := run(context.Background(), []string{"-stack", "dev", "-json"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded offline.Result
+	if err := json.Unmarshal(stdout.Bytes(), &decoded); err != nil {
+		t.Fatalf("stdout is not one JSON result: %v\n%s", err, stdout.String())
+	}
+	if decoded.Status != res.Status || decoded.Status != "passed" || len(decoded.Resources) == 0 {
+		t.Errorf("decoded status %q with %d resources, want passed with resources", decoded.Status, len(decoded.Resources))
+	}
+	if !strings.Contains(stderr.String(), "Policies:") {
+		t.Errorf("the preview's own output (with its Policies section) should go to stderr:\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,50 @@
+package offline_test
+
+import (
+	"context"
+	"testing"
+
+	"example.com/webstack/offline"
+	"example.com/webstack/program"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// BenchmarkOfflinePreview measures a warm offline preview of the dev stack against a baseline
+// in the same run: the same harness, engine and policy pack with an empty program (no provider
+// plugin launched, nothing to analyze). The ratio and the per-phase seconds show where the time
+// goes; absolute times depend on the machine and its load.
+func BenchmarkOfflinePreview(b *testing.B) {
+	root := repoRoot(b)
+	run := func(program pulumi.RunFunc) offline.Timings {
+		res, err := offline.Preview(context.Background(), offline.Options{
+			Stack: "dev", RepoRoot: root, Program: program, StateDir: b.TempDir(),
+		})
+		if err != nil || res.Status != "passed" {
+			b.Fatalf("preview: %v %+v", err, res)
+		}
+		return res.Timings
+	}
+	empty := func(*pulumi.Context) error { return nil }
+	run(program.Run) // warm the go build cache and the OS page cache
+	var base, full offline.Timings
+	for b.Loop() {
+		e, f := run(empty), run(program.Run)
+		base.Total += e.Total
+		full.Total += f.Total
+		full.Build += f.Build
+		full.Setup += f.Setup
+		full.Preview += f.Preview
+		full.Program += f.Program
+		base.Preview += e.Preview
+	}
+	n := float64(b.N)
+	b.ReportMetric(full.Total/base.Total, "x-empty-program")
+	b.ReportMetric(full.Total/n, "s-total")
+	b.ReportMetric(base.Total/n, "s-total-empty")
+	b.ReportMetric(full.Build/n, "s-build")
+	b.ReportMetric(full.Setup/n, "s-setup")
+	b.ReportMetric(full.Preview/n, "s-preview")
+	b.ReportMetric(base.Preview/n, "s-preview-empty")
+	b.ReportMetric(full.Program/n, "s-program")
+	b.ReportMetric(0, "ns/op")
+}
