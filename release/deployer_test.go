@@ -183,7 +183,7 @@ func TestBlueGreenFailedVerificationAfterShift(t *testing.T) {
 			w := newWorld(BlueGreen)
 			w.sickRevision, w.noTerminationWait = td(2), finished
 			_, err, out := run(t, w, nil)
-			wantFailed(t, err, "verification failed: 1 failed requests", td(1)+" (version v1), serving again")
+			wantFailed(t, err, "verification failed: 1 requests to", td(1)+" (version v1), serving again")
 			if !strings.Contains(out, "green 100%") {
 				t.Error("the check should fail only after traffic moved")
 			}

@@ -131,7 +131,7 @@ func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
 			st.lastError = err
 		}
 		if errorsSeen > d.Config.MaxSampleErrors {
-			return stop(fmt.Errorf("verification failed: %d failed requests to %s (at most %d allowed), last: %v",
+			return stop(fmt.Errorf("verification failed: %d requests to %s failed (at most %d allowed), last: %v",
 				errorsSeen, o.URL, d.Config.MaxSampleErrors, st.lastError))
 		}
 		health, err := d.targetHealth(ctx, o)
