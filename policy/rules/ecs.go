@@ -146,7 +146,9 @@ func checkNoSecretsInEnv(r *report, res Resource, _ Config) {
 				r.needs(res, e)
 			case secretLookingName(n):
 				r.violation(res, label, "the name says it holds a secret, and environment values are visible to anyone who can describe the task definition", fixSecretEnv)
-			case value.secret:
+			case value.v.Secret() || e.v.Secret() || env.v.Secret():
+				// Only a secret marked on the environment itself: a secret elsewhere in the
+				// container definitions makes the whole JSON string secret, which says nothing here.
 				r.violation(res, label, "the value is a Pulumi secret, written in plain text into the task definition", fixSecretEnv)
 			default:
 				if v, ok := value.str(); ok && secretValue.MatchString(v) {

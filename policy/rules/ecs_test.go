@@ -82,6 +82,9 @@ func TestNoSecretsInEnvironment(t *testing.T) {
 		{"aws access key value", taskDef(t, env("CONFIG", "AKIAIOSFODNN7EXAMPLE")), nil, []string{`V container "web".environment "CONFIG"`}},
 		{"private key value", taskDef(t, env("TLS", "-----BEGIN RSA PRIVATE KEY-----\nabc")), nil, []string{`V container "web".environment "TLS"`}},
 		{"pulumi secret value", awsx(env("DATABASE_URL", secretOf("postgres://u:p@h/db"))), nil, []string{`V container "web".environment "DATABASE_URL"`}},
+		{"secret environment list", awsx(with(goodContainer(), "environment", secretOf([]any{map[string]any{"name": "URL", "value": "x"}}))), nil,
+			[]string{`V container "web".environment[0]`}},
+		{"secret JSON says nothing about one variable", res(typeTaskDefinition, "td", map[string]any{fieldContainerDefs: secretOf(containerJSON(t, env("LOG_LEVEL", "debug")))}), nil, nil},
 		{"unknown value", awsx(env("DATABASE_URL", unknownValue)), nil, []string{`U container "web".environment[0]`}},
 		{"unknown environment", awsx(with(goodContainer(), "environment", unknownValue)), nil, []string{`U container "web".environment`}},
 	})

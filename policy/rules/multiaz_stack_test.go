@@ -82,6 +82,9 @@ func TestServiceSubnetsSpanAZs(t *testing.T) {
 			[]string{"U networkConfiguration.subnets"}},
 		{"subnet AZ unknown", append(slices.Clone(unknownAZ), serviceOn([]string{"subnet-net-private-1", "subnet-net-private-2"})), nil,
 			[]string{"U networkConfiguration.subnets"}},
+		{"one service's violation does not hide another's unknowns", append(slices.Clone(two),
+			serviceOn(unknownValue, byName(two, "net-private-1").URN), renamed(serviceOn(unknownValue), "other")), nil,
+			[]string{"U networkConfiguration.subnets", "V networkConfiguration.subnets"}},
 		{"non-awsvpc services are the resource rule's", []Resource{service(map[string]any{"launchType": "EC2"})}, nil, nil},
 	}
 	rule := Lookup(PolicyServiceSubnetsSpanAZs)
@@ -96,12 +99,17 @@ func TestServiceSubnetsSpanAZs(t *testing.T) {
 				t.Fatalf("findings = %q, want %q\n%s", got, tc.want, messages(fs))
 			}
 			for _, f := range fs {
-				if f.URN != serviceOn(nil).URN {
-					t.Errorf("finding about %q, want the service", f.URN)
+				if !strings.Contains(f.URN, typeService) {
+					t.Errorf("finding about %q, want a service", f.URN)
 				}
 			}
 		})
 	}
+}
+
+func renamed(r Resource, name string) Resource {
+	r.Name, r.URN = name, strings.TrimSuffix(r.URN, r.Name)+name
+	return r
 }
 
 func TestServiceSubnetsSpanAZsMessage(t *testing.T) {

@@ -79,13 +79,18 @@ func (r *report) add(res Resource, unverifiable bool, msg string) {
 }
 
 // result applies the rule that known values proving a violation outrank unknowns: once a
-// resource (or stack) has a violation, its "cannot be verified" findings are noise.
+// resource has a violation, its "cannot be verified" findings are noise.
 func (r *report) result(level Level) []Finding {
-	violated := slices.ContainsFunc(r.findings, func(f Finding) bool { return !f.Unverifiable })
+	violated := map[string]bool{}
+	for _, f := range r.findings {
+		if !f.Unverifiable {
+			violated[f.URN] = true
+		}
+	}
 	out := r.findings[:0]
 	for _, f := range r.findings {
 		switch {
-		case f.Unverifiable && violated:
+		case f.Unverifiable && violated[f.URN]:
 			continue
 		case f.Unverifiable:
 			f.Level = Advisory
