@@ -53,12 +53,17 @@ type Options struct {
 type Result struct {
 	Stack string `json:"stack"`
 	// Status is "passed", "policy-violations" (a mandatory policy failed) or "error".
-	Status     string         `json:"status"`
-	Error      string         `json:"error,omitempty"`
+	Status string `json:"status"`
+	// Error says why the preview failed: the failed mandatory policies, or the engine's error
+	// diagnostics (program, provider or policy pack errors).
+	Error string `json:"error,omitempty"`
+	// Resources are the preview's resource steps, providers and the stack included.
 	Resources  []Resource     `json:"resources"`
 	Changes    map[string]int `json:"changes,omitempty"`
 	Violations []Violation    `json:"policyViolations"`
 	Timings    Timings        `json:"timings"`
+
+	errors []string
 }
 
 // Resource is one resource step of the preview.
@@ -223,7 +228,10 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 		res.Error = fmt.Sprintf("mandatory policies failed: %s", strings.Join(res.MandatoryViolations(), ", "))
 	case previewErr != nil:
 		res.Status = "error"
-		res.Error = previewErr.Error()
+		res.Error = strings.Join(res.errors, "\n")
+		if res.Error == "" {
+			res.Error = previewErr.Error()
+		}
 	default:
 		res.Status = "passed"
 		res.Changes = map[string]int{}
@@ -251,6 +259,8 @@ func (r *Result) add(e events.EngineEvent) {
 			Policy: p.PolicyName, Pack: p.PolicyPackName, EnforcementLevel: p.EnforcementLevel,
 			ResourceURN: p.ResourceURN, Message: strings.TrimSpace(p.Message),
 		})
+	case e.DiagnosticEvent != nil && e.DiagnosticEvent.Severity == "error":
+		r.errors = append(r.errors, strings.TrimSpace(e.DiagnosticEvent.Message))
 	}
 }
 

@@ -3,6 +3,7 @@ package offline_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -149,5 +150,16 @@ func TestUnknownStackIsRefusedBeforeAnyBuild(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "dev, prod") {
 			t.Errorf("Check(%q) = %v, want an error containing %q and the known stacks", stack, err, want)
 		}
+	}
+}
+
+// TestProgramErrorFailsThePreview checks that a failing program is an "error" result carrying
+// the program's own message, not a pass and not a policy failure.
+func TestProgramErrorFailsThePreview(t *testing.T) {
+	res := preview(t, "dev", func(*pulumi.Context) error {
+		return errors.New("fixture: deliberate program failure")
+	})
+	if res.Status != "error" || !strings.Contains(res.Error, "fixture: deliberate program failure") {
+		t.Errorf("status %q, error %q; want error carrying the program's message", res.Status, res.Error)
 	}
 }
