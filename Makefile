@@ -43,6 +43,10 @@ deploy: tools
 bench-api:
 	./scripts/bench-api.sh
 
-## bench-policy: policy analysis cost per resource.
+## bench-policy: policy analysis cost per resource (a 200-resource stack), against decoding alone.
 bench-policy:
-	$(GO) test -run '^$$' -bench . -benchmem ./policy/...
+	$(GO) test -run '^$$' -bench . -benchmem ./policy/rules/
+
+## bench-preview: warm offline preview of dev against an empty-program baseline, per phase.
+bench-preview: tools
+	$(GO) test -run '^$$' -bench OfflinePreview -benchtime 5x ./offline/

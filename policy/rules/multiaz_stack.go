@@ -118,7 +118,11 @@ func checkServiceSubnetsSpanAZs(r *report, stack []Resource, cfg Config) {
 		if len(zones) >= min {
 			continue
 		}
-		got := fmt.Sprintf("resolve to %d Availability Zone%s (%s); at least %d are required", len(zones), plural(len(zones)), strings.Join(sortedKeys(zones), ", "), min)
+		got := fmt.Sprintf("resolve to %d Availability Zone%s", len(zones), plural(len(zones)))
+		if len(zones) > 0 {
+			got += " (" + strings.Join(sortedKeys(zones), ", ") + ")"
+		}
+		got += fmt.Sprintf("; at least %d are required", min)
 		if len(unresolved) > 0 {
 			sort.Strings(unresolved)
 			r.unverifiable(svc, subnets.path, "its subnets "+got+", and "+strings.Join(unresolved, "; "))
