@@ -10,8 +10,15 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// projectDir is where Pulumi.yaml and the stack files live (the repository root).
-const projectDir = ".."
+// projectDir is where Pulumi.yaml and the stack files live (the repository root), absolute so
+// that tests which change into it can still find it.
+var projectDir = func() string {
+	dir, err := filepath.Abs("..")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}()
 
 // stackConfig returns the config the Pulumi CLI would hand the program for stack: the project's
 // declared defaults overlaid with Pulumi.<stack>.yaml, as "<namespace>:<key>" -> value, with

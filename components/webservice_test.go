@@ -1,0 +1,81 @@
+package components
+
+import (
+	"strings"
+	"testing"
+
+	"example.com/webstack/internal/clouddouble"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func webServiceArgs(t *testing.T) *WebServiceArgs {
+	return &WebServiceArgs{
+		Network:      NetworkArgs{NatGateways: NatGatewaysSingle},
+		Image:        ContainerImageArgs{RepositoryName: "web-test", Context: newContext(t)},
+		LoadBalancer: LoadBalancerArgs{AllowHTTP: true},
+	}
+}
+
+func runWebService(args *WebServiceArgs) (*clouddouble.Double, error) {
+	return clouddouble.Run(func(ctx *pulumi.Context) error {
+		_, err := NewWebService(ctx, "web", args)
+		return err
+	})
+}
+
+// The smallest WebService: no WAF, a fixed task count, component defaults elsewhere.
+func TestWebServiceMinimal(t *testing.T) {
+	d, err := runWebService(webServiceArgs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]int{
+		"webstack:components:Network": 1, "webstack:components:ContainerImage": 1, "webstack:components:LoadBalancer": 1,
+		"webstack:components:Service": 1, "webstack:components:Firewall": 0, "webstack:components:Autoscaling": 0,
+		"aws:appautoscaling/target:Target": 0, "aws:wafv2/webAcl:WebAcl": 0,
+	} {
+		if got := len(d.OfType(typ)); got != want {
+			t.Errorf("%d %s, want %d", got, typ, want)
+		}
+	}
+	svc := d.One(t, "aws:ecs/service:Service")
+	if len(svc.IgnoreChanges) != 0 {
+		t.Errorf("without autoscaling pulumi manages desiredCount, got ignoreChanges %v", svc.IgnoreChanges)
+	}
+	// The load balancer's target group port follows the service's (default) container port.
+	if port := d.One(t, "aws:lb/targetGroup:TargetGroup").Inputs["port"].NumberValue(); port != DefaultContainerPort {
+		t.Errorf("target group port %v, want %d", port, DefaultContainerPort)
+	}
+}
+
+// Invalid args of any part fail before the first part is registered.
+func TestWebServiceValidatesAllPartsFirst(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(a *WebServiceArgs)
+		want   []string
+	}{
+		{"load balancer without certificate", func(a *WebServiceArgs) { a.LoadBalancer.AllowHTTP = false }, []string{"no certificate"}},
+		{"service size and WAF limit", func(a *WebServiceArgs) {
+			a.Service.CPU, a.Service.Memory = 256, 8192
+			a.Firewall = &FirewallArgs{RateLimit: 5}
+		}, []string{"memory 8192 is not valid with cpu 256", "RateLimit 5 is out of range"}},
+		{"autoscaling bounds", func(a *WebServiceArgs) { a.Autoscaling = &AutoscalingArgs{MinCount: 1} }, []string{"MinCount 1 must be at least 2"}},
+		{"network", func(a *WebServiceArgs) { a.Network.NumberOfAvailabilityZones = 1 }, []string{"NumberOfAvailabilityZones is 1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := webServiceArgs(t)
+			tc.change(args)
+			d, err := runWebService(args)
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error = %v, want it to contain %q", err, w)
+				}
+			}
+			if n := len(d.Resources()); n != 0 {
+				t.Errorf("%d resources registered", n)
+			}
+		})
+	}
+}
