@@ -15,6 +15,7 @@ const (
 	PolicyDeletionProtection   = "lb-deletion-protection"
 	PolicyAccessLogs           = "lb-access-logs"
 	PolicyWAFAssociation       = "lb-waf-association"
+	PolicyPublicIngressOnLB    = "sg-public-ingress-only-on-lb"
 )
 
 const (
@@ -33,6 +34,10 @@ var networkRules = []*Rule{
 	{
 		Name: PolicyNoPublicIngress, Description: "Security groups allow ingress from 0.0.0.0/0 or ::/0 only over TCP to port 80 or 443 (the load balancer's listeners).",
 		Level: Mandatory, Types: []string{typeSecurityGroup, typeSGIngressRule, typeSGRule}, resource: checkNoPublicIngress,
+	},
+	{
+		Name: PolicyPublicIngressOnLB, Description: "Security groups that admit the internet on TCP 80/443 belong to a load balancer.",
+		Level: Mandatory, stack: checkPublicIngressOnLB,
 	},
 	{
 		Name: PolicyHTTPRedirectsToHTTPS, Description: "HTTP load balancer listeners only redirect to HTTPS.",
@@ -84,8 +89,18 @@ func ingressRules(res Resource) []ingressRule {
 			return nil
 		}
 		return []ingressRule{{"", p("protocol"), p("fromPort"), p("toPort"), []node{p("cidrBlocks"), p("ipv6CidrBlocks")}}}
+	case typeSGIngressRule:
+		return []ingressRule{{"", p("ipProtocol"), p("fromPort"), p("toPort"), []node{p("cidrIpv4"), p("cidrIpv6")}}}
 	}
-	return []ingressRule{{"", p("ipProtocol"), p("fromPort"), p("toPort"), []node{p("cidrIpv4"), p("cidrIpv6")}}}
+	return nil
+}
+
+// webPort: exactly TCP 80 or TCP 443, what a load balancer listener needs.
+func (in ingressRule) webPort() bool {
+	proto, _ := in.protocol.str()
+	from, okFrom := in.from.number()
+	to, okTo := in.to.number()
+	return (strings.EqualFold(proto, "tcp") || proto == "6") && okFrom && okTo && from == to && (from == 80 || from == 443)
 }
 
 // worldOpen: some CIDR is 0.0.0.0/0 or ::/0 (yes), none can be (no), or one is unknown.
@@ -124,14 +139,8 @@ func checkNoPublicIngress(r *report, res Resource, _ Config) {
 		if open == no {
 			continue
 		}
-		proto, _ := in.protocol.str()
-		from, okFrom := in.from.number()
-		to, okTo := in.to.number()
-		webPort := (strings.EqualFold(proto, "tcp") || proto == "6") && okFrom && okTo && from == to && (from == 80 || from == 443)
-		where := in.at
-		if where == "" {
-			where = "ingress"
-		}
+		webPort := in.webPort()
+		where := nonEmpty(in.at, "ingress")
 		switch {
 		case webPort:
 		case in.protocol.st == unknown || in.from.st == unknown || in.to.st == unknown:
@@ -284,4 +293,66 @@ func checkWAFAssociation(r *report, stack []Resource, _ Config) {
 				"associate a REGIONAL WAFv2 web ACL (resourceArn = the load balancer's arn), e.g. by enabling the Firewall component")
 		}
 	}
+}
+
+// checkPublicIngressOnLB completes sg-no-public-ingress, which cannot see from one resource whose
+// security group an 80/443 rule opens: that group must be one a load balancer uses.
+func checkPublicIngressOnLB(r *report, stack []Resource, _ Config) {
+	idx := indexStack(stack)
+	lbGroupIDs, lbGroupURNs := map[string]bool{}, map[string]bool{}
+	for _, lb := range stack {
+		if !slices.Contains(lbTypes, lb.Type) {
+			continue
+		}
+		for _, g := range field(lb.Props, "securityGroups").items() {
+			if id, ok := g.str(); ok {
+				lbGroupIDs[id] = true
+			}
+		}
+		for _, u := range lb.PropertyDependencies["securityGroups"] {
+			lbGroupURNs[u] = true
+		}
+	}
+	groupByID := map[string]Resource{}
+	for _, g := range stack {
+		if id, ok := field(g.Props, "id").str(); ok && g.Type == typeSecurityGroup {
+			groupByID[id] = g
+		}
+	}
+	for _, res := range stack {
+		for _, in := range ingressRules(res) {
+			if worldOpen(in.cidrs) != yes || !in.webPort() {
+				continue
+			}
+			// The group: the resource itself for inline rules, else its securityGroupId, known
+			// by id or, during a first preview, through the property dependency.
+			group, groupURN := field(res.Props, "id"), res.URN
+			if res.Type != typeSecurityGroup {
+				group, groupURN = field(res.Props, "securityGroupId"), ""
+				if deps := res.PropertyDependencies["securityGroupId"]; len(deps) > 0 {
+					groupURN = deps[0]
+				}
+			}
+			id, idKnown := group.str()
+			g, inStack := idx.byURN[groupURN]
+			if !inStack && idKnown {
+				g, inStack = groupByID[id]
+			}
+			switch {
+			case (idKnown && lbGroupIDs[id]) || (inStack && lbGroupURNs[g.URN]):
+			case !inStack:
+				r.unverifiable(res, nonEmpty(in.at, "securityGroupId"), "security group "+group.show()+" is not a resource of this stack")
+			default:
+				r.violation(res, nonEmpty(in.at, "ingress"), fmt.Sprintf("admits the internet on TCP %s to security group %q, which no load balancer of this stack uses", in.from.show(), g.Name),
+					"open 80/443 to the internet only on the load balancer's security group, and reach the tasks from that group")
+			}
+		}
+	}
+}
+
+func nonEmpty(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }

@@ -123,3 +123,43 @@ func TestWAFAssociation(t *testing.T) {
 		})
 	}
 }
+
+func TestPublicIngressOnLB(t *testing.T) {
+	albSG := res(typeSecurityGroup, "alb-sg", map[string]any{"id": "sg-alb"})
+	taskSG := res(typeSecurityGroup, "task-sg", map[string]any{"id": "sg-task"})
+	lb := res(typeLB, "alb", map[string]any{"securityGroups": []string{"sg-alb"}})
+	ingress := func(name, group string, port int) Resource {
+		return res(typeSGIngressRule, name, map[string]any{"securityGroupId": group, "ipProtocol": "tcp", "fromPort": port, "toPort": port, "cidrIpv4": "0.0.0.0/0"})
+	}
+	// A first preview: ids unknown, links only through property dependencies.
+	previewLB := lb.withProp("securityGroups", unknownValue)
+	previewLB.PropertyDependencies = map[string][]string{"securityGroups": {albSG.URN}}
+	previewIngress := ingress("https", "", 443).withProp("securityGroupId", unknownValue)
+	previewIngress.PropertyDependencies = map[string][]string{"securityGroupId": {albSG.URN}}
+	previewTaskIngress := ingress("https", "", 443).withProp("securityGroupId", unknownValue)
+	previewTaskIngress.PropertyDependencies = map[string][]string{"securityGroupId": {taskSG.URN}}
+	inline := res(typeSecurityGroup, "web-sg", map[string]any{"id": "sg-web", "ingress": []any{
+		map[string]any{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": []string{"0.0.0.0/0"}}}})
+	rule := Lookup(PolicyPublicIngressOnLB)
+	for name, tc := range map[string]struct {
+		stack []Resource
+		want  []string
+	}{
+		"on the load balancer's group":        {[]Resource{albSG, taskSG, lb, ingress("https", "sg-alb", 443)}, nil},
+		"on the tasks' group":                 {[]Resource{albSG, taskSG, lb, ingress("https", "sg-task", 443)}, []string{"V ingress"}},
+		"preview, linked by dependency":       {[]Resource{albSG, taskSG, previewLB, previewIngress}, nil},
+		"preview, tasks' group by dependency": {[]Resource{albSG, taskSG, previewLB, previewTaskIngress}, []string{"V ingress"}},
+		"inline rule on a group with no LB":   {[]Resource{inline, lb, albSG}, []string{"V ingress[0]"}},
+		"egress rules are not ingress": {[]Resource{taskSG, lb, res("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "out",
+			map[string]any{"securityGroupId": "sg-task", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0.0.0.0/0"})}, nil},
+		"group outside the stack":                {[]Resource{lb, ingress("https", "sg-0outside", 443)}, []string{"U securityGroupId"}},
+		"unknown group, no dependency":           {[]Resource{lb, ingress("https", "", 443).withProp("securityGroupId", unknownValue)}, []string{"U securityGroupId"}},
+		"private CIDR is sg-no-public-ingress's": {[]Resource{taskSG, res(typeSGIngressRule, "in", map[string]any{"securityGroupId": "sg-task", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "10.0.0.0/8"})}, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := summary(rule.CheckStack(tc.stack, DefaultConfig(), Mandatory)); !slices.Equal(got, tc.want) {
+				t.Fatalf("findings = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
