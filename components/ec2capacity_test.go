@@ -126,7 +126,7 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 		want           []string
 	}{
 		{false, []string{ecsRole}},
-		{true, []string{ecsRole, ssmCore}},
+		{true, []string{ssmCore, ecsRole}}, // sorted
 	} {
 		args := ec2TestArgs()
 		args.SessionManagerAccess = tc.sessionManager
@@ -136,6 +136,7 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 		for _, a := range d.all(ec2TypeAttachment) {
 			got = append(got, ec2Path(a.Inputs, "policyArn").StringValue())
 		}
+		slices.Sort(got) // registrations arrive concurrently
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("SessionManagerAccess=%v: role policies %v, want exactly %v", tc.sessionManager, got, tc.want)
 		}
