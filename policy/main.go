@@ -105,12 +105,16 @@ func adapt(rule *rules.Rule, p *pending, dryRun bool) policyx.Policy {
 }
 
 func unverifiedMessage(rule *rules.Rule, f rules.Finding, dryRun bool) string {
-	when := "It cannot be verified during preview; it is enforced at update."
-	if !dryRun {
+	var when string
+	switch {
+	case rule.IsStack() && dryRun:
+		when = "It is checked again after the update, when the resources exist."
+	case rule.IsStack():
+		when = "Check it by hand, or manage the missing resources in this stack."
+	case dryRun:
+		when = "It cannot be verified during preview; it is enforced at update."
+	default:
 		when = "The value is still unknown at update, so the rule could not be enforced."
-	}
-	if rule.IsStack() {
-		when = "Make the missing resources part of this stack, or check them by hand."
 	}
 	return fmt.Sprintf("[%s] %s %s", rule.Name, f.Message, when)
 }
