@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 )
@@ -114,5 +115,30 @@ func handleEcho() http.Handler {
 			Length:    utf8.RuneCountInString(req.Message),
 			RequestID: requestIDFrom(r.Context()),
 		})
+	})
+}
+
+// probeMethods are the methods handleNoRoute tries when it reports which ones a path allows.
+var probeMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// handleNoRoute answers every request no other route matches, as JSON: 405 with Allow when
+// the path has routes for other methods, else 404. As the catch-all route it costs the
+// routed requests nothing; ServeMux's own 404 and 405 would be plain text.
+func handleNoRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		probe := *r
+		for _, m := range probeMethods {
+			probe.Method = m
+			if _, pattern := mux.Handler(&probe); pattern != "/" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, r, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+r.URL.Path, nil)
+			return
+		}
+		writeError(w, r, http.StatusNotFound, "no such path: "+r.URL.Path, nil)
 	})
 }

@@ -12,4 +12,5 @@ func addRoutes(mux *http.ServeMux, build buildInfo, task taskInfo, draining *ato
 	mux.Handle("GET /version", handleVersion(build))
 	mux.Handle("GET /v1/info", handleInfo(build, task))
 	mux.Handle("POST /v1/echo", handleEcho())
+	mux.Handle("/", handleNoRoute(mux))
 }

@@ -176,15 +176,21 @@ func TestUnknownPathAndMethodAreJSON(t *testing.T) {
 	if w.Code != 405 {
 		t.Errorf("DELETE /healthz = %d, want 405", w.Code)
 	}
-	if allow := w.Header().Get("Allow"); !strings.Contains(allow, "GET") {
-		t.Errorf("405 Allow = %q, want GET listed", allow)
+	if allow := w.Header().Get("Allow"); allow != "GET, HEAD" {
+		t.Errorf("405 Allow = %q, want \"GET, HEAD\"", allow)
 	}
 	if got := decodeBody[errorBody](t, w); !strings.Contains(got.Error, "DELETE") {
 		t.Errorf("405 body = %+v, want it to name the method", got)
 	}
 	w = s.do(httptest.NewRequest("GET", "/v1/echo", nil))
-	if w.Code != 405 {
-		t.Errorf("GET /v1/echo = %d, want 405", w.Code)
+	if w.Code != 405 || w.Header().Get("Allow") != "POST" {
+		t.Errorf("GET /v1/echo = %d Allow %q, want 405 Allow POST", w.Code, w.Header().Get("Allow"))
+	}
+	if w = s.do(httptest.NewRequest("POST", "/healthz/extra", nil)); w.Code != 404 {
+		t.Errorf("POST /healthz/extra = %d, want 404", w.Code)
+	}
+	if w = s.do(httptest.NewRequest("HEAD", "/healthz", nil)); w.Code != 200 {
+		t.Errorf("HEAD /healthz = %d, want 200", w.Code)
 	}
 }
 
