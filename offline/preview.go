@@ -2,9 +2,9 @@
 // no cloud account and no internet.
 //
 // The real engine (the pinned CLI built from source into bin/pulumi) previews the real program as
-// an Automation API inline program, with a file:// backend and a private PULUMI_HOME in a fresh
-// directory per run, a copy of the stack's Pulumi.yaml and Pulumi.<stack>.yaml (so objects and
-// secure values stay exactly as written), and the prebuilt policy pack binary with
+// an Automation API inline program, with a file:// backend and a private PULUMI_HOME under
+// .offline/ (git-ignored), copies of Pulumi.yaml and the stack's Pulumi.<stack>.yaml (so objects
+// and secure values stay exactly as written), and the prebuilt policy pack binary with
 // policy/config/<stack>.json. The providers are the offline TEST DOUBLES in offline/doubles, put
 // first on PATH: no AWS or Docker API is called. What it proves: the program runs against the
 // real engine and SDKs, every resource registers with its real inputs and dependencies, and the
@@ -14,6 +14,7 @@
 package offline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,8 +42,8 @@ type Options struct {
 	RepoRoot string
 	// Program is the Pulumi program, the same function main.go runs.
 	Program pulumi.RunFunc
-	// StateDir holds the per-run backend and workspace (removed after the run) and PULUMI_HOME;
-	// default RepoRoot/.offline.
+	// StateDir holds each stack's file:// backend and workspace, and PULUMI_HOME; default
+	// RepoRoot/.offline. Runs sharing it must not preview the same stack at the same time.
 	StateDir string
 	// Progress, when set, receives the CLI's preview output (resource tree and policy section);
 	// Log receives build messages. Either may be nil.
@@ -176,8 +177,7 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 		defer func() { programNanos.Store(int64(time.Since(programStart))) }()
 		return opts.Program(ctx)
 	}
-	stack, cleanup, err := newStack(ctx, opts.RepoRoot, opts.Stack, program, tools, stateDir)
-	defer cleanup()
+	stack, err := selectStack(ctx, opts.RepoRoot, opts.Stack, program, tools, stateDir)
 	res.Timings.Setup = since(start)
 	if buildErr := <-built; buildErr != nil {
 		return nil, buildErr
@@ -264,45 +264,62 @@ func (r *Result) add(e events.EngineEvent) {
 	}
 }
 
-// newStack makes the per-run workspace: a work dir holding copies of the project and stack
-// files (the CLI may write an encryption salt into the stack file; the repository's copy stays
-// untouched), a fresh file:// backend, and the environment that keeps the engine offline.
-func newStack(ctx context.Context, root, stackName string, program pulumi.RunFunc, tools Tools, stateDir string,
-) (auto.Stack, func(), error) {
-	noop := func() {}
-	if err := os.MkdirAll(filepath.Join(stateDir, "home"), 0o755); err != nil {
-		return auto.Stack{}, noop, err
-	}
-	run, err := os.MkdirTemp(stateDir, "run-")
-	if err != nil {
-		return auto.Stack{}, noop, err
-	}
-	cleanup := func() { os.RemoveAll(run) }
-	work, backend := filepath.Join(run, "work"), filepath.Join(run, "state")
-	for _, dir := range []string{work, backend} {
+// workspaceFor makes the stack's workspace under stateDir/<stack>: a file:// backend and a work
+// dir holding copies of Pulumi.yaml and Pulumi.<stack>.yaml, refreshed from the repository on
+// every run (the repository's files are never written). Creating a stack costs the CLI a
+// passphrase key derivation, so the stack is kept between runs, and with it the encryption salt
+// the CLI wrote into the work copy when the repository's file has none.
+func workspaceFor(root, stackName, stateDir string) (work, backend string, err error) {
+	work, backend = filepath.Join(stateDir, stackName, "work"), filepath.Join(stateDir, stackName, "state")
+	for _, dir := range []string{work, backend, filepath.Join(stateDir, "home")} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return auto.Stack{}, cleanup, err
+			return "", "", err
 		}
 	}
 	for _, name := range []string{"Pulumi.yaml", "Pulumi." + stackName + ".yaml"} {
 		data, err := os.ReadFile(filepath.Join(root, name))
 		if err != nil {
-			return auto.Stack{}, cleanup, err
+			return "", "", err
 		}
-		if err := os.WriteFile(filepath.Join(work, name), data, 0o644); err != nil {
-			return auto.Stack{}, cleanup, err
+		target := filepath.Join(work, name)
+		if previous, err := os.ReadFile(target); err == nil && saltLine(data) == "" && saltLine(previous) != "" {
+			data = append(bytes.TrimRight(data, "\n"), []byte("\n"+saltLine(previous)+"\n")...)
 		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return "", "", err
+		}
+	}
+	return work, backend, nil
+}
+
+// saltLine is the top-level encryptionsalt line of a stack file, or "".
+func saltLine(stackFile []byte) string {
+	for line := range strings.SplitSeq(string(stackFile), "\n") {
+		if strings.HasPrefix(line, "encryptionsalt:") {
+			return line
+		}
+	}
+	return ""
+}
+
+// selectStack selects (or first creates) the stack in its workspace, with the environment that
+// keeps the engine offline.
+func selectStack(ctx context.Context, root, stackName string, program pulumi.RunFunc, tools Tools, stateDir string,
+) (auto.Stack, error) {
+	work, backend, err := workspaceFor(root, stackName, stateDir)
+	if err != nil {
+		return auto.Stack{}, err
 	}
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{
 		Root: filepath.Dir(filepath.Dir(tools.Pulumi)), SkipVersionCheck: true,
 	})
 	if err != nil {
-		return auto.Stack{}, cleanup, fmt.Errorf("offline: the Pulumi CLI at %s does not run: %w", tools.Pulumi, err)
+		return auto.Stack{}, fmt.Errorf("offline: the Pulumi CLI at %s does not run: %w", tools.Pulumi, err)
 	}
 	passphrase := os.Getenv("PULUMI_CONFIG_PASSPHRASE")
 	if passphrase == "" {
-		// Only protects secrets in the throwaway per-run state; a stack file with secure values
-		// needs its real passphrase in PULUMI_CONFIG_PASSPHRASE.
+		// Only protects the offline stack's own salt; a stack file with secure values needs its
+		// real passphrase in PULUMI_CONFIG_PASSPHRASE.
 		passphrase = "offline-preview"
 	}
 	env := map[string]string{
@@ -315,10 +332,10 @@ func newStack(ctx context.Context, root, stackName string, program pulumi.RunFun
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		"PATH": tools.DoublesDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
-	stack, err := auto.NewStackInlineSource(ctx, stackName, "", program,
+	stack, err := auto.UpsertStackInlineSource(ctx, stackName, "", program,
 		auto.WorkDir(work), auto.Pulumi(cli), auto.PulumiHome(filepath.Join(stateDir, "home")), auto.EnvVars(env))
 	if err != nil {
-		return stack, cleanup, fmt.Errorf("offline: creating stack %s: %w", stackName, err)
+		return stack, fmt.Errorf("offline: selecting stack %s: %w", stackName, err)
 	}
-	return stack, cleanup, nil
+	return stack, nil
 }
