@@ -25,8 +25,8 @@ const (
 )
 
 // Launch timing shared by the group's health checks, ECS managed scaling and instance refresh:
-// an ECS-optimized instance boots, starts the agent and registers in about two minutes, so five
-// minutes (the AWS default) keeps a booting instance from being judged or counted too early.
+// an instance must boot, start the agent and register before it is judged or counted; 300 s is
+// the AWS default for both the grace period and the warmup.
 const ec2InstanceWarmupSeconds = 300
 
 // Ec2CapacityArgs configures an Ec2Capacity. Zero values take the defaults documented per field.
