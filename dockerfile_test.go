@@ -207,7 +207,9 @@ func TestDockerfileLintCatchesFaults(t *testing.T) {
 	}
 }
 
-func TestDockerignoreIsAnAllowlist(t *testing.T) {
+// readDockerignore parses .dockerignore the way BuildKit does.
+func readDockerignore(t *testing.T) *patternmatcher.PatternMatcher {
+	t.Helper()
 	f, err := os.Open(".dockerignore")
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +223,11 @@ func TestDockerignoreIsAnAllowlist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pm
+}
+
+func TestDockerfileContextIsAnAllowlist(t *testing.T) {
+	pm := readDockerignore(t)
 	for path, wantSent := range map[string]bool{
 		"api/go.mod":                          true,
 		"api/go.sum":                          true,
@@ -255,21 +262,7 @@ func TestDockerignoreIsAnAllowlist(t *testing.T) {
 // fails (BuildKit's CopyIgnoredFile rule, which needs a build client to run).
 func TestDockerfileCopiesOnlyAdmittedPaths(t *testing.T) {
 	_, stages := readDockerfile(t)
-	patterns, err := func() ([]string, error) {
-		f, err := os.Open(".dockerignore")
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return ignorefile.ReadAll(f)
-	}()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pm := readDockerignore(t)
 	for _, s := range stages {
 		for _, c := range s.Commands {
 			cp, ok := c.(*instructions.CopyCommand)
