@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 )
 
 // Tools are the binaries a preview runs, all under bin/: the pinned Pulumi CLI (bin/pulumi), and
@@ -44,6 +45,19 @@ func ensureCLI(ctx context.Context, t Tools, root string, log io.Writer) error {
 // buildPackAndDoubles always runs go build (a no-op when current) in one invocation, so the
 // package graph loads once; the doubles' PATH names are relative links to its outputs.
 func buildPackAndDoubles(ctx context.Context, t Tools, root string) error {
+	// One build at a time: `go test ./...` runs the offline and cmd/preview tests in parallel, and
+	// a second build must find the first one's binaries current rather than rewrite them.
+	if err := os.MkdirAll(t.built, 0o755); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(filepath.Join(t.built, ".build-lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
 	pkgs := []string{"./policy"}
 	for _, d := range doubles {
 		pkgs = append(pkgs, "./offline/doubles/"+d)
