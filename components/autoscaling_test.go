@@ -44,10 +44,11 @@ func TestAutoscalingTargetAndPolicies(t *testing.T) {
 		}
 		got = append(got, spec["predefinedMetricType"].StringValue()+"="+clouddouble.Num(c["targetValue"].NumberValue())+" "+clouddouble.Str(spec["resourceLabel"]))
 	}
+	slices.Sort(got) // registrations arrive concurrently
 	want := []string{
+		"ALBRequestCountPerTarget=800 app/alb/1/targetgroup/tg/2",
 		"ECSServiceAverageCPUUtilization=55 ",
 		"ECSServiceAverageMemoryUtilization=65 ",
-		"ALBRequestCountPerTarget=800 app/alb/1/targetgroup/tg/2",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("policies = %q, want %q", got, want)

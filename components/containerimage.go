@@ -45,6 +45,11 @@ type ContainerImage struct {
 
 var ecrNameRe = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 
+// ValidRepositoryName reports whether name is a valid ECR repository name.
+func ValidRepositoryName(name string) bool {
+	return len(name) >= 2 && len(name) <= 256 && ecrNameRe.MatchString(name)
+}
+
 func (a *ContainerImageArgs) withDefaults() (ContainerImageArgs, error) {
 	d := *a
 	if d.Context == "" {
@@ -66,7 +71,7 @@ func (a *ContainerImageArgs) withDefaults() (ContainerImageArgs, error) {
 		d.ImagesToKeep = 30
 	}
 	switch {
-	case len(d.RepositoryName) < 2 || len(d.RepositoryName) > 256 || !ecrNameRe.MatchString(d.RepositoryName):
+	case !ValidRepositoryName(d.RepositoryName):
 		return d, fmt.Errorf("ContainerImage: RepositoryName %q must be 2-256 lowercase letters, digits and . _ - /", d.RepositoryName)
 	case !slices.Contains([]string{"linux/amd64", "linux/arm64"}, d.Platform):
 		return d, fmt.Errorf("ContainerImage: Platform %q must be linux/amd64 or linux/arm64", d.Platform)

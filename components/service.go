@@ -86,9 +86,16 @@ type Service struct {
 }
 
 var (
-	svcEnvNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	svcSecretRe  = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
+	envNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	secretArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
 )
+
+// ValidEnvName reports whether name can be a container environment variable.
+func ValidEnvName(name string) bool { return envNameRe.MatchString(name) }
+
+// ValidSecretArn reports whether arn names an SSM parameter or a Secrets Manager secret, the two
+// sources ECS injects through a container's secrets.
+func ValidSecretArn(arn string) bool { return secretArnRe.MatchString(arn) }
 
 func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	d := *a
@@ -141,12 +148,12 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 		}
 	}
 	for k := range d.Environment {
-		if !svcEnvNameRe.MatchString(k) {
+		if !ValidEnvName(k) {
 			return d, fmt.Errorf("Service: environment variable name %q is invalid", k)
 		}
 	}
 	for k, arn := range d.Secrets {
-		if !svcEnvNameRe.MatchString(k) || !svcSecretRe.MatchString(arn) {
+		if !ValidEnvName(k) || !ValidSecretArn(arn) {
 			return d, fmt.Errorf("Service: secret %s=%q must name an SSM parameter or Secrets Manager secret ARN", k, arn)
 		}
 	}

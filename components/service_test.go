@@ -211,6 +211,10 @@ func TestServiceSecurityGroupRules(t *testing.T) {
 		{"vpc/securityGroupEgressRule:SecurityGroupEgressRule/443", "svc-tasks-id", "0.0.0.0/0"},
 		{"vpc/securityGroupEgressRule:SecurityGroupEgressRule/8080", "sg-alb", "svc-tasks-id"},
 	}
+	// Registrations arrive concurrently.
+	order := func(a, b rule) int { return strings.Compare(a.kind+a.sg+a.peer, b.kind+b.sg+b.peer) }
+	slices.SortFunc(got, order)
+	slices.SortFunc(want, order)
 	if !slices.Equal(got, want) {
 		t.Errorf("rules =\n%v\nwant\n%v", got, want)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"example.com/webstack/components"
 )
 
 // Project is the Pulumi project name; every config key is "webstack:<key>".
@@ -209,7 +211,7 @@ func Load(stack string, get func(key string) (string, bool)) (Config, error) {
 	}
 	probs = append(probs, c.validate()...)
 	// Only a valid serviceName can be blamed on the stack name.
-	if name := c.PhysicalName(stack); serviceNameRe.MatchString(c.ServiceName) && !physicalNameRe.MatchString(name) {
+	if name := c.PhysicalName(stack); serviceNameRe.MatchString(c.ServiceName) && !components.ValidRepositoryName(name) {
 		probs.add("serviceName", fmt.Sprintf("the per-stack name %q (serviceName-stack) is not a valid ECR repository name", name),
 			"use a stack name of lowercase letters and digits separated by single - . or _")
 	}

@@ -24,12 +24,8 @@ var (
 	domainRe       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	hostedZoneRe   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	healthPathRe   = regexp.MustCompile(`^/[A-Za-z0-9_\-./~@:+]*$`)
-	envNameRe      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	secretLikeRe   = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
-	ssmArnRe       = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$`)
-	secretsArnRe   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$`)
 	scheduleNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
-	physicalNameRe = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 )
 
 // logRetentionValues are the only retention periods CloudWatch Logs accepts.
@@ -199,7 +195,7 @@ func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 	for _, kv := range c.Environment {
 		name, _, ok := strings.Cut(kv, "=")
 		switch {
-		case !ok || !envNameRe.MatchString(name):
+		case !ok || !components.ValidEnvName(name):
 			p.add("environment", fmt.Sprintf("%q is not NAME=value", kv), "write each entry as NAME=value with NAME made of letters, digits and _")
 		case slices.Contains(reservedEnvironment, name):
 			p.add("environment", fmt.Sprintf("%s is set by the program", name), "remove it (containerPort sets PORT)")
@@ -219,9 +215,9 @@ func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
 	for _, kv := range c.Secrets {
 		name, arn, ok := strings.Cut(kv, "=")
 		switch {
-		case !ok || !envNameRe.MatchString(name):
+		case !ok || !components.ValidEnvName(name):
 			p.add("secrets", fmt.Sprintf("%q is not NAME=<arn>", kv), "write each entry as NAME=arn:aws:ssm:... or NAME=arn:aws:secretsmanager:...")
-		case !ssmArnRe.MatchString(arn) && !secretsArnRe.MatchString(arn):
+		case !components.ValidSecretArn(arn):
 			p.add("secrets", fmt.Sprintf("%s: %q is not an SSM parameter or Secrets Manager secret ARN", name, arn),
 				"use the full ARN (arn:aws:ssm:<region>:<account>:parameter/<name> or arn:aws:secretsmanager:<region>:<account>:secret:<name>)")
 		case seen[name] || envNames[name]:
