@@ -87,6 +87,9 @@ func TestStackFiles(t *testing.T) {
 		"certificate": {false, true}, "allowInsecureHttp": {true, false}, "waf": {false, true}, "accessLogs": {false, true},
 		"deletionProtection": {false, true}, "enableExecuteCommand": {true, false}, "logRetentionDays": {7, 365}, "cpu": {256, 512},
 	}
+	if len(dev.Warnings()) != 1 || !strings.Contains(dev.Warnings()[0], "plain HTTP") || len(prod.Warnings()) != 0 {
+		t.Errorf("warnings: dev %q prod %q; want the plain-HTTP warning for dev only", dev.Warnings(), prod.Warnings())
+	}
 	for _, c := range checks {
 		if w := want[c.what]; c.dev != w[0] || c.prod != w[1] {
 			t.Errorf("%s: dev %v prod %v, want %v %v", c.what, c.dev, c.prod, w[0], w[1])

@@ -16,9 +16,8 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	if !cfg.HasCertificate() {
-		// allowInsecureHttp is set (Load refuses the combination otherwise).
-		if err := ctx.Log.Warn("no certificateArn or domainName: the load balancer serves plain HTTP (allowInsecureHttp). Never put real traffic on this stack.", nil); err != nil {
+	for _, w := range cfg.Warnings() {
+		if err := ctx.Log.Warn(w, nil); err != nil {
 			return err
 		}
 	}
@@ -45,6 +44,15 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("taskDefinitionArn", ws.TaskDefinitionArn)
 	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
 	return nil
+}
+
+// Warnings are the valid but risky choices of a stack config, printed on every preview and update.
+func (c *Config) Warnings() []string {
+	if c.HasCertificate() {
+		return nil
+	}
+	// allowInsecureHttp is set: Load refuses a config without a certificate otherwise.
+	return []string{"webstack:allowInsecureHttp: no certificateArn or domainName, so the load balancer serves plain HTTP. Never put real traffic on this stack."}
 }
 
 // ContainerName is the name of the API's container in the task definition.
