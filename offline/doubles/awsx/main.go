@@ -1,11 +1,11 @@
 // Command pulumi-resource-awsx here is the offline TEST DOUBLE of the Pulumi awsx provider. It is
 // put on PATH only by the offline preview harness (package offline) and calls no AWS API.
 //
-// It constructs only awsx:ec2:Vpc, in the shape the multi-AZ policy reads (see the contract in
-// the offline package documentation): the component, a real aws:ec2/vpc:Vpc child named like the
-// component, and per Availability Zone i (1-based) and subnet spec a real aws:ec2/subnet:Subnet
-// child named <name>-<spec name or lower-case type>-<i> with availabilityZone, vpcId, cidrBlock,
-// mapPublicIpOnLaunch (true for public subnets) and the tags Name and SubnetType. Those children
+// It constructs only awsx:ec2:Vpc, in the shape the multi-AZ stack policy reads: the component,
+// a real aws:ec2/vpc:Vpc child named like the component, and per Availability Zone i (1-based)
+// and subnet spec a real aws:ec2/subnet:Subnet child named <name>-<spec name or lower-case
+// type>-<i> with availabilityZone, vpcId, cidrBlock, mapPublicIpOnLaunch (true for public
+// subnets) and the tags Name and SubnetType. Those children
 // are registered through the engine, so the aws double previews them like any other resource.
 // The zones come from the aws double's getAvailabilityZones invoke (or availabilityZoneNames).
 // Outputs: vpcId, vpc, subnets, publicSubnetIds, privateSubnetIds, isolatedSubnetIds. Unlike the
