@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench-api: the API (all middleware on, access logs on) against a bare net/http handler
-# serving the same bytes, both on loopback, in the same run, under the same wrk load.
-# Rounds alternate which server goes first to spread out noise from other work on the
-# machine. Reports req/s, p50/p99 per path and the ratio to the bare handler, then
-# startup-to-ready time, binary size and idle RSS.
+# serving the same bytes, all on loopback, in the same run, under the same wrk load. A
+# second API process with LOG_LEVEL=warn (access logs off, everything else on) shows what
+# the access log costs. Rounds rotate which server goes first to spread out noise from other
+# work on the machine. Reports req/s, p50/p99 and server CPU per request for each path and
+# the ratio to the bare handler, then startup-to-ready time, binary size and idle RSS.
 #
 #   ./scripts/bench-api.sh              # 3 rounds of 10 s per server and path
 #   ROUNDS=1 DURATION=5s ./scripts/bench-api.sh
@@ -16,6 +17,7 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
 API_PORT=${API_PORT:-18081}
 BARE_PORT=${BARE_PORT:-18082}
+NOLOG_PORT=${NOLOG_PORT:-18083}
 PATHS=(/healthz /v1/info)
 
 if ! command -v wrk >/dev/null; then
@@ -61,6 +63,12 @@ start_api() {
 	pids+=("$api_pid")
 }
 
+start_nolog() {
+	PORT=$NOLOG_PORT LOG_LEVEL=warn DRAIN_DELAY=0s ./bin/api >/dev/null 2>&1 &
+	nolog_pid=$!
+	pids+=("$nolog_pid")
+}
+
 start_bare() {
 	PORT=$BARE_PORT ./bin/benchbare &
 	bare_pid=$!
@@ -80,8 +88,10 @@ done
 ready_ms=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 3p)
 
 start_api
+start_nolog
 start_bare
 wait_ready "$API_PORT"
+wait_ready "$NOLOG_PORT"
 wait_ready "$BARE_PORT"
 sleep 1
 idle_rss_kb=$(ps -o rss= -p "$api_pid" | tr -d ' ')
@@ -118,12 +128,18 @@ $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print
 }
 
 for round in $(seq 1 "$ROUNDS"); do
-	order=(api bare)
-	((round % 2 == 0)) && order=(bare api)
+	case $((round % 3)) in
+	1) order=(api bare api-nolog) ;;
+	2) order=(bare api-nolog api) ;;
+	0) order=(api-nolog api bare) ;;
+	esac
 	for path in "${PATHS[@]}"; do
 		for name in "${order[@]}"; do
-			port=$API_PORT pid=$api_pid
-			[[ $name == bare ]] && port=$BARE_PORT pid=$bare_pid
+			case $name in
+			api) port=$API_PORT pid=$api_pid ;;
+			api-nolog) port=$NOLOG_PORT pid=$nolog_pid ;;
+			bare) port=$BARE_PORT pid=$bare_pid ;;
+			esac
 			load "$name" "$port" "$path" "$round" "$pid"
 			echo "round $round: $(tail -1 "$results")" >&2
 		done
@@ -150,19 +166,25 @@ awk '
 	}
 	END {
 		split("/healthz /v1/info", paths, " ")
+		split("bare api api-nolog", servers, " ")
+		label["bare"] = "bare net/http"; label["api"] = "api"; label["api-nolog"] = "api, LOG_LEVEL=warn"
 		for (p = 1; p <= 2; p++) {
-			b = paths[p] " bare"; a = paths[p] " api"
-			if (!(b in n) || !(a in n)) continue
-			brps = rps[b] / n[b]; arps = rps[a] / n[a]
-			bp99 = median(p99, b, n[b]); ap99 = median(p99, a, n[a])
-			printf "| %s | bare net/http | %.0f | %.3f | %.3f | %.1f | 1 | 1 |\n", paths[p], brps, median(p50, b, n[b]), bp99, cpu[b] / n[b]
-			printf "| %s | api | %.0f | %.3f | %.3f | %.1f | %.2f | %.2f |\n", paths[p], arps, median(p50, a, n[a]), ap99, cpu[a] / n[a], arps / brps, ap99 / bp99
+			b = paths[p] " bare"
+			if (!(b in n)) continue
+			brps = rps[b] / n[b]; bp99 = median(p99, b, n[b])
+			for (s = 1; s <= 3; s++) {
+				a = paths[p] " " servers[s]
+				if (!(a in n)) continue
+				arps = rps[a] / n[a]; ap99 = median(p99, a, n[a])
+				printf "| %s | %s | %.0f | %.3f | %.3f | %.1f | %.2f | %.2f |\n", paths[p], label[servers[s]], arps, median(p50, a, n[a]), ap99, cpu[a] / n[a], arps / brps, ap99 / bp99
+			}
 		}
 	}' "$results"
 echo
 echo "- startup to ready (exec to first 200 from /healthz, median of 5): ${ready_ms} ms (runs: ${starts[*]})"
 echo "- binary size (-trimpath -s -w): $(stat -c %s bin/api) bytes ($(awk -v b="$(stat -c %s bin/api)" 'BEGIN {printf "%.1f", b / 1048576}') MiB)"
 echo "- idle RSS after startup: api ${idle_rss_kb} KiB, bare ${bare_rss_kb} KiB"
+echo "- machine load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares these CPUs)"
 echo "- access log lines written by the api: ${log_lines} for ${api_requests} requests served under load"
 echo
 echo "Per run (server path round req/s p50ms p99ms requests cpu-us/req):"
