@@ -182,7 +182,7 @@ func TestHealthcheckMode(t *testing.T) {
 // TestDrainLosesNoRequests sends steady concurrent traffic and a slow upload through a
 // shutdown, as a load balancer would, and counts failures: there must be none.
 func TestDrainLosesNoRequests(t *testing.T) {
-	const drain = 2 * time.Second
+	const drain = 3 * time.Second
 	s := startRun(t, map[string]string{"DRAIN_DELAY": drain.String(), "SHUTDOWN_TIMEOUT": "10s"})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 15 * time.Second}
 
@@ -241,7 +241,7 @@ func TestDrainLosesNoRequests(t *testing.T) {
 		t.Errorf("GET /healthz while draining = %d, want 200", got)
 	}
 	// The load balancer takes a moment to act on the failed readiness check.
-	time.Sleep(drain / 4)
+	time.Sleep(drain / 6)
 	close(stopSending)
 	workers.Wait()
 
