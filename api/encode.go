@@ -58,7 +58,7 @@ type requestError struct {
 }
 
 // decodeValid reads a JSON body of at most limit bytes into a T and validates it.
-// It answers 415 for a body that is not JSON, 413 when over the limit,
+// The error carries 415 for a body that is not JSON, 413 when over the limit,
 // 400 for malformed JSON, unknown fields, trailing data or failed validation.
 func decodeValid[T validator](w http.ResponseWriter, r *http.Request, limit int64) (T, *requestError) {
 	var v T

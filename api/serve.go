@@ -71,8 +71,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 
 	draining.Store(true)
-	// Responses now say Connection: close, so clients' next requests open new connections,
-	// which the load balancer sends to other targets.
+	// Responses now say Connection: close, so a client's next request opens a new connection,
+	// which a load balancer that has stopped routing here sends to another target.
 	srv.SetKeepAlivesEnabled(false)
 	logger.Info("draining", slog.String("drainDelay", cfg.DrainDelay.String()))
 	select {
