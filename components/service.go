@@ -40,7 +40,8 @@ type CapacityProvider struct {
 	Weight int    // share of the tasks beyond the base
 }
 
-// ServiceArgs configures a Fargate service behind an existing load balancer target group.
+// ServiceArgs configures an ECS service behind an existing load balancer target group, on Fargate
+// or, with Ec2, on EC2 capacity.
 type ServiceArgs struct {
 	VpcID                       pulumi.StringInput
 	SubnetIDs                   pulumi.StringArrayInput // private subnets, in >= 2 Availability Zones
@@ -65,15 +66,20 @@ type ServiceArgs struct {
 	LogRetentionDays int    // default 30
 
 	DesiredCount                  int                // default 2
-	CapacityProviders             []CapacityProvider // default FARGATE weight 1
+	CapacityProviders             []CapacityProvider // Fargate only; default FARGATE weight 1
 	HealthCheckGracePeriodSeconds int
 	EnableExecuteCommand          bool
 	// Autoscaling hands desiredCount to an autoscaler: `pulumi up` then leaves it alone.
 	Autoscaling bool
+	// Ec2 runs the tasks on EC2 capacity instead of Fargate (nil: Fargate). The service fills in
+	// its ClusterName, VpcID, SubnetIDs and ContainerStopTimeoutSeconds; the task must fit the
+	// instance types (Ec2TasksPerInstance) and share their CPU architecture.
+	Ec2 *Ec2CapacityArgs
 }
 
-// Service is an ECS cluster, a Fargate task definition and an ECS service, with least-privilege
-// roles and a task security group that admits only the load balancer.
+// Service is an ECS cluster, a task definition and an ECS service (Fargate, or an Ec2Capacity of
+// the cluster), with least-privilege roles and a task security group that admits only the load
+// balancer.
 type Service struct {
 	pulumi.ResourceState
 
@@ -121,7 +127,7 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	if d.DesiredCount == 0 {
 		d.DesiredCount = 2
 	}
-	if len(d.CapacityProviders) == 0 {
+	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
 		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}}
 	}
 	if d.VpcID == nil || d.SubnetIDs == nil || d.LoadBalancerSecurityGroupID == nil || d.TargetGroupArn == nil {
@@ -130,7 +136,11 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	if d.Image == "" {
 		return d, fmt.Errorf("Service: Image is required (an image reference known at preview, e.g. ContainerImage.Ref)")
 	}
-	if err := ValidateFargateSize(d.CPU, d.Memory); err != nil {
+	if d.Ec2 != nil {
+		if err := d.validateEc2(name); err != nil {
+			return d, fmt.Errorf("Service: %w", err)
+		}
+	} else if err := ValidateFargateSize(d.CPU, d.Memory); err != nil {
 		return d, fmt.Errorf("Service: %w", err)
 	}
 	if d.ContainerPort < 1024 || d.ContainerPort > 65535 {
@@ -158,6 +168,33 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 		}
 	}
 	return d, nil
+}
+
+// ec2Args are the Ec2Capacity args of the service's cluster.
+func (a *ServiceArgs) ec2Args(clusterName pulumi.StringInput) *Ec2CapacityArgs {
+	e := *a.Ec2
+	e.ClusterName, e.VpcID, e.SubnetIDs = clusterName, a.VpcID, a.SubnetIDs
+	// The agent's SIGKILL grace for containers is the task's own stop timeout.
+	e.ContainerStopTimeoutSeconds = StopTimeoutSeconds
+	return &e
+}
+
+// validateEc2 checks the EC2 capacity and that the task fits and matches its instances.
+func (a *ServiceArgs) validateEc2(name string) error {
+	if len(a.CapacityProviders) > 0 {
+		return fmt.Errorf("CapacityProviders are Fargate providers; with Ec2 the service runs on the EC2 capacity provider: leave them empty")
+	}
+	e := a.ec2Args(pulumi.String("stand-in")).withDefaults()
+	if err := e.validate(name + "-ec2"); err != nil {
+		return err
+	}
+	if _, err := Ec2TasksPerInstance(e.InstanceTypes, a.CPU, a.Memory); err != nil {
+		return err
+	}
+	if arch := Ec2InstanceArchitecture(e.InstanceTypes[0]); arch != a.CPUArchitecture {
+		return fmt.Errorf("CPUArchitecture %s does not match the %s instance types (%s): build the image for that architecture", a.CPUArchitecture, arch, strings.Join(e.InstanceTypes, ", "))
+	}
+	return nil
 }
 
 // DefaultContainerPort is the port the container listens on unless ContainerPort says otherwise.
@@ -197,12 +234,30 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	providers, err := ecs.NewClusterCapacityProviders(ctx, name+"-capacity", &ecs.ClusterCapacityProvidersArgs{
-		ClusterName:       cluster.Name,
-		CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
-	}, parent)
-	if err != nil {
-		return nil, err
+	// The cluster's capacity: one owner of its capacity provider list, and the service's strategy.
+	var capacity pulumi.Resource
+	var strategy ecs.ServiceCapacityProviderStrategyArray
+	var placement ecs.ServiceOrderedPlacementStrategyArray // Fargate refuses placement strategies
+	compatibility := "FARGATE"
+	if a.Ec2 != nil {
+		ec2Capacity, err := NewEc2Capacity(ctx, name+"-ec2", a.ec2Args(cluster.Name), parent)
+		if err != nil {
+			return nil, err
+		}
+		capacity, compatibility = ec2Capacity, "EC2"
+		strategy, placement = ec2Capacity.ServiceCapacityProviderStrategies(), Ec2PlacementStrategies()
+	} else {
+		if capacity, err = ecs.NewClusterCapacityProviders(ctx, name+"-capacity", &ecs.ClusterCapacityProvidersArgs{
+			ClusterName:       cluster.Name,
+			CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
+		}, parent); err != nil {
+			return nil, err
+		}
+		for _, cp := range a.CapacityProviders {
+			strategy = append(strategy, ecs.ServiceCapacityProviderStrategyArgs{
+				CapacityProvider: pulumi.String(cp.Name), Base: pulumi.Int(cp.Base), Weight: pulumi.Int(cp.Weight),
+			})
+		}
 	}
 
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
@@ -272,7 +327,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	}
 	taskDef, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(a.TaskFamily),
-		RequiresCompatibilities: pulumi.ToStringArray([]string{"FARGATE"}),
+		RequiresCompatibilities: pulumi.ToStringArray([]string{compatibility}),
 		NetworkMode:             pulumi.String("awsvpc"),
 		Cpu:                     pulumi.String(strconv.Itoa(a.CPU)),
 		Memory:                  pulumi.String(strconv.Itoa(a.Memory)),
@@ -300,17 +355,12 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	var strategy ecs.ServiceCapacityProviderStrategyArray
-	for _, cp := range a.CapacityProviders {
-		strategy = append(strategy, ecs.ServiceCapacityProviderStrategyArgs{
-			CapacityProvider: pulumi.String(cp.Name), Base: pulumi.Int(cp.Base), Weight: pulumi.Int(cp.Weight),
-		})
-	}
 	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
 		Cluster:                    cluster.Arn,
 		TaskDefinition:             taskDef.Arn,
 		DesiredCount:               pulumi.Int(a.DesiredCount),
 		CapacityProviderStrategies: strategy,
+		OrderedPlacementStrategies: placement,
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        a.SubnetIDs,
 			SecurityGroups: pulumi.StringArray{sg.ID()},
@@ -332,7 +382,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),
 	}, parent,
-		pulumi.DependsOn(append(slices.Clone(a.Listeners), providers)),
+		pulumi.DependsOn(append(slices.Clone(a.Listeners), capacity)),
 		pulumi.IgnoreChanges(ServiceIgnoreChanges(a.Autoscaling)))
 	if err != nil {
 		return nil, err

@@ -56,6 +56,8 @@ func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	switch args.TypeToken {
 	case "aws:ecr/repository:Repository":
 		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", Account, Region, args.Inputs["name"].StringValue()))
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		set("latestVersion", 1)
 	case "aws:ecs/taskDefinition:TaskDefinition":
 		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:1", Region, Account, args.Inputs["family"].StringValue()))
 	case "awsx:ec2:Vpc":
