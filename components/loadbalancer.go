@@ -20,6 +20,25 @@ const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 // accessLogPrefix is where the ALB writes inside the access-log bucket.
 const accessLogPrefix = "alb"
 
+// The target groups' health check. A new target serves after HealthyThreshold passing checks
+// HealthCheckIntervalSeconds apart (release.WebstackTiming reads these for its release-time model).
+const (
+	HealthCheckIntervalSeconds = 10
+	HealthCheckTimeoutSeconds  = 5
+	HealthyThreshold           = 2
+	UnhealthyThreshold         = 3
+)
+
+// TestListenerArgs turn on blue-green: a second ("green") target group and a test listener on its
+// own port, forwarding to it. CodeDeploy then decides which target group each listener forwards to.
+type TestListenerArgs struct {
+	// Port of the test listener, 1..65535 but not 80 or 443.
+	Port int
+	// CidrBlocks may reach Port (the machines that run the release checks); required, and not
+	// 0.0.0.0/0: the test listener serves versions before they are released.
+	CidrBlocks []string
+}
+
 // LoadBalancerArgs configures a LoadBalancer. Zero values mean the documented default.
 type LoadBalancerArgs struct {
 	VpcID     pulumi.StringInput
@@ -52,6 +71,8 @@ type LoadBalancerArgs struct {
 	AccessLogs bool
 	// AccessLogsRetentionDays before log objects expire. Default 90.
 	AccessLogsRetentionDays int
+	// TestListener, when set, prepares the load balancer for CodeDeploy blue-green.
+	TestListener *TestListenerArgs
 }
 
 // LoadBalancer is an internet-facing ALB with its security group, listeners and an
@@ -69,6 +90,12 @@ type LoadBalancer struct {
 	TargetGroupArn        pulumi.StringOutput `pulumi:"targetGroupArn"`
 	TargetGroupArnSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
 	ProductionListenerArn pulumi.StringOutput `pulumi:"productionListenerArn"`
+	TargetGroupName       pulumi.StringOutput `pulumi:"targetGroupName"`
+	// Blue-green only (TestListener set): the green target group and the test listener.
+	GreenTargetGroupName      pulumi.StringOutput `pulumi:"greenTargetGroupName"`
+	GreenTargetGroupArnSuffix pulumi.StringOutput `pulumi:"greenTargetGroupArnSuffix"`
+	TestListenerArn           pulumi.StringOutput `pulumi:"testListenerArn"`
+	TestListenerURL           pulumi.StringOutput `pulumi:"testListenerUrl"`
 	// Listeners lets an ECS service DependsOn them (a service needs its target group
 	// attached to a listener before it registers).
 	Listeners []pulumi.Resource
@@ -145,6 +172,21 @@ func (a LoadBalancerArgs) validate() error {
 	if a.AccessLogsRetentionDays < 1 {
 		add("AccessLogsRetentionDays %d must be at least 1", a.AccessLogsRetentionDays)
 	}
+	if t := a.TestListener; t != nil {
+		if t.Port < 1 || t.Port > 65535 || t.Port == 80 || t.Port == 443 {
+			add("TestListener.Port %d: use a free TCP port other than 80 and 443 (the production listeners), such as 8443", t.Port)
+		}
+		if len(t.CidrBlocks) == 0 {
+			add("TestListener.CidrBlocks is empty: list the CIDRs of the machines that run the release checks")
+		}
+		for i, cidr := range t.CidrBlocks {
+			if err := validateIPv4CIDR(fmt.Sprintf("TestListener.CidrBlocks[%d]", i), cidr); err != nil {
+				errs = append(errs, err)
+			} else if cidr == anywhere {
+				add("TestListener.CidrBlocks[%d] is 0.0.0.0/0: the test listener serves unreleased versions, so open it only to the release checkers' CIDRs", i)
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -219,33 +261,22 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 
-	tg, err := lb.NewTargetGroup(ctx, name+"-tg", &lb.TargetGroupArgs{
-		NamePrefix:          pulumi.String(physicalNamePrefix(name)),
-		Port:                pulumi.Int(a.ContainerPort),
-		Protocol:            pulumi.String("HTTP"),
-		TargetType:          pulumi.String("ip"),
-		VpcId:               a.VpcID,
-		DeregistrationDelay: pulumi.Int(a.DeregistrationDelaySeconds),
-		HealthCheck: lb.TargetGroupHealthCheckArgs{
-			Enabled:            pulumi.Bool(true),
-			Path:               pulumi.String(a.HealthCheckPath),
-			Protocol:           pulumi.String("HTTP"),
-			Port:               pulumi.String("traffic-port"),
-			Interval:           pulumi.Int(10),
-			Timeout:            pulumi.Int(5),
-			HealthyThreshold:   pulumi.Int(2),
-			UnhealthyThreshold: pulumi.Int(3),
-			Matcher:            pulumi.String("200"),
-		},
-	}, parent)
+	tg, err := targetGroup(ctx, name, "-tg", a, parent)
 	if err != nil {
 		return nil, err
 	}
-	forward := lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{Type: pulumi.String("forward"), TargetGroupArn: tg.Arn}}
+	forward := forwardTo(tg)
+	// Under blue-green CodeDeploy switches the listeners between the target groups; `pulumi up`
+	// must not switch them back.
+	forwardOpts := []pulumi.ResourceOption{parent}
+	if a.TestListener != nil {
+		forwardOpts = append(forwardOpts, pulumi.IgnoreChanges([]string{"defaultActions"}))
+	}
 
 	url := pulumi.Sprintf("http://%s", alb.DnsName)
+	var certificateArn pulumi.StringOutput
 	if a.hasCertificate() {
-		certificateArn := pulumi.String(a.CertificateArn).ToStringOutput()
+		certificateArn = pulumi.String(a.CertificateArn).ToStringOutput()
 		if a.CertificateArn == "" {
 			if certificateArn, err = validatedCertificate(ctx, name, a, parent); err != nil {
 				return nil, err
@@ -258,7 +289,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			SslPolicy:       pulumi.String(a.SslPolicy),
 			CertificateArn:  certificateArn,
 			DefaultActions:  forward,
-		}, parent)
+		}, forwardOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +314,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			Port:            pulumi.Int(80),
 			Protocol:        pulumi.String("HTTP"),
 			DefaultActions:  forward,
-		}, parent)
+		}, forwardOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -305,6 +336,43 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		url = pulumi.String("https://" + a.DomainName).ToStringOutput()
 	}
 
+	outputs := pulumi.Map{}
+	if t := a.TestListener; t != nil {
+		green, err := targetGroup(ctx, name, "-tg-green", a, parent)
+		if err != nil {
+			return nil, err
+		}
+		if err := allowIngress(ctx, name+"-alb-test", sg.ID(), t.CidrBlocks, []int{t.Port}, parent); err != nil {
+			return nil, err
+		}
+		testArgs := &lb.ListenerArgs{
+			LoadBalancerArn: alb.Arn,
+			Port:            pulumi.Int(t.Port),
+			Protocol:        pulumi.String("HTTP"),
+			DefaultActions:  forwardTo(green),
+		}
+		scheme, host := "http", alb.DnsName
+		if a.hasCertificate() {
+			scheme = "https"
+			testArgs.Protocol, testArgs.SslPolicy, testArgs.CertificateArn = pulumi.String("HTTPS"), pulumi.String(a.SslPolicy), certificateArn
+		}
+		if a.DomainName != "" {
+			host = pulumi.String(a.DomainName).ToStringOutput() // the certificate's name
+		}
+		test, err := lb.NewListener(ctx, name+"-test", testArgs, forwardOpts...)
+		if err != nil {
+			return nil, err
+		}
+		comp.GreenTargetGroupName = green.Name
+		comp.GreenTargetGroupArnSuffix = green.ArnSuffix
+		comp.TestListenerArn = test.Arn
+		comp.TestListenerURL = pulumi.Sprintf("%s://%s:%d", scheme, host, t.Port)
+		outputs["greenTargetGroupName"] = comp.GreenTargetGroupName
+		outputs["greenTargetGroupArnSuffix"] = comp.GreenTargetGroupArnSuffix
+		outputs["testListenerArn"] = comp.TestListenerArn
+		outputs["testListenerUrl"] = comp.TestListenerURL
+	}
+
 	comp.LoadBalancerArn = alb.Arn
 	comp.ArnSuffix = alb.ArnSuffix
 	comp.DNSName = alb.DnsName
@@ -312,19 +380,48 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	comp.SecurityGroupID = sg.ID().ToStringOutput()
 	comp.TargetGroupArn = tg.Arn
 	comp.TargetGroupArnSuffix = tg.ArnSuffix
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"loadBalancerArn":       comp.LoadBalancerArn,
-		"arnSuffix":             comp.ArnSuffix,
-		"dnsName":               comp.DNSName,
-		"url":                   comp.URL,
-		"securityGroupId":       comp.SecurityGroupID,
-		"targetGroupArn":        comp.TargetGroupArn,
-		"targetGroupArnSuffix":  comp.TargetGroupArnSuffix,
-		"productionListenerArn": comp.ProductionListenerArn,
-	}); err != nil {
+	comp.TargetGroupName = tg.Name
+	outputs["loadBalancerArn"] = comp.LoadBalancerArn
+	outputs["arnSuffix"] = comp.ArnSuffix
+	outputs["dnsName"] = comp.DNSName
+	outputs["url"] = comp.URL
+	outputs["securityGroupId"] = comp.SecurityGroupID
+	outputs["targetGroupArn"] = comp.TargetGroupArn
+	outputs["targetGroupArnSuffix"] = comp.TargetGroupArnSuffix
+	outputs["targetGroupName"] = comp.TargetGroupName
+	outputs["productionListenerArn"] = comp.ProductionListenerArn
+	if err := ctx.RegisterResourceOutputs(comp, outputs); err != nil {
 		return nil, err
 	}
 	return comp, nil
+}
+
+// targetGroup is an `ip` target group for Fargate tasks on the container port; blue and green
+// (blue-green) are two of these.
+func targetGroup(ctx *pulumi.Context, name, suffix string, a LoadBalancerArgs, parent pulumi.ResourceOption) (*lb.TargetGroup, error) {
+	return lb.NewTargetGroup(ctx, name+suffix, &lb.TargetGroupArgs{
+		NamePrefix:          pulumi.String(physicalNamePrefix(name)),
+		Port:                pulumi.Int(a.ContainerPort),
+		Protocol:            pulumi.String("HTTP"),
+		TargetType:          pulumi.String("ip"),
+		VpcId:               a.VpcID,
+		DeregistrationDelay: pulumi.Int(a.DeregistrationDelaySeconds),
+		HealthCheck: lb.TargetGroupHealthCheckArgs{
+			Enabled:            pulumi.Bool(true),
+			Path:               pulumi.String(a.HealthCheckPath),
+			Protocol:           pulumi.String("HTTP"),
+			Port:               pulumi.String("traffic-port"),
+			Interval:           pulumi.Int(HealthCheckIntervalSeconds),
+			Timeout:            pulumi.Int(HealthCheckTimeoutSeconds),
+			HealthyThreshold:   pulumi.Int(HealthyThreshold),
+			UnhealthyThreshold: pulumi.Int(UnhealthyThreshold),
+			Matcher:            pulumi.String("200"),
+		},
+	}, parent)
+}
+
+func forwardTo(tg *lb.TargetGroup) lb.ListenerDefaultActionArray {
+	return lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{Type: pulumi.String("forward"), TargetGroupArn: tg.Arn}}
 }
 
 // validatedCertificate requests an ACM certificate for DomainName, publishes its DNS

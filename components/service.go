@@ -75,7 +75,22 @@ type ServiceArgs struct {
 	// its ClusterName, VpcID, SubnetIDs and ContainerStopTimeoutSeconds; the task must fit the
 	// instance types (Ec2TasksPerInstance) and share their CPU architecture.
 	Ec2 *Ec2CapacityArgs
+
+	// ClusterName and ServiceName are physical names (1-255 letters, digits, - and _); empty: Pulumi
+	// picks them. Fixed names let alarms refer to the service before it exists.
+	ClusterName, ServiceName string
+	// DeploymentController is "ECS" (default: rolling, circuit breaker with rollback) or
+	// "CODE_DEPLOY" (blue-green: CodeDeploy owns the service's task definition and target group).
+	DeploymentController string
+	// DeploymentAlarmNames roll an ECS deployment back when one of them enters ALARM (ECS only).
+	DeploymentAlarmNames pulumi.StringArrayInput
 }
+
+// The deployment controllers of ServiceArgs.DeploymentController.
+const (
+	ControllerECS        = "ECS"
+	ControllerCodeDeploy = "CODE_DEPLOY"
+)
 
 // Service is an ECS cluster, a task definition and an ECS service (Fargate, or an Ec2Capacity of
 // the cluster), with least-privilege roles and a task security group that admits only the load
@@ -93,6 +108,7 @@ type Service struct {
 
 var (
 	envNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	ecsNameRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 	secretArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
 )
 
@@ -130,6 +146,9 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
 		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}}
 	}
+	if d.DeploymentController == "" {
+		d.DeploymentController = ControllerECS
+	}
 	if d.VpcID == nil || d.SubnetIDs == nil || d.LoadBalancerSecurityGroupID == nil || d.TargetGroupArn == nil {
 		return d, fmt.Errorf("Service: VpcID, SubnetIDs, LoadBalancerSecurityGroupID and TargetGroupArn are required")
 	}
@@ -155,6 +174,17 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	for _, cp := range d.CapacityProviders {
 		if cp.Name != "FARGATE" && cp.Name != "FARGATE_SPOT" {
 			return d, fmt.Errorf("Service: capacity provider %q must be FARGATE or FARGATE_SPOT", cp.Name)
+		}
+	}
+	if d.DeploymentController != ControllerECS && d.DeploymentController != ControllerCodeDeploy {
+		return d, fmt.Errorf("Service: DeploymentController %q must be ECS or CODE_DEPLOY", d.DeploymentController)
+	}
+	if d.DeploymentController == ControllerCodeDeploy && d.DeploymentAlarmNames != nil {
+		return d, fmt.Errorf("Service: DeploymentAlarmNames work with the ECS controller only; under CODE_DEPLOY give the alarms to the deployment group")
+	}
+	for _, n := range []string{d.ClusterName, d.ServiceName} {
+		if n != "" && !ecsNameRe.MatchString(n) {
+			return d, fmt.Errorf("Service: name %q must be 1-255 letters, digits, hyphens and underscores", n)
 		}
 	}
 	for k := range d.Environment {
@@ -227,6 +257,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	parent := pulumi.Parent(s)
 
 	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Name: optionalName(a.ClusterName),
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled"),
 		}},
@@ -355,7 +386,8 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
+	svcArgs := &ecs.ServiceArgs{
+		Name:                       optionalName(a.ServiceName),
 		Cluster:                    cluster.Arn,
 		TaskDefinition:             taskDef.Arn,
 		DesiredCount:               pulumi.Int(a.DesiredCount),
@@ -371,19 +403,27 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			ContainerName:  pulumi.String(a.ContainerName),
 			ContainerPort:  pulumi.Int(a.ContainerPort),
 		}},
-		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
-			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
-		},
+		DeploymentController:            &ecs.ServiceDeploymentControllerArgs{Type: pulumi.String(a.DeploymentController)},
 		DeploymentMinimumHealthyPercent: pulumi.Int(100),
 		DeploymentMaximumPercent:        pulumi.Int(200),
 		HealthCheckGracePeriodSeconds:   pulumi.Int(a.HealthCheckGracePeriodSeconds),
-		AvailabilityZoneRebalancing:     pulumi.String("ENABLED"),
 		EnableExecuteCommand:            pulumi.Bool(a.EnableExecuteCommand),
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),
-	}, parent,
+	}
+	if a.DeploymentController == ControllerECS {
+		// The circuit breaker, deployment alarms and AZ rebalancing belong to the ECS controller.
+		svcArgs.DeploymentCircuitBreaker = &ecs.ServiceDeploymentCircuitBreakerArgs{Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)}
+		svcArgs.AvailabilityZoneRebalancing = pulumi.String("ENABLED")
+		if a.DeploymentAlarmNames != nil {
+			svcArgs.Alarms = &ecs.ServiceAlarmsArgs{AlarmNames: a.DeploymentAlarmNames, Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)}
+		}
+	}
+	svc, err := ecs.NewService(ctx, name+"-service", svcArgs, parent,
 		pulumi.DependsOn(append(slices.Clone(a.Listeners), capacity)),
-		pulumi.IgnoreChanges(ServiceIgnoreChanges(a.Autoscaling)))
+		pulumi.IgnoreChanges(ServiceIgnoreChanges(a.Autoscaling, a.DeploymentController)),
+		// The controller cannot change in place: the plan shows a replacement, not a failing update.
+		pulumi.ReplaceOnChanges([]string{"deploymentController"}))
 	if err != nil {
 		return nil, err
 	}
@@ -405,12 +445,26 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 }
 
 // ServiceIgnoreChanges is what `pulumi up` must leave alone on the ECS service: with autoscaling
-// the scaler owns desiredCount, and resetting it on every deploy would scale a busy service in.
-func ServiceIgnoreChanges(autoscaling bool) []string {
+// the scaler owns desiredCount, and resetting it on every deploy would scale a busy service in;
+// under CODE_DEPLOY each release's CodeDeploy deployment moves the service to the task definition
+// `pulumi up` registered, and between the target groups.
+func ServiceIgnoreChanges(autoscaling bool, controller string) []string {
+	var ignore []string
 	if autoscaling {
-		return []string{"desiredCount"}
+		ignore = append(ignore, "desiredCount")
 	}
-	return nil
+	if controller == ControllerCodeDeploy {
+		ignore = append(ignore, "taskDefinition", "loadBalancers")
+	}
+	return ignore
+}
+
+// optionalName is a physical name, or nil to let Pulumi name the resource.
+func optionalName(n string) pulumi.StringPtrInput {
+	if n == "" {
+		return nil
+	}
+	return pulumi.String(n)
 }
 
 // securityGroupRules: the tasks accept the container port from the load balancer only and reach
