@@ -183,7 +183,7 @@ func TestPackOverGRPC(t *testing.T) {
 	for _, p := range info.GetPolicies() {
 		gotNames = append(gotNames, p.GetName())
 		want := mandatory
-		if p.GetName() == rules.PolicyContainerGroupNotRoot || p.GetName() == rules.PolicyUnverifiedResources || p.GetName() == rules.PolicyUnverifiedStack {
+		if slices.Contains([]string{rules.PolicyContainerGroupNotRoot, rules.PolicyCapacityProviderTermination, rules.PolicyUnverifiedResources, rules.PolicyUnverifiedStack}, p.GetName()) {
 			want = advisory
 		}
 		if p.GetEnforcementLevel() != want {
@@ -250,6 +250,36 @@ func TestPackOverGRPC(t *testing.T) {
 		want := []diag{{rules.PolicyServiceMultiAZ, mandatory, urn(service, "svc1")}, {rules.PolicyServiceMultiAZ, mandatory, urn(service, "svc1")}}
 		if got := diags(res); !slices.Equal(got, want) {
 			t.Fatalf("diagnostics %v, want %v", got, want)
+		}
+	})
+
+	t.Run("launch template: string flags, a secret and an unknown", func(t *testing.T) {
+		const lt = "aws:ec2/launchTemplate:LaunchTemplate"
+		res := analyze(lt, "lt", resource.PropertyMap{
+			"metadataOptions":   resource.NewProperty(resource.PropertyMap{"httpTokens": resource.MakeSecret(resource.NewProperty("optional"))}),
+			"networkInterfaces": resource.MakeComputed(resource.NewProperty("")),
+			"blockDeviceMappings": resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+				"deviceName": resource.NewProperty("/dev/xvda"),
+				"ebs":        resource.NewProperty(resource.PropertyMap{"encrypted": resource.NewProperty("true")}),
+			})}),
+		})
+		u := urn(lt, "lt")
+		want := []diag{{rules.PolicyEC2IMDSv2, mandatory, u}, {rules.PolicyUnverifiedResources, advisory, u}}
+		if got := diags(res); !slices.Equal(got, want) {
+			t.Fatalf("diagnostics %v, want %v", got, want)
+		}
+		for _, d := range res.GetDiagnostics() {
+			msg := d.GetMessage()
+			switch d.GetPolicyName() {
+			case rules.PolicyEC2IMDSv2:
+				if !strings.Contains(msg, "metadataOptions.httpTokens: is (secret value, not shown)") || strings.Contains(msg, "optional") {
+					t.Errorf("message: %s", msg)
+				}
+			default:
+				if !strings.Contains(msg, "[ec2-no-public-ip]") || !strings.Contains(msg, "networkInterfaces") {
+					t.Errorf("message: %s", msg)
+				}
+			}
 		}
 	})
 

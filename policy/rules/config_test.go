@@ -35,7 +35,7 @@ func TestParsePackConfigErrors(t *testing.T) {
 // in one place, and hold the levels the README promises.
 func TestStackConfigFiles(t *testing.T) {
 	all := append(Names(), PolicyUnverifiedResources, PolicyUnverifiedStack)
-	advisoryEverywhere := []string{PolicyContainerGroupNotRoot, PolicyUnverifiedResources, PolicyUnverifiedStack}
+	advisoryEverywhere := []string{PolicyContainerGroupNotRoot, PolicyCapacityProviderTermination, PolicyUnverifiedResources, PolicyUnverifiedStack}
 	devAdvisory := []string{PolicyHTTPRedirectsToHTTPS, PolicyDeletionProtection, PolicyAccessLogs, PolicyWAFAssociation}
 	for _, stack := range []string{"dev", "prod"} {
 		pc, err := LoadPackConfig(filepath.Join("..", "config", stack+".json"))

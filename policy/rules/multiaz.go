@@ -13,6 +13,7 @@ const (
 	PolicyLoadBalancerMultiAZ   = "lb-multi-az"
 	PolicyVpcMultiAZ            = "vpc-multi-az"
 	PolicyServiceSubnetsSpanAZs = "ecs-service-subnets-span-azs"
+	PolicyASGSubnetsSpanAZs     = "asg-subnets-span-azs"
 )
 
 const (
@@ -61,6 +62,12 @@ var multiAZRules = []*Rule{
 		Description: "Each ECS service's subnets, resolved to the stack's subnet resources, lie in at least the " +
 			"minimum number of distinct Availability Zones.",
 		Level: Mandatory, ParamsFrom: PolicyServiceMultiAZ, stack: checkServiceSubnetsSpanAZs,
+	},
+	{
+		Name: PolicyASGSubnetsSpanAZs,
+		Description: "Each Auto Scaling group's vpcZoneIdentifiers, resolved to the stack's subnet resources, lie in at least the " +
+			"minimum number of distinct Availability Zones.",
+		Level: Mandatory, ParamsFrom: PolicyASGMultiAZ, stack: checkASGSubnetsSpanAZs,
 	},
 }
 

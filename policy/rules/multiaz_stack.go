@@ -74,20 +74,38 @@ func isPrivateSubnet(s Resource) bool {
 }
 
 func checkServiceSubnetsSpanAZs(r *report, stack []Resource, cfg Config) {
+	// Services without networkConfiguration are not awsvpc: their placement is
+	// ecs-service-multi-az's to check.
+	checkSubnetsSpanAZs(r, stack, cfg, typeService, "networkConfiguration",
+		func(svc Resource) node { return field(svc.Props, "networkConfiguration").get("subnets") },
+		"use private subnets in at least %[1]d Availability Zones (e.g. the awsx VPC's privateSubnetIds with numberOfAvailabilityZones >= %[1]d)")
+}
+
+func checkASGSubnetsSpanAZs(r *report, stack []Resource, cfg Config) {
+	// Groups given availabilityZones instead name the zones themselves: asg-multi-az counts them.
+	checkSubnetsSpanAZs(r, stack, cfg, typeASG, "vpcZoneIdentifiers",
+		func(asg Resource) node { return field(asg.Props, "vpcZoneIdentifiers") },
+		"set vpcZoneIdentifiers to private subnets in at least %[1]d Availability Zones (e.g. the awsx VPC's privateSubnetIds with numberOfAvailabilityZones >= %[1]d)")
+}
+
+// checkSubnetsSpanAZs resolves the subnet list of every resource of type typ (subnetsOf; a
+// resource whose list is unset is skipped) to the stack's subnet resources, by id or, for unknown
+// ids, through the property dependencies of depKey, and requires cfg's minimum of distinct AZs.
+// fix is a format with the minimum as its argument.
+func checkSubnetsSpanAZs(r *report, stack []Resource, cfg Config, typ, depKey string, subnetsOf func(Resource) node, fix string) {
 	min := cfg.MinimumAvailabilityZones
 	idx := indexStack(stack)
-	for _, svc := range stack {
-		if svc.Type != typeService {
+	for _, res := range stack {
+		if res.Type != typ {
 			continue
 		}
-		nc := field(svc.Props, "networkConfiguration")
-		if nc.st == absent {
-			continue // not awsvpc: placement is ecs-service-multi-az's to check
+		subnets := subnetsOf(res)
+		if subnets.st == absent {
+			continue
 		}
-		subnets := nc.get("subnets")
 		var resolved []Resource
 		var unresolved []string
-		viaDeps := subnets.st == unknown || nc.st == unknown
+		viaDeps := subnets.st == unknown
 		for _, e := range subnets.items() {
 			id, ok := e.str()
 			if !ok {
@@ -101,7 +119,7 @@ func checkServiceSubnetsSpanAZs(r *report, stack []Resource, cfg Config) {
 			}
 		}
 		if viaDeps {
-			fromDeps := idx.subnetsFromDependencies(svc.PropertyDependencies["networkConfiguration"])
+			fromDeps := idx.subnetsFromDependencies(res.PropertyDependencies[depKey])
 			if len(fromDeps) == 0 {
 				unresolved = append(unresolved, "the unknown subnet ids depend on no subnet or awsx VPC of this stack")
 			}
@@ -125,10 +143,9 @@ func checkServiceSubnetsSpanAZs(r *report, stack []Resource, cfg Config) {
 		got += fmt.Sprintf("; at least %d are required", min)
 		if len(unresolved) > 0 {
 			sort.Strings(unresolved)
-			r.unverifiable(svc, subnets.path, "its subnets "+got+", and "+strings.Join(unresolved, "; "))
+			r.unverifiable(res, subnets.path, "its subnets "+got+", and "+strings.Join(unresolved, "; "))
 			continue
 		}
-		r.violation(svc, subnets.path, "the subnets "+got,
-			fmt.Sprintf("use private subnets in at least %d Availability Zones (e.g. the awsx VPC's privateSubnetIds with numberOfAvailabilityZones >= %d)", min, min))
+		r.violation(res, subnets.path, "the subnets "+got, fmt.Sprintf(fix, min))
 	}
 }

@@ -44,10 +44,6 @@ func TestServiceSubnetsSpanAZs(t *testing.T) {
 	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
 	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
 	vpcURN := two[0].URN
-	byName := func(stack []Resource, name string) Resource {
-		i := slices.IndexFunc(stack, func(r Resource) bool { return r.Name == name })
-		return stack[i]
-	}
 	unknownAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
 	for i := range unknownAZ {
 		if unknownAZ[i].Name == "net-private-2" {
@@ -119,4 +115,74 @@ func TestServiceSubnetsSpanAZsMessage(t *testing.T) {
 		!strings.Contains(fs[0].Message, `subnet "subnet-0outside" is not a subnet resource of this stack`) {
 		t.Fatalf("unresolved message: %+v", fs)
 	}
+}
+
+// asgOn is an Auto Scaling group whose vpcZoneIdentifiers are ids (known) or unknown with a
+// property dependency on deps (a first preview).
+func asgOn(subnets any, deps ...string) Resource {
+	asg := res(typeASG, "asg", map[string]any{"minSize": 2, "maxSize": 4, "vpcZoneIdentifiers": subnets})
+	asg.PropertyDependencies = map[string][]string{"vpcZoneIdentifiers": deps}
+	return asg
+}
+
+func TestASGSubnetsSpanAZs(t *testing.T) {
+	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
+	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
+	vpcURN := two[0].URN
+	three := Config{MinimumAvailabilityZones: 3}
+	cases := []struct {
+		name  string
+		stack []Resource
+		cfg   *Config
+		want  []string
+	}{
+		{"preview: unknown ids through the awsx VPC dependency", append(slices.Clone(two), asgOn(unknownValue, vpcURN)), nil, nil},
+		{"preview: three required, VPC has two", append(slices.Clone(two), asgOn(unknownValue, vpcURN)), &three,
+			[]string{"V vpcZoneIdentifiers"}},
+		{"preview: no resolvable dependency", append(slices.Clone(two), asgOn(unknownValue)), nil, []string{"U vpcZoneIdentifiers"}},
+		{"update: ids resolve", append(slices.Clone(twoKnown), asgOn([]string{"subnet-net-private-1", "subnet-net-private-2"})), nil, nil},
+		{"update: both subnets in one AZ", append(slices.Clone(sameAZ), asgOn([]string{"subnet-net-private-1", "subnet-net-private-2"})), nil,
+			[]string{"V vpcZoneIdentifiers"}},
+		{"existing subnets outside the stack", append(slices.Clone(twoKnown), asgOn([]string{"subnet-0abc", "subnet-0def"})), nil,
+			[]string{"U vpcZoneIdentifiers"}},
+		{"zones given by name are the resource rule's", []Resource{res(typeASG, "asg", map[string]any{"availabilityZones": []string{"us-east-1a"}})}, nil, nil},
+		{"services are not this policy's", append(slices.Clone(two), serviceOn(unknownValue, byName(two, "net-private-1").URN)), nil, nil},
+	}
+	rule := Lookup(PolicyASGSubnetsSpanAZs)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			if tc.cfg != nil {
+				cfg = *tc.cfg
+			}
+			fs := rule.CheckStack(tc.stack, cfg, Mandatory)
+			if got := summary(fs); !slices.Equal(got, tc.want) {
+				t.Fatalf("findings = %q, want %q\n%s", got, tc.want, messages(fs))
+			}
+			for _, f := range fs {
+				if !strings.Contains(f.URN, typeASG) || f.Policy != PolicyASGSubnetsSpanAZs {
+					t.Errorf("finding %s about %q, want %s about a group", f.Policy, f.URN, PolicyASGSubnetsSpanAZs)
+				}
+			}
+		})
+	}
+}
+
+// The ASG stack rule reads minimumAvailabilityZones from asg-multi-az's entry, not the service rule's.
+func TestASGSubnetsSpanAZsConfig(t *testing.T) {
+	pc, err := ParsePackConfig([]byte(`{"asg-multi-az": {"minimumAvailabilityZones": 3}, "ecs-service-multi-az": {"minimumAvailabilityZones": 2}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
+	fs := AnalyzeStack(append(slices.Clone(two), asgOn(unknownValue, two[0].URN), serviceOn(unknownValue, two[0].URN)), pc)
+	if len(fs) != 1 || fs[0].Policy != PolicyASGSubnetsSpanAZs || !strings.Contains(fs[0].Message, "at least 3 are required") {
+		t.Fatalf("findings:\n%s", messages(fs))
+	}
+}
+
+func byName(stack []Resource, name string) Resource {
+	i := slices.IndexFunc(stack, func(r Resource) bool { return r.Name == name })
+	return stack[i]
 }

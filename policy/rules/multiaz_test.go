@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func service(props map[string]any) Resource { return res(typeService, "svc", props) }
 
@@ -48,6 +51,12 @@ func TestServiceMultiAZ(t *testing.T) {
 			map[string]any{"type": "spread", "field": "instanceId"}}}), nil,
 			[]string{"V orderedPlacementStrategies"}},
 		{"EC2 capacity provider", service(map[string]any{"capacityProviderStrategies": []any{map[string]any{"capacityProvider": "app-asg-cp", "weight": 1}}}), nil,
+			[]string{"V orderedPlacementStrategies"}},
+		{"EC2 capacity provider: AZ spread, then binpack (Ec2PlacementStrategies)", service(map[string]any{"desiredCount": 2,
+			"capacityProviderStrategies": []any{map[string]any{"capacityProvider": "app-ec2", "weight": 1}},
+			"orderedPlacementStrategies": append(slices.Clone(spreadAZ), map[string]any{"type": "binpack", "field": "memory"})}), nil, nil},
+		{"Fargate next to an EC2 capacity provider", service(map[string]any{"capacityProviderStrategies": []any{
+			map[string]any{"capacityProvider": "FARGATE", "base": 1}, map[string]any{"capacityProvider": "app-ec2", "weight": 1}}}), nil,
 			[]string{"V orderedPlacementStrategies"}},
 		{"Fargate capacity providers need no strategy", service(map[string]any{"capacityProviderStrategies": []any{
 			map[string]any{"capacityProvider": "FARGATE", "base": 1}, map[string]any{"capacityProvider": "FARGATE_SPOT"}}}), nil, nil},

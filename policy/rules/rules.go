@@ -145,7 +145,7 @@ func (rule *Rule) CheckStack(stack []Resource, cfg Config, level Level) []Findin
 
 // All returns every rule of the pack, in a fixed order.
 func All() []*Rule {
-	return slices.Concat(containerRules, multiAZRules, ecsRules, networkRules, ecrRules)
+	return slices.Concat(containerRules, multiAZRules, ecsRules, networkRules, ecrRules, ec2Rules)
 }
 
 // Lookup finds a rule by policy name.

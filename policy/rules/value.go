@@ -123,6 +123,15 @@ func (n node) isTrue() verdict {
 	return no
 }
 
+// flag is isTrue for fields the provider types as strings "true"/"false" (launch template
+// settings); a boolean is accepted too, so both spellings of one setting are judged alike.
+func (n node) flag() verdict {
+	if v := n.isTrue(); v != no {
+		return v
+	}
+	return n.is("true")
+}
+
 // number returns a known number; ok is false for anything else.
 func (n node) number() (float64, bool) {
 	if n.st != present || !n.v.IsNumber() {
