@@ -87,8 +87,9 @@ func TestWorkflowsKeepTheirPromises(t *testing.T) {
 		permission(preview, "pull-requests") != "write" {
 		t.Error("preview.yml must run on pull_request with id-token: write and pull-requests: write")
 	}
-	for _, want := range []string{"aws-actions/configure-aws-credentials@", "role-to-assume:", "bin/pulumi preview",
-		"--policy-pack bin/policy-pack", `--policy-pack-config "policy/config/$STACK.json"`, "gh pr comment"} {
+	// cmd/deploy -dry-run previews with bin/policy-pack and policy/config/<stack>.json.
+	for _, want := range []string{"aws-actions/configure-aws-credentials@", "role-to-assume:",
+		"go build -o bin/policy-pack ./policy", `go run ./cmd/deploy -stack "$STACK" -dry-run`, "gh pr comment"} {
 		if !strings.Contains(texts["preview.yml"], want) {
 			t.Errorf("preview.yml lacks %q", want)
 		}
@@ -119,8 +120,8 @@ func TestWorkflowsKeepTheirPromises(t *testing.T) {
 	if up == nil || up.Environment == nil || up.Environment.Name.Value != "${{ inputs.stack }}" {
 		t.Error("deploy-stack.yml: job up must run in the environment named by inputs.stack (prod approval)")
 	}
-	if !strings.Contains(texts["deploy-stack.yml"], "bin/pulumi up") || !strings.Contains(texts["deploy-stack.yml"], "--policy-pack bin/policy-pack") {
-		t.Error("deploy-stack.yml must run pulumi up with the policy pack")
+	if !strings.Contains(texts["deploy-stack.yml"], `make deploy STACK="$STACK"`) {
+		t.Error("deploy-stack.yml must release with make deploy (pulumi up with the policy pack, verified rollout)")
 	}
 }
 
