@@ -30,11 +30,12 @@ type Double struct {
 // Recorded is one resource registration as the engine saw it.
 
 type Recorded struct {
-	Type, Name    string
-	Inputs        resource.PropertyMap
-	Parent        string
-	Dependencies  []string
-	IgnoreChanges []string
+	Type, Name       string
+	Inputs           resource.PropertyMap
+	Parent           string
+	Dependencies     []string
+	IgnoreChanges    []string
+	ReplaceOnChanges []string
 }
 
 func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -43,6 +44,7 @@ func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	d.resources = append(d.resources, Recorded{
 		Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs,
 		Parent: rpc.GetParent(), Dependencies: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(),
+		ReplaceOnChanges: rpc.GetReplaceOnChanges(),
 	})
 	d.mu.Unlock()
 
