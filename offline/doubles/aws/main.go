@@ -32,7 +32,14 @@ func region(config map[string]string) string {
 }
 
 func main() {
-	err := echo.Main(echo.Double{
+	if err := echo.Main(double()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func double() echo.Double {
+	return echo.Double{
 		Package:  "aws",
 		Version:  version,
 		Computed: map[string][]string{"*": {"arn"}},
@@ -91,9 +98,5 @@ func main() {
 				}, nil
 			},
 		},
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
 	}
 }
