@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/codedeploy"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -45,6 +46,21 @@ func (t TrafficShifting) withDefaults() TrafficShifting {
 		t.IntervalMinutes = 5
 	}
 	return t
+}
+
+// Duration is how long CodeDeploy takes from the first traffic step to all traffic: canary waits
+// one interval; linear moves Percentage every interval, so ceil(100/Percentage)-1 intervals.
+func (t TrafficShifting) Duration() time.Duration {
+	t = t.withDefaults()
+	interval := time.Duration(t.IntervalMinutes) * time.Minute
+	switch t.Type {
+	case "canary":
+		return interval
+	case "linear":
+		steps := (100 + t.Percentage - 1) / t.Percentage
+		return time.Duration(steps-1) * interval
+	}
+	return 0
 }
 
 func (t TrafficShifting) validate() error {

@@ -117,15 +117,20 @@ func (a MonitoringArgs) validate() error {
 	if a.ClusterName == nil || a.ServiceName == nil {
 		errs = append(errs, errors.New("ClusterName and ServiceName are required"))
 	}
-	if a.AlarmEmail != "" {
-		if addr, err := mail.ParseAddress(a.AlarmEmail); err != nil || addr.Address != a.AlarmEmail {
-			errs = append(errs, fmt.Errorf("AlarmEmail %q is not an email address such as oncall@example.com", a.AlarmEmail))
-		}
+	if a.AlarmEmail != "" && !ValidEmail(a.AlarmEmail) {
+		errs = append(errs, fmt.Errorf("AlarmEmail %q is not an email address such as oncall@example.com", a.AlarmEmail))
 	}
 	if err := a.Thresholds.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// ValidEmail reports whether addr is a bare email address (no display name), as an SNS email
+// subscription needs.
+func ValidEmail(addr string) bool {
+	a, err := mail.ParseAddress(addr)
+	return err == nil && a.Address == addr
 }
 
 // stackScopedName is a physical name unique per stack in an account and region.

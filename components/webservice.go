@@ -3,6 +3,8 @@ package components
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -17,6 +19,26 @@ type WebServiceArgs struct {
 	Firewall     *FirewallArgs    // nil: no WAF
 	Service      ServiceArgs
 	Autoscaling  *AutoscalingArgs // nil: a fixed Service.DesiredCount
+	// Monitoring (nil: none) also rolls back deployments: its rollback alarms go to the ECS
+	// service (rolling) or to the deployment group (blue-green).
+	Monitoring *MonitoringArgs
+	// BlueGreen (nil: rolling) hands releases to CodeDeploy; it needs LoadBalancer.TestListener
+	// and Monitoring.
+	BlueGreen *BlueGreenArgs
+}
+
+// The deployment strategies: who moves traffic to a new task definition.
+const (
+	StrategyRolling   = "rolling"
+	StrategyBlueGreen = "blue-green"
+)
+
+// Strategy is the deployment strategy these args ask for.
+func (a *WebServiceArgs) Strategy() string {
+	if a.BlueGreen != nil {
+		return StrategyBlueGreen
+	}
+	return StrategyRolling
 }
 
 // WebService is a container image built and pushed to ECR, run on ECS Fargate in private subnets
@@ -35,6 +57,14 @@ type WebService struct {
 	VpcID                pulumi.StringOutput `pulumi:"vpcId"`
 	TaskDefinitionArn    pulumi.StringOutput `pulumi:"taskDefinitionArn"`
 	TaskDefinitionFamily pulumi.StringOutput `pulumi:"taskDefinitionFamily"`
+	// With Monitoring: the alarms that stop a release, the dashboard and the alarm topic.
+	AlarmNames    pulumi.StringArrayOutput `pulumi:"alarmNames"`
+	DashboardName pulumi.StringOutput      `pulumi:"dashboardName"`
+	AlarmTopicArn pulumi.StringOutput      `pulumi:"alarmTopicArn"`
+	// Blue-green only.
+	CodeDeployApplicationName     pulumi.StringOutput `pulumi:"codeDeployApplicationName"`
+	CodeDeployDeploymentGroupName pulumi.StringOutput `pulumi:"codeDeployDeploymentGroupName"`
+	TestListenerURL               pulumi.StringOutput `pulumi:"testListenerUrl"`
 
 	// The parts, for callers that add to them (alarms, blue/green).
 	Network      *Network
@@ -43,6 +73,8 @@ type WebService struct {
 	Firewall     *Firewall
 	Service      *Service
 	Autoscaling  *Autoscaling
+	Monitoring   *Monitoring
+	BlueGreen    *BlueGreen
 }
 
 // validate checks the plain values of every part up front: a part failing its own checks after
@@ -57,7 +89,9 @@ func (a *WebServiceArgs) validate() error {
 		errs = append(errs, err)
 	}
 	svc := a.Service
-	svc.VpcID, svc.SubnetIDs, svc.LoadBalancerSecurityGroupID, svc.TargetGroupArn, svc.Image = stand, pulumi.StringArray{}, stand, stand, "stand-in"
+	// Two subnets, as the Network guarantees: Ec2 capacity checks the count of plain subnet ids.
+	subnets := pulumi.ToStringArray([]string{"subnet-stand-in-1", "subnet-stand-in-2"})
+	svc.VpcID, svc.SubnetIDs, svc.LoadBalancerSecurityGroupID, svc.TargetGroupArn, svc.Image = stand, subnets, stand, stand, "stand-in"
 	if _, err := svc.withDefaults("stand-in"); err != nil {
 		errs = append(errs, err)
 	}
@@ -73,7 +107,38 @@ func (a *WebServiceArgs) validate() error {
 			errs = append(errs, err)
 		}
 	}
+	if a.Monitoring != nil {
+		mon := *a.Monitoring
+		mon.LoadBalancerArnSuffix, mon.TargetGroupArnSuffixes, mon.ClusterName, mon.ServiceName = stand, []pulumi.StringInput{stand}, stand, stand
+		mon.Thresholds = mon.Thresholds.withDefaults()
+		errs = append(errs, mon.validate())
+	}
+	if (a.BlueGreen == nil) != (a.LoadBalancer.TestListener == nil) {
+		errs = append(errs, errors.New("BlueGreen and LoadBalancer.TestListener go together: set both for blue-green, neither for rolling"))
+	}
+	if a.BlueGreen != nil {
+		if a.Monitoring == nil {
+			errs = append(errs, errors.New("BlueGreen needs Monitoring: its alarms roll deployments back"))
+		}
+		bg := *a.BlueGreen
+		bg.ClusterName, bg.ServiceName, bg.BlueTargetGroupName, bg.GreenTargetGroupName, bg.ProductionListenerArn = stand, stand, stand, stand, stand
+		bg.AlarmNames = pulumi.StringArray{}
+		errs = append(errs, bg.withDefaults().validate())
+	}
 	return errors.Join(errs...)
+}
+
+// ecsNameChars are the characters ECS cluster and service names may not contain.
+var ecsNameChars = regexp.MustCompile(`[^a-z0-9_-]`)
+
+// ecsPhysicalNames are the cluster and service names of a WebService: fixed and known before the
+// service exists, so the alarms can name it and the service can name the alarms. The service name
+// carries the strategy: switching strategies replaces the service (the deployment controller
+// cannot change), and a new name lets the new service start before the old one is deleted.
+func ecsPhysicalNames(ctx *pulumi.Context, name, strategy string) (cluster, service string) {
+	cluster = ecsNameChars.ReplaceAllString(strings.ToLower(name+"-"+ctx.Stack()), "-")
+	cluster = cluster[:min(len(cluster), 255-len("-"+StrategyBlueGreen))] // ECS allows 255
+	return cluster, cluster + "-" + strategy
 }
 
 // NewWebService creates the parts in dependency order.
@@ -115,7 +180,28 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 		}
 	}
 
+	// Monitoring comes before the service: a rolling service rolls back on its alarms.
+	clusterName, serviceName := ecsPhysicalNames(ctx, name, args.Strategy())
+	if args.Monitoring != nil {
+		monArgs := *args.Monitoring
+		monArgs.LoadBalancerArnSuffix = w.LoadBalancer.ArnSuffix
+		monArgs.TargetGroupArnSuffixes = []pulumi.StringInput{w.LoadBalancer.TargetGroupArnSuffix}
+		if args.BlueGreen != nil {
+			monArgs.TargetGroupArnSuffixes = append(monArgs.TargetGroupArnSuffixes, w.LoadBalancer.GreenTargetGroupArnSuffix)
+		}
+		monArgs.ClusterName, monArgs.ServiceName = pulumi.String(clusterName), pulumi.String(serviceName)
+		if w.Monitoring, err = NewMonitoring(ctx, name+"-monitoring", &monArgs, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	svcArgs := args.Service
+	svcArgs.ClusterName, svcArgs.ServiceName = clusterName, serviceName
+	if args.BlueGreen != nil {
+		svcArgs.DeploymentController = ControllerCodeDeploy
+	} else if w.Monitoring != nil {
+		svcArgs.DeploymentAlarmNames = w.Monitoring.RollbackAlarmNames
+	}
 	svcArgs.VpcID = w.Network.VpcID
 	svcArgs.SubnetIDs = w.Network.PrivateSubnetIDs
 	svcArgs.LoadBalancerSecurityGroupID = w.LoadBalancer.SecurityGroupID
@@ -140,6 +226,30 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 		}
 	}
 
+	outputs := pulumi.Map{}
+	if w.Monitoring != nil {
+		w.AlarmNames = w.Monitoring.RollbackAlarmNames
+		w.DashboardName = w.Monitoring.DashboardName
+		w.AlarmTopicArn = w.Monitoring.TopicArn
+		outputs["alarmNames"], outputs["dashboardName"], outputs["alarmTopicArn"] = w.AlarmNames, w.DashboardName, w.AlarmTopicArn
+	}
+	if args.BlueGreen != nil {
+		bgArgs := *args.BlueGreen
+		// The service's outputs make the deployment group wait for the service.
+		bgArgs.ClusterName, bgArgs.ServiceName = w.Service.ClusterName, w.Service.ServiceName
+		bgArgs.BlueTargetGroupName, bgArgs.GreenTargetGroupName = w.LoadBalancer.TargetGroupName, w.LoadBalancer.GreenTargetGroupName
+		bgArgs.ProductionListenerArn, bgArgs.TestListenerArn = w.LoadBalancer.ProductionListenerArn, w.LoadBalancer.TestListenerArn
+		bgArgs.AlarmNames = w.Monitoring.RollbackAlarmNames
+		if w.BlueGreen, err = NewBlueGreen(ctx, name+"-deploy", &bgArgs, parent, pulumi.DependsOn([]pulumi.Resource{w.Service})); err != nil {
+			return nil, err
+		}
+		w.CodeDeployApplicationName = w.BlueGreen.ApplicationName
+		w.CodeDeployDeploymentGroupName = w.BlueGreen.DeploymentGroupName
+		w.TestListenerURL = w.LoadBalancer.TestListenerURL
+		outputs["codeDeployApplicationName"], outputs["codeDeployDeploymentGroupName"] = w.CodeDeployApplicationName, w.CodeDeployDeploymentGroupName
+		outputs["testListenerUrl"] = w.TestListenerURL
+	}
+
 	w.URL = w.LoadBalancer.URL
 	w.AlbDNSName = w.LoadBalancer.DNSName
 	w.RepositoryURL = w.Image.RepositoryURL
@@ -150,16 +260,15 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	w.VpcID = w.Network.VpcID
 	w.TaskDefinitionArn = w.Service.TaskDefinitionArn
 	w.TaskDefinitionFamily = w.Service.TaskDefinitionFamily
-	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{
-		"url":                  w.URL,
-		"albDnsName":           w.AlbDNSName,
-		"repositoryUrl":        w.RepositoryURL,
-		"imageRef":             w.ImageRef,
-		"clusterName":          w.ClusterName,
-		"serviceName":          w.ServiceName,
-		"logGroupName":         w.LogGroupName,
-		"vpcId":                w.VpcID,
-		"taskDefinitionArn":    w.TaskDefinitionArn,
-		"taskDefinitionFamily": w.TaskDefinitionFamily,
-	})
+	outputs["url"] = w.URL
+	outputs["albDnsName"] = w.AlbDNSName
+	outputs["repositoryUrl"] = w.RepositoryURL
+	outputs["imageRef"] = w.ImageRef
+	outputs["clusterName"] = w.ClusterName
+	outputs["serviceName"] = w.ServiceName
+	outputs["logGroupName"] = w.LogGroupName
+	outputs["vpcId"] = w.VpcID
+	outputs["taskDefinitionArn"] = w.TaskDefinitionArn
+	outputs["taskDefinitionFamily"] = w.TaskDefinitionFamily
+	return w, ctx.RegisterResourceOutputs(w, outputs)
 }
