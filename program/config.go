@@ -67,6 +67,15 @@ type Config struct {
 	Environment                   []string
 	Secrets                       []string
 
+	ComputeType            string
+	InstanceTypes          []string
+	MinInstances           int
+	MaxInstances           int
+	TargetCapacityPercent  int
+	SpotInstancePercent    int
+	InstanceRootVolumeGiB  int
+	InstanceSessionManager bool
+
 	Autoscaling             bool
 	CPUTargetPercent        int
 	MemoryTargetPercent     int
@@ -129,6 +138,14 @@ func (c *Config) fields() []field {
 		{"enableExecuteCommand", &c.EnableExecuteCommand},
 		{"environment", &c.Environment},
 		{"secrets", &c.Secrets},
+		{"computeType", &c.ComputeType},
+		{"instanceTypes", &c.InstanceTypes},
+		{"minInstances", &c.MinInstances},
+		{"maxInstances", &c.MaxInstances},
+		{"targetCapacityPercent", &c.TargetCapacityPercent},
+		{"spotInstancePercent", &c.SpotInstancePercent},
+		{"instanceRootVolumeGiB", &c.InstanceRootVolumeGiB},
+		{"instanceSessionManager", &c.InstanceSessionManager},
 		{"autoscaling", &c.Autoscaling},
 		{"cpuTargetPercent", &c.CPUTargetPercent},
 		{"memoryTargetPercent", &c.MemoryTargetPercent},
@@ -173,6 +190,12 @@ func Defaults() Config {
 		LogRetentionDays:              30,
 		Environment:                   []string{},
 		Secrets:                       []string{},
+		ComputeType:                   "fargate",
+		InstanceTypes:                 []string{"t3.medium"},
+		MinInstances:                  2,
+		MaxInstances:                  4,
+		TargetCapacityPercent:         100,
+		InstanceRootVolumeGiB:         30,
 		Autoscaling:                   true,
 		CPUTargetPercent:              60,
 		MemoryTargetPercent:           70,

@@ -67,10 +67,6 @@ func (c *Config) PhysicalName(stack string) string {
 // WebServiceArgs maps the stack config onto the components.
 func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 	physical := c.PhysicalName(stack)
-	arch := "X86_64"
-	if c.ImagePlatform == "linux/arm64" {
-		arch = "ARM64"
-	}
 	var providers []components.CapacityProvider
 	if c.FargateWeight > 0 || c.FargateBase > 0 {
 		providers = append(providers, components.CapacityProvider{Name: "FARGATE", Base: c.FargateBase, Weight: c.FargateWeight})
@@ -119,7 +115,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			ContainerPort:                 c.ContainerPort,
 			CPU:                           c.CPU,
 			Memory:                        c.Memory,
-			CPUArchitecture:               arch,
+			CPUArchitecture:               c.cpuArchitecture(),
 			Environment:                   pairs(c.Environment),
 			Secrets:                       pairs(c.Secrets),
 			TaskFamily:                    physical,
@@ -130,6 +126,11 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			HealthCheckGracePeriodSeconds: c.HealthCheckGracePeriodSeconds,
 			EnableExecuteCommand:          c.EnableExecuteCommand,
 		},
+	}
+	if c.ComputeType == "ec2" {
+		// Fargate keys are refused with ec2 (Load), so the Fargate default strategy goes too.
+		args.Service.CapacityProviders = nil
+		args.Service.Ec2 = c.ec2CapacityArgs()
 	}
 	if c.Waf {
 		args.Firewall = &components.FirewallArgs{RateLimit: c.WafRateLimit}

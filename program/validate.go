@@ -141,8 +141,10 @@ func (c *Config) validate() Problems {
 	intRange("wafRateLimit", c.WafRateLimit, 100, 2000000000)
 
 	// Service.
-	if err := components.ValidateFargateSize(c.CPU, c.Memory); err != nil {
-		p.add("memory", err.Error(), "pick a pair from the Fargate table (README, config reference)")
+	if c.ComputeType != "ec2" { // EC2 tasks must fit the instance types instead (validateCompute)
+		if err := components.ValidateFargateSize(c.CPU, c.Memory); err != nil {
+			p.add("memory", err.Error(), "pick a pair from the Fargate table (README, config reference)")
+		}
 	}
 	if c.MinCount < 2 {
 		p.add("minCount", fmt.Sprintf("%d task(s): one task is one Availability Zone, and a deploy or an AZ loss takes it down", c.MinCount), "use 2 or more")
@@ -166,6 +168,7 @@ func (c *Config) validate() Problems {
 	}
 	envNames := c.validateEnvironment(&p)
 	c.validateSecrets(&p, envNames)
+	c.validateCompute(&p)
 
 	// Autoscaling.
 	intRange("cpuTargetPercent", c.CPUTargetPercent, 10, 95)
