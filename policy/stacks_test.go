@@ -62,18 +62,13 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 }
 
 // stackConfig is what the Pulumi CLI hands the program for stack: Pulumi.yaml's declared
-// defaults overlaid with Pulumi.<stack>.yaml, scalars as text, lists and objects as JSON.
-func stackConfig(t *testing.T, stack string) map[string]string {
+// defaults overlaid with Pulumi.<stack>.yaml and then with overlays (config files relative to the
+// project, such as a test fixture), scalars as text, lists and objects as JSON.
+func stackConfig(t *testing.T, stack string, overlays ...string) map[string]string {
 	t.Helper()
-	var project struct {
-		Config map[string]struct {
-			Default any `yaml:"default"`
-		}
-	}
-	var stackFile struct{ Config map[string]any }
 	root := filepath.Dir(policyDir)
-	for path, v := range map[string]any{filepath.Join(root, "Pulumi.yaml"): &project, filepath.Join(root, "Pulumi."+stack+".yaml"): &stackFile} {
-		b, err := os.ReadFile(path)
+	read := func(path string, v any) {
+		b, err := os.ReadFile(filepath.Join(root, path))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +76,6 @@ func stackConfig(t *testing.T, stack string) map[string]string {
 			t.Fatalf("%s: %v", path, err)
 		}
 	}
-	out := map[string]string{}
 	text := func(v any) string {
 		switch v.(type) {
 		case string, int, bool, float64:
@@ -93,22 +87,33 @@ func stackConfig(t *testing.T, stack string) map[string]string {
 		}
 		return string(b)
 	}
+	var project struct {
+		Config map[string]struct {
+			Default any `yaml:"default"`
+		}
+	}
+	read("Pulumi.yaml", &project)
+	out := map[string]string{}
 	for k, d := range project.Config {
 		if d.Default != nil {
 			out[k] = text(d.Default)
 		}
 	}
-	for k, v := range stackFile.Config {
-		out[k] = text(v)
+	for _, path := range append([]string{"Pulumi." + stack + ".yaml"}, overlays...) {
+		var file struct{ Config map[string]any }
+		read(path, &file)
+		for k, v := range file.Config {
+			out[k] = text(v)
+		}
 	}
 	return out
 }
 
-// runStack runs the real program for stack under the double and returns what it registered.
-func runStack(t *testing.T, stack string) []registration {
+// runStack runs the real program for stack with config cfg under the double and returns what it
+// registered.
+func runStack(t *testing.T, stack string, cfg map[string]string) []registration {
 	t.Helper()
 	rec := &recorder{Double: &clouddouble.Double{}, stack: stack}
-	cfg := stackConfig(t, stack)
 	t.Chdir(filepath.Dir(policyDir)) // the program's build context is "."
 	err := pulumi.RunErr(program.Run, pulumi.WithMocks("webstack", stack, rec), func(info *pulumi.RunInfo) { info.Config = cfg })
 	if err != nil {
@@ -155,7 +160,7 @@ func TestRealStacksPass(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {
 			pc := packConfig(t, stack)
-			regs := runStack(t, stack)
+			regs := runStack(t, stack, stackConfig(t, stack))
 			fs := analyze(regs, pc)
 			if got := blocking(fs); len(got) != 0 {
 				t.Errorf("mandatory violations in the real %s stack: %q\n%s", stack, got, messagesOf(fs))
@@ -167,60 +172,141 @@ func TestRealStacksPass(t *testing.T) {
 	}
 }
 
-// Mutations the program's own config validation would refuse are made on the registered
-// resources, as a hand-edited or different program would present them.
-func TestMutatedStacksFailExactly(t *testing.T) {
-	const taskDef, service = "aws:ecs/taskDefinition:TaskDefinition", "aws:ecs/service:Service"
-	mutations := []struct {
-		name   string
-		typ    string
-		mutate func(t *testing.T, props resource.PropertyMap)
-		want   func(name string) []string
-	}{
-		{"root user", taskDef, func(t *testing.T, p resource.PropertyMap) {
-			var defs []map[string]any
-			if err := json.Unmarshal([]byte(p["containerDefinitions"].StringValue()), &defs); err != nil {
-				t.Fatal(err)
-			}
-			defs[0]["user"] = "root"
-			b, _ := json.Marshal(defs)
-			p["containerDefinitions"] = resource.NewProperty(string(b))
-		}, func(n string) []string { return []string{rules.PolicyContainerNotRoot + " " + n} }},
-		{"one subnet", service, func(t *testing.T, p resource.PropertyMap) {
-			nc := p["networkConfiguration"].ObjectValue()
-			nc["subnets"] = resource.NewProperty(nc["subnets"].ArrayValue()[:1])
-		}, func(n string) []string { return []string{rules.PolicyServiceMultiAZ + " " + n} }},
-		{"desired count 1", service, func(t *testing.T, p resource.PropertyMap) {
-			p["desiredCount"] = resource.NewProperty(1.0)
-		}, func(n string) []string { return []string{rules.PolicyServiceMultiAZ + " " + n} }},
-	}
-	for _, stack := range []string{"dev", "prod"} {
-		pc := packConfig(t, stack)
-		regs := runStack(t, stack)
-		for _, m := range mutations {
-			t.Run(stack+"/"+m.name, func(t *testing.T) {
-				mutated := slices.Clone(regs)
-				target := ""
-				for i, r := range mutated {
-					if r.inputs.Type != m.typ {
-						continue
-					}
-					if target != "" {
-						t.Fatalf("more than one %s", m.typ)
-					}
-					target = r.inputs.Name
-					for _, side := range []*rules.Resource{&mutated[i].inputs, &mutated[i].outputs} {
-						props := resource.ToResourcePropertyMap(side.Props).Copy()
-						m.mutate(t, props)
-						side.Props = resource.FromResourcePropertyMap(props)
-					}
-				}
-				fs := analyze(mutated, pc)
-				if got, want := blocking(fs), m.want(target); !slices.Equal(got, want) {
-					t.Fatalf("mandatory findings %q, want exactly %q\n%s", got, want, messagesOf(fs))
-				}
-			})
+// mutation changes the one registered resource of type typ, as a hand-edited or different
+// program would present it (the program's own config validation would refuse these); want lists
+// the exact mandatory findings, given that resource's name.
+type mutation struct {
+	name   string
+	typ    string
+	mutate func(t *testing.T, props resource.PropertyMap)
+	want   func(name string) []string
+}
+
+const (
+	typeTaskDef        = "aws:ecs/taskDefinition:TaskDefinition"
+	typeService        = "aws:ecs/service:Service"
+	typeLaunchTemplate = "aws:ec2/launchTemplate:LaunchTemplate"
+	typeASG            = "aws:autoscaling/group:Group"
+	typeCapacityProv   = "aws:ecs/capacityProvider:CapacityProvider"
+)
+
+func only(policy string) func(string) []string {
+	return func(n string) []string { return []string{policy + " " + n} }
+}
+
+// serviceMutations apply to every stack, whatever its compute type.
+var serviceMutations = []mutation{
+	{"root user", typeTaskDef, func(t *testing.T, p resource.PropertyMap) {
+		var defs []map[string]any
+		if err := json.Unmarshal([]byte(p["containerDefinitions"].StringValue()), &defs); err != nil {
+			t.Fatal(err)
 		}
+		defs[0]["user"] = "root"
+		b, _ := json.Marshal(defs)
+		p["containerDefinitions"] = resource.NewProperty(string(b))
+	}, only(rules.PolicyContainerNotRoot)},
+	{"one subnet", typeService, func(t *testing.T, p resource.PropertyMap) {
+		nc := p["networkConfiguration"].ObjectValue()
+		nc["subnets"] = resource.NewProperty(nc["subnets"].ArrayValue()[:1])
+	}, only(rules.PolicyServiceMultiAZ)},
+	{"desired count 1", typeService, func(t *testing.T, p resource.PropertyMap) {
+		p["desiredCount"] = resource.NewProperty(1.0)
+	}, only(rules.PolicyServiceMultiAZ)},
+}
+
+// ec2Mutations apply to stacks on EC2 capacity.
+var ec2Mutations = []mutation{
+	{"IMDSv1 allowed", typeLaunchTemplate, func(t *testing.T, p resource.PropertyMap) {
+		p["metadataOptions"].ObjectValue()["httpTokens"] = resource.NewProperty("optional")
+	}, only(rules.PolicyEC2IMDSv2)},
+	{"public IP", typeLaunchTemplate, func(t *testing.T, p resource.PropertyMap) {
+		p["networkInterfaces"].ArrayValue()[0].ObjectValue()["associatePublicIpAddress"] = resource.NewProperty("true")
+	}, only(rules.PolicyEC2NoPublicIP)},
+	{"unencrypted root volume", typeLaunchTemplate, func(t *testing.T, p resource.PropertyMap) {
+		p["blockDeviceMappings"].ArrayValue()[0].ObjectValue()["ebs"].ObjectValue()["encrypted"] = resource.NewProperty("false")
+	}, only(rules.PolicyEC2EncryptedVolumes)},
+	{"group in one subnet", typeASG, func(t *testing.T, p resource.PropertyMap) {
+		p["vpcZoneIdentifiers"] = resource.NewProperty(p["vpcZoneIdentifiers"].ArrayValue()[:1])
+	}, only(rules.PolicyASGMultiAZ)},
+	{"no AZ spread", typeService, func(t *testing.T, p resource.PropertyMap) {
+		delete(p, "orderedPlacementStrategies")
+	}, only(rules.PolicyServiceMultiAZ)},
+}
+
+func TestMutatedStacksFailExactly(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		checkMutations(t, stack, runStack(t, stack, stackConfig(t, stack)), packConfig(t, stack), serviceMutations)
+	}
+}
+
+// ec2Fixture is the EC2 capacity config the program tests and the offline preview also use
+// (layered over dev; not a committed stack).
+const ec2Fixture = "program/testdata/Pulumi.ec2.yaml"
+
+func TestEC2StacksPassAndFailExactly(t *testing.T) {
+	// prod on EC2: the dev fixture's instance settings, with enough instances for prod's maxCount
+	// (two tasks per t3.large or m6i.large: one network interface per task besides the host's).
+	prodOnEC2 := stackConfig(t, "prod", ec2Fixture)
+	for _, k := range []string{"fargateWeight", "fargateSpotWeight", "fargateBase"} {
+		delete(prodOnEC2, "webstack:"+k)
+	}
+	prodOnEC2["webstack:maxInstances"] = "6"
+	for _, tc := range []struct {
+		stack string
+		cfg   map[string]string
+	}{{"dev", stackConfig(t, "dev", ec2Fixture)}, {"prod", prodOnEC2}} {
+		stack, cfg := tc.stack, tc.cfg
+		pc := packConfig(t, stack)
+		regs := runStack(t, stack, cfg)
+		t.Run(stack, func(t *testing.T) {
+			types := map[string]int{}
+			for _, r := range regs {
+				types[r.inputs.Type]++
+			}
+			for _, typ := range []string{typeLaunchTemplate, typeASG, typeCapacityProv} {
+				if types[typ] != 1 {
+					t.Fatalf("%d %s registered, want 1: is computeType ec2 wired into the program?", types[typ], typ)
+				}
+			}
+			fs := analyze(regs, pc)
+			if got := blocking(fs); len(got) != 0 {
+				t.Errorf("mandatory violations on EC2 capacity: %q\n%s", got, messagesOf(fs))
+			}
+			for _, f := range fs {
+				t.Logf("%s (%s): %s", f.Policy, f.Level, f.Message)
+			}
+		})
+		checkMutations(t, stack+"/ec2", regs, pc, slices.Concat(serviceMutations, ec2Mutations))
+	}
+}
+
+func checkMutations(t *testing.T, stack string, regs []registration, pc rules.PackConfig, mutations []mutation) {
+	for _, m := range mutations {
+		t.Run(stack+"/"+m.name, func(t *testing.T) {
+			mutated := slices.Clone(regs)
+			target := ""
+			for i, r := range mutated {
+				if r.inputs.Type != m.typ {
+					continue
+				}
+				if target != "" {
+					t.Fatalf("more than one %s", m.typ)
+				}
+				target = r.inputs.Name
+				for _, side := range []*rules.Resource{&mutated[i].inputs, &mutated[i].outputs} {
+					props := resource.ToResourcePropertyMap(side.Props).Copy()
+					m.mutate(t, props)
+					side.Props = resource.FromResourcePropertyMap(props)
+				}
+			}
+			if target == "" {
+				t.Fatalf("no %s registered", m.typ)
+			}
+			fs := analyze(mutated, pc)
+			if got, want := blocking(fs), m.want(target); !slices.Equal(got, want) {
+				t.Fatalf("mandatory findings %q, want exactly %q\n%s", got, want, messagesOf(fs))
+			}
+		})
 	}
 }
 
