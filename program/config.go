@@ -83,6 +83,25 @@ type Config struct {
 	ScaleInCooldownSeconds  int
 	ScaleOutCooldownSeconds int
 	ScaleSchedules          []string
+
+	DeploymentStrategy          string
+	TrafficShifting             string
+	TrafficShiftPercent         int
+	TrafficShiftIntervalMinutes int
+	BlueTerminationWaitMinutes  int
+	TestListenerPort            int
+	TestListenerCidrs           []string
+
+	AlarmEmail                    string
+	Alarm5xxRatePercent           int
+	AlarmTarget5xxPerMinute       int
+	AlarmUnhealthyHosts           int
+	AlarmP99LatencyMs             int
+	AlarmTasksBelowDesiredMinutes int
+	AlarmCPUPercent               int
+	AlarmMemoryPercent            int
+	AlarmEvaluationMinutes        int
+	AlarmDatapointsToAlarm        int
 }
 
 // field binds a config key to its Config field; one table drives loading, defaults and the
@@ -153,6 +172,23 @@ func (c *Config) fields() []field {
 		{"scaleInCooldownSeconds", &c.ScaleInCooldownSeconds},
 		{"scaleOutCooldownSeconds", &c.ScaleOutCooldownSeconds},
 		{"scaleSchedules", &c.ScaleSchedules},
+		{"deploymentStrategy", &c.DeploymentStrategy},
+		{"trafficShifting", &c.TrafficShifting},
+		{"trafficShiftPercent", &c.TrafficShiftPercent},
+		{"trafficShiftIntervalMinutes", &c.TrafficShiftIntervalMinutes},
+		{"blueTerminationWaitMinutes", &c.BlueTerminationWaitMinutes},
+		{"testListenerPort", &c.TestListenerPort},
+		{"testListenerCidrs", &c.TestListenerCidrs},
+		{"alarmEmail", &c.AlarmEmail},
+		{"alarm5xxRatePercent", &c.Alarm5xxRatePercent},
+		{"alarmTarget5xxPerMinute", &c.AlarmTarget5xxPerMinute},
+		{"alarmUnhealthyHosts", &c.AlarmUnhealthyHosts},
+		{"alarmP99LatencyMs", &c.AlarmP99LatencyMs},
+		{"alarmTasksBelowDesiredMinutes", &c.AlarmTasksBelowDesiredMinutes},
+		{"alarmCpuPercent", &c.AlarmCPUPercent},
+		{"alarmMemoryPercent", &c.AlarmMemoryPercent},
+		{"alarmEvaluationMinutes", &c.AlarmEvaluationMinutes},
+		{"alarmDatapointsToAlarm", &c.AlarmDatapointsToAlarm},
 	}
 }
 
@@ -203,6 +239,22 @@ func Defaults() Config {
 		ScaleInCooldownSeconds:        300,
 		ScaleOutCooldownSeconds:       60,
 		ScaleSchedules:                []string{},
+		DeploymentStrategy:            components.StrategyRolling,
+		TrafficShifting:               "canary",
+		TrafficShiftPercent:           10,
+		TrafficShiftIntervalMinutes:   5,
+		BlueTerminationWaitMinutes:    5,
+		TestListenerPort:              8443,
+		TestListenerCidrs:             []string{},
+		Alarm5xxRatePercent:           1,
+		AlarmTarget5xxPerMinute:       10,
+		AlarmUnhealthyHosts:           1,
+		AlarmP99LatencyMs:             1000,
+		AlarmTasksBelowDesiredMinutes: 5,
+		AlarmCPUPercent:               85,
+		AlarmMemoryPercent:            85,
+		AlarmEvaluationMinutes:        3,
+		AlarmDatapointsToAlarm:        2,
 	}
 }
 

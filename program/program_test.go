@@ -35,13 +35,14 @@ type stackExpect struct {
 	waf, https, accessLogs bool
 	exec, deletionProtect  bool
 	endpointSG             bool
+	blueGreen              bool // deploymentStrategy
 }
 
 var stacks = map[string]stackExpect{
 	"dev": {azs: 2, cpu: "256", memory: "512", retention: 7, minTasks: 2, maxTasks: 4,
 		strategy: []string{"FARGATE/1/1", "FARGATE_SPOT/0/3"}, exec: true},
 	"prod": {azs: 3, cpu: "512", memory: "1024", retention: 365, minTasks: 3, maxTasks: 12, schedules: 2,
-		strategy: []string{"FARGATE/0/1"}, waf: true, https: true, accessLogs: true, deletionProtect: true, endpointSG: true},
+		strategy: []string{"FARGATE/0/1"}, waf: true, https: true, accessLogs: true, deletionProtect: true, endpointSG: true, blueGreen: true},
 }
 
 func TestWholeStack(t *testing.T) {
@@ -117,8 +118,12 @@ func checkService(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	if len(subnets) < 2 || !slices.Equal(subnets, private) {
 		t.Errorf("service subnets %v, want the %d private subnets %v", subnets, want.azs, private)
 	}
-	if !slices.Equal(svc.IgnoreChanges, []string{"desiredCount"}) {
-		t.Errorf("service ignoreChanges %v, want [desiredCount] (autoscaling is on)", svc.IgnoreChanges)
+	ignored := []string{"desiredCount"} // autoscaling is on
+	if want.blueGreen {
+		ignored = append(ignored, "taskDefinition", "loadBalancers") // CodeDeploy's
+	}
+	if !slices.Equal(svc.IgnoreChanges, ignored) {
+		t.Errorf("service ignoreChanges %v, want %v", svc.IgnoreChanges, ignored)
 	}
 	if svc.Inputs["enableExecuteCommand"].BoolValue() != want.exec {
 		t.Errorf("ECS Exec %v, want %v", svc.Inputs["enableExecuteCommand"].BoolValue(), want.exec)
@@ -181,6 +186,9 @@ func checkSecurityGroupRules(t *testing.T, d *clouddouble.Double, want stackExpe
 	if want.endpointSG {
 		rules = append(rules, "webstack-net-endpoints in tcp/443-443 10.0.0.0/16")
 	}
+	if want.blueGreen { // the test listener, from Pulumi.prod.yaml's testListenerCidrs only
+		rules = append(rules, "webstack-lb-alb in tcp/8443-8443 203.0.113.0/24")
+	}
 	slices.Sort(got)
 	slices.Sort(rules)
 	if !slices.Equal(got, rules) {
@@ -200,12 +208,18 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	if logs := alb["accessLogs"]; logs.IsObject() != want.accessLogs {
 		t.Errorf("access logs %v, want %v", logs, want.accessLogs)
 	}
-	tg := d.One(t, "aws:lb/targetGroup:TargetGroup").Inputs
-	hc := tg["healthCheck"].ObjectValue()
-	if tg["targetType"].StringValue() != "ip" || tg["port"].NumberValue() != 8080 || tg["deregistrationDelay"].NumberValue() != 30 ||
-		hc["path"].StringValue() != "/healthz" || hc["interval"].NumberValue() != 10 || hc["healthyThreshold"].NumberValue() != 2 ||
-		hc["unhealthyThreshold"].NumberValue() != 3 || hc["matcher"].StringValue() != "200" {
-		t.Errorf("target group %v", tg)
+	tgs := d.OfType("aws:lb/targetGroup:TargetGroup")
+	if wantTGs := map[bool]int{false: 1, true: 2}[want.blueGreen]; len(tgs) != wantTGs {
+		t.Errorf("%d target groups, want %d", len(tgs), wantTGs)
+	}
+	for _, r := range tgs {
+		tg := r.Inputs
+		hc := tg["healthCheck"].ObjectValue()
+		if tg["targetType"].StringValue() != "ip" || tg["port"].NumberValue() != 8080 || tg["deregistrationDelay"].NumberValue() != 30 ||
+			hc["path"].StringValue() != "/healthz" || hc["interval"].NumberValue() != 10 || hc["healthyThreshold"].NumberValue() != 2 ||
+			hc["unhealthyThreshold"].NumberValue() != 3 || hc["matcher"].StringValue() != "200" {
+			t.Errorf("target group %v", tg)
+		}
 	}
 	listeners := map[float64]resource.PropertyMap{}
 	for _, l := range d.OfType("aws:lb/listener:Listener") {
@@ -221,7 +235,7 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 		return
 	}
 	https, http := listeners[443], listeners[80]
-	if len(listeners) != 2 || https == nil || http == nil {
+	if wantListeners := map[bool]int{false: 2, true: 3}[want.blueGreen]; len(listeners) != wantListeners || https == nil || http == nil {
 		t.Fatalf("want HTTPS and HTTP listeners, got %v", listeners)
 	}
 	if https["protocol"].StringValue() != "HTTPS" || https["sslPolicy"].StringValue() != "ELBSecurityPolicy-TLS13-1-2-2021-06" || action(https)["type"].StringValue() != "forward" {

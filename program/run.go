@@ -40,9 +40,9 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("containerName", pulumi.String(ContainerName))
 	ctx.Export("containerPort", pulumi.Int(cfg.ContainerPort))
 	ctx.Export("region", pulumi.String(region.Name))
-	ctx.Export("deploymentStrategy", pulumi.String("rolling"))
 	ctx.Export("taskDefinitionArn", ws.TaskDefinitionArn)
 	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
+	cfg.exportReleaseOutputs(ctx, ws)
 	return nil
 }
 
@@ -135,6 +135,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 	if c.Waf {
 		args.Firewall = &components.FirewallArgs{RateLimit: c.WafRateLimit}
 	}
+	c.addReleaseArgs(args)
 	if c.Autoscaling {
 		args.Autoscaling = &components.AutoscalingArgs{
 			MinCount:                c.MinCount,

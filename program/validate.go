@@ -184,6 +184,7 @@ func (c *Config) validate() Problems {
 			p.add("scaleSchedules", err.Error(), `write each entry as "name;cron(0 8 ? * MON-FRI *);min;max" (UTC)`)
 		}
 	}
+	c.validateRelease(&p, intRange, oneOf)
 	return p
 }
 

@@ -1,0 +1,107 @@
+package program
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"example.com/webstack/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// releaseMargin is the deploy command's budget for all of a release but CodeDeploy's traffic
+// shifting: task start, health checks, the test listener check and verification from every AZ.
+const releaseMargin = 15 * time.Minute
+
+// ReleaseTimeout is how long the deploy command may take from `pulumi up` to a verified release
+// (exported as releaseTimeoutSeconds): the margin, plus the traffic shift under blue-green. The
+// blue termination wait is not in it: the command verifies while blue waits.
+func (c *Config) ReleaseTimeout() time.Duration {
+	if c.DeploymentStrategy != components.StrategyBlueGreen {
+		return releaseMargin
+	}
+	return releaseMargin + c.trafficShifting().Duration()
+}
+
+func (c *Config) trafficShifting() components.TrafficShifting {
+	return components.TrafficShifting{Type: c.TrafficShifting, Percentage: c.TrafficShiftPercent, IntervalMinutes: c.TrafficShiftIntervalMinutes}
+}
+
+// validateRelease checks the deployment strategy and alarm keys.
+func (c *Config) validateRelease(p *Problems, intRange func(key string, v, lo, hi int), oneOf func(key, v string, allowed ...string)) {
+	oneOf("deploymentStrategy", c.DeploymentStrategy, components.StrategyRolling, components.StrategyBlueGreen)
+	oneOf("trafficShifting", c.TrafficShifting, "canary", "linear", "all-at-once")
+	intRange("trafficShiftPercent", c.TrafficShiftPercent, 1, 99)
+	intRange("trafficShiftIntervalMinutes", c.TrafficShiftIntervalMinutes, 1, 1440)
+	intRange("blueTerminationWaitMinutes", c.BlueTerminationWaitMinutes, 1, 2880) // CodeDeploy keeps blue at most 2 days
+	if c.TestListenerPort < 1 || c.TestListenerPort > 65535 || c.TestListenerPort == 80 || c.TestListenerPort == 443 {
+		p.add("testListenerPort", fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", c.TestListenerPort), "use another TCP port, such as 8443")
+	}
+	if c.DeploymentStrategy == components.StrategyBlueGreen && len(c.TestListenerCidrs) == 0 {
+		p.add("testListenerCidrs", "empty: blue-green opens a test listener to the machines that run the release checks, and only to them",
+			`list their IPv4 CIDRs, e.g. ["203.0.113.0/24"]`)
+	}
+	for _, s := range c.TestListenerCidrs {
+		switch pfx, err := netip.ParsePrefix(s); {
+		case err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx:
+			p.add("testListenerCidrs", fmt.Sprintf("%q is not an IPv4 CIDR block", s), "use blocks like 203.0.113.0/24 (host bits zero)")
+		case pfx.Bits() == 0:
+			p.add("testListenerCidrs", fmt.Sprintf("%q opens the test listener, which serves unreleased versions, to the internet", s),
+				"list only the CIDRs of the machines that run the release checks")
+		}
+	}
+
+	if c.AlarmEmail != "" && !components.ValidEmail(c.AlarmEmail) {
+		p.add("alarmEmail", fmt.Sprintf("%q is not an email address", c.AlarmEmail), "use an address like oncall@example.com, or leave it empty")
+	}
+	intRange("alarm5xxRatePercent", c.Alarm5xxRatePercent, 1, 100)
+	intRange("alarmTarget5xxPerMinute", c.AlarmTarget5xxPerMinute, 1, 1000000)
+	intRange("alarmUnhealthyHosts", c.AlarmUnhealthyHosts, 1, 1000)
+	intRange("alarmP99LatencyMs", c.AlarmP99LatencyMs, 1, 600000)
+	// CloudWatch evaluates at most one day of one-minute periods.
+	intRange("alarmTasksBelowDesiredMinutes", c.AlarmTasksBelowDesiredMinutes, 1, 1440)
+	intRange("alarmCpuPercent", c.AlarmCPUPercent, 1, 100)
+	intRange("alarmMemoryPercent", c.AlarmMemoryPercent, 1, 100)
+	intRange("alarmEvaluationMinutes", c.AlarmEvaluationMinutes, 1, 1440)
+	if c.AlarmDatapointsToAlarm < 1 || c.AlarmDatapointsToAlarm > c.AlarmEvaluationMinutes {
+		p.add("alarmDatapointsToAlarm", fmt.Sprintf("%d is outside 1..alarmEvaluationMinutes (%d)", c.AlarmDatapointsToAlarm, c.AlarmEvaluationMinutes),
+			"use at most alarmEvaluationMinutes breaching minutes")
+	}
+}
+
+// addReleaseArgs maps the strategy and alarm keys onto the WebService args.
+func (c *Config) addReleaseArgs(args *components.WebServiceArgs) {
+	args.Monitoring = &components.MonitoringArgs{
+		AlarmEmail: c.AlarmEmail,
+		Thresholds: components.AlarmThresholds{
+			Alb5xxRatePercent:       float64(c.Alarm5xxRatePercent),
+			Target5xxPerMinute:      float64(c.AlarmTarget5xxPerMinute),
+			UnhealthyHosts:          float64(c.AlarmUnhealthyHosts),
+			P99LatencySeconds:       float64(c.AlarmP99LatencyMs) / 1000,
+			TasksBelowDesiredPeriod: c.AlarmTasksBelowDesiredMinutes,
+			CPUPercent:              float64(c.AlarmCPUPercent),
+			MemoryPercent:           float64(c.AlarmMemoryPercent),
+			EvaluationMinutes:       c.AlarmEvaluationMinutes,
+			DatapointsToAlarm:       c.AlarmDatapointsToAlarm,
+		},
+	}
+	if c.DeploymentStrategy == components.StrategyBlueGreen {
+		args.LoadBalancer.TestListener = &components.TestListenerArgs{Port: c.TestListenerPort, CidrBlocks: c.TestListenerCidrs}
+		args.BlueGreen = &components.BlueGreenArgs{TrafficShifting: c.trafficShifting(), TerminationWaitMinutes: c.BlueTerminationWaitMinutes}
+	}
+}
+
+// exportReleaseOutputs are the stack outputs cmd/deploy reads (contracts.md, "Release-related
+// stack outputs"); the blue-green ones only under blue-green.
+func (c *Config) exportReleaseOutputs(ctx *pulumi.Context, ws *components.WebService) {
+	ctx.Export("deploymentStrategy", pulumi.String(c.DeploymentStrategy))
+	ctx.Export("releaseTimeoutSeconds", pulumi.Int(int(c.ReleaseTimeout().Seconds())))
+	ctx.Export("alarmNames", ws.AlarmNames)
+	ctx.Export("dashboardName", ws.DashboardName)
+	ctx.Export("alarmTopicArn", ws.AlarmTopicArn)
+	if c.DeploymentStrategy == components.StrategyBlueGreen {
+		ctx.Export("codeDeployApplicationName", ws.CodeDeployApplicationName)
+		ctx.Export("codeDeployDeploymentGroupName", ws.CodeDeployDeploymentGroupName)
+		ctx.Export("testListenerUrl", ws.TestListenerURL)
+	}
+}
