@@ -82,6 +82,7 @@ type world struct {
 	sickRevision      string          // this task definition's /healthz answers 503
 	noTerminationWait bool            // CodeDeploy removes blue as soon as traffic moved
 	activeCodeDeploy  string          // a CodeDeploy deployment someone else started
+	releaseTimeout    int             // the stack output releaseTimeoutSeconds
 
 	// what the deployer did
 	updateServiceTDs []string
@@ -98,7 +99,7 @@ func version(taskDefinition string) string {
 }
 
 func newWorld(s Strategy) *world {
-	w := &world{strategy: s, revision: 1, serving: td(1), alarmState: "OK", badRevisions: map[string]bool{}}
+	w := &world{strategy: s, revision: 1, serving: td(1), alarmState: "OK", badRevisions: map[string]bool{}, releaseTimeout: 900}
 	tg := ""
 	if s == BlueGreen {
 		tg = blueTG
@@ -496,7 +497,7 @@ type engineDouble struct {
 func (e *engineDouble) outputs() map[string]any {
 	o := map[string]any{"url": e.prodURL, "clusterName": cluster, "serviceName": service, "containerName": "api",
 		"containerPort": float64(8080), "deploymentStrategy": string(e.w.strategy), "taskDefinitionArn": td(e.w.revision),
-		"alarmNames": []any{alarmName}}
+		"alarmNames": []any{alarmName}, "releaseTimeoutSeconds": float64(e.w.releaseTimeout)}
 	if e.w.strategy == BlueGreen {
 		o["codeDeployApplicationName"], o["codeDeployDeploymentGroupName"], o["testListenerUrl"] = "webstack", "webstack-dg", e.testURL
 	}

@@ -67,7 +67,7 @@ type STSAPI interface {
 type Config struct {
 	Stack           string
 	DryRun          bool
-	Timeout         time.Duration // rollout + verification, after `pulumi up` returns
+	Timeout         time.Duration // rollout + verification, after `pulumi up` returns; 0: the stack's releaseTimeoutSeconds
 	RollbackTimeout time.Duration // waiting for the old version to serve again
 	PollInterval    time.Duration
 	VerifySamples   int // consecutive answers from the wanted version that end a check
@@ -159,7 +159,7 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	res.Strategy = after.Strategy
 	res.NewTaskDefinition = after.TaskDefinitionArn
 
-	rollout, cancel := context.WithTimeout(ctx, d.Config.Timeout)
+	rollout, cancel := context.WithTimeout(ctx, d.timeout(after))
 	defer cancel()
 	if after.Strategy == BlueGreen {
 		res.DeploymentID, err = d.rollBlueGreen(rollout, after, prev.taskDefinition)
@@ -261,7 +261,7 @@ func (d *Deployer) dryRun(ctx context.Context, before StackOutputs, prev current
 	}
 	steps = append(steps,
 		fmt.Sprintf("verify: %s/v1/info answered by the new task definition from every AZ the service runs in (%d in a row), /healthz 200, all targets healthy, within %s",
-			before.URL, d.Config.VerifySamples, d.Config.Timeout),
+			before.URL, d.Config.VerifySamples, orStackTimeout(d.timeout(before))),
 		fmt.Sprintf("stop on any of %d alarms entering ALARM: %v", len(before.AlarmNames), before.AlarmNames),
 		fmt.Sprintf("on failure roll back to %s and wait up to %s for it to serve", orNone(prev.taskDefinition), d.Config.RollbackTimeout))
 	d.sayf("plan (dry run, nothing changed):")
@@ -269,6 +269,21 @@ func (d *Deployer) dryRun(ctx context.Context, before StackOutputs, prev current
 		d.sayf("  %d. %s", i+1, s)
 	}
 	return nil
+}
+
+// timeout is the rollout + verification budget: -timeout, else the stack's releaseTimeoutSeconds.
+func (d *Deployer) timeout(o StackOutputs) time.Duration {
+	if d.Config.Timeout > 0 {
+		return d.Config.Timeout
+	}
+	return o.ReleaseTimeout
+}
+
+func orStackTimeout(t time.Duration) string {
+	if t == 0 {
+		return "the stack's releaseTimeoutSeconds (first release: known after pulumi up)"
+	}
+	return t.String()
 }
 
 func orNone(s string) string {
@@ -282,7 +297,7 @@ func orNone(s string) string {
 func (d *Deployer) rollback(ctx context.Context, o StackOutputs, prev current, res *Result, cause error) error {
 	res.Failure = cause.Error()
 	if errors.Is(cause, context.DeadlineExceeded) {
-		res.Failure = fmt.Sprintf("timed out after %s: %v", d.Config.Timeout, cause)
+		res.Failure = fmt.Sprintf("timed out after %s: %v", d.timeout(o), cause)
 	}
 	d.sayf("==> release failed: %s", res.Failure)
 	switch prev.taskDefinition {

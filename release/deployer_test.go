@@ -257,6 +257,14 @@ func TestTimeoutRollsBack(t *testing.T) {
 	}
 }
 
+// Without -timeout the release takes the budget the stack exports (releaseTimeoutSeconds).
+func TestTimeoutFromTheStack(t *testing.T) {
+	w := newWorld(Rolling)
+	w.stuckRevision, w.releaseTimeout = td(2), 1
+	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = 0 })
+	wantFailed(t, err, "timed out after 1s", td(1))
+}
+
 func TestDeploymentAlreadyInProgress(t *testing.T) {
 	rolling := newWorld(Rolling)
 	rolling.deploy(td(1)) // a second deployment, in progress
@@ -316,7 +324,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 
 func TestParseOutputsNamesMissingOutputs(t *testing.T) {
 	_, err := ParseOutputs(map[string]any{"url": "https://x", "deploymentStrategy": "blue-green"})
-	if err == nil || !strings.Contains(err.Error(), "[clusterName codeDeployApplicationName codeDeployDeploymentGroupName containerName containerPort serviceName taskDefinitionArn]") {
+	if err == nil || !strings.Contains(err.Error(), "[clusterName codeDeployApplicationName codeDeployDeploymentGroupName containerName containerPort releaseTimeoutSeconds serviceName taskDefinitionArn]") {
 		t.Errorf("err = %v", err)
 	}
 	if _, err := ParseOutputs(map[string]any{}); err != nil {

@@ -1,6 +1,10 @@
 package release
 
-import "time"
+import (
+	"time"
+
+	"example.com/webstack/components"
+)
 
 // Timing is what decides how long a release of a healthy task takes. Every field is a setting of
 // the target group, the ECS service, CodeDeploy or the API; TaskStart (placement, image pull,
@@ -50,9 +54,11 @@ func AWSDefaultTiming(taskStart time.Duration) Timing {
 }
 
 // WebstackTiming is a release with our settings: the LoadBalancer component's target group health
-// check (every 10 s, healthy after 2), the stack's deregistrationDelaySeconds, and the API's
-// DRAIN_DELAY (10 s) before it exits on SIGTERM.
+// check (components.HealthCheckIntervalSeconds, components.HealthyThreshold), the stack's
+// deregistrationDelaySeconds, and the API's DRAIN_DELAY (components.DrainDelaySeconds) before it
+// exits on SIGTERM.
 func WebstackTiming(taskStart, deregistrationDelay time.Duration) Timing {
-	return Timing{TaskStart: taskStart, HealthCheckInterval: 10 * time.Second, HealthyThreshold: 2,
-		DeregistrationDelay: deregistrationDelay, ShutdownDrain: 10 * time.Second}
+	return Timing{TaskStart: taskStart, HealthCheckInterval: components.HealthCheckIntervalSeconds * time.Second,
+		HealthyThreshold: components.HealthyThreshold, DeregistrationDelay: deregistrationDelay,
+		ShutdownDrain: components.DrainDelaySeconds * time.Second}
 }

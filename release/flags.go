@@ -20,7 +20,7 @@ type Flags struct {
 }
 
 // Usage is printed after a bad flag.
-const Usage = "usage: deploy -stack NAME [-dry-run] [-timeout 15m] [-rollback-timeout 10m] [-poll 5s] " +
+const Usage = "usage: deploy -stack NAME [-dry-run] [-timeout 30m] [-rollback-timeout 10m] [-poll 5s] " +
 	"[-verify-samples 20] [-max-sample-errors 0] [-region R] [-root .] [-pulumi bin/pulumi] [-policy-pack bin/policy-pack]"
 
 // ParseFlags parses args (without the program name). The error is one sentence naming the bad flag.
@@ -30,7 +30,7 @@ func ParseFlags(args []string) (Flags, error) {
 	fs.SetOutput(io.Discard) // the caller prints one message, not flag's usage dump
 	fs.StringVar(&f.Stack, "stack", "", "stack to release (required)")
 	fs.BoolVar(&f.DryRun, "dry-run", false, "print the plan (preview + steps) and change nothing")
-	fs.DurationVar(&f.Timeout, "timeout", 15*time.Minute, "rollout + verification budget after pulumi up")
+	fs.DurationVar(&f.Timeout, "timeout", 0, "rollout + verification budget after pulumi up (default: the stack output releaseTimeoutSeconds)")
 	fs.DurationVar(&f.RollbackTimeout, "rollback-timeout", 10*time.Minute, "how long to wait for the old version to serve again")
 	fs.DurationVar(&f.PollInterval, "poll", 5*time.Second, "interval between status polls")
 	fs.IntVar(&f.VerifySamples, "verify-samples", 20, "answers in a row from the new version that end verification")
@@ -52,7 +52,13 @@ func ParseFlags(args []string) (Flags, error) {
 	if f.Stack == "" {
 		problems = append(problems, "-stack is required (e.g. -stack prod)")
 	}
-	for name, d := range map[string]time.Duration{"-timeout": f.Timeout, "-rollback-timeout": f.RollbackTimeout, "-poll": f.PollInterval} {
+	durations := map[string]time.Duration{"-rollback-timeout": f.RollbackTimeout, "-poll": f.PollInterval}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "timeout" { // unset, it is the stack's
+			durations["-timeout"] = f.Timeout
+		}
+	})
+	for name, d := range durations {
 		if d <= 0 {
 			problems = append(problems, fmt.Sprintf("%s must be a positive duration such as 30s or 10m, not %s", name, d))
 		}

@@ -14,6 +14,9 @@ func TestParseFlags(t *testing.T) {
 	if f.Stack != "prod" || !f.DryRun || f.Timeout != 2*time.Minute || f.VerifySamples != 5 || f.RollbackTimeout != 10*time.Minute {
 		t.Errorf("flags = %+v", f)
 	}
+	if f, err := ParseFlags([]string{"-stack", "prod"}); err != nil || f.Timeout != 0 {
+		t.Errorf("without -timeout: %v, timeout %s; want 0 (the stack's releaseTimeoutSeconds)", err, f.Timeout)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // Strategy is the stack's deployment.strategy: who moves traffic to a new task definition.
@@ -31,6 +32,9 @@ type StackOutputs struct {
 	CodeDeployGroup       string
 	TestListenerURL       string
 	AlarmNames            []string
+	// ReleaseTimeout is the stack's own budget for rollout and verification (releaseTimeoutSeconds:
+	// a margin plus the blue-green traffic shift); -timeout overrides it.
+	ReleaseTimeout time.Duration
 }
 
 // deployed reports whether the stack has been brought up at least once (a first release has no
@@ -57,14 +61,8 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		CodeDeployGroup:       str("codeDeployDeploymentGroupName"),
 		TestListenerURL:       str("testListenerUrl"),
 	}
-	switch p := m["containerPort"].(type) {
-	case float64:
-		o.ContainerPort = int(p)
-	case int:
-		o.ContainerPort = p
-	case string:
-		o.ContainerPort, _ = strconv.Atoi(p)
-	}
+	o.ContainerPort = intOutput(m["containerPort"])
+	o.ReleaseTimeout = time.Duration(intOutput(m["releaseTimeoutSeconds"])) * time.Second
 	if names, ok := m["alarmNames"].([]any); ok {
 		for _, n := range names {
 			if s, ok := n.(string); ok {
@@ -78,6 +76,9 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 	missing := []string{}
 	need := map[string]string{"url": o.URL, "clusterName": o.ClusterName, "serviceName": o.ServiceName,
 		"deploymentStrategy": string(o.Strategy), "taskDefinitionArn": o.TaskDefinitionArn}
+	if o.ReleaseTimeout <= 0 {
+		need["releaseTimeoutSeconds"] = ""
+	}
 	if o.Strategy == BlueGreen {
 		need["containerName"] = o.ContainerName
 		need["codeDeployApplicationName"] = o.CodeDeployApplication
@@ -98,4 +99,18 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		return o, fmt.Errorf("stack output deploymentStrategy is %q: want %q or %q", o.Strategy, Rolling, BlueGreen)
 	}
 	return o, nil
+}
+
+// intOutput reads a whole-number output, which arrives as a JSON number (or text).
+func intOutput(v any) int {
+	switch n := v.(type) {
+	case float64:
+		return int(n)
+	case int:
+		return n
+	case string:
+		i, _ := strconv.Atoi(n)
+		return i
+	}
+	return 0
 }

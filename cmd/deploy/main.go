@@ -3,7 +3,7 @@
 // Availability Zone, and rolls back on a failed check or an alarm. Exit status: 0 released,
 // 1 failed (rolled back when possible; the summary says to what), 2 bad flags.
 //
-//	go run ./cmd/deploy -stack prod [-dry-run] [-timeout 15m] [-verify-samples 20]
+//	go run ./cmd/deploy -stack prod [-dry-run] [-timeout 30m] [-verify-samples 20]
 package main
 
 import (
