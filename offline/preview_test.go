@@ -64,6 +64,14 @@ func TestStacksPreviewCleanly(t *testing.T) {
 					t.Errorf("no %s in the preview", typ)
 				}
 			}
+			// Issue 6: every stack has its alarms and dashboard; prod releases blue-green through CodeDeploy.
+			if types["aws:cloudwatch/metricAlarm:MetricAlarm"] == 0 || types["aws:cloudwatch/dashboard:Dashboard"] != 1 {
+				t.Errorf("%d alarms, %d dashboards: want the Monitoring component", types["aws:cloudwatch/metricAlarm:MetricAlarm"], types["aws:cloudwatch/dashboard:Dashboard"])
+			}
+			if stack == "prod" && (types["aws:codedeploy/deploymentGroup:DeploymentGroup"] != 1 || types["aws:lb/targetGroup:TargetGroup"] != 2) {
+				t.Errorf("prod: %d deployment groups, %d target groups; want blue-green (1 and 2)",
+					types["aws:codedeploy/deploymentGroup:DeploymentGroup"], types["aws:lb/targetGroup:TargetGroup"])
+			}
 			if types["aws:ec2/subnet:Subnet"] < 4 {
 				t.Errorf("%d subnets: want public and private subnets in at least 2 zones", types["aws:ec2/subnet:Subnet"])
 			}
