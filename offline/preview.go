@@ -32,6 +32,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
 )
 
 // Options says what to preview.
@@ -45,6 +46,10 @@ type Options struct {
 	// StateDir holds each stack's file:// backend and workspace, and PULUMI_HOME; default
 	// RepoRoot/.offline. Runs sharing it must not preview the same stack at the same time.
 	StateDir string
+	// ConfigOverlay, when set, is a YAML file whose top-level config map is laid over the stack
+	// file's config in the workspace copy (a test fixture, e.g. another compute type on dev); the
+	// repository's files are not changed.
+	ConfigOverlay string
 	// Progress, when set, receives the CLI's preview output (resource tree and policy section);
 	// Log receives build messages. Either may be nil.
 	Progress, Log io.Writer
@@ -185,6 +190,12 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.ConfigOverlay != "" {
+		stackFile := filepath.Join(stack.Workspace().WorkDir(), "Pulumi."+opts.Stack+".yaml")
+		if err := overlayConfig(stackFile, opts.ConfigOverlay); err != nil {
+			return nil, err
+		}
+	}
 
 	eventsCh := make(chan events.EngineEvent)
 	collected := make(chan struct{})
@@ -290,6 +301,60 @@ func workspaceFor(root, stackName, stateDir string) (work, backend string, err e
 		}
 	}
 	return work, backend, nil
+}
+
+// overlayConfig sets each key of the overlay file's config map in the stack file at path, values
+// as written (lists and objects included).
+func overlayConfig(path, overlayFile string) error {
+	var stackDoc, overlay yaml.Node
+	for file, doc := range map[string]*yaml.Node{path: &stackDoc, overlayFile: &overlay} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("offline: config overlay: %w", err)
+		}
+		if err := yaml.Unmarshal(data, doc); err != nil {
+			return fmt.Errorf("offline: config overlay: %s: %w", file, err)
+		}
+	}
+	over := configMap(&overlay)
+	if over == nil {
+		return fmt.Errorf("offline: config overlay %s has no top-level config map", overlayFile)
+	}
+	target := configMap(&stackDoc)
+	if target == nil {
+		return fmt.Errorf("offline: config overlay: %s has no top-level config map", path)
+	}
+	for i := 0; i+1 < len(over.Content); i += 2 {
+		key, value := over.Content[i], over.Content[i+1]
+		replaced := false
+		for j := 0; j+1 < len(target.Content); j += 2 {
+			if target.Content[j].Value == key.Value {
+				target.Content[j+1], replaced = value, true
+			}
+		}
+		if !replaced {
+			target.Content = append(target.Content, key, value)
+		}
+	}
+	data, err := yaml.Marshal(&stackDoc)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// configMap is the mapping under a document's top-level config key, or nil.
+func configMap(doc *yaml.Node) *yaml.Node {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	top := doc.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value == "config" && top.Content[i+1].Kind == yaml.MappingNode {
+			return top.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // saltLine is the top-level encryptionsalt line of a stack file, or "".
