@@ -176,3 +176,76 @@ func TestTrafficShiftingDuration(t *testing.T) {
 		}
 	}
 }
+
+// blueGreenWebServiceArgs is the smallest blue-green WebService: plain HTTP, so the test listener
+// is HTTP too.
+func blueGreenWebServiceArgs(t *testing.T) *WebServiceArgs {
+	a := webServiceArgs(t)
+	a.LoadBalancer.TestListener = &TestListenerArgs{Port: 9000, CidrBlocks: []string{"203.0.113.0/24"}}
+	a.Monitoring = &MonitoringArgs{}
+	a.BlueGreen = &BlueGreenArgs{TrafficShifting: TrafficShifting{Type: "linear", Percentage: 10, IntervalMinutes: 1}}
+	return a
+}
+
+// The outputs the program exports for the deploy command come from the parts that own them.
+func TestWebServiceBlueGreenOutputs(t *testing.T) {
+	var got []any
+	d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
+		w, err := NewWebService(ctx, "web", blueGreenWebServiceArgs(t))
+		if err != nil {
+			return err
+		}
+		netAwait(ctx, "outputs", func(v []any) { got = v }, w.AlarmNames, w.CodeDeployApplicationName,
+			w.CodeDeployDeploymentGroupName, w.TestListenerURL, w.DashboardName, w.ServiceName, w.ClusterName)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alarms, _ := got[0].([]string)
+	if len(alarms) != 5 || alarms[0] != "web-monitoring-test-alb-5xx-rate" {
+		t.Errorf("alarmNames %v, want the 5 rollback alarms", alarms)
+	}
+	want := []any{"web-deploy-test", "web-deploy-test", "http://web-lb-alb-123.eu-west-1.elb.amazonaws.com:9000", "web-monitoring-test", "web-test-blue-green", "web-test"}
+	for i, w := range want {
+		if got[i+1] != w {
+			t.Errorf("output %d = %v, want %v", i+1, got[i+1], w)
+		}
+	}
+	listeners := map[string]string{}
+	for _, l := range d.OfType("aws:lb/listener:Listener") {
+		listeners[l.Name] = l.Inputs["protocol"].StringValue()
+	}
+	if len(listeners) != 2 || listeners["web-lb-http"] != "HTTP" || listeners["web-lb-test"] != "HTTP" {
+		t.Errorf("listeners %v, want the HTTP forwarder and an HTTP test listener", listeners)
+	}
+	if cfg := d.One(t, "aws:codedeploy/deploymentGroup:DeploymentGroup").Inputs["deploymentConfigName"].StringValue(); cfg != "CodeDeployDefault.ECSLinear10PercentEvery1Minutes" {
+		t.Errorf("deployment config %q", cfg)
+	}
+}
+
+func TestWebServiceReleaseArgsValidatedFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(a *WebServiceArgs)
+		want   string
+	}{
+		{"blue-green without test listener", func(a *WebServiceArgs) { a.LoadBalancer.TestListener = nil }, "BlueGreen and LoadBalancer.TestListener go together"},
+		{"test listener without blue-green", func(a *WebServiceArgs) { a.BlueGreen = nil }, "BlueGreen and LoadBalancer.TestListener go together"},
+		{"blue-green without alarms", func(a *WebServiceArgs) { a.Monitoring = nil }, "BlueGreen needs Monitoring"},
+		{"thresholds", func(a *WebServiceArgs) { a.Monitoring.Thresholds.DatapointsToAlarm = 5 }, "DatapointsToAlarm 5 must be 1..EvaluationMinutes (3)"},
+		{"traffic shifting", func(a *WebServiceArgs) { a.BlueGreen.TrafficShifting.Percentage = 100 }, "TrafficShifting.Percentage 100 is out of range"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := blueGreenWebServiceArgs(t)
+			tc.change(args)
+			d, err := runWebService(args)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want %q", err, tc.want)
+			}
+			if n := len(d.Resources()); n != 0 {
+				t.Errorf("%d resources registered", n)
+			}
+		})
+	}
+}
