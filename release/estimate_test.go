@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"example.com/webstack/components"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -23,11 +25,11 @@ func TestEstimateReleaseTimeModel(t *testing.T) {
 	}
 }
 
-// deregistrationDelay reads webstack:deregistrationDelaySeconds as the CLI would hand it to the
-// program: Pulumi.<stack>.yaml, else the project default in Pulumi.yaml.
-func deregistrationDelay(t *testing.T, stack string) time.Duration {
+// stackValue reads webstack:<key> as the CLI would hand it to the program: Pulumi.<stack>.yaml,
+// else the project default in Pulumi.yaml.
+func stackValue[T any](t *testing.T, stack, key string) T {
 	t.Helper()
-	const key = "webstack:deregistrationDelaySeconds"
+	key = "webstack:" + key
 	read := func(file string, v any) {
 		b, err := os.ReadFile(filepath.Join("..", file))
 		if err != nil {
@@ -39,18 +41,18 @@ func deregistrationDelay(t *testing.T, stack string) time.Duration {
 	}
 	var stackFile struct{ Config map[string]any }
 	read("Pulumi."+stack+".yaml", &stackFile)
-	if v, ok := stackFile.Config[key].(int); ok {
-		return time.Duration(v) * time.Second
+	if v, ok := stackFile.Config[key].(T); ok {
+		return v
 	}
 	var project struct {
 		Config map[string]struct{ Default any }
 	}
 	read("Pulumi.yaml", &project)
-	v, ok := project.Config[key].Default.(int)
+	v, ok := project.Config[key].Default.(T)
 	if !ok {
-		t.Fatalf("Pulumi.yaml declares no integer default for %s", key)
+		t.Fatalf("Pulumi.yaml declares no %T default for %s", v, key)
 	}
-	return time.Duration(v) * time.Second
+	return v
 }
 
 // TestReleaseTimeOursVersusAWSDefaults holds the README's "Release time" figures, computed from
@@ -59,22 +61,25 @@ func deregistrationDelay(t *testing.T, stack string) time.Duration {
 func TestReleaseTimeOursVersusAWSDefaults(t *testing.T) {
 	const taskStart = 30 * time.Second // Fargate placement + image pull + start, the same on both sides
 	defaults := AWSDefaultTiming(taskStart)
+	// Blue-green with prod's traffic shifting and termination wait, on both sides, so the difference
+	// is only the health check, deregistration and drain settings.
+	shift := components.TrafficShifting{Type: stackValue[string](t, "prod", "trafficShifting"),
+		Percentage: stackValue[int](t, "prod", "trafficShiftPercent"), IntervalMinutes: stackValue[int](t, "prod", "trafficShiftIntervalMinutes")}
+	wait := time.Duration(stackValue[int](t, "prod", "blueTerminationWaitMinutes")) * time.Minute
 	for _, stack := range []string{"dev", "prod"} {
-		ours := WebstackTiming(taskStart, deregistrationDelay(t, stack))
+		ours := WebstackTiming(taskStart, time.Duration(stackValue[int](t, stack, "deregistrationDelaySeconds"))*time.Second)
 		o, d := EstimateReleaseTime(ours, Rolling), EstimateReleaseTime(defaults, Rolling)
 		t.Logf("%s rolling: ours new serving %s, old drained %s; AWS defaults %s, %s; drained ratio %.2f",
 			stack, o.NewServing, o.OldDrained, d.NewServing, d.OldDrained, o.OldDrained.Seconds()/d.OldDrained.Seconds())
 		if o.OldDrained*5 > d.OldDrained {
 			t.Errorf("%s: a rolling release with our settings takes %s, more than 1/5 of %s with AWS defaults", stack, o.OldDrained, d.OldDrained)
 		}
-		// Blue-green: the same canary (10 % for 5 minutes) and termination wait (5 minutes) on both
-		// sides, so the difference is only the health check, deregistration and drain settings.
 		bgOurs, bgDefaults := ours, defaults
-		bgOurs.TrafficShift, bgDefaults.TrafficShift = 5*time.Minute, 5*time.Minute
-		bgOurs.TerminationWait, bgDefaults.TerminationWait = 5*time.Minute, 5*time.Minute
+		bgOurs.TrafficShift, bgDefaults.TrafficShift = shift.Duration(), shift.Duration()
+		bgOurs.TerminationWait, bgDefaults.TerminationWait = wait, wait
 		o, d = EstimateReleaseTime(bgOurs, BlueGreen), EstimateReleaseTime(bgDefaults, BlueGreen)
-		t.Logf("%s blue-green (canary 10%%/5m, wait 5m): ours new serving %s, old drained %s; AWS defaults %s, %s",
-			stack, o.NewServing, o.OldDrained, d.NewServing, d.OldDrained)
+		t.Logf("%s blue-green (prod's %+v, wait %s): ours new serving %s, old drained %s; AWS defaults %s, %s",
+			stack, shift, wait, o.NewServing, o.OldDrained, d.NewServing, d.OldDrained)
 		if o.NewServing >= d.NewServing || o.OldDrained >= d.OldDrained {
 			t.Errorf("%s: blue-green with our settings (%+v) is not faster than with AWS defaults (%+v)", stack, o, d)
 		}
