@@ -68,6 +68,10 @@ type Ec2CapacityArgs struct {
 	// SessionManagerAccess also attaches AmazonSSMManagedInstanceCore so operators can open
 	// Session Manager shells (the instances accept no inbound traffic). Default false.
 	SessionManagerAccess bool
+	// Name is the capacity provider's physical name (1-255 letters, digits, - and _; not starting
+	// with aws, ecs or fargate). Default: Pulumi names it from the component name. A fixed name is
+	// known during preview, so policies can tell a service on it from a Fargate service.
+	Name string
 	// AdditionalCapacityProviders are other providers the cluster keeps, such as "FARGATE" or
 	// "FARGATE_SPOT": this component owns the cluster's capacity provider list, so any provider
 	// a service names must be listed here.
@@ -80,8 +84,8 @@ type Ec2CapacityArgs struct {
 type Ec2Capacity struct {
 	pulumi.ResourceState
 
-	// CapacityProviderName resolves only after the provider is associated with the cluster, so a
-	// service that names it is created after the association.
+	// CapacityProviderName is read from the cluster association, so a service that names it is
+	// created after the association; it is known during preview when the provider's name is.
 	CapacityProviderName pulumi.StringOutput `pulumi:"capacityProviderName"`
 	AutoScalingGroupName pulumi.StringOutput `pulumi:"autoScalingGroupName"`
 	AutoScalingGroupArn  pulumi.StringOutput `pulumi:"autoScalingGroupArn"`
@@ -108,6 +112,8 @@ func (c *Ec2Capacity) ServiceCapacityProviderStrategies() ecs.ServiceCapacityPro
 		ecs.ServiceCapacityProviderStrategyArgs{CapacityProvider: c.CapacityProviderName, Weight: pulumi.Int(1)},
 	}
 }
+
+var capacityProviderNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 // instanceTypePattern is family.size, e.g. t3.medium, m7gd.2xlarge, u-6tb1.metal.
 var instanceTypePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*?)([0-9]+)([a-z-]*)\.[a-z0-9-]+$`)
@@ -154,9 +160,15 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 func (a Ec2CapacityArgs) validate(name string) error {
 	var errs []error
 	for _, prefix := range []string{"aws", "ecs", "fargate"} {
-		if strings.HasPrefix(strings.ToLower(name), prefix) {
+		if strings.HasPrefix(strings.ToLower(name), prefix) && a.Name == "" {
 			errs = append(errs, fmt.Errorf("Ec2Capacity name %q starts with %q: ECS capacity provider names (derived from it) cannot start with aws, ecs or fargate; pick another name", name, prefix))
 		}
+		if strings.HasPrefix(strings.ToLower(a.Name), prefix) {
+			errs = append(errs, fmt.Errorf("Name %q starts with %q: ECS capacity provider names cannot start with aws, ecs or fargate; pick another name", a.Name, prefix))
+		}
+	}
+	if a.Name != "" && !capacityProviderNamePattern.MatchString(a.Name) {
+		errs = append(errs, fmt.Errorf("Name %q is not a capacity provider name: use 1-255 letters, digits, - and _", a.Name))
 	}
 	if a.ClusterName == nil || a.VpcID == nil || a.SubnetIDs == nil {
 		errs = append(errs, errors.New("ClusterName, VpcID and SubnetIDs are required: pass the cluster's name and the network's VPC id and private subnet ids"))
@@ -396,6 +408,7 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 	}
 
 	provider, err := ecs.NewCapacityProvider(ctx, name, &ecs.CapacityProviderArgs{
+		Name: optionalName(a.Name),
 		AutoScalingGroupProvider: ecs.CapacityProviderAutoScalingGroupProviderArgs{
 			AutoScalingGroupArn:          asg.Arn,
 			ManagedTerminationProtection: pulumi.String("ENABLED"),
@@ -430,9 +443,9 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 		return nil, err
 	}
 
-	c.CapacityProviderName = pulumi.All(provider.Name, association.ID()).ApplyT(func(v []any) string {
-		return v[0].(string)
-	}).(pulumi.StringOutput)
+	// The association's own input, not its id (unknown until it exists): the dependency on the
+	// association without hiding a known name from preview.
+	c.CapacityProviderName = association.CapacityProviders.Index(pulumi.Int(0))
 	c.AutoScalingGroupName = asg.Name
 	c.AutoScalingGroupArn = asg.Arn
 	c.LaunchTemplateID = lt.ID().ToStringOutput()

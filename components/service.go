@@ -72,8 +72,9 @@ type ServiceArgs struct {
 	// Autoscaling hands desiredCount to an autoscaler: `pulumi up` then leaves it alone.
 	Autoscaling bool
 	// Ec2 runs the tasks on EC2 capacity instead of Fargate (nil: Fargate). The service fills in
-	// its ClusterName, VpcID, SubnetIDs and ContainerStopTimeoutSeconds; the task must fit the
-	// instance types (Ec2TasksPerInstance) and share their CPU architecture.
+	// its ClusterName, VpcID, SubnetIDs, ContainerStopTimeoutSeconds and, with a fixed
+	// ClusterName, Name (ClusterName + "-ec2"); the task must fit the instance types
+	// (Ec2TasksPerInstance) and share their CPU architecture.
 	Ec2 *Ec2CapacityArgs
 
 	// ClusterName and ServiceName are physical names (1-255 letters, digits, - and _); empty: Pulumi
@@ -204,6 +205,10 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 func (a *ServiceArgs) ec2Args(clusterName pulumi.StringInput) *Ec2CapacityArgs {
 	e := *a.Ec2
 	e.ClusterName, e.VpcID, e.SubnetIDs = clusterName, a.VpcID, a.SubnetIDs
+	if a.ClusterName != "" {
+		// A fixed provider name, known during preview (see Ec2CapacityArgs.Name).
+		e.Name = a.ClusterName + "-ec2"
+	}
 	// The agent's SIGKILL grace for containers is the task's own stop timeout.
 	e.ContainerStopTimeoutSeconds = StopTimeoutSeconds
 	return &e

@@ -187,3 +187,33 @@ func TestEc2TasksPerInstance(t *testing.T) {
 		}
 	}
 }
+
+// With a fixed cluster name the provider gets a fixed name, which the service's strategy names:
+// known during preview, so policies see an EC2 service.
+func TestServiceOnEc2FixedNames(t *testing.T) {
+	args := ec2ServiceArgs()
+	args.ClusterName = "web-test"
+	d := runService(t, args)
+	if got := d.One(t, "aws:ecs/capacityProvider:CapacityProvider").Inputs["name"].StringValue(); got != "web-test-ec2" {
+		t.Errorf("capacity provider name %q, want web-test-ec2", got)
+	}
+	strategy := d.One(t, "aws:ecs/service:Service").Inputs["capacityProviderStrategies"].ArrayValue()
+	if len(strategy) != 1 || strategy[0].ObjectValue()["capacityProvider"].StringValue() != "web-test-ec2" {
+		t.Errorf("service strategy %v, want web-test-ec2", strategy)
+	}
+
+	for name, want := range map[string]string{
+		"ecs-web": `Name "ecs-web-ec2" starts with "ecs"`,
+		"web.app": `Name "web.app-ec2" is not a capacity provider name`,
+	} {
+		args := ec2ServiceArgs()
+		args.ClusterName = name
+		d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
+			_, err := NewService(ctx, "svc", args)
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), want) || len(d.Resources()) != 0 {
+			t.Errorf("cluster %s: error %v with %d resources, want %q and nothing registered", name, err, len(d.Resources()), want)
+		}
+	}
+}

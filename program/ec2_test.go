@@ -157,7 +157,11 @@ func TestEc2Stack(t *testing.T) {
 	}
 
 	provider := d.One(t, "aws:ecs/capacityProvider:CapacityProvider")
-	providerName := provider.Name + "-physical"
+	// Named after the cluster (serviceName-stack), so the name is known during preview.
+	providerName := "webstack-dev-ec2"
+	if got := provider.Inputs["name"].StringValue(); got != providerName {
+		t.Errorf("capacity provider name %q, want %s", got, providerName)
+	}
 	if target := provider.Inputs["autoScalingGroupProvider"].ObjectValue()["managedScaling"].ObjectValue()["targetCapacity"].NumberValue(); target != 90 {
 		t.Errorf("managed scaling target %v, want 90", target)
 	}
