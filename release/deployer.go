@@ -158,6 +158,10 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	}
 	res.Strategy = after.Strategy
 	res.NewTaskDefinition = after.TaskDefinitionArn
+	if d.timeout(after) <= 0 {
+		return res, fmt.Errorf("pulumi up ran, but the stack exports no releaseTimeoutSeconds, so the release was not followed: " +
+			"pass -timeout (e.g. -timeout 30m) and run the deploy command again")
+	}
 
 	rollout, cancel := context.WithTimeout(ctx, d.timeout(after))
 	defer cancel()

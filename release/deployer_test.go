@@ -263,6 +263,14 @@ func TestTimeoutFromTheStack(t *testing.T) {
 	w.stuckRevision, w.releaseTimeout = td(2), 1
 	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = 0 })
 	wantFailed(t, err, "timed out after 1s", td(1))
+
+	// A stack that exports no budget is not followed with a zero one (which would roll back at once).
+	none := newWorld(Rolling)
+	none.releaseTimeout = 0
+	_, err, _ = run(t, none, func(d *Deployer) { d.Config.Timeout = 0 })
+	if err == nil || !strings.Contains(err.Error(), "exports no releaseTimeoutSeconds") || len(none.updateServiceTDs) != 0 {
+		t.Errorf("no releaseTimeoutSeconds: err = %v, rollbacks %v", err, none.updateServiceTDs)
+	}
 }
 
 func TestDeploymentAlreadyInProgress(t *testing.T) {
@@ -324,7 +332,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 
 func TestParseOutputsNamesMissingOutputs(t *testing.T) {
 	_, err := ParseOutputs(map[string]any{"url": "https://x", "deploymentStrategy": "blue-green"})
-	if err == nil || !strings.Contains(err.Error(), "[clusterName codeDeployApplicationName codeDeployDeploymentGroupName containerName containerPort releaseTimeoutSeconds serviceName taskDefinitionArn]") {
+	if err == nil || !strings.Contains(err.Error(), "[clusterName codeDeployApplicationName codeDeployDeploymentGroupName containerName containerPort serviceName taskDefinitionArn]") {
 		t.Errorf("err = %v", err)
 	}
 	if _, err := ParseOutputs(map[string]any{}); err != nil {

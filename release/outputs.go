@@ -33,7 +33,8 @@ type StackOutputs struct {
 	TestListenerURL       string
 	AlarmNames            []string
 	// ReleaseTimeout is the stack's own budget for rollout and verification (releaseTimeoutSeconds:
-	// a margin plus the blue-green traffic shift); -timeout overrides it.
+	// a margin plus the blue-green traffic shift); -timeout overrides it. Not required before
+	// `pulumi up`: a stack last updated by an older program lacks it until then.
 	ReleaseTimeout time.Duration
 }
 
@@ -76,9 +77,6 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 	missing := []string{}
 	need := map[string]string{"url": o.URL, "clusterName": o.ClusterName, "serviceName": o.ServiceName,
 		"deploymentStrategy": string(o.Strategy), "taskDefinitionArn": o.TaskDefinitionArn}
-	if o.ReleaseTimeout <= 0 {
-		need["releaseTimeoutSeconds"] = ""
-	}
 	if o.Strategy == BlueGreen {
 		need["containerName"] = o.ContainerName
 		need["codeDeployApplicationName"] = o.CodeDeployApplication
