@@ -417,7 +417,9 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		EnableEcsManagedTags:            pulumi.Bool(true),
 	}
 	if a.DeploymentController == ControllerECS {
-		// The circuit breaker, deployment alarms and AZ rebalancing belong to the ECS controller.
+		// ECS refuses the circuit breaker and deployment alarms under CODE_DEPLOY. AZ rebalancing is
+		// left to ECS's create-time default there (enabled where supported): we found no statement
+		// that CODE_DEPLOY services support it.
 		svcArgs.DeploymentCircuitBreaker = &ecs.ServiceDeploymentCircuitBreakerArgs{Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)}
 		svcArgs.AvailabilityZoneRebalancing = pulumi.String("ENABLED")
 		if a.DeploymentAlarmNames != nil {
