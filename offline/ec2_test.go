@@ -56,10 +56,8 @@ func TestEc2FixturePreviewsCleanly(t *testing.T) {
 // TestEc2DefectsFailThePreview injects EC2 defects into the same fixture preview with a stack
 // transform (a test fixture, not shipped): IMDSv1 allowed, a public IP and an unencrypted root
 // volume in the launch template, and no AZ spread for the service. The preview must fail with
-// exactly the policies that own the launch template defects. The missing spread is reported as
-// unverifiable, not failed: the service names its capacity provider through an output that
-// resolves only after the provider joins the cluster, so during preview the policy cannot tell
-// an EC2 service from a Fargate one (it enforces the spread at update).
+// exactly the policies that own them (the capacity provider has a fixed name, so the policy
+// knows during preview that the service runs on EC2).
 func TestEc2DefectsFailThePreview(t *testing.T) {
 	root := repoRoot(t)
 	res, err := offline.Preview(context.Background(), offline.Options{
@@ -78,15 +76,14 @@ func TestEc2DefectsFailThePreview(t *testing.T) {
 	if res.Status != "policy-violations" {
 		t.Fatalf("status %s (%s), want policy-violations", res.Status, res.Error)
 	}
-	want := []string{"ec2-encrypted-volumes", "ec2-imdsv2-required", "ec2-no-public-ip"}
-	unverifiedSpread := false
+	want := []string{"ec2-encrypted-volumes", "ec2-imdsv2-required", "ec2-no-public-ip", "ecs-service-multi-az"}
+	spread := false
 	for _, v := range res.Violations {
 		t.Logf("%s (%s): %s", v.Policy, v.EnforcementLevel, v.Message)
-		unverifiedSpread = unverifiedSpread || v.Policy == "preview-unverified-resource-checks" &&
-			strings.Contains(v.Message, "[ecs-service-multi-az]") && strings.Contains(v.Message, "capacityProviderStrategies")
+		spread = spread || v.Policy == "ecs-service-multi-az" && v.EnforcementLevel == "mandatory" && strings.Contains(v.Message, "orderedPlacementStrategies")
 	}
-	if !unverifiedSpread {
-		t.Error("the service without AZ spread is not reported as an unverifiable ecs-service-multi-az check")
+	if !spread {
+		t.Error("ecs-service-multi-az does not report the missing orderedPlacementStrategies spread")
 	}
 	if got := res.MandatoryViolations(); !slices.Equal(got, want) {
 		t.Errorf("mandatory violations %v, want exactly %v", got, want)
