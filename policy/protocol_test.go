@@ -316,9 +316,16 @@ func TestPackOverGRPC(t *testing.T) {
 				}, nil)
 			}
 		}
-		unknownSubnets := resource.PropertyMap{"networkConfiguration": resource.NewProperty(resource.PropertyMap{
-			"subnets": resource.MakeComputed(resource.NewProperty(""))})}
-		add(service, "spread", "", unknownSubnets, map[string][]string{"networkConfiguration": {vpc}})
+		subnetsOf := func(v resource.PropertyValue) resource.PropertyMap {
+			return resource.PropertyMap{"networkConfiguration": resource.NewProperty(resource.PropertyMap{"subnets": v})}
+		}
+		unknownID := resource.MakeComputed(resource.NewProperty(""))
+		unknownSubnets := subnetsOf(unknownID)
+		onVpc := map[string][]string{"networkConfiguration": {vpc}}
+		// Entries unknown, list length known: two of the VPC's one-per-zone subnets span two zones, one cannot.
+		add(service, "spread", "", subnetsOf(resource.NewProperty([]resource.PropertyValue{unknownID, unknownID})), onVpc)
+		add(service, "one-entry", "", subnetsOf(resource.NewProperty([]resource.PropertyValue{unknownID})), onVpc)
+		add(service, "unknown-list", "", unknownSubnets, onVpc)
 		add(service, "single", "", unknownSubnets, map[string][]string{"networkConfiguration": {urn("aws:ec2/subnet:Subnet", "net-private-1")}})
 		add(service, "orphan", "", unknownSubnets, nil)
 		add("aws:lb/loadBalancer:LoadBalancer", "alb", "", resource.PropertyMap{"internal": resource.NewProperty(false)}, nil)
@@ -329,8 +336,10 @@ func TestPackOverGRPC(t *testing.T) {
 		}
 		want := []diag{
 			{rules.PolicyServiceSubnetsSpanAZs, mandatory, urn(service, "single")},
+			{rules.PolicyServiceSubnetsSpanAZs, mandatory, urn(service, "one-entry")},
 			{rules.PolicyWAFAssociation, advisory, urn("aws:lb/loadBalancer:LoadBalancer", "alb")},
 			{rules.PolicyUnverifiedStack, advisory, urn(service, "orphan")},
+			{rules.PolicyUnverifiedStack, advisory, urn(service, "unknown-list")},
 		}
 		slices.SortFunc(want, func(a, b diag) int { return strings.Compare(a.policy+a.urn, b.policy+b.urn) })
 		if got := diags(res); !slices.Equal(got, want) {

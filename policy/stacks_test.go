@@ -190,8 +190,16 @@ const (
 	typeCapacityProv   = "aws:ecs/capacityProvider:CapacityProvider"
 )
 
-func only(policy string) func(string) []string {
-	return func(n string) []string { return []string{policy + " " + n} }
+// only lists policies' findings on the mutated resource, in blocking's order.
+func only(policies ...string) func(string) []string {
+	return func(n string) []string {
+		out := make([]string, len(policies))
+		for i, p := range policies {
+			out[i] = p + " " + n
+		}
+		slices.Sort(out)
+		return out
+	}
 }
 
 // serviceMutations apply to every stack, whatever its compute type.
@@ -208,7 +216,8 @@ var serviceMutations = []mutation{
 	{"one subnet", typeService, func(t *testing.T, p resource.PropertyMap) {
 		nc := p["networkConfiguration"].ObjectValue()
 		nc["subnets"] = resource.NewProperty(nc["subnets"].ArrayValue()[:1])
-	}, only(rules.PolicyServiceMultiAZ)},
+		// One subnet lies in one zone: the stack rule proves it too, whatever the subnet resolves to.
+	}, only(rules.PolicyServiceMultiAZ, rules.PolicyServiceSubnetsSpanAZs)},
 	{"desired count 1", typeService, func(t *testing.T, p resource.PropertyMap) {
 		p["desiredCount"] = resource.NewProperty(1.0)
 	}, only(rules.PolicyServiceMultiAZ)},
@@ -227,7 +236,7 @@ var ec2Mutations = []mutation{
 	}, only(rules.PolicyEC2EncryptedVolumes)},
 	{"group in one subnet", typeASG, func(t *testing.T, p resource.PropertyMap) {
 		p["vpcZoneIdentifiers"] = resource.NewProperty(p["vpcZoneIdentifiers"].ArrayValue()[:1])
-	}, only(rules.PolicyASGMultiAZ)},
+	}, only(rules.PolicyASGMultiAZ, rules.PolicyASGSubnetsSpanAZs)},
 	{"no AZ spread", typeService, func(t *testing.T, p resource.PropertyMap) {
 		delete(p, "orderedPlacementStrategies")
 	}, only(rules.PolicyServiceMultiAZ)},

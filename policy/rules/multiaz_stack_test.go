@@ -39,6 +39,44 @@ func serviceOn(subnets any, deps ...string) Resource {
 	return svc
 }
 
+type stackCase struct {
+	name  string
+	stack []Resource
+	cfg   *Config
+	want  []string
+}
+
+// spanCases are the subnet-count cases both stack rules share (they share checkSubnetsSpanAZs):
+// on builds the resource with its subnet list and dependencies, field is where the list lives.
+// A subnet lies in one zone, so a list reaches at most as many zones as it has entries, even
+// when the entries are unknown during preview.
+func spanCases(on func(any, ...string) Resource, field string) []stackCase {
+	threeAZs := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b", "us-east-1c"}, false)
+	sharedAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1b"}, false)
+	oneAZKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1a"}, true)
+	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	vpcURN := threeAZs[0].URN
+	u := unknownValue
+	three := Config{MinimumAvailabilityZones: 3}
+	with := func(stack []Resource, r Resource) []Resource { return append(slices.Clone(stack), r) }
+	return []stackCase{
+		{"preview: one unknown entry, awsx VPC with 3 private subnets in 3 AZs", with(threeAZs, on([]any{u}, vpcURN)), nil, []string{"V " + field}},
+		{"preview: two unknown entries, awsx VPC with 3 private subnets in 3 AZs", with(threeAZs, on([]any{u, u}, vpcURN)), nil, nil},
+		{"preview: two unknown entries, 3 required", with(threeAZs, on([]any{u, u}, vpcURN)), &three, []string{"V " + field}},
+		{"preview: three unknown entries, 3 required", with(threeAZs, on([]any{u, u, u}, vpcURN)), &three, nil},
+		{"preview: two unknown entries, candidates share an AZ", with(sharedAZ, on([]any{u, u}, vpcURN)), nil, []string{"U " + field}},
+		{"preview: unknown entries outnumber the candidates", with(threeAZs, on([]any{u, u, u, u}, vpcURN)), &three, []string{"U " + field}},
+		{"preview: whole list unknown, awsx VPC with 3 AZs", with(threeAZs, on(u, vpcURN)), nil, []string{"U " + field}},
+		{"preview: a known id and an unknown entry may share its AZ", with(twoKnown, on([]any{"subnet-net-private-1", u}, twoKnown[0].URN)), nil,
+			[]string{"U " + field}},
+		{"preview: one unknown entry, direct subnets in two AZs", with(threeAZs,
+			on([]any{u}, byName(threeAZs, "net-private-1").URN, byName(threeAZs, "net-private-2").URN)), nil, []string{"V " + field}},
+		{"preview: one unknown entry, no resolvable dependency", with(threeAZs, on([]any{u})), nil, []string{"V " + field}},
+		{"update: known ids in one AZ", with(oneAZKnown, on([]string{"subnet-net-private-1", "subnet-net-private-2", "subnet-net-private-3"})), nil,
+			[]string{"V " + field}},
+	}
+}
+
 func TestServiceSubnetsSpanAZs(t *testing.T) {
 	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
 	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
@@ -51,14 +89,7 @@ func TestServiceSubnetsSpanAZs(t *testing.T) {
 		}
 	}
 	three := Config{MinimumAvailabilityZones: 3}
-	cases := []struct {
-		name  string
-		stack []Resource
-		cfg   *Config
-		want  []string
-	}{
-		{"preview: unknown ids through the awsx VPC dependency", append(slices.Clone(two), serviceOn(unknownValue, vpcURN)), nil, nil},
-		{"preview: unknown elements through the VPC", append(slices.Clone(two), serviceOn([]any{unknownValue, unknownValue}, vpcURN)), nil, nil},
+	cases := []stackCase{
 		{"preview: three required, VPC has two", append(slices.Clone(two), serviceOn(unknownValue, vpcURN)), &three,
 			[]string{"V networkConfiguration.subnets"}},
 		{"preview: direct subnet dependencies in one AZ", append(slices.Clone(two), serviceOn(unknownValue, byName(two, "net-private-1").URN)), nil,
@@ -83,6 +114,7 @@ func TestServiceSubnetsSpanAZs(t *testing.T) {
 			[]string{"U networkConfiguration.subnets", "V networkConfiguration.subnets"}},
 		{"non-awsvpc services are the resource rule's", []Resource{service(map[string]any{"launchType": "EC2"})}, nil, nil},
 	}
+	cases = append(cases, spanCases(serviceOn, "networkConfiguration.subnets")...)
 	rule := Lookup(PolicyServiceSubnetsSpanAZs)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,12 +140,39 @@ func renamed(r Resource, name string) Resource {
 	return r
 }
 
+// TestServiceSubnetsSpanAZsMessage checks that each outcome says why: the resolved zones and
+// what is unresolved, the entry count that proves a violation, the candidates that keep a preview
+// from deciding.
 func TestServiceSubnetsSpanAZsMessage(t *testing.T) {
-	stack := append(awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true), serviceOn([]string{"subnet-net-private-1", "subnet-0outside"}))
-	fs := Lookup(PolicyServiceSubnetsSpanAZs).CheckStack(stack, DefaultConfig(), Mandatory)
-	if len(fs) != 1 || !strings.Contains(fs[0].Message, `resolve to 1 Availability Zone (us-east-1a)`) ||
-		!strings.Contains(fs[0].Message, `subnet "subnet-0outside" is not a subnet resource of this stack`) {
-		t.Fatalf("unresolved message: %+v", fs)
+	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
+	threeAZs := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b", "us-east-1c"}, false)
+	sharedAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1b"}, false)
+	u := unknownValue
+	for _, tc := range []struct {
+		name  string
+		stack []Resource
+		want  []string
+	}{
+		{"outside subnet", append(slices.Clone(sameAZ), serviceOn([]string{"subnet-net-private-1", "subnet-0outside"})),
+			[]string{`resolve to 1 Availability Zone (us-east-1a)`, `subnet "subnet-0outside" is not a subnet resource of this stack`}},
+		{"one unknown entry", append(slices.Clone(threeAZs), serviceOn([]any{u}, threeAZs[0].URN)),
+			[]string{`lists 1 subnet (1 unknown during preview), so it spans at most 1 Availability Zone; at least 2 are required. Fix: `}},
+		{"candidates share an AZ", append(slices.Clone(sharedAZ), serviceOn([]any{u, u}, sharedAZ[0].URN)),
+			[]string{`net-private-1 (us-east-1a), net-private-2 (us-east-1a), net-private-3 (us-east-1b) its 2 unknown entries name cannot be known during preview`,
+				"cannot be verified"}},
+		{"whole list unknown", append(slices.Clone(threeAZs), serviceOn(u, threeAZs[0].URN)),
+			[]string{"the subnet list is unknown during preview, so how many and which", "cannot be verified"}},
+	} {
+		fs := Lookup(PolicyServiceSubnetsSpanAZs).CheckStack(tc.stack, DefaultConfig(), Mandatory)
+		if len(fs) != 1 {
+			t.Errorf("%s: %d findings, want 1:\n%s", tc.name, len(fs), messages(fs))
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(fs[0].Message, w) {
+				t.Errorf("%s: message lacks %q:\n%s", tc.name, w, fs[0].Message)
+			}
+		}
 	}
 }
 
@@ -131,13 +190,7 @@ func TestASGSubnetsSpanAZs(t *testing.T) {
 	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
 	vpcURN := two[0].URN
 	three := Config{MinimumAvailabilityZones: 3}
-	cases := []struct {
-		name  string
-		stack []Resource
-		cfg   *Config
-		want  []string
-	}{
-		{"preview: unknown ids through the awsx VPC dependency", append(slices.Clone(two), asgOn(unknownValue, vpcURN)), nil, nil},
+	cases := []stackCase{
 		{"preview: three required, VPC has two", append(slices.Clone(two), asgOn(unknownValue, vpcURN)), &three,
 			[]string{"V vpcZoneIdentifiers"}},
 		{"preview: no resolvable dependency", append(slices.Clone(two), asgOn(unknownValue)), nil, []string{"U vpcZoneIdentifiers"}},
@@ -149,6 +202,7 @@ func TestASGSubnetsSpanAZs(t *testing.T) {
 		{"zones given by name are the resource rule's", []Resource{res(typeASG, "asg", map[string]any{"availabilityZones": []string{"us-east-1a"}})}, nil, nil},
 		{"services are not this policy's", append(slices.Clone(two), serviceOn(unknownValue, byName(two, "net-private-1").URN)), nil, nil},
 	}
+	cases = append(cases, spanCases(asgOn, "vpcZoneIdentifiers")...)
 	rule := Lookup(PolicyASGSubnetsSpanAZs)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,7 +230,9 @@ func TestASGSubnetsSpanAZsConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
-	fs := AnalyzeStack(append(slices.Clone(two), asgOn(unknownValue, two[0].URN), serviceOn(unknownValue, two[0].URN)), pc)
+	// The service's two unknown entries name two of the VPC's one-subnet-per-zone private subnets:
+	// enough for 2 zones, not for 3.
+	fs := AnalyzeStack(append(slices.Clone(two), asgOn(unknownValue, two[0].URN), serviceOn([]any{unknownValue, unknownValue}, two[0].URN)), pc)
 	if len(fs) != 1 || fs[0].Policy != PolicyASGSubnetsSpanAZs || !strings.Contains(fs[0].Message, "at least 3 are required") {
 		t.Fatalf("findings:\n%s", messages(fs))
 	}
