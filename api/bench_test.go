@@ -29,32 +29,65 @@ func benchHandler(b *testing.B, h http.Handler, path string) {
 	}
 }
 
-// BenchmarkMiddleware reports what each layer costs per request next to the bare handler in
-// the same run, in-process (no network, no header serialization; `make bench-api` measures
-// the whole server). Access logs go through the real logWriter into io.Discard.
-func BenchmarkMiddleware(b *testing.B) {
-	logs := newLogWriter(io.Discard)
-	defer logs.Close()
-	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	var draining atomic.Bool
-	body := []byte(`{"status":"ok"}`)
-	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// benchPaths are the paths `make bench-api` loads.
+var benchPaths = []string{"/healthz", "/v1/info"}
+
+// bareHandler is internal/benchbare's handler in-process: the same bodies, no router, no
+// middleware, no logging.
+func bareHandler() http.Handler {
+	bodies := map[string][]byte{
+		"/healthz": []byte(`{"status":"ok"}`),
+		"/v1/info": []byte(`{"version":"1.2.3","taskArn":"arn:aws:ecs:us-east-1:123456789012:task/web/abc","availabilityZone":"us-east-1b","cluster":"web","requestId":"00000000000000000000000000000000"}`),
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
+		w.Write(bodies[r.URL.Path])
 	})
+}
+
+// benchLogger logs through the real logWriter into io.Discard, at the default level.
+func benchLogger(b *testing.B) *slog.Logger {
+	logs := newLogWriter(io.Discard)
+	b.Cleanup(func() { logs.Close() })
+	return slog.New(slog.NewJSONHandler(logs, nil))
+}
+
+// BenchmarkHandlerBare and BenchmarkHandlerFull are the in-process counterpart of `make
+// bench-api`: the whole NewServer chain (request id, access log on, security headers,
+// recovery, routes) against the bare handler. Their ns/op ratio, from the same run, is the
+// middleware's cost without the network (`make bench-api` prints it).
+func BenchmarkHandlerBare(b *testing.B) {
+	h := bareHandler()
+	for _, path := range benchPaths {
+		b.Run(path[1:], func(b *testing.B) { benchHandler(b, h, path) })
+	}
+}
+
+func BenchmarkHandlerFull(b *testing.B) {
+	var draining atomic.Bool
+	h := NewServer(benchLogger(b), testBuild, testTask, &draining)
+	for _, path := range benchPaths {
+		b.Run(path[1:], func(b *testing.B) { benchHandler(b, h, path) })
+	}
+}
+
+// BenchmarkMiddleware prices each layer alone around the bare handler, to show where the
+// full chain's cost goes.
+func BenchmarkMiddleware(b *testing.B) {
+	logger := benchLogger(b)
+	var draining atomic.Bool
+	bare := bareHandler()
 	mux := http.NewServeMux()
 	addRoutes(mux, testBuild, testTask, &draining)
 	for _, c := range []struct {
 		name string
 		h    http.Handler
 	}{
-		{"bare", bare},
 		{"mux", mux},
 		{"recovery", withRecovery(logger, bare)},
 		{"securityHeaders", withSecurityHeaders(bare)},
 		{"accessLog", withAccessLog(logger, bare)},
 		{"requestID", withRequestID(bare)},
-		{"NewServer", NewServer(logger, testBuild, testTask, &draining)},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchHandler(b, c.h, "/healthz") })
 	}
