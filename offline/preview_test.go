@@ -85,7 +85,8 @@ func TestStacksPreviewCleanly(t *testing.T) {
 // TestNonCompliantProgramFails previews the real dev program with three defects injected by a
 // stack transform (a test fixture, not shipped): the container runs as root, the service runs in
 // one subnet, and it runs one task (desired count and autoscaling minimum 1). The preview must
-// fail with exactly the policies that own those defects.
+// fail with exactly the policies that own those defects: the one subnet is also the stack
+// policy's, since a one-entry list spans one zone even while its id is unknown.
 func TestNonCompliantProgramFails(t *testing.T) {
 	res := preview(t, "dev", func(ctx *pulumi.Context) error {
 		if err := ctx.RegisterResourceTransform(injectDefects); err != nil {
@@ -96,25 +97,32 @@ func TestNonCompliantProgramFails(t *testing.T) {
 	if res.Status != "policy-violations" {
 		t.Fatalf("status %s (%s), want policy-violations", res.Status, res.Error)
 	}
-	want := []string{"ecs-container-not-root", "ecs-scaling-minimum-multi-az", "ecs-service-multi-az"}
+	want := []string{"ecs-container-not-root", "ecs-scaling-minimum-multi-az", "ecs-service-multi-az", "ecs-service-subnets-span-azs"}
 	if got := res.MandatoryViolations(); !slices.Equal(got, want) {
 		t.Errorf("mandatory violations %v, want exactly %v", got, want)
 	}
-	// ecs-service-multi-az owns two of the defects: both must be reported.
-	var serviceFindings string
+	// ecs-service-multi-az owns two of the defects: both must be reported. The stack policy must
+	// refuse the one-entry list for its length (its id is unknown during preview).
+	var serviceFindings, spanFindings string
 	for _, v := range res.Violations {
 		if v.EnforcementLevel != "mandatory" {
 			continue
 		}
 		t.Logf("%s: %s", v.Policy, v.Message)
-		if v.Policy == "ecs-service-multi-az" {
+		switch v.Policy {
+		case "ecs-service-multi-az":
 			serviceFindings += v.Message + "\n"
+		case "ecs-service-subnets-span-azs":
+			spanFindings += v.Message + "\n"
 		}
 	}
 	for _, field := range []string{"desiredCount", "subnets"} {
 		if !strings.Contains(serviceFindings, field) {
 			t.Errorf("ecs-service-multi-az does not report %s:\n%s", field, serviceFindings)
 		}
+	}
+	if !strings.Contains(spanFindings, "networkConfiguration.subnets: lists 1 subnet") {
+		t.Errorf("ecs-service-subnets-span-azs does not refuse the one-entry subnet list:\n%s", spanFindings)
 	}
 }
 
