@@ -40,8 +40,8 @@ type errorBody struct {
 	RequestID string            `json:"requestId,omitempty"`
 }
 
-func writeError(w http.ResponseWriter, r *http.Request, status int, msg string, problems map[string]string) {
-	encode(w, status, errorBody{Error: msg, Problems: problems, RequestID: requestIDFrom(r.Context())})
+func writeError(w http.ResponseWriter, status int, msg string, problems map[string]string) {
+	encode(w, status, errorBody{Error: msg, Problems: problems, RequestID: requestIDFrom(w)})
 }
 
 // validator is a decoded request body that can check itself. Valid returns the problems

@@ -69,7 +69,7 @@ func handleInfo(build buildInfo, task taskInfo) http.Handler {
 			TaskARN:          task.TaskARN,
 			AvailabilityZone: task.AvailabilityZone,
 			Cluster:          task.Cluster,
-			RequestID:        requestIDFrom(r.Context()),
+			RequestID:        requestIDFrom(w),
 		})
 	})
 }
@@ -107,13 +107,13 @@ func handleEcho() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, rerr := decodeValid[echoRequest](w, r, maxEchoBody)
 		if rerr != nil {
-			writeError(w, r, rerr.Status, rerr.Message, rerr.Problems)
+			writeError(w, rerr.Status, rerr.Message, rerr.Problems)
 			return
 		}
 		encode(w, http.StatusOK, echoResponse{
 			Message:   req.Message,
 			Length:    utf8.RuneCountInString(req.Message),
-			RequestID: requestIDFrom(r.Context()),
+			RequestID: requestIDFrom(w),
 		})
 	})
 }
@@ -136,9 +136,9 @@ func handleNoRoute(mux *http.ServeMux) http.Handler {
 		}
 		if len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeError(w, r, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+r.URL.Path, nil)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+r.URL.Path, nil)
 			return
 		}
-		writeError(w, r, http.StatusNotFound, "no such path: "+r.URL.Path, nil)
+		writeError(w, http.StatusNotFound, "no such path: "+r.URL.Path, nil)
 	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -11,42 +10,86 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
-type requestIDKey struct{}
-
-// requestIDFrom returns the id the withRequestID middleware gave this request.
-func requestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+// requestIDFrom returns the id withRequestID gave this request. withRequestID sets the
+// response's X-Request-Id header before any handler runs, so the header is where the rest of
+// the chain reads it: no per-request context or request copy is needed to carry it.
+func requestIDFrom(w http.ResponseWriter) string {
+	if v := w.Header()["X-Request-Id"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // maxRequestIDLen bounds an inbound id so a client cannot inflate every log line.
 const maxRequestIDLen = 200
 
 // withRequestID takes the caller's X-Request-Id, else the ALB's X-Amzn-Trace-Id, else makes
-// one, and echoes it in the X-Request-Id response header so a client can quote it.
+// one, and echoes it in the X-Request-Id response header so a client can quote it. An inbound
+// id that is too long or has characters outside requestIDChars is replaced.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > maxRequestIDLen {
-			id = r.Header.Get("X-Amzn-Trace-Id")
+		id := inboundRequestID(r.Header["X-Request-Id"])
+		if id == nil {
+			id = inboundRequestID(r.Header["X-Amzn-Trace-Id"])
 		}
-		if id == "" || len(id) > maxRequestIDLen {
-			id = newRequestID()
+		if id == nil {
+			id = []string{newRequestID()}
 		}
-		w.Header()["X-Request-Id"] = []string{id}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		w.Header()["X-Request-Id"] = id
+		next.ServeHTTP(w, r)
 	})
 }
 
-// newRequestID returns 128 random bits in hex. Ids must be unique, not secret, so the
-// runtime's fast per-thread generator serves instead of crypto/rand.
+// inboundRequestID returns the first value of a request id header, as a slice that can be
+// the response header's value without copying (capped, so an append would copy), or nil
+// when the header is absent or its value not acceptable.
+func inboundRequestID(values []string) []string {
+	if len(values) == 0 || !validRequestID(values[0]) {
+		return nil
+	}
+	return values[:1:1]
+}
+
+// requestIDChars are the characters an inbound id may use: enough for UUIDs, the ALB's
+// "Root=1-...;Parent=...;Sampled=1" trace ids and most tracing formats, and none that JSON
+// or a log line would need to escape, so ids are written into bodies and logs as they are.
+const requestIDChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:;=/+@"
+
+var requestIDCharSet = func() (set [256]bool) {
+	for i := range len(requestIDChars) {
+		set[requestIDChars[i]] = true
+	}
+	return set
+}()
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := range len(id) {
+		if !requestIDCharSet[id[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// Generated ids are a random per-process prefix and a counter, 32 hex digits in all: unique
+// within the process by construction and across processes by the 64 random bits, at the
+// cost of one atomic add. Ids must be unique, not secret or unpredictable.
+var (
+	requestIDPrefix = rand.Uint64()
+	requestIDSeq    atomic.Uint64
+)
+
 func newRequestID() string {
 	var raw [16]byte
-	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
+	binary.BigEndian.PutUint64(raw[:8], requestIDPrefix)
+	binary.BigEndian.PutUint64(raw[8:], requestIDSeq.Add(1))
 	var id [32]byte
 	hex.Encode(id[:], raw[:])
 	return string(id[:])
@@ -101,7 +144,7 @@ func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
 			slog.Int64("durationUs", time.Since(start).Microseconds()),
-			slog.String("requestId", requestIDFrom(ctx)),
+			slog.String("requestId", requestIDFrom(rec)),
 			slog.String("clientIp", clientIP(r)),
 		)
 		handler.Handle(ctx, rl)
@@ -137,12 +180,12 @@ func withRecovery(logger *slog.Logger, next http.Handler) http.Handler {
 			logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
 				slog.String("panic", fmt.Sprint(p)),
 				slog.String("stack", string(debug.Stack())),
-				slog.String("requestId", requestIDFrom(r.Context())),
+				slog.String("requestId", requestIDFrom(w)),
 			)
 			if rec, ok := w.(*responseRecorder); ok && rec.status != 0 {
 				return // the response has begun; a 500 can no longer be sent
 			}
-			writeError(w, r, http.StatusInternalServerError, "internal server error", nil)
+			writeError(w, http.StatusInternalServerError, "internal server error", nil)
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -203,7 +205,14 @@ func TestRequestID(t *testing.T) {
 	}{
 		{"caller's id", map[string]string{"X-Request-Id": "abc-123", "X-Amzn-Trace-Id": "Root=1-x"}, "abc-123"},
 		{"ALB trace id", map[string]string{"X-Amzn-Trace-Id": "Root=1-67891233-abcdef012345678912345678"}, "Root=1-67891233-abcdef012345678912345678"},
+		{"full ALB trace id", map[string]string{"X-Amzn-Trace-Id": "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"}, "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"},
+		{"longest id kept", map[string]string{"X-Request-Id": strings.Repeat("x", maxRequestIDLen)}, strings.Repeat("x", maxRequestIDLen)},
 		{"oversized id replaced", map[string]string{"X-Request-Id": strings.Repeat("x", maxRequestIDLen+1)}, ""},
+		{"invalid id falls back to the trace id", map[string]string{"X-Request-Id": "a b", "X-Amzn-Trace-Id": "Root=1-x"}, "Root=1-x"},
+		{"quote replaced", map[string]string{"X-Request-Id": `abc"def`}, ""},
+		{"backslash replaced", map[string]string{"X-Request-Id": `abc\def`}, ""},
+		{"non-ASCII replaced", map[string]string{"X-Request-Id": "café"}, ""},
+		{"invalid trace id replaced", map[string]string{"X-Amzn-Trace-Id": "Root=<script>"}, ""},
 		{"generated", nil, ""},
 	}
 	for _, tt := range tests {
@@ -221,8 +230,8 @@ func TestRequestID(t *testing.T) {
 			if tt.want != "" && echoed != tt.want {
 				t.Errorf("X-Request-Id = %q, want %q", echoed, tt.want)
 			}
-			if tt.want == "" && len(echoed) != 32 {
-				t.Errorf("generated X-Request-Id = %q, want 32 hex characters", echoed)
+			if tt.want == "" && !isHex32(echoed) {
+				t.Errorf("generated X-Request-Id = %q, want 32 hex digits", echoed)
 			}
 		})
 	}
@@ -230,6 +239,35 @@ func TestRequestID(t *testing.T) {
 	b := s.do(httptest.NewRequest("GET", "/healthz", nil)).Header().Get("X-Request-Id")
 	if a == b {
 		t.Errorf("two requests got the same generated id %q", a)
+	}
+}
+
+func isHex32(s string) bool {
+	_, err := hex.DecodeString(s)
+	return len(s) == 32 && err == nil
+}
+
+// TestGeneratedRequestIDsAreUnique draws ids from concurrent goroutines, as concurrent
+// requests do, and requires no repeats.
+func TestGeneratedRequestIDsAreUnique(t *testing.T) {
+	const workers, each = 8, 2000
+	ids := make(chan string, workers*each)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				ids <- newRequestID()
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := make(map[string]bool, workers*each)
+	for id := range ids {
+		if !isHex32(id) || seen[id] {
+			t.Fatalf("id %q is not 32 hex digits or repeats", id)
+		}
+		seen[id] = true
 	}
 }
 
