@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -62,15 +63,26 @@ type infoBody struct {
 	RequestID        string `json:"requestId"`
 }
 
+// handleInfo encodes everything but the request id once, since it is fixed for the life of
+// the task, and splices the id in per request: ids need no JSON escaping (requestIDChars).
 func handleInfo(build buildInfo, task taskInfo) http.Handler {
+	fixed := mustJSON(infoBody{
+		Version:          build.Version,
+		TaskARN:          task.TaskARN,
+		AvailabilityZone: task.AvailabilityZone,
+		Cluster:          task.Cluster,
+	})
+	const tail = `"}`
+	prefix, ok := bytes.CutSuffix(fixed, []byte(`"requestId":""}`))
+	if !ok {
+		panic("infoBody must end with requestId: " + string(fixed))
+	}
+	prefix = append(prefix, `"requestId":"`...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		encode(w, http.StatusOK, infoBody{
-			Version:          build.Version,
-			TaskARN:          task.TaskARN,
-			AvailabilityZone: task.AvailabilityZone,
-			Cluster:          task.Cluster,
-			RequestID:        requestIDFrom(w),
-		})
+		id := requestIDFrom(w)
+		body := make([]byte, 0, len(prefix)+len(id)+len(tail))
+		body = append(append(append(body, prefix...), id...), tail...)
+		writeJSON(w, http.StatusOK, body)
 	})
 }
 

@@ -99,6 +99,11 @@ func TestInfo(t *testing.T) {
 	if got := decodeBody[infoBody](t, w); got != want {
 		t.Errorf("GET /v1/info = %+v, want %+v", got, want)
 	}
+	// The body is spliced from a prefix encoded at startup; it must be what encoding/json
+	// would write for the whole value.
+	if wantJSON, _ := json.Marshal(want); w.Body.String() != string(wantJSON) {
+		t.Errorf("GET /v1/info body\n%s\nwant\n%s", w.Body, wantJSON)
+	}
 }
 
 func TestEcho(t *testing.T) {
@@ -206,6 +211,7 @@ func TestRequestID(t *testing.T) {
 		{"caller's id", map[string]string{"X-Request-Id": "abc-123", "X-Amzn-Trace-Id": "Root=1-x"}, "abc-123"},
 		{"ALB trace id", map[string]string{"X-Amzn-Trace-Id": "Root=1-67891233-abcdef012345678912345678"}, "Root=1-67891233-abcdef012345678912345678"},
 		{"full ALB trace id", map[string]string{"X-Amzn-Trace-Id": "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"}, "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"},
+		{"every allowed character", map[string]string{"X-Request-Id": requestIDChars}, requestIDChars},
 		{"longest id kept", map[string]string{"X-Request-Id": strings.Repeat("x", maxRequestIDLen)}, strings.Repeat("x", maxRequestIDLen)},
 		{"oversized id replaced", map[string]string{"X-Request-Id": strings.Repeat("x", maxRequestIDLen+1)}, ""},
 		{"invalid id falls back to the trace id", map[string]string{"X-Request-Id": "a b", "X-Amzn-Trace-Id": "Root=1-x"}, "Root=1-x"},
