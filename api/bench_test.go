@@ -45,11 +45,11 @@ func bareHandler() http.Handler {
 	})
 }
 
-// benchLogger logs through the real logWriter into io.Discard, at the default level.
-func benchLogger(b *testing.B) *slog.Logger {
+// benchLogs is the real logWriter, into io.Discard.
+func benchLogs(b *testing.B) *logWriter {
 	logs := newLogWriter(io.Discard)
 	b.Cleanup(func() { logs.Close() })
-	return slog.New(slog.NewJSONHandler(logs, nil))
+	return logs
 }
 
 // BenchmarkHandlerBare and BenchmarkHandlerFull are the in-process counterpart of `make
@@ -65,7 +65,8 @@ func BenchmarkHandlerBare(b *testing.B) {
 
 func BenchmarkHandlerFull(b *testing.B) {
 	var draining atomic.Bool
-	h := NewServer(benchLogger(b), testBuild, testTask, &draining)
+	logs := benchLogs(b)
+	h := NewServer(slog.New(slog.NewJSONHandler(logs, nil)), logs, testBuild, testTask, &draining)
 	for _, path := range benchPaths {
 		b.Run(path[1:], func(b *testing.B) { benchHandler(b, h, path) })
 	}
@@ -74,7 +75,8 @@ func BenchmarkHandlerFull(b *testing.B) {
 // BenchmarkMiddleware prices each layer alone around the bare handler, to show where the
 // full chain's cost goes.
 func BenchmarkMiddleware(b *testing.B) {
-	logger := benchLogger(b)
+	logs := benchLogs(b)
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	var draining atomic.Bool
 	bare := bareHandler()
 	mux := http.NewServeMux()
@@ -86,7 +88,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		{"mux", mux},
 		{"recovery", withRecovery(logger, bare)},
 		{"securityHeaders", withSecurityHeaders(bare)},
-		{"accessLog", withAccessLog(logger, bare)},
+		{"accessLog", withAccessLog(logs, bare)},
 		{"requestID", withRequestID(bare)},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchHandler(b, c.h, "/healthz") })

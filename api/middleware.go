@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // requestIDFrom returns the id withRequestID gave this request. withRequestID sets the
@@ -93,76 +90,6 @@ func newRequestID() string {
 	var id [32]byte
 	hex.Encode(id[:], raw[:])
 	return string(id[:])
-}
-
-// responseRecorder remembers the status and size of a response for the access log and tells
-// the panic handler whether a response has already begun.
-type responseRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (rec *responseRecorder) WriteHeader(status int) {
-	if rec.status == 0 {
-		rec.status = status
-	}
-	rec.ResponseWriter.WriteHeader(status)
-}
-
-func (rec *responseRecorder) Write(b []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	n, err := rec.ResponseWriter.Write(b)
-	rec.bytes += n
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the connection's own writer.
-func (rec *responseRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
-
-// withAccessLog writes one JSON line per request at info level. LOG_LEVEL=warn turns access
-// logs off (errors are still logged) for a caller who wants the cycles more than the lines.
-// It wraps the writer in a responseRecorder either way: withRecovery relies on it.
-func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
-	handler := logger.Handler()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &responseRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		ctx := r.Context()
-		if !handler.Enabled(ctx, slog.LevelInfo) {
-			return
-		}
-		// A Record built here rather than logger.LogAttrs, which spends a third of the
-		// log line's cost finding the caller's program counter for a source nobody logs.
-		rl := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-		rl.AddAttrs(
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status),
-			slog.Int("bytes", rec.bytes),
-			slog.Int64("durationUs", time.Since(start).Microseconds()),
-			slog.String("requestId", requestIDFrom(rec)),
-			slog.String("clientIp", clientIP(r)),
-		)
-		handler.Handle(ctx, rl)
-	})
-}
-
-// clientIP is the address of the client as the load balancer saw it. The ALB appends the
-// peer address to X-Forwarded-For, so the last entry is the one it vouches for; earlier
-// entries come from the client and can be forged.
-func clientIP(r *http.Request) string {
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		return strings.TrimSpace(xff[strings.LastIndexByte(xff, ',')+1:])
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // withRecovery turns a panic in a handler into a logged error and a JSON 500, so one bad

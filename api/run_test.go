@@ -132,6 +132,20 @@ func TestRunServesAndStops(t *testing.T) {
 		t.Errorf("run after stop = %v, want nil", s.err)
 	}
 	s.logs.waitFor(t, "stopped")
+	// Access lines reach stdout through the batched log writer, one per request.
+	s.logs.mu.Lock()
+	defer s.logs.mu.Unlock()
+	logged := map[string]bool{}
+	for _, l := range s.logs.lines {
+		if l["msg"] == "request" && l["status"] == 200.0 {
+			logged[l["path"].(string)] = true
+		}
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/version", "/v1/info"} {
+		if !logged[path] {
+			t.Errorf("no access-log line for GET %s in:\n%v", path, s.logs.lines)
+		}
+	}
 }
 
 func TestRunReadsTaskMetadataAtStartup(t *testing.T) {

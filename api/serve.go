@@ -50,8 +50,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		return fmt.Errorf("listen on PORT %d: %w", cfg.Port, err)
 	}
 	var draining atomic.Bool
+	var accessLog io.Writer // access lines are info records: none above that level
+	if cfg.LogLevel <= slog.LevelInfo {
+		accessLog = logs
+	}
 	srv := &http.Server{
-		Handler:           NewServer(logger, build, task, &draining),
+		Handler:           NewServer(logger, accessLog, build, task, &draining),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

@@ -1,21 +1,23 @@
 package main
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 )
 
 // NewServer is the service's HTTP handler: the routes behind the middleware every request
-// passes through. draining turns /readyz red; the caller sets it when shutdown starts.
-func NewServer(logger *slog.Logger, build buildInfo, task taskInfo, draining *atomic.Bool) http.Handler {
+// passes through. logger takes errors (panics); accessLog takes one JSON line per request,
+// or none when nil. draining turns /readyz red; the caller sets it when shutdown starts.
+func NewServer(logger *slog.Logger, accessLog io.Writer, build buildInfo, task taskInfo, draining *atomic.Bool) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, build, task, draining)
 	// Outermost first: request id, access log (its recorder is what withRecovery consults),
 	// security headers, panic recovery, routes.
 	h := withRecovery(logger, mux)
 	h = withSecurityHeaders(h)
-	h = withAccessLog(logger, h)
+	h = withAccessLog(accessLog, h)
 	h = withRequestID(h)
 	return h
 }

@@ -29,7 +29,7 @@ func newTestServer(t *testing.T) testServer {
 	var logs bytes.Buffer
 	var draining atomic.Bool
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	return testServer{handler: NewServer(logger, testBuild, testTask, &draining), draining: &draining, logs: &logs}
+	return testServer{handler: NewServer(logger, &logs, testBuild, testTask, &draining), draining: &draining, logs: &logs}
 }
 
 func (s testServer) do(r *http.Request) *httptest.ResponseRecorder {
@@ -345,7 +345,7 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	boom := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
-	h := withRequestID(withAccessLog(logger, withRecovery(logger, boom)))
+	h := withRequestID(withAccessLog(&logs, withRecovery(logger, boom)))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
 	if w.Code != 500 {
@@ -360,13 +360,14 @@ func TestPanicBecomesJSON500(t *testing.T) {
 }
 
 func TestPanicAfterResponseBegan(t *testing.T) {
-	logger := slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	late := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		panic("late")
 	})
 	w := httptest.NewRecorder()
-	withAccessLog(logger, withRecovery(logger, late)).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	withAccessLog(&logs, withRecovery(logger, late)).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
 	if w.Code != http.StatusAccepted || w.Body.Len() != 0 {
 		t.Errorf("got %d %q, want the begun 202 left alone", w.Code, w.Body)
 	}

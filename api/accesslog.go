@@ -1,0 +1,159 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// responseRecorder remembers the status and size of a response for the access log and tells
+// the panic handler whether a response has already begun.
+type responseRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (rec *responseRecorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *responseRecorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's own writer (Flush, deadlines).
+func (rec *responseRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// accessEntry is the per-request state of withAccessLog, pooled so that a request allocates
+// neither its recorder nor its log line. It is put back only once the request is over:
+// net/http forbids using a ResponseWriter after ServeHTTP returns.
+type accessEntry struct {
+	rec  responseRecorder
+	line []byte
+}
+
+var accessEntries = sync.Pool{New: func() any { return &accessEntry{line: make([]byte, 0, 512)} }}
+
+// withAccessLog writes one JSON line per request to out, or none when out is nil
+// (LOG_LEVEL=warn, for a caller who wants the cycles more than the lines). It wraps the
+// writer in a responseRecorder either way: withRecovery relies on it.
+func withAccessLog(out io.Writer, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		e := accessEntries.Get().(*accessEntry)
+		e.rec = responseRecorder{ResponseWriter: w}
+		next.ServeHTTP(&e.rec, r)
+		if out != nil {
+			end := time.Now()
+			status := e.rec.status
+			if status == 0 { // nothing written: net/http sends 200
+				status = http.StatusOK
+			}
+			e.line = appendAccessLine(e.line[:0], end, r.Method, r.URL.Path, status, e.rec.bytes,
+				end.Sub(start).Microseconds(), requestIDFrom(w), clientIP(r))
+			out.Write(e.line)
+		}
+		e.rec = responseRecorder{}
+		accessEntries.Put(e)
+	})
+}
+
+// appendAccessLine appends the access-log line: exactly the bytes slog's JSON handler writes
+// for an info record "request" with these attributes (TestAccessLineMatchesSlog and
+// FuzzAccessLine hold it to that), so it reads like every other log line. Going through slog
+// (a Record, seven Values, the handler's state) cost more per request than all the rest of
+// the middleware together.
+func appendAccessLine(b []byte, t time.Time, method, path string, status, bytes int, durationUs int64, requestID, clientIP string) []byte {
+	b = append(b, `{"time":"`...)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"INFO","msg":"request","method":`...)
+	b = appendJSONString(b, method)
+	b = append(b, `,"path":`...)
+	b = appendJSONString(b, path)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, int64(bytes), 10)
+	b = append(b, `,"durationUs":`...)
+	b = strconv.AppendInt(b, durationUs, 10)
+	b = append(b, `,"requestId":`...)
+	b = appendJSONString(b, requestID)
+	b = append(b, `,"clientIp":`...)
+	b = appendJSONString(b, clientIP)
+	return append(b, "}\n"...)
+}
+
+// appendJSONString appends s as a JSON string escaped as slog's JSON handler does: ", \ and
+// control characters escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if (r != utf8.RuneError || size != 1) && r != '\u2028' && r != '\u2029' {
+				i += size
+				continue
+			}
+			b = append(b, s[start:i]...)
+			if size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			}
+			i += size
+			start = i
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		i++
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
+}
+
+// clientIP is the address of the client as the load balancer saw it. The ALB appends the
+// peer address to X-Forwarded-For, so the last entry is the one it vouches for; earlier
+// entries come from the client and can be forged.
+func clientIP(r *http.Request) string {
+	if xff := r.Header["X-Forwarded-For"]; len(xff) > 0 && xff[0] != "" {
+		return strings.TrimSpace(xff[0][strings.LastIndexByte(xff[0], ',')+1:])
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
