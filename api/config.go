@@ -11,12 +11,14 @@ import (
 )
 
 // Shutdown budget. ECS sends SIGTERM, waits the container's stopTimeout, then SIGKILLs, so
-// the defaults below are sized to the task definition's stopTimeout of 30 s:
+// the defaults below are sized to the stopTimeout of 45 s the Pulumi program sets
+// (components.StopTimeoutSeconds):
 //
-//	DRAIN_DELAY 10 s + SHUTDOWN_TIMEOUT 15 s = 25 s  <  stopTimeout 30 s
+//	DRAIN_DELAY 10 s + SHUTDOWN_TIMEOUT 15 s = 25 s  <  stopTimeout 45 s
 //
-// The 5 s left over covers process exit and log flushing. Whoever changes one of these
-// numbers changes the task definition's stopTimeout with it.
+// The 20 s left over covers process exit and log flushing, and a request the ALB sends at the
+// end of its 30 s deregistration delay still has 45 - 10 = 35 s to finish. Whoever changes
+// one of these numbers changes components.DrainDelaySeconds/ShutdownTimeoutSeconds with it.
 const (
 	defaultPort            = 8080
 	defaultDrainDelay      = 10 * time.Second
