@@ -2,9 +2,12 @@
 # bench-api: the API (all middleware on, access logs on) against a bare net/http handler
 # serving the same bytes, all on loopback, in the same run, under the same wrk load. A
 # second API process with LOG_LEVEL=warn (access logs off, everything else on) shows what
-# the access log costs. Rounds rotate which server goes first to spread out noise from other
-# work on the machine. Reports req/s, p50/p99 and server CPU per request for each path and
-# the ratio to the bare handler, then startup-to-ready time, binary size and idle RSS.
+# the access log costs, and a second bare process sending the API's response headers with
+# its server timeouts (BENCHBARE_LIKE_API=1) shows what those cost without the API's code.
+# Rounds rotate which server goes first to spread out noise from other work on the machine.
+# Reports req/s, p50/p99 and server CPU per request for each path and the ratio to the bare
+# handler, the in-process handler benchmarks (BenchmarkHandlerBare/Full), then
+# startup-to-ready time, binary size and idle RSS.
 #
 #   ./scripts/bench-api.sh              # 3 rounds of 10 s per server and path
 #   ROUNDS=1 DURATION=5s ./scripts/bench-api.sh
@@ -18,6 +21,7 @@ CONNECTIONS=${CONNECTIONS:-50}
 API_PORT=${API_PORT:-18081}
 BARE_PORT=${BARE_PORT:-18082}
 NOLOG_PORT=${NOLOG_PORT:-18083}
+LIKE_PORT=${LIKE_PORT:-18084}
 PATHS=(/healthz /v1/info)
 
 if ! command -v wrk >/dev/null; then
@@ -73,6 +77,9 @@ start_bare() {
 	PORT=$BARE_PORT ./bin/benchbare &
 	bare_pid=$!
 	pids+=("$bare_pid")
+	PORT=$LIKE_PORT BENCHBARE_LIKE_API=1 ./bin/benchbare &
+	like_pid=$!
+	pids+=("$like_pid")
 }
 
 # Startup to ready, median of 5 cold starts of the API.
@@ -93,6 +100,7 @@ start_bare
 wait_ready "$API_PORT"
 wait_ready "$NOLOG_PORT"
 wait_ready "$BARE_PORT"
+wait_ready "$LIKE_PORT"
 sleep 1
 idle_rss_kb=$(ps -o rss= -p "$api_pid" | tr -d ' ')
 bare_rss_kb=$(ps -o rss= -p "$bare_pid" | tr -d ' ')
@@ -128,17 +136,16 @@ $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print
 }
 
 for round in $(seq 1 "$ROUNDS"); do
-	case $((round % 3)) in
-	1) order=(api bare api-nolog) ;;
-	2) order=(bare api-nolog api) ;;
-	0) order=(api-nolog api bare) ;;
-	esac
+	servers=(api bare api-nolog bare-like)
+	shift=$(((round - 1) % ${#servers[@]}))
+	order=("${servers[@]:shift}" "${servers[@]:0:shift}")
 	for path in "${PATHS[@]}"; do
 		for name in "${order[@]}"; do
 			case $name in
 			api) port=$API_PORT pid=$api_pid ;;
 			api-nolog) port=$NOLOG_PORT pid=$nolog_pid ;;
 			bare) port=$BARE_PORT pid=$bare_pid ;;
+			bare-like) port=$LIKE_PORT pid=$like_pid ;;
 			esac
 			load "$name" "$port" "$path" "$round" "$pid"
 			echo "round $round: $(tail -1 "$results")" >&2
@@ -155,8 +162,8 @@ log_lines=$(cat "$work/api-log-lines")
 echo
 echo "## bench-api $(date -u +%Y-%m-%dT%H:%MZ): wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds, $(nproc) CPUs (load generator on the same machine)"
 echo
-echo "| path | server | req/s (mean) | p50 ms (median) | p99 ms (median) | server CPU µs/req (mean) | throughput vs bare | p99 vs bare |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| path | server | req/s (mean) | p50 ms (median) | p99 ms (median) | server CPU µs/req (mean) | throughput vs bare | p99 vs bare | throughput vs bare + headers/timeouts |"
+echo "|---|---|---|---|---|---|---|---|---|"
 awk '
 	{ key = $2 " " $1; rps[key] += $4; cpu[key] += $8; n[key]++; p50[key, n[key]] = $5; p99[key, n[key]] = $6 }
 	function median(arr, key, count,   i, j, t, v) {
@@ -166,20 +173,42 @@ awk '
 	}
 	END {
 		split("/healthz /v1/info", paths, " ")
-		split("bare api api-nolog", servers, " ")
-		label["bare"] = "bare net/http"; label["api"] = "api"; label["api-nolog"] = "api, LOG_LEVEL=warn"
+		split("bare bare-like api api-nolog", servers, " ")
+		label["bare"] = "bare net/http"; label["bare-like"] = "bare + API headers and timeouts"
+		label["api"] = "api"; label["api-nolog"] = "api, LOG_LEVEL=warn"
 		for (p = 1; p <= 2; p++) {
 			b = paths[p] " bare"
 			if (!(b in n)) continue
 			brps = rps[b] / n[b]; bp99 = median(p99, b, n[b])
-			for (s = 1; s <= 3; s++) {
+			l = paths[p] " bare-like"; lrps = (l in n) ? rps[l] / n[l] : 0
+			for (s = 1; s <= 4; s++) {
 				a = paths[p] " " servers[s]
 				if (!(a in n)) continue
 				arps = rps[a] / n[a]; ap99 = median(p99, a, n[a])
-				printf "| %s | %s | %.0f | %.3f | %.3f | %.1f | %.2f | %.2f |\n", paths[p], label[servers[s]], arps, median(p50, a, n[a]), ap99, cpu[a] / n[a], arps / brps, ap99 / bp99
+				printf "| %s | %s | %.0f | %.3f | %.3f | %.1f | %.2f | %.2f | %s |\n", paths[p], label[servers[s]], arps, median(p50, a, n[a]), ap99, cpu[a] / n[a], arps / brps, ap99 / bp99, lrps ? sprintf("%.2f", arps / lrps) : "-"
 			}
 		}
 	}' "$results"
+
+# In-process: the handler chain alone, no network (api/bench_test.go).
+echo
+echo "In-process (go test -bench 'Handler(Bare|Full)' -count 5, median ns/op):"
+echo
+echo "| path | bare ns/op | full ns/op | full allocs/op | middleware ns/req |"
+echo "|---|---|---|---|---|"
+(cd api && go test -run '^$' -bench 'Handler(Bare|Full)' -benchmem -count 5 .) | awk '
+	/^BenchmarkHandler(Bare|Full)\// {
+		split($1, name, "/"); kind = (name[1] ~ /Full/) ? "full" : "bare"; path = "/" name[2] "/" name[3]
+		sub(/\/$/, "", path); sub(/-[0-9]+$/, "", path)
+		k = path " " kind; n[k]++; ns[k, n[k]] = $3; if (kind == "full") allocs[path] = $7
+		paths[path] = 1
+	}
+	function median(key,   i, j, t, v, c) {
+		c = n[key]; for (i = 1; i <= c; i++) v[i] = ns[key, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+		return (c % 2) ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
+	}
+	END { for (p in paths) { b = median(p " bare"); f = median(p " full"); printf "| %s | %.0f | %.0f | %s | %.0f |\n", p, b, f, allocs[p], f - b } }'
 echo
 echo "- startup to ready (exec to first 200 from /healthz, median of 5): ${ready_ms} ms (runs: ${starts[*]})"
 echo "- binary size (-trimpath -s -w): $(stat -c %s bin/api) bytes ($(awk -v b="$(stat -c %s bin/api)" 'BEGIN {printf "%.1f", b / 1048576}') MiB)"
