@@ -55,3 +55,49 @@ func TestLogWriterFlushesWithoutClose(t *testing.T) {
 	}
 	t.Errorf("a buffered line was not flushed within 10s (interval %s)", logFlushInterval)
 }
+
+// gatedWriter blocks every write until open is closed, like a pipe nobody reads.
+type gatedWriter struct {
+	open chan struct{}
+	syncBuffer
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	<-g.open
+	return g.syncBuffer.Write(p)
+}
+
+// TestLogWriterBoundsPendingLines: with the output stuck, Write keeps accepting lines up to
+// logMaxPending and then waits, rather than growing without bound; once the output moves,
+// everything arrives in order.
+func TestLogWriterBoundsPendingLines(t *testing.T) {
+	out := &gatedWriter{open: make(chan struct{})}
+	l := newLogWriter(out)
+	line := strings.Repeat("y", 1023) + "\n"
+	total := 3 * logMaxPending / len(line) // the flusher holds at most one batch, pending one more
+	written := make(chan int, total)
+	go func() {
+		for i := range total {
+			l.Write([]byte(line))
+			written <- i + 1
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // several flush intervals
+	var n int
+	for len(written) > 0 {
+		n = <-written
+	}
+	if n == 0 || n >= total {
+		t.Fatalf("%d of %d lines accepted with the output stuck, want some but not all", n, total)
+	}
+	close(out.open)
+	for n < total {
+		n = <-written
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), strings.Repeat(line, total); got != want {
+		t.Errorf("output has %d bytes, want %d in order", len(got), len(want))
+	}
+}
