@@ -48,6 +48,10 @@ type accessEntry struct {
 
 var accessEntries = sync.Pool{New: func() any { return &accessEntry{line: make([]byte, 0, 512)} }}
 
+// maxPooledLine bounds the line buffer a pooled entry keeps: a request path can be as long as
+// the header limit (1 MB).
+const maxPooledLine = 16 << 10
+
 // withAccessLog writes one JSON line per request to out, or none when out is nil
 // (LOG_LEVEL=warn, for a caller who wants the cycles more than the lines). It wraps the
 // writer in a responseRecorder either way: withRecovery relies on it.
@@ -68,6 +72,9 @@ func withAccessLog(out io.Writer, next http.Handler) http.Handler {
 			out.Write(e.line)
 		}
 		e.rec = responseRecorder{}
+		if cap(e.line) > maxPooledLine { // a huge path: do not keep its buffer around
+			e.line = make([]byte, 0, 512)
+		}
 		accessEntries.Put(e)
 	})
 }
