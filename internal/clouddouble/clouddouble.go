@@ -12,23 +12,49 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The account and region the double answers with.
+// The account and region the double answers with unless Options say otherwise.
 const (
 	Account = "123456789012"
 	Region  = "eu-west-1"
 )
 
+// albZones is each region's canonical hosted zone of application load balancers (for alias records).
+var albZones = map[string]string{"eu-west-1": "Z32O12XQLNTSW2", "us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
+
+// Options adapt the double to tests written against other fake values. The zero value is the
+// double Run and RunStack use.
+type Options struct {
+	// Account and Region replace the package's Account and Region in ARNs, DNS names and invoke answers.
+	Account, Region string
+	// Autoname is appended to a resource's name for the physical name the provider would pick
+	// when the inputs give none; "" means "-physical".
+	Autoname string
+	// Outputs sets outputs for one type token after the built-in ones (so it may override them).
+	// A non-empty id it returns replaces the default physical id (name + "-id").
+	Outputs map[string]OutputHook
+	// Invokes, when non-nil, is the only invokes the double answers: a nil answer is the double's
+	// built-in answer for that token, any other answers instead. Nil means the built-in list.
+	Invokes map[string]Invoke
+}
+
+// OutputHook sets outputs in out for a registration; d has already recorded it.
+type OutputHook func(d *Double, args pulumi.MockResourceArgs, out resource.PropertyMap) (id string)
+
+// Invoke answers one invoke.
+type Invoke func(args pulumi.MockCallArgs) (resource.PropertyMap, error)
+
 // Double stands in for the Pulumi engine and AWS in mocks runs (pulumi.WithMocks). It records each registration with the options the
 // engine would see (parent, dependencies, ignoreChanges), echoes inputs back with fake ids and
 // ARNs, and answers only the invokes contracts.md allows (any other invoke fails the run).
+// Options narrow the invokes and add per-type outputs for tests that need them.
 type Double struct {
+	opts      Options
 	mu        sync.Mutex
 	resources []Recorded
 	invokes   []string
 }
 
 // Recorded is one resource registration as the engine saw it.
-
 type Recorded struct {
 	Type, Name       string
 	Inputs           resource.PropertyMap
@@ -48,20 +74,24 @@ func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	})
 	d.mu.Unlock()
 
+	account, region, autoname := d.accountID(), d.regionName(), d.opts.Autoname
+	if autoname == "" {
+		autoname = "-physical"
+	}
 	out := args.Inputs.Copy()
 	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
-	arn := fmt.Sprintf("arn:aws:double:%s:%s:%s", Region, Account, args.Name)
+	arn := fmt.Sprintf("arn:aws:double:%s:%s:%s", region, account, args.Name)
 	set("arn", arn)
 	if _, named := out["name"]; !named {
-		set("name", args.Name+"-physical")
+		set("name", args.Name+autoname)
 	}
 	switch args.TypeToken {
 	case "aws:ecr/repository:Repository":
-		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", Account, Region, args.Inputs["name"].StringValue()))
+		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", account, region, args.Inputs["name"].StringValue()))
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		set("latestVersion", 1)
 	case "aws:ecs/taskDefinition:TaskDefinition":
-		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:1", Region, Account, args.Inputs["family"].StringValue()))
+		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:1", region, account, args.Inputs["family"].StringValue()))
 	case "awsx:ec2:Vpc":
 		azs := int(args.Inputs["numberOfAvailabilityZones"].NumberValue())
 		var public, private []any
@@ -74,8 +104,12 @@ func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 		set("privateSubnetIds", private)
 		out["routeTableAssociations"] = resource.NewArrayProperty(nil)
 	case "aws:lb/loadBalancer:LoadBalancer":
-		set("dnsName", args.Name+"-123."+Region+".elb.amazonaws.com")
-		set("zoneId", "Z32O12XQLNTSW2")
+		set("dnsName", args.Name+"-123."+region+".elb.amazonaws.com")
+		zone, ok := albZones[region]
+		if !ok {
+			return "", nil, fmt.Errorf("Double: no load balancer hosted zone known for region %s; add it to albZones", region)
+		}
+		set("zoneId", zone)
 		set("arnSuffix", "app/"+args.Name+"/0123456789abcdef")
 	case "aws:lb/targetGroup:TargetGroup":
 		set("arnSuffix", "targetgroup/"+args.Name+"/0123456789abcdef")
@@ -91,20 +125,50 @@ func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	case "aws:acm/certificateValidation:CertificateValidation":
 		set("certificateArn", args.Inputs["certificateArn"].StringValue())
 	}
-	return args.Name + "-id", out, nil
+	id := args.Name + "-id"
+	if hook := d.opts.Outputs[args.TypeToken]; hook != nil {
+		if hid := hook(d, args, out); hid != "" {
+			id = hid
+		}
+	}
+	return id, out, nil
+}
+
+func (d *Double) accountID() string {
+	if d.opts.Account != "" {
+		return d.opts.Account
+	}
+	return Account
+}
+
+func (d *Double) regionName() string {
+	if d.opts.Region != "" {
+		return d.opts.Region
+	}
+	return Region
 }
 
 func (d *Double) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	d.mu.Lock()
 	d.invokes = append(d.invokes, args.Token)
 	d.mu.Unlock()
+	if d.opts.Invokes != nil {
+		answer, allowed := d.opts.Invokes[args.Token]
+		if !allowed {
+			return nil, fmt.Errorf("Double: invoke %s is not in this test's list (keep contracts.md's invoke list true)", args.Token)
+		}
+		if answer != nil {
+			return answer(args)
+		}
+	}
+	account, region := d.accountID(), d.regionName()
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
-		return resource.NewPropertyMapFromMap(map[string]any{"accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/double", "userId": "DOUBLE", "id": Account}), nil
+		return resource.NewPropertyMapFromMap(map[string]any{"accountId": account, "arn": "arn:aws:iam::" + account + ":user/double", "userId": "DOUBLE", "id": account}), nil
 	case "aws:index/getRegion:getRegion":
-		return resource.NewPropertyMapFromMap(map[string]any{"name": Region, "id": Region}), nil
+		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region}), nil
 	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-		return resource.NewPropertyMapFromMap(map[string]any{"userName": "AWS", "password": "double-password", "proxyEndpoint": "https://" + Account + ".dkr.ecr." + Region + ".amazonaws.com", "authorizationToken": "QVdTOmRvdWJsZS1wYXNzd29yZA==", "expiresAt": "2030-01-01T00:00:00Z", "id": Region}), nil
+		return resource.NewPropertyMapFromMap(map[string]any{"userName": "AWS", "password": "double-password", "proxyEndpoint": "https://" + account + ".dkr.ecr." + region + ".amazonaws.com", "authorizationToken": "QVdTOmRvdWJsZS1wYXNzd29yZA==", "expiresAt": "2030-01-01T00:00:00Z", "id": region}), nil
 	}
 	return nil, fmt.Errorf("Double: invoke %s is not in contracts.md's list", args.Token)
 }
@@ -117,7 +181,12 @@ func Run(program pulumi.RunFunc) (*Double, error) {
 // RunStack runs program as stack with the given config ("project:key" -> value as the CLI
 // passes it), the way `pulumi up` would.
 func RunStack(stack string, config map[string]string, program pulumi.RunFunc) (*Double, error) {
-	d := &Double{}
+	return RunWith(Options{}, stack, config, program)
+}
+
+// RunWith is RunStack against a double adapted by opts.
+func RunWith(opts Options, stack string, config map[string]string, program pulumi.RunFunc) (*Double, error) {
+	d := &Double{opts: opts}
 	withConfig := func(info *pulumi.RunInfo) { info.Config = config }
 	err := pulumi.RunErr(program, pulumi.WithMocks("webstack", stack, d), withConfig)
 	return d, err
@@ -160,6 +229,27 @@ func (d *Double) One(t *testing.T, typ string) Recorded {
 	return rs[0]
 }
 
+// Named returns the registration of typ called name, failing the test if there is none.
+func (d *Double) Named(t *testing.T, typ, name string) Recorded {
+	t.Helper()
+	for _, r := range d.OfType(typ) {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no %s named %q was registered; registered: %v", typ, name, d.Names())
+	return Recorded{}
+}
+
+// Names lists every registration as "type name", in order, for failure messages.
+func (d *Double) Names() []string {
+	var out []string
+	for _, r := range d.Resources() {
+		out = append(out, r.Type+" "+r.Name)
+	}
+	return out
+}
+
 // DependsOnType reports whether r depends on a registered resource of typ.
 func (d *Double) DependsOnType(r Recorded, typ string) bool {
 	return slices.ContainsFunc(r.Dependencies, func(urn string) bool { return resource.URN(urn).Type().String() == typ })
@@ -167,6 +257,18 @@ func (d *Double) DependsOnType(r Recorded, typ string) bool {
 
 // Num formats a whole number property.
 func Num(f float64) string { return fmt.Sprint(int(f)) }
+
+// Strings is a recorded array of strings (nil when v is not an array).
+func Strings(v resource.PropertyValue) []string {
+	if !v.IsArray() {
+		return nil
+	}
+	var out []string
+	for _, e := range v.ArrayValue() {
+		out = append(out, e.StringValue())
+	}
+	return out
+}
 
 // Str is v's string, or "" when v is absent or not a string.
 func Str(v resource.PropertyValue) string {
