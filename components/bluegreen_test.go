@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"example.com/webstack/internal/clouddouble"
 )
 
 func blueGreenArgs() *BlueGreenArgs {
@@ -20,7 +22,7 @@ func blueGreenArgs() *BlueGreenArgs {
 	}
 }
 
-func runBlueGreen(t *testing.T, args *BlueGreenArgs) (*releaseCloudDouble, [2]string, error) {
+func runBlueGreen(t *testing.T, args *BlueGreenArgs) (*clouddouble.Double, [2]string, error) {
 	t.Helper()
 	var names [2]string
 	d, err := runReleaseDouble(func(ctx *pulumi.Context) error {
@@ -43,10 +45,10 @@ func TestBlueGreenDeploymentGroup(t *testing.T) {
 	if names != [2]string{"bg-test", "bg-test"} {
 		t.Errorf("outputs ApplicationName, DeploymentGroupName = %v", names)
 	}
-	if app := d.one(t, "aws:codedeploy/application:Application"); app.Inputs["computePlatform"].StringValue() != "ECS" {
+	if app := d.One(t, "aws:codedeploy/application:Application"); app.Inputs["computePlatform"].StringValue() != "ECS" {
 		t.Errorf("application = %v", app.Inputs)
 	}
-	role := d.one(t, "aws:iam/role:Role")
+	role := d.One(t, "aws:iam/role:Role")
 	var assume struct {
 		Statement []struct {
 			Principal struct{ Service string }
@@ -59,15 +61,15 @@ func TestBlueGreenDeploymentGroup(t *testing.T) {
 	if len(assume.Statement) != 1 || assume.Statement[0].Principal.Service != "codedeploy.amazonaws.com" || assume.Statement[0].Action != "sts:AssumeRole" {
 		t.Errorf("service role trust = %+v", assume)
 	}
-	attach := d.one(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+	attach := d.One(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 	if attach.Inputs["policyArn"].StringValue() != "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS" {
 		t.Errorf("policy = %v", attach.Inputs["policyArn"])
 	}
-	if n := len(d.ofType("aws:codedeploy/deploymentConfig:DeploymentConfig")); n != 0 {
+	if n := len(d.OfType("aws:codedeploy/deploymentConfig:DeploymentConfig")); n != 0 {
 		t.Errorf("the default canary 10%%/5 min is predefined, yet %d custom configs were created", n)
 	}
 
-	group := d.one(t, "aws:codedeploy/deploymentGroup:DeploymentGroup")
+	group := d.One(t, "aws:codedeploy/deploymentGroup:DeploymentGroup")
 	in := releasePlain(group.Inputs)
 	want := map[string]any{
 		"deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent5Minutes",
@@ -93,8 +95,8 @@ func TestBlueGreenDeploymentGroup(t *testing.T) {
 	if in["serviceRoleArn"] != "arn:aws:double:us-west-2:210987654321:bg-codedeploy" {
 		t.Errorf("serviceRoleArn = %v", in["serviceRoleArn"])
 	}
-	if !strings.Contains(strings.Join(group.DependsOn, " "), "rolePolicyAttachment") {
-		t.Errorf("the group does not wait for the role's policy: depends on %v", group.DependsOn)
+	if !strings.Contains(strings.Join(group.Dependencies, " "), "rolePolicyAttachment") {
+		t.Errorf("the group does not wait for the role's policy: depends on %v", group.Dependencies)
 	}
 }
 
@@ -128,11 +130,11 @@ func TestBlueGreenTrafficShifting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			group := d.one(t, "aws:codedeploy/deploymentGroup:DeploymentGroup")
+			group := d.One(t, "aws:codedeploy/deploymentGroup:DeploymentGroup")
 			if got := group.Inputs["deploymentConfigName"].StringValue(); got != tc.configName {
 				t.Errorf("deploymentConfigName = %q, want %q", got, tc.configName)
 			}
-			configs := d.ofType("aws:codedeploy/deploymentConfig:DeploymentConfig")
+			configs := d.OfType("aws:codedeploy/deploymentConfig:DeploymentConfig")
 			if tc.custom == "" {
 				if len(configs) != 0 {
 					t.Errorf("predefined config, yet %d custom ones", len(configs))
@@ -171,8 +173,8 @@ func TestBlueGreenRejectsBadArgs(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
-			if len(d.resources) != 0 {
-				t.Errorf("invalid args registered %d resources", len(d.resources))
+			if len(d.Resources()) != 0 {
+				t.Errorf("invalid args registered %d resources", len(d.Resources()))
 			}
 		})
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"example.com/webstack/internal/clouddouble"
 )
 
 type monitoringSeen struct {
@@ -15,7 +17,7 @@ type monitoringSeen struct {
 	topicArn, dashboardName              string
 }
 
-func runMonitoring(t *testing.T, args *MonitoringArgs) (*releaseCloudDouble, monitoringSeen, error) {
+func runMonitoring(t *testing.T, args *MonitoringArgs) (*clouddouble.Double, monitoringSeen, error) {
 	t.Helper()
 	var seen monitoringSeen
 	d, err := runReleaseDouble(func(ctx *pulumi.Context) error {
@@ -66,8 +68,8 @@ func TestMonitoringAlarmsTopicAndDashboard(t *testing.T) {
 		t.Errorf("RollbackAlarmNames = %v, want %v (no CPU/memory)", seen.rollbackNames, want[:5])
 	}
 
-	key := d.one(t, "aws:kms/key:Key")
-	topic := d.one(t, "aws:sns/topic:Topic")
+	key := d.One(t, "aws:kms/key:Key")
+	topic := d.One(t, "aws:sns/topic:Topic")
 	keyArn := fmt.Sprintf("arn:aws:double:%s:%s:mon-alarms", releaseDoubleRegion, releaseDoubleAccount)
 	if got := topic.Inputs["kmsMasterKeyId"].StringValue(); got != keyArn {
 		t.Errorf("topic kmsMasterKeyId = %q, want the customer managed key %q", got, keyArn)
@@ -81,13 +83,13 @@ func TestMonitoringAlarmsTopicAndDashboard(t *testing.T) {
 		!strings.Contains(fmt.Sprint(cw["Condition"]), releaseDoubleAccount) || !key.Inputs["enableKeyRotation"].BoolValue() {
 		t.Errorf("key policy/rotation do not let this account's CloudWatch use the key: %v", key.Inputs)
 	}
-	sub := d.one(t, "aws:sns/topicSubscription:TopicSubscription")
+	sub := d.One(t, "aws:sns/topicSubscription:TopicSubscription")
 	if sub.Inputs["protocol"].StringValue() != "email" || sub.Inputs["endpoint"].StringValue() != "oncall@example.com" {
 		t.Errorf("subscription = %v", sub.Inputs)
 	}
 
 	alarms := map[string]map[string]any{}
-	for _, a := range d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+	for _, a := range d.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
 		in := releasePlain(a.Inputs)
 		alarms[strings.TrimPrefix(in["name"].(string), "mon-test-")] = in
 		if in["alarmActions"].([]any)[0] != seen.topicArn || in["okActions"].([]any)[0] != seen.topicArn ||
@@ -119,7 +121,7 @@ func TestMonitoringAlarmsTopicAndDashboard(t *testing.T) {
 		t.Errorf("cpu-high threshold = %v, want the default 85", cpu["threshold"])
 	}
 
-	dash := d.one(t, "aws:cloudwatch/dashboard:Dashboard")
+	dash := d.One(t, "aws:cloudwatch/dashboard:Dashboard")
 	if seen.dashboardName != "mon-test" {
 		t.Errorf("DashboardName = %q", seen.dashboardName)
 	}
@@ -159,10 +161,10 @@ func TestMonitoringBlueGreenWatchesBothTargetGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if subs := d.ofType("aws:sns/topicSubscription:TopicSubscription"); len(subs) != 0 {
+	if subs := d.OfType("aws:sns/topicSubscription:TopicSubscription"); len(subs) != 0 {
 		t.Errorf("no AlarmEmail, yet %d subscriptions", len(subs))
 	}
-	for _, a := range d.ofType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+	for _, a := range d.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
 		if a.Name != "mon-unhealthy-hosts" {
 			continue
 		}
@@ -171,7 +173,7 @@ func TestMonitoringBlueGreenWatchesBothTargetGroups(t *testing.T) {
 			t.Errorf("unhealthy-hosts does not sum both target groups: %s", q)
 		}
 	}
-	body := d.one(t, "aws:cloudwatch/dashboard:Dashboard").Inputs["dashboardBody"].StringValue()
+	body := d.One(t, "aws:cloudwatch/dashboard:Dashboard").Inputs["dashboardBody"].StringValue()
 	if strings.Count(body, "SEARCH(") != 2 {
 		t.Errorf("healthy hosts per AZ has %d searches, want one per target group", strings.Count(body, "SEARCH("))
 	}
@@ -198,8 +200,8 @@ func TestMonitoringRejectsBadArgs(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
-			if len(d.resources) != 0 {
-				t.Errorf("invalid args registered %d resources", len(d.resources))
+			if len(d.Resources()) != 0 {
+				t.Errorf("invalid args registered %d resources", len(d.Resources()))
 			}
 		})
 	}
