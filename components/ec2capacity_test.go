@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"example.com/webstack/internal/clouddouble"
 )
 
 const (
@@ -35,7 +37,7 @@ type ec2Outputs struct {
 }
 
 // runEc2Capacity builds an Ec2Capacity named "web" under the double and resolves its outputs.
-func runEc2Capacity(t *testing.T, args *Ec2CapacityArgs) (*ec2CloudDouble, ec2Outputs) {
+func runEc2Capacity(t *testing.T, args *Ec2CapacityArgs) (*clouddouble.Double, ec2Outputs) {
 	t.Helper()
 	var got ec2Outputs
 	d, err := runEc2Double(func(ctx *pulumi.Context) error {
@@ -53,15 +55,15 @@ func runEc2Capacity(t *testing.T, args *Ec2CapacityArgs) (*ec2CloudDouble, ec2Ou
 	if err != nil {
 		t.Fatalf("NewEc2Capacity: %v", err)
 	}
-	if len(d.invokes) > 0 {
-		t.Errorf("invokes %v: the AMI comes from resolve:ssm at launch, no lookup is needed", d.invokes)
+	if len(d.Invokes()) > 0 {
+		t.Errorf("invokes %v: the AMI comes from resolve:ssm at launch, no lookup is needed", d.Invokes())
 	}
 	return d, got
 }
 
 func TestEc2CapacityLaunchTemplate(t *testing.T) {
 	d, out := runEc2Capacity(t, ec2TestArgs())
-	lt := d.one(t, ec2TypeLaunchTemplate).Inputs
+	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
 
 	ec2Want(t, "imageId", ec2Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")
 	ec2Want(t, "metadataOptions.httpTokens", ec2Path(lt, "metadataOptions", "httpTokens"), "required")
@@ -72,7 +74,7 @@ func TestEc2CapacityLaunchTemplate(t *testing.T) {
 		t.Fatalf("%d network interfaces, want 1", n)
 	}
 	ec2Want(t, "networkInterfaces[0].associatePublicIpAddress", ec2Path(lt, "networkInterfaces", 0, "associatePublicIpAddress"), "false")
-	if sgs := ec2Strings(ec2Path(lt, "networkInterfaces", 0, "securityGroups")); !slices.Equal(sgs, []string{out.SecurityGroupID}) {
+	if sgs := clouddouble.Strings(ec2Path(lt, "networkInterfaces", 0, "securityGroups")); !slices.Equal(sgs, []string{out.SecurityGroupID}) {
 		t.Errorf("instance security groups %v, want only the component's %s", sgs, out.SecurityGroupID)
 	}
 	if v := ec2Path(lt, "vpcSecurityGroupIds"); v.HasValue() {
@@ -88,7 +90,7 @@ func TestEc2CapacityLaunchTemplate(t *testing.T) {
 	ec2Want(t, "root ebs.volumeSize", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 30)
 	ec2Want(t, "monitoring.enabled", ec2Path(lt, "monitoring", "enabled"), true)
 
-	profile := d.one(t, "aws:iam/instanceProfile:InstanceProfile")
+	profile := d.One(t, "aws:iam/instanceProfile:InstanceProfile")
 	ec2Want(t, "iamInstanceProfile.arn", ec2Path(lt, "iamInstanceProfile", "arn"), "arn:aws:double:us-east-1:123456789012:"+profile.Name)
 	if out.LaunchTemplateID != "web-id" {
 		t.Errorf("LaunchTemplateID output %q, want the template's id web-id", out.LaunchTemplateID)
@@ -100,7 +102,7 @@ func TestEc2CapacityGravitonUsesArm64Ami(t *testing.T) {
 	args.InstanceTypes = []string{"m7g.large", "c7gn.large"}
 	args.RootVolumeSizeGiB = 50
 	d, _ := runEc2Capacity(t, args)
-	lt := d.one(t, ec2TypeLaunchTemplate).Inputs
+	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
 	ec2Want(t, "imageId", ec2Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")
 	ec2Want(t, "root ebs.volumeSize", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
 }
@@ -133,17 +135,17 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 		d, _ := runEc2Capacity(t, args)
 
 		var got []string
-		for _, a := range d.all(ec2TypeAttachment) {
+		for _, a := range d.OfType(ec2TypeAttachment) {
 			got = append(got, ec2Path(a.Inputs, "policyArn").StringValue())
 		}
 		slices.Sort(got) // registrations arrive concurrently
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("SessionManagerAccess=%v: role policies %v, want exactly %v", tc.sessionManager, got, tc.want)
 		}
-		if n := len(d.all("aws:iam/rolePolicy:RolePolicy")); n != 0 {
+		if n := len(d.OfType("aws:iam/rolePolicy:RolePolicy")); n != 0 {
 			t.Errorf("%d inline role policies, want none", n)
 		}
-		role := d.one(t, "aws:iam/role:Role").Inputs
+		role := d.One(t, "aws:iam/role:Role").Inputs
 		var trust struct {
 			Statement []struct {
 				Effect    string
@@ -157,7 +159,7 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 		if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "ec2.amazonaws.com" || trust.Statement[0].Action != "sts:AssumeRole" {
 			t.Errorf("trust policy %+v, want EC2 alone may assume the role", trust.Statement)
 		}
-		if deps := d.one(t, "aws:iam/instanceProfile:InstanceProfile").Dependencies; len(deps) < len(tc.want) {
+		if deps := d.One(t, "aws:iam/instanceProfile:InstanceProfile").Dependencies; len(deps) < len(tc.want) {
 			t.Errorf("instance profile depends on %v, want every policy attachment among them", deps)
 		}
 	}
@@ -165,9 +167,9 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 
 // ec2EcsConfig decodes the launch template's user data and returns the lines it appends to
 // /etc/ecs/ecs.config.
-func ec2EcsConfig(t *testing.T, d *ec2CloudDouble) []string {
+func ec2EcsConfig(t *testing.T, d *clouddouble.Double) []string {
 	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(ec2Path(d.one(t, ec2TypeLaunchTemplate).Inputs, "userData").StringValue())
+	raw, err := base64.StdEncoding.DecodeString(ec2Path(d.One(t, ec2TypeLaunchTemplate).Inputs, "userData").StringValue())
 	if err != nil {
 		t.Fatalf("userData is not base64: %v", err)
 	}
@@ -205,10 +207,10 @@ func TestEc2CapacityAutoScalingGroup(t *testing.T) {
 	args.MinInstances, args.MaxInstances = 3, 9
 	args.SpotInstancePercent = 25
 	d, out := runEc2Capacity(t, args)
-	asg := d.one(t, ec2TypeGroup)
+	asg := d.One(t, ec2TypeGroup)
 	in := asg.Inputs
 
-	if got := ec2Strings(ec2Path(in, "vpcZoneIdentifiers")); !slices.Equal(got, []string{"subnet-a", "subnet-b", "subnet-c"}) {
+	if got := clouddouble.Strings(ec2Path(in, "vpcZoneIdentifiers")); !slices.Equal(got, []string{"subnet-a", "subnet-b", "subnet-c"}) {
 		t.Errorf("vpcZoneIdentifiers %v, want the three private subnets", got)
 	}
 	ec2Want(t, "minSize", ec2Path(in, "minSize"), 3)
@@ -261,7 +263,7 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 	args.AdditionalCapacityProviders = []string{"FARGATE", "FARGATE_SPOT"}
 	d, out := runEc2Capacity(t, args)
 
-	cp := d.one(t, ec2TypeProvider).Inputs
+	cp := d.One(t, ec2TypeProvider).Inputs
 	asgp := ec2Path(cp, "autoScalingGroupProvider").ObjectValue()
 	ec2Want(t, "autoScalingGroupArn", ec2Path(asgp, "autoScalingGroupArn"), "arn:aws:double:us-east-1:123456789012:web")
 	ec2Want(t, "managedTerminationProtection", ec2Path(asgp, "managedTerminationProtection"), "ENABLED")
@@ -271,9 +273,9 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 	ec2Want(t, "managedScaling.minimumScalingStepSize", ec2Path(asgp, "managedScaling", "minimumScalingStepSize"), 1)
 	ec2Want(t, "managedScaling.maximumScalingStepSize", ec2Path(asgp, "managedScaling", "maximumScalingStepSize"), 6)
 
-	assoc := d.one(t, ec2TypeAssociation).Inputs
+	assoc := d.One(t, ec2TypeAssociation).Inputs
 	ec2Want(t, "clusterName", ec2Path(assoc, "clusterName"), "web-cluster")
-	if got := ec2Strings(ec2Path(assoc, "capacityProviders")); !slices.Equal(got, []string{"web-double", "FARGATE", "FARGATE_SPOT"}) {
+	if got := clouddouble.Strings(ec2Path(assoc, "capacityProviders")); !slices.Equal(got, []string{"web-double", "FARGATE", "FARGATE_SPOT"}) {
 		t.Errorf("cluster capacity providers %v, want this one then the additional ones", got)
 	}
 	strategies := ec2Path(assoc, "defaultCapacityProviderStrategies").ArrayValue()
@@ -290,7 +292,7 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 
 func TestEc2CapacitySecurityGroupHasNoIngress(t *testing.T) {
 	d, out := runEc2Capacity(t, ec2TestArgs())
-	sg := d.one(t, ec2TypeSecurityGroup)
+	sg := d.One(t, ec2TypeSecurityGroup)
 	ec2Want(t, "vpcId", ec2Path(sg.Inputs, "vpcId"), "vpc-0123")
 	if ingress := ec2Path(sg.Inputs, "ingress"); !ingress.IsArray() || len(ingress.ArrayValue()) != 0 {
 		t.Errorf("ingress %v, want an explicit empty list", ingress)
@@ -318,7 +320,7 @@ func TestEc2PlacementStrategiesSpreadAzFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got [][2]string
-	for _, s := range ec2Path(d.one(t, "aws:ecs/service:Service").Inputs, "orderedPlacementStrategies").ArrayValue() {
+	for _, s := range ec2Path(d.One(t, "aws:ecs/service:Service").Inputs, "orderedPlacementStrategies").ArrayValue() {
 		o := s.ObjectValue()
 		got = append(got, [2]string{o["type"].StringValue(), o["field"].StringValue()})
 	}
@@ -370,8 +372,8 @@ func TestEc2CapacityInvalidArgs(t *testing.T) {
 			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
 				t.Errorf("%d problems reported, want exactly this one: %v", n, err)
 			}
-			if len(d.resources) != 0 {
-				t.Errorf("%d resources registered before the error, want none", len(d.resources))
+			if len(d.Resources()) != 0 {
+				t.Errorf("%d resources registered before the error, want none", len(d.Resources()))
 			}
 		})
 	}
