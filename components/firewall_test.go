@@ -24,7 +24,7 @@ func TestFirewallRulesAndAssociation(t *testing.T) {
 		t.Fatalf("NewFirewall: %v", err)
 	}
 
-	acl := d.named(t, "aws:wafv2/webAcl:WebAcl", "web-waf")
+	acl := d.Named(t, "aws:wafv2/webAcl:WebAcl", "web-waf")
 	netWant(t, acl, map[string]any{
 		"scope": "REGIONAL", "visibilityConfig.cloudwatchMetricsEnabled": true,
 		"visibilityConfig.sampledRequestsEnabled": true, "visibilityConfig.metricName": "web-waf",
@@ -78,7 +78,7 @@ func TestFirewallRulesAndAssociation(t *testing.T) {
 		t.Errorf("rules =\n%+v\nwant\n%+v", got, want)
 	}
 
-	assoc := d.named(t, "aws:wafv2/webAclAssociation:WebAclAssociation", "web-waf")
+	assoc := d.Named(t, "aws:wafv2/webAclAssociation:WebAclAssociation", "web-waf")
 	netWant(t, assoc, map[string]any{"resourceArn": netTestAlbArn, "webAclArn": webAclArn})
 	if webAclArn != "arn:aws:double:us-east-1:123456789012:web-waf" {
 		t.Errorf("webAclArn output = %q, want the web ACL's ARN", webAclArn)
@@ -93,7 +93,7 @@ func TestFirewallDefaultRateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := netProp(d.named(t, "aws:wafv2/webAcl:WebAcl", "waf").Inputs, "rules").ArrayValue()
+	rules := netProp(d.Named(t, "aws:wafv2/webAcl:WebAcl", "waf").Inputs, "rules").ArrayValue()
 	if got := rules[len(rules)-1].ObjectValue()["statement"].ObjectValue()["rateBasedStatement"].ObjectValue()["limit"].NumberValue(); got != 2000 {
 		t.Errorf("default rate limit = %v, want 2000", got)
 	}
@@ -117,7 +117,7 @@ func TestFirewallInvalidArgs(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
 			}
-			if names := d.names(); len(names) != 0 {
+			if names := d.Names(); len(names) != 0 {
 				t.Errorf("invalid args registered %v, want nothing", names)
 			}
 		})

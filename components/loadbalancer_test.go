@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"example.com/webstack/internal/clouddouble"
 )
 
 const (
@@ -25,7 +27,7 @@ type lbOutputs struct {
 	listeners                                                            int
 }
 
-func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*netCloudDouble, lbOutputs) {
+func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*clouddouble.Double, lbOutputs) {
 	t.Helper()
 	args.VpcID = pulumi.String("vpc-double")
 	args.SubnetIDs = pulumi.ToStringArray([]string{"subnet-public-1", "subnet-public-2"})
@@ -48,7 +50,7 @@ func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*netCloudDouble, lbOu
 	return d, out
 }
 
-func netWant(t *testing.T, r netRecorded, want map[string]any) {
+func netWant(t *testing.T, r clouddouble.Recorded, want map[string]any) {
 	t.Helper()
 	for path, w := range want {
 		if got := netProp(r.Inputs, path).V; got != w {
@@ -58,7 +60,7 @@ func netWant(t *testing.T, r netRecorded, want map[string]any) {
 }
 
 // listenerActions returns a listener's default actions as plain maps.
-func listenerActions(r netRecorded) []map[string]any {
+func listenerActions(r clouddouble.Recorded) []map[string]any {
 	var out []map[string]any
 	for _, a := range netProp(r.Inputs, "defaultActions").ArrayValue() {
 		out = append(out, a.ObjectValue().Mappable())
@@ -76,19 +78,19 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	})
 
 	t.Run("security group: 80/443 from the CIDRs, no egress", func(t *testing.T) {
-		sg := d.named(t, netTypeSecGroup, "web-alb")
+		sg := d.Named(t, netTypeSecGroup, "web-alb")
 		for _, dir := range []string{"ingress", "egress"} {
 			if v := netProp(sg.Inputs, dir); v.IsArray() && len(v.ArrayValue()) > 0 {
 				t.Errorf("ALB security group has inline %s %v", dir, v)
 			}
 		}
 		for _, typ := range []string{"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/securityGroupRule:SecurityGroupRule"} {
-			if n := len(d.ofType(typ)); n != 0 {
+			if n := len(d.OfType(typ)); n != 0 {
 				t.Errorf("the load balancer registered %d %s; its egress belongs to the Service", n, typ)
 			}
 		}
 		var got []string
-		for _, r := range d.ofType(netTypeIngressRule) {
+		for _, r := range d.OfType(netTypeIngressRule) {
 			netWant(t, r, map[string]any{"securityGroupId": "web-alb-id", "ipProtocol": "tcp"})
 			if netProp(r.Inputs, "fromPort").V != netProp(r.Inputs, "toPort").V {
 				t.Errorf("%s opens a port range", r.Name)
@@ -106,17 +108,17 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	})
 
 	t.Run("ALB hardening", func(t *testing.T) {
-		alb := d.named(t, netTypeLoadBalancer, "web-alb")
+		alb := d.Named(t, netTypeLoadBalancer, "web-alb")
 		netWant(t, alb, map[string]any{
 			"loadBalancerType": "application", "internal": false, "dropInvalidHeaderFields": true,
 			"desyncMitigationMode": "defensive", "idleTimeout": 60.0, "enableDeletionProtection": true,
 			"accessLogs.bucket": "web-logs-bucket", "accessLogs.prefix": "alb", "accessLogs.enabled": true,
 			"namePrefix": "web-",
 		})
-		if got := netStrings(netProp(alb.Inputs, "securityGroups")); !reflect.DeepEqual(got, []string{"web-alb-id"}) {
+		if got := clouddouble.Strings(netProp(alb.Inputs, "securityGroups")); !reflect.DeepEqual(got, []string{"web-alb-id"}) {
 			t.Errorf("ALB security groups = %v", got)
 		}
-		if got := netStrings(netProp(alb.Inputs, "subnets")); !reflect.DeepEqual(got, []string{"subnet-public-1", "subnet-public-2"}) {
+		if got := clouddouble.Strings(netProp(alb.Inputs, "subnets")); !reflect.DeepEqual(got, []string{"subnet-public-1", "subnet-public-2"}) {
 			t.Errorf("ALB subnets = %v", got)
 		}
 		if !strings.Contains(alb.Parent, "webstack:components:LoadBalancer") {
@@ -125,7 +127,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	})
 
 	t.Run("target group", func(t *testing.T) {
-		tg := d.named(t, netTypeTargetGroup, "web-tg")
+		tg := d.Named(t, netTypeTargetGroup, "web-tg")
 		netWant(t, tg, map[string]any{
 			"port": 8080.0, "protocol": "HTTP", "targetType": "ip", "vpcId": "vpc-double", "deregistrationDelay": 30.0,
 			"namePrefix":       "web-",
@@ -135,20 +137,20 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	})
 
 	t.Run("HTTPS forwards with TLS 1.3 policy, HTTP only redirects", func(t *testing.T) {
-		https := d.named(t, netTypeListener, "web-https")
+		https := d.Named(t, netTypeListener, "web-https")
 		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSslPolicy, "certificateArn": netTestCertArn})
 		wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupArn}}
 		if got := listenerActions(https); !reflect.DeepEqual(got, wantForward) {
 			t.Errorf("HTTPS actions = %v, want %v", got, wantForward)
 		}
-		http := d.named(t, netTypeListener, "web-http")
+		http := d.Named(t, netTypeListener, "web-http")
 		netWant(t, http, map[string]any{"port": 80.0, "protocol": "HTTP"})
 		wantRedirect := []map[string]any{{"type": "redirect", "redirect": map[string]any{"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}}
 		if got := listenerActions(http); !reflect.DeepEqual(got, wantRedirect) {
 			t.Errorf("HTTP actions = %v, want only %v", got, wantRedirect)
 		}
-		if len(d.ofType(netTypeListener)) != 2 || out.listeners != 2 {
-			t.Errorf("want 2 listeners registered and exposed, got %d and %d", len(d.ofType(netTypeListener)), out.listeners)
+		if len(d.OfType(netTypeListener)) != 2 || out.listeners != 2 {
+			t.Errorf("want 2 listeners registered and exposed, got %d and %d", len(d.OfType(netTypeListener)), out.listeners)
 		}
 		if !strings.HasSuffix(out.productionListenerArn, ":web-https") {
 			t.Errorf("productionListenerArn = %q, want the HTTPS listener", out.productionListenerArn)
@@ -159,22 +161,22 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	})
 
 	t.Run("access log bucket", func(t *testing.T) {
-		netWant(t, d.named(t, "aws:s3/bucketV2:BucketV2", "web-logs"), map[string]any{"forceDestroy": false})
-		netWant(t, d.named(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-logs"), map[string]any{
+		netWant(t, d.Named(t, "aws:s3/bucketV2:BucketV2", "web-logs"), map[string]any{"forceDestroy": false})
+		netWant(t, d.Named(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-logs"), map[string]any{
 			"bucket": "web-logs-bucket", "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
 		})
-		netWant(t, d.named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
-		sse := d.named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs")
+		netWant(t, d.Named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
+		sse := d.Named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs")
 		if got := netProp(sse.Inputs, "rules").ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue(); got != "AES256" {
 			t.Errorf("SSE algorithm = %q, want AES256 (the only one ALB logs support)", got)
 		}
-		lc := d.named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs")
+		lc := d.Named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs")
 		rule := netProp(lc.Inputs, "rules").ArrayValue()[0].ObjectValue()
 		if rule["status"].StringValue() != "Enabled" || rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
 			t.Errorf("lifecycle rule = %v, want enabled expiry after 30 days", rule)
 		}
 
-		pol := d.named(t, "aws:s3/bucketPolicy:BucketPolicy", "web-logs")
+		pol := d.Named(t, "aws:s3/bucketPolicy:BucketPolicy", "web-logs")
 		var doc struct {
 			Statement []struct {
 				Effect    string
@@ -227,9 +229,9 @@ func TestAccessLogBucketPolicyPrincipalByRegion(t *testing.T) {
 
 func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
 	d, out := runLoadBalancer(t, LoadBalancerArgs{AllowHTTP: true, ContainerPort: 8080})
-	listeners := d.ofType(netTypeListener)
+	listeners := d.OfType(netTypeListener)
 	if len(listeners) != 1 || listeners[0].Name != "web-http" {
-		t.Fatalf("want only the HTTP listener, got %v", d.names())
+		t.Fatalf("want only the HTTP listener, got %v", d.Names())
 	}
 	netWant(t, listeners[0], map[string]any{"port": 80.0, "protocol": "HTTP"})
 	wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupArn}}
@@ -242,12 +244,12 @@ func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
 	if !strings.HasSuffix(out.productionListenerArn, ":web-http") {
 		t.Errorf("productionListenerArn = %q, want the HTTP forwarder", out.productionListenerArn)
 	}
-	alb := d.named(t, netTypeLoadBalancer, "web-alb")
+	alb := d.Named(t, netTypeLoadBalancer, "web-alb")
 	netWant(t, alb, map[string]any{"enableDeletionProtection": false})
 	if v := netProp(alb.Inputs, "accessLogs"); !v.IsNull() {
 		t.Errorf("access logs off, yet ALB accessLogs = %v", v)
 	}
-	if n := len(d.ofType("aws:s3/bucketV2:BucketV2")); n != 0 {
+	if n := len(d.OfType("aws:s3/bucketV2:BucketV2")); n != 0 {
 		t.Errorf("access logs off, yet %d buckets", n)
 	}
 }
@@ -255,20 +257,20 @@ func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
 func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
 	d, out := runLoadBalancer(t, LoadBalancerArgs{DomainName: "api.example.com", HostedZoneID: "Z0123", ContainerPort: 8080, SslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06"})
 
-	netWant(t, d.named(t, "aws:acm/certificate:Certificate", "web-cert"), map[string]any{"domainName": "api.example.com", "validationMethod": "DNS"})
-	validation := d.named(t, netTypeRecord, "web-cert-validation")
+	netWant(t, d.Named(t, "aws:acm/certificate:Certificate", "web-cert"), map[string]any{"domainName": "api.example.com", "validationMethod": "DNS"})
+	validation := d.Named(t, netTypeRecord, "web-cert-validation")
 	netWant(t, validation, map[string]any{"zoneId": "Z0123", "name": "_x1.api.example.com.", "type": "CNAME"})
-	if got := netStrings(netProp(validation.Inputs, "records")); !reflect.DeepEqual(got, []string{"_x2.acm-validations.aws."}) {
+	if got := clouddouble.Strings(netProp(validation.Inputs, "records")); !reflect.DeepEqual(got, []string{"_x2.acm-validations.aws."}) {
 		t.Errorf("validation record values = %v", got)
 	}
-	cv := d.named(t, "aws:acm/certificateValidation:CertificateValidation", "web-cert")
-	if got := netStrings(netProp(cv.Inputs, "validationRecordFqdns")); !reflect.DeepEqual(got, []string{"_x1.api.example.com"}) {
+	cv := d.Named(t, "aws:acm/certificateValidation:CertificateValidation", "web-cert")
+	if got := clouddouble.Strings(netProp(cv.Inputs, "validationRecordFqdns")); !reflect.DeepEqual(got, []string{"_x1.api.example.com"}) {
 		t.Errorf("validation fqdns = %v", got)
 	}
-	https := d.named(t, netTypeListener, "web-https")
+	https := d.Named(t, netTypeListener, "web-https")
 	netWant(t, https, map[string]any{"certificateArn": "arn:aws:double:us-east-1:123456789012:web-cert", "sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06"})
 
-	alias := d.named(t, netTypeRecord, "web-alias")
+	alias := d.Named(t, netTypeRecord, "web-alias")
 	netWant(t, alias, map[string]any{"zoneId": "Z0123", "name": "api.example.com", "type": "A"})
 	wantAlias := []any{map[string]any{"name": out.dnsName, "zoneId": "Z35SXDOTRQ7X7K", "evaluateTargetHealth": true}}
 	if got := netProp(alias.Inputs, "aliases").Mappable(); !reflect.DeepEqual(got, wantAlias) {
@@ -315,7 +317,7 @@ func TestLoadBalancerInvalidArgs(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
 			}
-			if names := d.names(); len(names) != 0 {
+			if names := d.Names(); len(names) != 0 {
 				t.Errorf("invalid args registered %v, want nothing", names)
 			}
 		})

@@ -8,6 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"example.com/webstack/internal/clouddouble"
 )
 
 const (
@@ -23,7 +25,7 @@ const (
 // runNetwork builds a Network named "web" (after the route table association stand-ins
 // awsx would own) and returns the double and the resolved outputs
 // [vpcId, vpcCidrBlock, publicSubnetIds, privateSubnetIds].
-func runNetwork(t *testing.T, args *NetworkArgs) (*netCloudDouble, []any) {
+func runNetwork(t *testing.T, args *NetworkArgs) (*clouddouble.Double, []any) {
 	t.Helper()
 	var outputs []any
 	d, err := runNetDouble(func(ctx *pulumi.Context) error {
@@ -45,21 +47,10 @@ func runNetwork(t *testing.T, args *NetworkArgs) (*netCloudDouble, []any) {
 	return d, outputs
 }
 
-func netStrings(v resource.PropertyValue) []string {
-	if !v.IsArray() {
-		return nil
-	}
-	var out []string
-	for _, e := range v.ArrayValue() {
-		out = append(out, e.StringValue())
-	}
-	return out
-}
-
 func TestNetworkNewVpcDefaults(t *testing.T) {
 	d, out := runNetwork(t, &NetworkArgs{})
 
-	vpcs := d.ofType(netTypeAwsxVpc)
+	vpcs := d.OfType(netTypeAwsxVpc)
 	if len(vpcs) != 1 {
 		t.Fatalf("want one awsx:ec2:Vpc, got %d", len(vpcs))
 	}
@@ -86,7 +77,7 @@ func TestNetworkNewVpcDefaults(t *testing.T) {
 		t.Errorf("subnet specs = %v, want [Public Private]", types)
 	}
 	for _, typ := range []string{netTypeVpcEndpoint, netTypeSecGroup, netTypeNetworkAcl} {
-		if n := len(d.ofType(typ)); n != 0 {
+		if n := len(d.OfType(typ)); n != 0 {
 			t.Errorf("defaults registered %d %s, want none (endpoints and NACLs are opt-in)", n, typ)
 		}
 	}
@@ -109,32 +100,32 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 			d, _ := runNetwork(t, &NetworkArgs{NumberOfAvailabilityZones: 3, NatGateways: tc.nat, VpcEndpoints: true, CidrBlock: "10.20.0.0/16"})
 			privateSubnets := []string{"subnet-private-1", "subnet-private-2", "subnet-private-3"}
 
-			s3 := d.named(t, netTypeVpcEndpoint, "web-s3")
+			s3 := d.Named(t, netTypeVpcEndpoint, "web-s3")
 			if got := netProp(s3.Inputs, "serviceName").StringValue(); got != "com.amazonaws.us-east-1.s3" {
 				t.Errorf("S3 endpoint service = %q", got)
 			}
 			if got := netProp(s3.Inputs, "vpcEndpointType").StringValue(); got != "Gateway" {
 				t.Errorf("S3 endpoint type = %q, want Gateway", got)
 			}
-			if got := netStrings(netProp(s3.Inputs, "routeTableIds")); !reflect.DeepEqual(got, []string{"rtb-private-1", "rtb-private-2", "rtb-private-3"}) {
+			if got := clouddouble.Strings(netProp(s3.Inputs, "routeTableIds")); !reflect.DeepEqual(got, []string{"rtb-private-1", "rtb-private-2", "rtb-private-3"}) {
 				t.Errorf("S3 endpoint route tables = %v, want exactly the private ones", got)
 			}
 
-			sg := d.named(t, netTypeSecGroup, "web-endpoints")
+			sg := d.Named(t, netTypeSecGroup, "web-endpoints")
 			if e := netProp(sg.Inputs, "egress"); e.IsArray() && len(e.ArrayValue()) > 0 {
 				t.Errorf("endpoint security group has egress rules %v, want none", e)
 			}
 			if i := netProp(sg.Inputs, "ingress"); i.IsArray() && len(i.ArrayValue()) > 0 {
 				t.Errorf("endpoint security group has inline ingress %v, want separate rules", i)
 			}
-			rules := d.ofType(netTypeIngressRule)
+			rules := d.OfType(netTypeIngressRule)
 			if len(rules) != 1 {
 				t.Fatalf("want exactly one ingress rule (443 from the VPC), got %d", len(rules))
 			}
 			netAssertIngressRule(t, rules[0], "web-endpoints-id", 443, "10.20.0.0/16")
 
 			var got []string
-			for _, e := range d.ofType(netTypeVpcEndpoint) {
+			for _, e := range d.OfType(netTypeVpcEndpoint) {
 				if e.Name == "web-s3" {
 					continue
 				}
@@ -143,10 +134,10 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 				if netProp(e.Inputs, "vpcEndpointType").StringValue() != "Interface" || !netProp(e.Inputs, "privateDnsEnabled").BoolValue() {
 					t.Errorf("%s: want an Interface endpoint with private DNS, got %v", svc, e.Inputs)
 				}
-				if s := netStrings(netProp(e.Inputs, "subnetIds")); !reflect.DeepEqual(s, privateSubnets) {
+				if s := clouddouble.Strings(netProp(e.Inputs, "subnetIds")); !reflect.DeepEqual(s, privateSubnets) {
 					t.Errorf("%s subnets = %v, want the private subnets", svc, s)
 				}
-				if s := netStrings(netProp(e.Inputs, "securityGroupIds")); !reflect.DeepEqual(s, []string{"web-endpoints-id"}) {
+				if s := clouddouble.Strings(netProp(e.Inputs, "securityGroupIds")); !reflect.DeepEqual(s, []string{"web-endpoints-id"}) {
 					t.Errorf("%s security groups = %v", svc, s)
 				}
 				if !strings.Contains(e.Parent, netTypeNetwork) {
@@ -161,7 +152,7 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 	}
 }
 
-func netAssertIngressRule(t *testing.T, r netRecorded, sgID string, port int, cidr string) {
+func netAssertIngressRule(t *testing.T, r clouddouble.Recorded, sgID string, port int, cidr string) {
 	t.Helper()
 	want := map[string]any{"securityGroupId": sgID, "ipProtocol": "tcp", "fromPort": float64(port), "toPort": float64(port), "cidrIpv4": cidr}
 	for k, v := range want {
@@ -207,8 +198,8 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 			[]netNaclEntry{vpc, ephemeral},
 			[]netNaclEntry{vpc, https}},
 	} {
-		acl := d.named(t, netTypeNetworkAcl, tc.name)
-		if got := netStrings(netProp(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
+		acl := d.Named(t, netTypeNetworkAcl, tc.name)
+		if got := clouddouble.Strings(netProp(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
 			t.Errorf("%s subnets = %v, want %v", tc.name, got, tc.subnets)
 		}
 		if got := netProp(acl.Inputs, "vpcId").StringValue(); got != "vpc-double" {
@@ -230,7 +221,7 @@ func TestNetworkExistingVpc(t *testing.T) {
 		ExistingPrivateSubnetIDs: []string{"subnet-c", "subnet-d"},
 	}
 	d, out := runNetwork(t, args)
-	if n := len(d.ofType(netTypeAwsxVpc)); n != 0 {
+	if n := len(d.OfType(netTypeAwsxVpc)); n != 0 {
 		t.Errorf("an existing VPC must not create a VPC, got %d", n)
 	}
 	want := []any{"vpc-0abc", netDoubleExistingCidr, []string{"subnet-a", "subnet-b"}, []string{"subnet-c", "subnet-d"}}
@@ -280,7 +271,7 @@ func TestNetworkInvalidArgs(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
 			}
-			if names := d.names(); len(names) != 0 {
+			if names := d.Names(); len(names) != 0 {
 				t.Errorf("invalid args registered %v, want nothing", names)
 			}
 		})
