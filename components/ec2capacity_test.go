@@ -65,33 +65,33 @@ func TestEc2CapacityLaunchTemplate(t *testing.T) {
 	d, out := runEc2Capacity(t, ec2TestArgs())
 	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
 
-	ec2Want(t, "imageId", ec2Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")
-	ec2Want(t, "metadataOptions.httpTokens", ec2Path(lt, "metadataOptions", "httpTokens"), "required")
-	ec2Want(t, "metadataOptions.httpPutResponseHopLimit", ec2Path(lt, "metadataOptions", "httpPutResponseHopLimit"), 1)
-	ec2Want(t, "metadataOptions.httpEndpoint", ec2Path(lt, "metadataOptions", "httpEndpoint"), "enabled")
+	ec2Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")
+	ec2Want(t, "metadataOptions.httpTokens", clouddouble.Path(lt, "metadataOptions", "httpTokens"), "required")
+	ec2Want(t, "metadataOptions.httpPutResponseHopLimit", clouddouble.Path(lt, "metadataOptions", "httpPutResponseHopLimit"), 1)
+	ec2Want(t, "metadataOptions.httpEndpoint", clouddouble.Path(lt, "metadataOptions", "httpEndpoint"), "enabled")
 
-	if n := len(ec2Path(lt, "networkInterfaces").ArrayValue()); n != 1 {
+	if n := len(clouddouble.Path(lt, "networkInterfaces").ArrayValue()); n != 1 {
 		t.Fatalf("%d network interfaces, want 1", n)
 	}
-	ec2Want(t, "networkInterfaces[0].associatePublicIpAddress", ec2Path(lt, "networkInterfaces", 0, "associatePublicIpAddress"), "false")
-	if sgs := clouddouble.Strings(ec2Path(lt, "networkInterfaces", 0, "securityGroups")); !slices.Equal(sgs, []string{out.SecurityGroupID}) {
+	ec2Want(t, "networkInterfaces[0].associatePublicIpAddress", clouddouble.Path(lt, "networkInterfaces", 0, "associatePublicIpAddress"), "false")
+	if sgs := clouddouble.Strings(clouddouble.Path(lt, "networkInterfaces", 0, "securityGroups")); !slices.Equal(sgs, []string{out.SecurityGroupID}) {
 		t.Errorf("instance security groups %v, want only the component's %s", sgs, out.SecurityGroupID)
 	}
-	if v := ec2Path(lt, "vpcSecurityGroupIds"); v.HasValue() {
+	if v := clouddouble.Path(lt, "vpcSecurityGroupIds"); v.HasValue() {
 		t.Errorf("vpcSecurityGroupIds %v set beside networkInterfaces: EC2 refuses both", v)
 	}
 
-	if n := len(ec2Path(lt, "blockDeviceMappings").ArrayValue()); n != 1 {
+	if n := len(clouddouble.Path(lt, "blockDeviceMappings").ArrayValue()); n != 1 {
 		t.Fatalf("%d block device mappings, want 1 (the root volume)", n)
 	}
-	ec2Want(t, "root deviceName", ec2Path(lt, "blockDeviceMappings", 0, "deviceName"), "/dev/xvda")
-	ec2Want(t, "root ebs.encrypted", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "encrypted"), "true")
-	ec2Want(t, "root ebs.volumeType", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeType"), "gp3")
-	ec2Want(t, "root ebs.volumeSize", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 30)
-	ec2Want(t, "monitoring.enabled", ec2Path(lt, "monitoring", "enabled"), true)
+	ec2Want(t, "root deviceName", clouddouble.Path(lt, "blockDeviceMappings", 0, "deviceName"), "/dev/xvda")
+	ec2Want(t, "root ebs.encrypted", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "encrypted"), "true")
+	ec2Want(t, "root ebs.volumeType", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeType"), "gp3")
+	ec2Want(t, "root ebs.volumeSize", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 30)
+	ec2Want(t, "monitoring.enabled", clouddouble.Path(lt, "monitoring", "enabled"), true)
 
 	profile := d.One(t, "aws:iam/instanceProfile:InstanceProfile")
-	ec2Want(t, "iamInstanceProfile.arn", ec2Path(lt, "iamInstanceProfile", "arn"), "arn:aws:double:us-east-1:123456789012:"+profile.Name)
+	ec2Want(t, "iamInstanceProfile.arn", clouddouble.Path(lt, "iamInstanceProfile", "arn"), "arn:aws:double:us-east-1:123456789012:"+profile.Name)
 	if out.LaunchTemplateID != "web-id" {
 		t.Errorf("LaunchTemplateID output %q, want the template's id web-id", out.LaunchTemplateID)
 	}
@@ -103,8 +103,8 @@ func TestEc2CapacityGravitonUsesArm64Ami(t *testing.T) {
 	args.RootVolumeSizeGiB = 50
 	d, _ := runEc2Capacity(t, args)
 	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
-	ec2Want(t, "imageId", ec2Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")
-	ec2Want(t, "root ebs.volumeSize", ec2Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
+	ec2Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")
+	ec2Want(t, "root ebs.volumeSize", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
 }
 
 func TestEc2InstanceArchitecture(t *testing.T) {
@@ -136,7 +136,7 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 
 		var got []string
 		for _, a := range d.OfType(ec2TypeAttachment) {
-			got = append(got, ec2Path(a.Inputs, "policyArn").StringValue())
+			got = append(got, clouddouble.Path(a.Inputs, "policyArn").StringValue())
 		}
 		slices.Sort(got) // registrations arrive concurrently
 		if !slices.Equal(got, tc.want) {
@@ -153,7 +153,7 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 				Action    string
 			}
 		}
-		if err := json.Unmarshal([]byte(ec2Path(role, "assumeRolePolicy").StringValue()), &trust); err != nil {
+		if err := json.Unmarshal([]byte(clouddouble.Path(role, "assumeRolePolicy").StringValue()), &trust); err != nil {
 			t.Fatalf("assumeRolePolicy: %v", err)
 		}
 		if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "ec2.amazonaws.com" || trust.Statement[0].Action != "sts:AssumeRole" {
@@ -169,7 +169,7 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 // /etc/ecs/ecs.config.
 func ec2EcsConfig(t *testing.T, d *clouddouble.Double) []string {
 	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(ec2Path(d.One(t, ec2TypeLaunchTemplate).Inputs, "userData").StringValue())
+	raw, err := base64.StdEncoding.DecodeString(clouddouble.Path(d.One(t, ec2TypeLaunchTemplate).Inputs, "userData").StringValue())
 	if err != nil {
 		t.Fatalf("userData is not base64: %v", err)
 	}
@@ -210,46 +210,46 @@ func TestEc2CapacityAutoScalingGroup(t *testing.T) {
 	asg := d.One(t, ec2TypeGroup)
 	in := asg.Inputs
 
-	if got := clouddouble.Strings(ec2Path(in, "vpcZoneIdentifiers")); !slices.Equal(got, []string{"subnet-a", "subnet-b", "subnet-c"}) {
+	if got := clouddouble.Strings(clouddouble.Path(in, "vpcZoneIdentifiers")); !slices.Equal(got, []string{"subnet-a", "subnet-b", "subnet-c"}) {
 		t.Errorf("vpcZoneIdentifiers %v, want the three private subnets", got)
 	}
-	ec2Want(t, "minSize", ec2Path(in, "minSize"), 3)
-	ec2Want(t, "maxSize", ec2Path(in, "maxSize"), 9)
-	ec2Want(t, "desiredCapacity", ec2Path(in, "desiredCapacity"), 3)
+	ec2Want(t, "minSize", clouddouble.Path(in, "minSize"), 3)
+	ec2Want(t, "maxSize", clouddouble.Path(in, "maxSize"), 9)
+	ec2Want(t, "desiredCapacity", clouddouble.Path(in, "desiredCapacity"), 3)
 	if !slices.Contains(asg.IgnoreChanges, "desiredCapacity") {
 		t.Errorf("ignoreChanges %v, want desiredCapacity (ECS managed scaling owns it)", asg.IgnoreChanges)
 	}
-	ec2Want(t, "capacityRebalance", ec2Path(in, "capacityRebalance"), true)
-	ec2Want(t, "protectFromScaleIn", ec2Path(in, "protectFromScaleIn"), true)
-	ec2Want(t, "healthCheckGracePeriod", ec2Path(in, "healthCheckGracePeriod"), 300)
+	ec2Want(t, "capacityRebalance", clouddouble.Path(in, "capacityRebalance"), true)
+	ec2Want(t, "protectFromScaleIn", clouddouble.Path(in, "protectFromScaleIn"), true)
+	ec2Want(t, "healthCheckGracePeriod", clouddouble.Path(in, "healthCheckGracePeriod"), 300)
 
-	ec2Want(t, "instanceRefresh.strategy", ec2Path(in, "instanceRefresh", "strategy"), "Rolling")
-	ec2Want(t, "instanceRefresh minHealthyPercentage", ec2Path(in, "instanceRefresh", "preferences", "minHealthyPercentage"), 90)
-	ec2Want(t, "instanceRefresh maxHealthyPercentage", ec2Path(in, "instanceRefresh", "preferences", "maxHealthyPercentage"), 150)
-	ec2Want(t, "instanceRefresh scaleInProtectedInstances", ec2Path(in, "instanceRefresh", "preferences", "scaleInProtectedInstances"), "Refresh")
+	ec2Want(t, "instanceRefresh.strategy", clouddouble.Path(in, "instanceRefresh", "strategy"), "Rolling")
+	ec2Want(t, "instanceRefresh minHealthyPercentage", clouddouble.Path(in, "instanceRefresh", "preferences", "minHealthyPercentage"), 90)
+	ec2Want(t, "instanceRefresh maxHealthyPercentage", clouddouble.Path(in, "instanceRefresh", "preferences", "maxHealthyPercentage"), 150)
+	ec2Want(t, "instanceRefresh scaleInProtectedInstances", clouddouble.Path(in, "instanceRefresh", "preferences", "scaleInProtectedInstances"), "Refresh")
 
-	spec := ec2Path(in, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
-	ec2Want(t, "launch template id", ec2Path(spec.ObjectValue(), "launchTemplateId"), "web-id")
-	ec2Want(t, "launch template version", ec2Path(spec.ObjectValue(), "version"), "3")
+	spec := clouddouble.Path(in, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
+	ec2Want(t, "launch template id", clouddouble.Path(spec.ObjectValue(), "launchTemplateId"), "web-id")
+	ec2Want(t, "launch template version", clouddouble.Path(spec.ObjectValue(), "version"), "3")
 	var types []string
-	for _, o := range ec2Path(in, "mixedInstancesPolicy", "launchTemplate", "overrides").ArrayValue() {
-		types = append(types, ec2Path(o.ObjectValue(), "instanceType").StringValue())
+	for _, o := range clouddouble.Path(in, "mixedInstancesPolicy", "launchTemplate", "overrides").ArrayValue() {
+		types = append(types, clouddouble.Path(o.ObjectValue(), "instanceType").StringValue())
 	}
 	if !slices.Equal(types, args.InstanceTypes) {
 		t.Errorf("instance type overrides %v, want %v", types, args.InstanceTypes)
 	}
-	dist := ec2Path(in, "mixedInstancesPolicy", "instancesDistribution").ObjectValue()
-	ec2Want(t, "onDemandPercentageAboveBaseCapacity", ec2Path(dist, "onDemandPercentageAboveBaseCapacity"), 75)
-	ec2Want(t, "onDemandBaseCapacity", ec2Path(dist, "onDemandBaseCapacity"), 0)
-	ec2Want(t, "spotAllocationStrategy", ec2Path(dist, "spotAllocationStrategy"), "capacity-optimized")
+	dist := clouddouble.Path(in, "mixedInstancesPolicy", "instancesDistribution").ObjectValue()
+	ec2Want(t, "onDemandPercentageAboveBaseCapacity", clouddouble.Path(dist, "onDemandPercentageAboveBaseCapacity"), 75)
+	ec2Want(t, "onDemandBaseCapacity", clouddouble.Path(dist, "onDemandBaseCapacity"), 0)
+	ec2Want(t, "spotAllocationStrategy", clouddouble.Path(dist, "spotAllocationStrategy"), "capacity-optimized")
 
 	var managedTag bool
-	for _, tag := range ec2Path(in, "tags").ArrayValue() {
+	for _, tag := range clouddouble.Path(in, "tags").ArrayValue() {
 		tg := tag.ObjectValue()
 		managedTag = managedTag || (tg["key"].StringValue() == "AmazonECSManaged" && tg["value"].StringValue() == "true" && tg["propagateAtLaunch"].BoolValue())
 	}
 	if !managedTag {
-		t.Errorf("tags %v lack AmazonECSManaged=true propagated at launch", ec2Path(in, "tags"))
+		t.Errorf("tags %v lack AmazonECSManaged=true propagated at launch", clouddouble.Path(in, "tags"))
 	}
 	if out.AutoScalingGroupName != "web-double" || out.AutoScalingGroupArn != "arn:aws:double:us-east-1:123456789012:web" {
 		t.Errorf("group outputs %q %q, want the group's name and ARN", out.AutoScalingGroupName, out.AutoScalingGroupArn)
@@ -264,26 +264,26 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 	d, out := runEc2Capacity(t, args)
 
 	cp := d.One(t, ec2TypeProvider).Inputs
-	asgp := ec2Path(cp, "autoScalingGroupProvider").ObjectValue()
-	ec2Want(t, "autoScalingGroupArn", ec2Path(asgp, "autoScalingGroupArn"), "arn:aws:double:us-east-1:123456789012:web")
-	ec2Want(t, "managedTerminationProtection", ec2Path(asgp, "managedTerminationProtection"), "ENABLED")
-	ec2Want(t, "managedDraining", ec2Path(asgp, "managedDraining"), "ENABLED")
-	ec2Want(t, "managedScaling.status", ec2Path(asgp, "managedScaling", "status"), "ENABLED")
-	ec2Want(t, "managedScaling.targetCapacity", ec2Path(asgp, "managedScaling", "targetCapacity"), 80)
-	ec2Want(t, "managedScaling.minimumScalingStepSize", ec2Path(asgp, "managedScaling", "minimumScalingStepSize"), 1)
-	ec2Want(t, "managedScaling.maximumScalingStepSize", ec2Path(asgp, "managedScaling", "maximumScalingStepSize"), 6)
+	asgp := clouddouble.Path(cp, "autoScalingGroupProvider").ObjectValue()
+	ec2Want(t, "autoScalingGroupArn", clouddouble.Path(asgp, "autoScalingGroupArn"), "arn:aws:double:us-east-1:123456789012:web")
+	ec2Want(t, "managedTerminationProtection", clouddouble.Path(asgp, "managedTerminationProtection"), "ENABLED")
+	ec2Want(t, "managedDraining", clouddouble.Path(asgp, "managedDraining"), "ENABLED")
+	ec2Want(t, "managedScaling.status", clouddouble.Path(asgp, "managedScaling", "status"), "ENABLED")
+	ec2Want(t, "managedScaling.targetCapacity", clouddouble.Path(asgp, "managedScaling", "targetCapacity"), 80)
+	ec2Want(t, "managedScaling.minimumScalingStepSize", clouddouble.Path(asgp, "managedScaling", "minimumScalingStepSize"), 1)
+	ec2Want(t, "managedScaling.maximumScalingStepSize", clouddouble.Path(asgp, "managedScaling", "maximumScalingStepSize"), 6)
 
 	assoc := d.One(t, ec2TypeAssociation).Inputs
-	ec2Want(t, "clusterName", ec2Path(assoc, "clusterName"), "web-cluster")
-	if got := clouddouble.Strings(ec2Path(assoc, "capacityProviders")); !slices.Equal(got, []string{"web-double", "FARGATE", "FARGATE_SPOT"}) {
+	ec2Want(t, "clusterName", clouddouble.Path(assoc, "clusterName"), "web-cluster")
+	if got := clouddouble.Strings(clouddouble.Path(assoc, "capacityProviders")); !slices.Equal(got, []string{"web-double", "FARGATE", "FARGATE_SPOT"}) {
 		t.Errorf("cluster capacity providers %v, want this one then the additional ones", got)
 	}
-	strategies := ec2Path(assoc, "defaultCapacityProviderStrategies").ArrayValue()
+	strategies := clouddouble.Path(assoc, "defaultCapacityProviderStrategies").ArrayValue()
 	if len(strategies) != 1 {
 		t.Fatalf("%d default strategies, want 1", len(strategies))
 	}
-	ec2Want(t, "default strategy provider", ec2Path(strategies[0].ObjectValue(), "capacityProvider"), "web-double")
-	ec2Want(t, "default strategy weight", ec2Path(strategies[0].ObjectValue(), "weight"), 1)
+	ec2Want(t, "default strategy provider", clouddouble.Path(strategies[0].ObjectValue(), "capacityProvider"), "web-double")
+	ec2Want(t, "default strategy weight", clouddouble.Path(strategies[0].ObjectValue(), "weight"), 1)
 
 	if out.CapacityProviderName != "web-double" || out.ServiceStrategyProvider != "web-double" {
 		t.Errorf("CapacityProviderName %q, service strategy provider %q, want web-double", out.CapacityProviderName, out.ServiceStrategyProvider)
@@ -293,18 +293,18 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 func TestEc2CapacitySecurityGroupHasNoIngress(t *testing.T) {
 	d, out := runEc2Capacity(t, ec2TestArgs())
 	sg := d.One(t, ec2TypeSecurityGroup)
-	ec2Want(t, "vpcId", ec2Path(sg.Inputs, "vpcId"), "vpc-0123")
-	if ingress := ec2Path(sg.Inputs, "ingress"); !ingress.IsArray() || len(ingress.ArrayValue()) != 0 {
+	ec2Want(t, "vpcId", clouddouble.Path(sg.Inputs, "vpcId"), "vpc-0123")
+	if ingress := clouddouble.Path(sg.Inputs, "ingress"); !ingress.IsArray() || len(ingress.ArrayValue()) != 0 {
 		t.Errorf("ingress %v, want an explicit empty list", ingress)
 	}
-	egress := ec2Path(sg.Inputs, "egress").ArrayValue()
+	egress := clouddouble.Path(sg.Inputs, "egress").ArrayValue()
 	if len(egress) != 1 {
 		t.Fatalf("%d egress rules, want 1", len(egress))
 	}
 	e := egress[0].ObjectValue()
-	ec2Want(t, "egress protocol", ec2Path(e, "protocol"), "tcp")
-	ec2Want(t, "egress fromPort", ec2Path(e, "fromPort"), 443)
-	ec2Want(t, "egress toPort", ec2Path(e, "toPort"), 443)
+	ec2Want(t, "egress protocol", clouddouble.Path(e, "protocol"), "tcp")
+	ec2Want(t, "egress fromPort", clouddouble.Path(e, "fromPort"), 443)
+	ec2Want(t, "egress toPort", clouddouble.Path(e, "toPort"), 443)
 	if out.SecurityGroupID != sg.Name+"-id" {
 		t.Errorf("SecurityGroupID %q, want %s-id", out.SecurityGroupID, sg.Name)
 	}
@@ -320,7 +320,7 @@ func TestEc2PlacementStrategiesSpreadAzFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got [][2]string
-	for _, s := range ec2Path(d.One(t, "aws:ecs/service:Service").Inputs, "orderedPlacementStrategies").ArrayValue() {
+	for _, s := range clouddouble.Path(d.One(t, "aws:ecs/service:Service").Inputs, "orderedPlacementStrategies").ArrayValue() {
 		o := s.ObjectValue()
 		got = append(got, [2]string{o["type"].StringValue(), o["field"].StringValue()})
 	}

@@ -28,27 +28,6 @@ func runEc2Double(program pulumi.RunFunc) (*clouddouble.Double, error) {
 	}, "test", nil, program)
 }
 
-// ec2Path reads recorded inputs along a path of object keys (string) and array indexes (int);
-// a missing step gives a null value.
-func ec2Path(m resource.PropertyMap, path ...any) resource.PropertyValue {
-	v := resource.NewObjectProperty(m)
-	for _, step := range path {
-		switch s := step.(type) {
-		case string:
-			if !v.IsObject() {
-				return resource.NewNullProperty()
-			}
-			v = v.ObjectValue()[resource.PropertyKey(s)]
-		case int:
-			if !v.IsArray() || s >= len(v.ArrayValue()) {
-				return resource.NewNullProperty()
-			}
-			v = v.ArrayValue()[s]
-		}
-	}
-	return v
-}
-
 // ec2Want compares one recorded value with its expected Go value (string, int or bool).
 func ec2Want(t *testing.T, what string, got resource.PropertyValue, want any) {
 	t.Helper()

@@ -98,13 +98,9 @@ func netAwait(ctx *pulumi.Context, key string, check func(values []any), outputs
 
 // netProp reads a nested property path such as "healthCheck.path" from recorded inputs.
 func netProp(m resource.PropertyMap, path string) resource.PropertyValue {
-	keys := strings.Split(path, ".")
-	v := resource.NewObjectProperty(m)
-	for _, k := range keys {
-		if !v.IsObject() {
-			return resource.NewNullProperty()
-		}
-		v = v.ObjectValue()[resource.PropertyKey(k)]
+	var steps []any
+	for _, k := range strings.Split(path, ".") {
+		steps = append(steps, k)
 	}
-	return v
+	return clouddouble.Path(m, steps...)
 }

@@ -258,6 +258,27 @@ func (d *Double) DependsOnType(r Recorded, typ string) bool {
 // Num formats a whole number property.
 func Num(f float64) string { return fmt.Sprint(int(f)) }
 
+// Path reads recorded inputs along a path of object keys (string) and array indexes (int);
+// a missing step gives a null value.
+func Path(m resource.PropertyMap, path ...any) resource.PropertyValue {
+	v := resource.NewObjectProperty(m)
+	for _, step := range path {
+		switch s := step.(type) {
+		case string:
+			if !v.IsObject() {
+				return resource.NewNullProperty()
+			}
+			v = v.ObjectValue()[resource.PropertyKey(s)]
+		case int:
+			if !v.IsArray() || s >= len(v.ArrayValue()) {
+				return resource.NewNullProperty()
+			}
+			v = v.ArrayValue()[s]
+		}
+	}
+	return v
+}
+
 // Strings is a recorded array of strings (nil when v is not an array).
 func Strings(v resource.PropertyValue) []string {
 	if !v.IsArray() {
