@@ -19,7 +19,7 @@ const (
 )
 
 // albZones is each region's canonical hosted zone of application load balancers (for alias records).
-var albZones = map[string]string{"eu-west-1": "Z32O12XQLNTSW2", "us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
+var albZones = map[string]string{"eu-west-1": "Z32O12XQLNTSW2", "us-east-1": "Z35SXDOTRQ7X7K"}
 
 // Options adapt the double to tests written against other fake values. The zero value is the
 // double Run and RunStack use.
