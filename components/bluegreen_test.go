@@ -170,12 +170,7 @@ func TestBlueGreenRejectsBadArgs(t *testing.T) {
 			args := blueGreenArgs()
 			tc.tweak(args)
 			d, _, err := runBlueGreen(t, args)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want %q", err, tc.want)
-			}
-			if len(d.Resources()) != 0 {
-				t.Errorf("invalid args registered %d resources", len(d.Resources()))
-			}
+			d.AssertRefused(t, err, tc.want)
 		})
 	}
 }

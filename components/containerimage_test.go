@@ -122,15 +122,12 @@ func TestContainerImageInvalidArgs(t *testing.T) {
 		{ContainerImageArgs{RepositoryName: "web", Context: t.TempDir()}, "reading the Dockerfile"},
 	}
 	for _, tc := range cases {
-		d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
-			_, err := NewContainerImage(ctx, "img", &tc.args)
-			return err
+		t.Run(tc.want, func(t *testing.T) {
+			d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
+				_, err := NewContainerImage(ctx, "img", &tc.args)
+				return err
+			})
+			d.AssertRefused(t, err, tc.want)
 		})
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: error = %v, want %q", tc.args, err, tc.want)
-		}
-		if len(d.Resources()) != 0 {
-			t.Errorf("%+v: %d resources registered", tc.args, len(d.Resources()))
-		}
 	}
 }

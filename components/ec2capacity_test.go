@@ -366,14 +366,15 @@ func TestEc2CapacityInvalidArgs(t *testing.T) {
 				_, err = NewEc2Capacity(ctx, name, args)
 				return err
 			})
-			if runErr == nil || err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			if runErr == nil {
+				t.Fatalf("the run succeeded, want it refused with %q", tc.want)
+			}
+			d.AssertRefused(t, err, tc.want)
+			if err == nil {
+				return
 			}
 			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
 				t.Errorf("%d problems reported, want exactly this one: %v", n, err)
-			}
-			if len(d.Resources()) != 0 {
-				t.Errorf("%d resources registered before the error, want none", len(d.Resources()))
 			}
 		})
 	}

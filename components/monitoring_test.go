@@ -197,12 +197,7 @@ func TestMonitoringRejectsBadArgs(t *testing.T) {
 			args := monitoringArgs("targetgroup/blue/1")
 			tc.tweak(args)
 			d, _, err := runMonitoring(t, args)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want %q", err, tc.want)
-			}
-			if len(d.Resources()) != 0 {
-				t.Errorf("invalid args registered %d resources", len(d.Resources()))
-			}
+			d.AssertRefused(t, err, tc.want)
 		})
 	}
 }

@@ -91,17 +91,14 @@ func TestLoadBalancerTestListenerInvalidArgs(t *testing.T) {
 		{TestListenerArgs{Port: 8443, CidrBlocks: []string{"203.0.113.1/24"}}, "has host bits set"},
 	} {
 		tl := tc.tl
-		d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
-			_, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{VpcID: pulumi.String("v"), SubnetIDs: pulumi.StringArray{},
-				ContainerPort: 8080, AllowHTTP: true, TestListener: &tl})
-			return err
+		t.Run(tc.want, func(t *testing.T) {
+			d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
+				_, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{VpcID: pulumi.String("v"), SubnetIDs: pulumi.StringArray{},
+					ContainerPort: 8080, AllowHTTP: true, TestListener: &tl})
+				return err
+			})
+			d.AssertRefused(t, err, tc.want)
 		})
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: err = %v, want %q", tl, err, tc.want)
-		}
-		if n := len(d.Resources()); n != 0 {
-			t.Errorf("%+v: %d resources registered", tl, n)
-		}
 	}
 }
 
@@ -240,12 +237,7 @@ func TestWebServiceReleaseArgsValidatedFirst(t *testing.T) {
 			args := blueGreenWebServiceArgs(t)
 			tc.change(args)
 			d, err := runWebService(args)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error = %v, want %q", err, tc.want)
-			}
-			if n := len(d.Resources()); n != 0 {
-				t.Errorf("%d resources registered", n)
-			}
+			d.AssertRefused(t, err, tc.want)
 		})
 	}
 }

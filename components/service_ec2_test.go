@@ -133,12 +133,7 @@ func TestServiceOnEc2InvalidArgs(t *testing.T) {
 				_, err := NewService(ctx, "svc", args)
 				return err
 			})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
-			}
-			if len(d.Resources()) != 0 {
-				t.Errorf("%d resources registered for invalid args", len(d.Resources()))
-			}
+			d.AssertRefused(t, err, tc.want)
 		})
 	}
 }
@@ -149,9 +144,7 @@ func TestServiceOnEc2ReservedName(t *testing.T) {
 		_, err := NewService(ctx, "ecs-svc", ec2ServiceArgs())
 		return err
 	})
-	if err == nil || !strings.Contains(err.Error(), "cannot start with aws, ecs or fargate") || len(d.Resources()) != 0 {
-		t.Errorf("error = %v with %d resources; want the reserved-prefix error and nothing registered", err, len(d.Resources()))
-	}
+	d.AssertRefused(t, err, "cannot start with aws, ecs or fargate")
 }
 
 func TestEc2TasksPerInstance(t *testing.T) {
@@ -206,14 +199,14 @@ func TestServiceOnEc2FixedNames(t *testing.T) {
 		"ecs-web": `Name "ecs-web-ec2" starts with "ecs"`,
 		"web.app": `Name "web.app-ec2" is not a capacity provider name`,
 	} {
-		args := ec2ServiceArgs()
-		args.ClusterName = name
-		d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
-			_, err := NewService(ctx, "svc", args)
-			return err
+		t.Run(name, func(t *testing.T) {
+			args := ec2ServiceArgs()
+			args.ClusterName = name
+			d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
+				_, err := NewService(ctx, "svc", args)
+				return err
+			})
+			d.AssertRefused(t, err, want)
 		})
-		if err == nil || !strings.Contains(err.Error(), want) || len(d.Resources()) != 0 {
-			t.Errorf("cluster %s: error %v with %d resources, want %q and nothing registered", name, err, len(d.Resources()), want)
-		}
 	}
 }

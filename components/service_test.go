@@ -334,12 +334,7 @@ func TestServiceInvalidArgs(t *testing.T) {
 				_, err := NewService(ctx, "svc", args)
 				return err
 			})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
-			}
-			if len(d.Resources()) != 0 {
-				t.Errorf("%d resources registered for invalid args", len(d.Resources()))
-			}
+			d.AssertRefused(t, err, tc.want)
 		})
 	}
 }

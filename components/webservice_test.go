@@ -1,7 +1,6 @@
 package components
 
 import (
-	"strings"
 	"testing"
 
 	"example.com/webstack/internal/clouddouble"
@@ -68,14 +67,7 @@ func TestWebServiceValidatesAllPartsFirst(t *testing.T) {
 			args := webServiceArgs(t)
 			tc.change(args)
 			d, err := runWebService(args)
-			for _, w := range tc.want {
-				if err == nil || !strings.Contains(err.Error(), w) {
-					t.Errorf("error = %v, want it to contain %q", err, w)
-				}
-			}
-			if n := len(d.Resources()); n != 0 {
-				t.Errorf("%d resources registered", n)
-			}
+			d.AssertRefused(t, err, tc.want...)
 		})
 	}
 }

@@ -5,6 +5,7 @@ package clouddouble
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -190,6 +191,23 @@ func RunWith(opts Options, stack string, config map[string]string, program pulum
 	withConfig := func(info *pulumi.RunInfo) { info.Config = config }
 	err := pulumi.RunErr(program, pulumi.WithMocks("webstack", stack, d), withConfig)
 	return d, err
+}
+
+// AssertRefused fails t unless err is set and contains every want, and nothing was registered
+// before it: invalid arguments must be refused before any resource exists.
+func (d *Double) AssertRefused(t testing.TB, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("no error, want one containing %q", want)
+	}
+	for _, w := range want {
+		if err != nil && !strings.Contains(err.Error(), w) {
+			t.Errorf("error = %v, want it to contain %q", err, w)
+		}
+	}
+	if n := len(d.Resources()); n != 0 {
+		t.Errorf("%d resources registered before the error, want none", n)
+	}
 }
 
 // Resources returns every registration, in order.
