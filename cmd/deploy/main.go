@@ -39,6 +39,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "deploy: %v\n%s\n", err, release.Usage)
 		return 2
 	}
+	root, err := filepath.Abs(f.Root)
+	if err == nil {
+		// The inline program runs in this process, and relative paths in stack config (the
+		// Docker build context) resolve against the working directory, as under `pulumi up`
+		// in the project directory: run from -root, wherever the command was started.
+		err = os.Chdir(root)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "deploy: -root %s: %v\n", f.Root, err)
+		return 1
+	}
 	var opts []func(*config.LoadOptions) error
 	if f.Region != "" {
 		opts = append(opts, config.WithRegion(f.Region))
@@ -47,11 +58,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil && cfg.Region == "" {
 		err = errors.New("no AWS region: pass -region or set AWS_REGION")
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "deploy:", err)
-		return 1
-	}
-	root, err := filepath.Abs(f.Root)
 	if err != nil {
 		fmt.Fprintln(stderr, "deploy:", err)
 		return 1
