@@ -57,18 +57,22 @@ const maxPooledLine = 16 << 10
 // writer in a responseRecorder either way: withRecovery relies on it.
 func withAccessLog(out io.Writer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		e := accessEntries.Get().(*accessEntry)
 		e.rec = responseRecorder{ResponseWriter: w}
-		next.ServeHTTP(&e.rec, r)
-		if out != nil {
-			end := time.Now()
+		if out == nil { // no line, so no clock reads either
+			next.ServeHTTP(&e.rec, r)
+		} else {
+			start := time.Now()
+			next.ServeHTTP(&e.rec, r)
+			// time.Since reads only the monotonic clock; the line's time is derived from it.
+			took := time.Since(start)
+			end := start.Add(took)
 			status := e.rec.status
 			if status == 0 { // nothing written: net/http sends 200
 				status = http.StatusOK
 			}
 			e.line = appendAccessLine(e.line[:0], end, r.Method, r.URL.Path, status, e.rec.bytes,
-				end.Sub(start).Microseconds(), requestIDFrom(w), clientIP(r))
+				took.Microseconds(), requestIDFrom(w), clientIP(r))
 			out.Write(e.line)
 		}
 		e.rec = responseRecorder{}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 )
@@ -78,11 +79,17 @@ func handleInfo(build buildInfo, task taskInfo) http.Handler {
 		panic("infoBody must end with requestId: " + string(fixed))
 	}
 	prefix = append(prefix, `"requestId":"`...)
+	// Bodies are assembled in pooled buffers: Write copies them, so each can be reused as
+	// soon as it returns.
+	bodies := sync.Pool{New: func() any { b := make([]byte, 0, len(prefix)+64+len(tail)); return &b }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := requestIDFrom(w)
-		body := make([]byte, 0, len(prefix)+len(id)+len(tail))
-		body = append(append(append(body, prefix...), id...), tail...)
+		buf := bodies.Get().(*[]byte)
+		body := append(append(append((*buf)[:0], prefix...), requestIDFrom(w)...), tail...)
 		writeJSON(w, http.StatusOK, body)
+		if cap(body) <= len(prefix)+maxRequestIDLen+len(tail) {
+			*buf = body
+			bodies.Put(buf)
+		}
 	})
 }
 
