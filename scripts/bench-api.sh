@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bench-api: the API (all middleware on, access logs on) against a bare net/http handler
-# serving the same bytes, all on loopback, in the same run, under the same wrk load. A
-# second API process with LOG_LEVEL=warn (access logs off, everything else on) shows what
-# the access log costs, and a second bare process sending the API's response headers with
-# its server timeouts (BENCHBARE_LIKE_API=1) shows what those cost without the API's code.
+# returning the same bytes (status line, headers, body: checked before anything is
+# measured), all on loopback, in the same run, under the same wrk load. Three more processes
+# in the same rounds separate the costs: the API with LOG_LEVEL=warn (access log off,
+# everything else on), the bare handler with the API's four server timeouts
+# (BENCHBARE_TIMEOUTS=1), and the bare handler sending only Content-Type and the body
+# (BENCHBARE_BODY_ONLY=1: what the API's security headers and request id cost on the wire).
 # Rounds rotate which server goes first to spread out noise from other work on the machine.
-# Reports req/s, p50/p99 and server CPU per request for each path and the ratio to the bare
+# Reports req/s, p50/p99 and server CPU per request for each path and the ratios to the bare
 # handler, the in-process handler benchmarks (BenchmarkHandlerBare/Full), then
 # startup-to-ready time, binary size and idle RSS.
 #
@@ -21,7 +23,8 @@ CONNECTIONS=${CONNECTIONS:-50}
 API_PORT=${API_PORT:-18081}
 BARE_PORT=${BARE_PORT:-18082}
 NOLOG_PORT=${NOLOG_PORT:-18083}
-LIKE_PORT=${LIKE_PORT:-18084}
+TIMEOUTS_PORT=${TIMEOUTS_PORT:-18084}
+BODY_PORT=${BODY_PORT:-18085}
 PATHS=(/healthz /v1/info)
 
 if ! command -v wrk >/dev/null; then
@@ -77,9 +80,12 @@ start_bare() {
 	PORT=$BARE_PORT ./bin/benchbare &
 	bare_pid=$!
 	pids+=("$bare_pid")
-	PORT=$LIKE_PORT BENCHBARE_LIKE_API=1 ./bin/benchbare &
-	like_pid=$!
-	pids+=("$like_pid")
+	PORT=$TIMEOUTS_PORT BENCHBARE_TIMEOUTS=1 ./bin/benchbare &
+	timeouts_pid=$!
+	pids+=("$timeouts_pid")
+	PORT=$BODY_PORT BENCHBARE_BODY_ONLY=1 ./bin/benchbare &
+	body_pid=$!
+	pids+=("$body_pid")
 }
 
 # Startup to ready, median of 5 cold starts of the API.
@@ -100,7 +106,29 @@ start_bare
 wait_ready "$API_PORT"
 wait_ready "$NOLOG_PORT"
 wait_ready "$BARE_PORT"
-wait_ready "$LIKE_PORT"
+wait_ready "$TIMEOUTS_PORT"
+wait_ready "$BODY_PORT"
+
+# raw_response PORT PATH: the whole HTTP/1.1 response, with the values that differ by
+# design blanked (Date; the request id, which the API makes per request and the bare
+# handler fixes at the same length).
+raw_response() {
+	local port=$1 path=$2
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$path" >&3
+	sed -E 's/^(Date: ).*/\1-/; s/^(X-Request-Id: )[0-9a-f]{32}/\1<32 hex>/; s/"requestId":"[0-9a-f]{32}"/"requestId":"<32 hex>"/' <&3
+	exec 3<&-
+}
+
+# The comparison means something only if both send the same bytes.
+for path in "${PATHS[@]}"; do
+	if ! diff <(raw_response "$API_PORT" "$path") <(raw_response "$BARE_PORT" "$path") >"$work/diff"; then
+		echo "bench-api: the API and the bare handler answer $path differently; make" >&2
+		echo "api/internal/benchbare send what the API sends (< api, > bare):" >&2
+		cat "$work/diff" >&2
+		exit 1
+	fi
+done
 sleep 1
 idle_rss_kb=$(ps -o rss= -p "$api_pid" | tr -d ' ')
 bare_rss_kb=$(ps -o rss= -p "$bare_pid" | tr -d ' ')
@@ -136,7 +164,7 @@ $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print
 }
 
 for round in $(seq 1 "$ROUNDS"); do
-	servers=(api bare api-nolog bare-like)
+	servers=(api bare api-nolog bare-timeouts bare-body)
 	shift=$(((round - 1) % ${#servers[@]}))
 	order=("${servers[@]:shift}" "${servers[@]:0:shift}")
 	for path in "${PATHS[@]}"; do
@@ -145,7 +173,8 @@ for round in $(seq 1 "$ROUNDS"); do
 			api) port=$API_PORT pid=$api_pid ;;
 			api-nolog) port=$NOLOG_PORT pid=$nolog_pid ;;
 			bare) port=$BARE_PORT pid=$bare_pid ;;
-			bare-like) port=$LIKE_PORT pid=$like_pid ;;
+			bare-timeouts) port=$TIMEOUTS_PORT pid=$timeouts_pid ;;
+			bare-body) port=$BODY_PORT pid=$body_pid ;;
 			esac
 			load "$name" "$port" "$path" "$round" "$pid"
 			echo "round $round: $(tail -1 "$results")" >&2
@@ -162,10 +191,11 @@ log_lines=$(cat "$work/api-log-lines")
 echo
 echo "## bench-api $(date -u +%Y-%m-%dT%H:%MZ): wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds, $(nproc) CPUs (load generator on the same machine)"
 echo
-echo "| path | server | req/s (mean) | p50 ms (median) | p99 ms (median) | server CPU µs/req (mean) | throughput vs bare | p99 vs bare | throughput vs bare + headers/timeouts |"
+echo "| path | server | req/s (mean) | p50 ms (median) | p99 ms (median) | server CPU µs/req (mean) | throughput vs bare | p99 vs bare | paired throughput ratio, min–max over rounds |"
 echo "|---|---|---|---|---|---|---|---|---|"
 awk '
-	{ key = $2 " " $1; rps[key] += $4; cpu[key] += $8; n[key]++; p50[key, n[key]] = $5; p99[key, n[key]] = $6 }
+	{ key = $2 " " $1; rps[key] += $4; cpu[key] += $8; n[key]++; p50[key, n[key]] = $5; p99[key, n[key]] = $6
+	  round[key, $3] = $4; rounds[$3] = 1 }
 	function median(arr, key, count,   i, j, t, v) {
 		for (i = 1; i <= count; i++) v[i] = arr[key, i]
 		for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
@@ -173,19 +203,23 @@ awk '
 	}
 	END {
 		split("/healthz /v1/info", paths, " ")
-		split("bare bare-like api api-nolog", servers, " ")
-		label["bare"] = "bare net/http"; label["bare-like"] = "bare + API headers and timeouts"
-		label["api"] = "api"; label["api-nolog"] = "api, LOG_LEVEL=warn"
+		split("bare bare-body bare-timeouts api api-nolog", servers, " ")
+		label["bare"] = "bare net/http, same bytes"; label["bare-body"] = "bare, body and Content-Type only"
+		label["bare-timeouts"] = "bare, same bytes, API timeouts"
+		label["api"] = "**api**"; label["api-nolog"] = "api, LOG_LEVEL=warn"
 		for (p = 1; p <= 2; p++) {
 			b = paths[p] " bare"
 			if (!(b in n)) continue
 			brps = rps[b] / n[b]; bp99 = median(p99, b, n[b])
-			l = paths[p] " bare-like"; lrps = (l in n) ? rps[l] / n[l] : 0
-			for (s = 1; s <= 4; s++) {
+			for (s = 1; s <= 5; s++) {
 				a = paths[p] " " servers[s]
 				if (!(a in n)) continue
 				arps = rps[a] / n[a]; ap99 = median(p99, a, n[a])
-				printf "| %s | %s | %.0f | %.3f | %.3f | %.1f | %.2f | %.2f | %s |\n", paths[p], label[servers[s]], arps, median(p50, a, n[a]), ap99, cpu[a] / n[a], arps / brps, ap99 / bp99, lrps ? sprintf("%.2f", arps / lrps) : "-"
+				lo = 1e9; hi = 0
+				for (r in rounds) if ((a SUBSEP r) in round && (b SUBSEP r) in round) {
+					x = round[a, r] / round[b, r]; if (x < lo) lo = x; if (x > hi) hi = x
+				}
+				printf "| %s | %s | %.0f | %.3f | %.3f | %.1f | %.2f | %.2f | %.2f–%.2f |\n", paths[p], label[servers[s]], arps, median(p50, a, n[a]), ap99, cpu[a] / n[a], arps / brps, ap99 / bp99, lo, hi
 			}
 		}
 	}' "$results"

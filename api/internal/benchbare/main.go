@@ -1,9 +1,15 @@
-// Command benchbare is the benchmark's baseline: a bare net/http handler (no router, no
-// middleware, no logging) answering /healthz and /v1/info with bodies of the same bytes and
-// length as the API's, so `make bench-api` measures what the API's routing and middleware
-// cost. With BENCHBARE_LIKE_API=1 it also sends the API's response headers (request id and
-// security headers) and uses its server timeouts: the cost of what the API must send and
-// enforce, without its code. It is not part of the image.
+// Command benchbare is the baseline of `make bench-api`: a bare net/http handler (no router,
+// no middleware, no logging, default server settings) answering /healthz and /v1/info with
+// the same bytes as the API: the same status line, headers (the request id with a fixed id
+// of the same length) and body, so the comparison prices the API's code and server settings,
+// not the size of its responses. scripts/bench-api.sh checks that the two answer alike
+// before it measures anything. It is not part of the image.
+//
+// Two switches make the other rows of the report:
+//
+//	BENCHBARE_BODY_ONLY=1  only Content-Type and the body: what a handler that sends no
+//	                       security headers or request id would cost
+//	BENCHBARE_TIMEOUTS=1   the API's four server timeouts (api/serve.go), to price them alone
 package main
 
 import (
@@ -15,7 +21,8 @@ import (
 
 var (
 	healthz = []byte(`{"status":"ok"}`)
-	// The API's /v1/info outside ECS, with a fixed 32-hex-digit request id.
+	// The API's /v1/info outside ECS (built with version "bench"), with a fixed
+	// 32-hex-digit request id.
 	info = []byte(`{"version":"bench","taskArn":"local","availabilityZone":"local","cluster":"local","requestId":"00000000000000000000000000000000"}`)
 )
 
@@ -30,8 +37,8 @@ var apiHeaders = http.Header{
 }
 
 func main() {
-	likeAPI := os.Getenv("BENCHBARE_LIKE_API") == "1"
-	srv := &http.Server{Addr: "127.0.0.1:" + os.Getenv("PORT")}
+	bodyOnly := os.Getenv("BENCHBARE_BODY_ONLY") == "1"
+	srv := &http.Server{Addr: ":" + os.Getenv("PORT")}
 	srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body []byte
 		switch r.URL.Path {
@@ -45,14 +52,14 @@ func main() {
 		}
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
-		if likeAPI {
+		if !bodyOnly {
 			for k, v := range apiHeaders {
 				h[k] = v
 			}
 		}
 		w.Write(body)
 	})
-	if likeAPI { // api/serve.go's timeouts
+	if os.Getenv("BENCHBARE_TIMEOUTS") == "1" { // api/serve.go's timeouts
 		srv.ReadHeaderTimeout, srv.ReadTimeout = 5*time.Second, 10*time.Second
 		srv.WriteTimeout, srv.IdleTimeout = 15*time.Second, 75*time.Second
 	}
