@@ -25,7 +25,8 @@ type ContainerImageArgs struct {
 }
 
 // ContainerImage is an ECR repository (immutable tags, scan on push, encrypted, lifecycle policy)
-// and an image built from a local Dockerfile and pushed to it, tagged with the build context's hash.
+// and an image built from a local Dockerfile and pushed to it, tagged with the build context's hash
+// and built with that tag as its VERSION build argument.
 type ContainerImage struct {
 	pulumi.ResourceState
 
@@ -146,6 +147,11 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 			Dockerfile:     pulumi.String(filepath.Join(a.Context, a.Dockerfile)),
 			Platform:       pulumi.String(a.Platform),
 			BuilderVersion: docker.BuilderVersionBuilderBuildKit,
+			// The image's version is its tag: /version and /v1/info then name the build
+			// a deploy check sees behind the load balancer, and the OCI version label
+			// matches the tag. Derived from the content, so an unchanged context still
+			// builds the same image (an IMMUTABLE repository refuses a second push of a tag).
+			Args: pulumi.StringMap{"VERSION": pulumi.String(tag)},
 		},
 		Registry: &docker.RegistryArgs{
 			Server:   pulumi.String(registry),

@@ -79,6 +79,9 @@ func TestContainerImageRepositoryAndPush(t *testing.T) {
 	if build["platform"].StringValue() != "linux/amd64" || build["context"].StringValue() != dir || !strings.HasSuffix(build["dockerfile"].StringValue(), "/Dockerfile") {
 		t.Errorf("build = %v", build)
 	}
+	if args := build["args"].ObjectValue(); len(args) != 1 || args["VERSION"].StringValue() != tag {
+		t.Errorf("build args = %v, want VERSION = the tag %s", args, tag)
+	}
 	reg := in["registry"].ObjectValue()
 	if reg["server"].StringValue() != "123456789012.dkr.ecr.eu-west-1.amazonaws.com" || reg["username"].StringValue() != "AWS" {
 		t.Errorf("registry = %v", reg)
