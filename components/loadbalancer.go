@@ -17,6 +17,10 @@ import (
 // DefaultSslPolicy allows TLS 1.3 and 1.2 only.
 const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
+// HSTSHeaderValue is the Strict-Transport-Security header the HTTPS listener adds to every
+// response, the same one the API sends (api/middleware.go): one year, subdomains included.
+const HSTSHeaderValue = "max-age=31536000; includeSubDomains"
+
 // accessLogPrefix is where the ALB writes inside the access-log bucket.
 const accessLogPrefix = "alb"
 
@@ -289,6 +293,11 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			SslPolicy:       pulumi.String(a.SslPolicy),
 			CertificateArn:  certificateArn,
 			DefaultActions:  forward,
+			// HSTS belongs to whoever terminates TLS (browsers ignore it over plain HTTP, which
+			// is all the targets see), and set here it also covers the load balancer's own
+			// answers: 503 with no healthy target, WAF blocks. No "Server: awselb/2.0" either.
+			RoutingHttpResponseStrictTransportSecurityHeaderValue: pulumi.String(HSTSHeaderValue),
+			RoutingHttpResponseServerEnabled:                      pulumi.Bool(false),
 		}, forwardOpts...)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package components
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -138,7 +139,9 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 
 	t.Run("HTTPS forwards with TLS 1.3 policy, HTTP only redirects", func(t *testing.T) {
 		https := d.Named(t, netTypeListener, "web-https")
-		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSslPolicy, "certificateArn": netTestCertArn})
+		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSslPolicy, "certificateArn": netTestCertArn,
+			"routingHttpResponseStrictTransportSecurityHeaderValue": "max-age=31536000; includeSubDomains",
+			"routingHttpResponseServerEnabled":                      false})
 		wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupArn}}
 		if got := listenerActions(https); !reflect.DeepEqual(got, wantForward) {
 			t.Errorf("HTTPS actions = %v, want %v", got, wantForward)
@@ -329,5 +332,17 @@ func TestPhysicalNamePrefixFitsAWSLimit(t *testing.T) {
 		if got := physicalNamePrefix(name); got != want || len(got) > 6 {
 			t.Errorf("physicalNamePrefix(%q) = %q, want %q (<= 6 chars)", name, got, want)
 		}
+	}
+}
+
+// TestHSTSMatchesTheAPI: the listener and the API send one Strict-Transport-Security value, so a
+// browser never sees two policies depending on who answered.
+func TestHSTSMatchesTheAPI(t *testing.T) {
+	src, err := os.ReadFile("../api/middleware.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), `hdrHSTS      = []string{"`+HSTSHeaderValue+`"}`) {
+		t.Errorf("api/middleware.go does not send Strict-Transport-Security %q", HSTSHeaderValue)
 	}
 }
