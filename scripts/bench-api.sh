@@ -203,7 +203,7 @@ awk '
 	}
 	END {
 		split("/healthz /v1/info", paths, " ")
-		split("bare bare-body bare-timeouts api api-nolog", servers, " ")
+		ns = split("bare bare-body bare-timeouts api api-nolog", servers, " ")
 		label["bare"] = "bare net/http, same bytes"; label["bare-body"] = "bare, body and Content-Type only"
 		label["bare-timeouts"] = "bare, same bytes, API timeouts"
 		label["api"] = "**api**"; label["api-nolog"] = "api, LOG_LEVEL=warn"
@@ -211,7 +211,7 @@ awk '
 			b = paths[p] " bare"
 			if (!(b in n)) continue
 			brps = rps[b] / n[b]; bp99 = median(p99, b, n[b])
-			for (s = 1; s <= 5; s++) {
+			for (s = 1; s <= ns; s++) {
 				a = paths[p] " " servers[s]
 				if (!(a in n)) continue
 				arps = rps[a] / n[a]; ap99 = median(p99, a, n[a])
