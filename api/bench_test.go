@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -93,4 +94,17 @@ func BenchmarkMiddleware(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) { benchHandler(b, c.h, "/healthz") })
 	}
+}
+
+// BenchmarkLogWriter writes access-line-sized lines from every P at once (run with -cpu 1,2
+// to see what sharing costs): the per-CPU batches should keep it flat as Ps are added.
+func BenchmarkLogWriter(b *testing.B) {
+	logs := benchLogs(b)
+	line := []byte(strings.Repeat("x", 259) + "\n")
+	b.SetBytes(int64(len(line)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			logs.Write(line)
+		}
+	})
 }

@@ -33,7 +33,8 @@ const (
 func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	logs := newLogWriter(stdout)
 	defer logs.Close()
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Access lines are batched; the service's own records (startup, errors, shutdown) are not.
+	logger := slog.New(slog.NewJSONHandler(logs.Unbuffered(), &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	build := readBuildInfo()
 	metaCtx, cancel := context.WithTimeout(ctx, metadataTimeout)
