@@ -121,9 +121,11 @@ var instanceTypePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*?)([0-9]+)([a-z-]
 // Ec2InstanceArchitecture is the CPU architecture of an instance type in ECS runtimePlatform
 // terms, "ARM64" or "X86_64", for checking that a task definition's cpuArchitecture matches the
 // instances. It follows EC2's naming: a "g" among the attributes after the generation digit
-// (t4g, m7gd, c7gn, g5g) marks an AWS Graviton processor. (First-generation a1 is not covered.)
+// (t4g, m7gd, c7gn, g5g) marks an AWS Graviton processor; the one family named otherwise is the
+// first Graviton generation, a1.
 func Ec2InstanceArchitecture(instanceType string) string {
-	if m := instanceTypePattern.FindStringSubmatch(instanceType); m != nil && strings.Contains(m[3], "g") {
+	m := instanceTypePattern.FindStringSubmatch(instanceType)
+	if m != nil && (strings.Contains(m[3], "g") || m[1] == "a" && m[2] == "1") {
 		return "ARM64"
 	}
 	return "X86_64"

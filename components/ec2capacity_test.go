@@ -110,6 +110,7 @@ func TestEc2CapacityGravitonUsesArm64Ami(t *testing.T) {
 func TestEc2InstanceArchitecture(t *testing.T) {
 	for typ, want := range map[string]string{
 		"t4g.small": "ARM64", "m7gd.2xlarge": "ARM64", "c7gn.large": "ARM64", "g5g.xlarge": "ARM64", "is4gen.large": "ARM64",
+		"a1.large": "ARM64", "a1.metal": "ARM64",
 		"t3.medium": "X86_64", "g4dn.xlarge": "X86_64", "g4ad.xlarge": "X86_64", "m7i-flex.large": "X86_64", "u-6tb1.metal": "X86_64",
 	} {
 		if got := Ec2InstanceArchitecture(typ); got != want {
