@@ -7,7 +7,8 @@
 // (and every other output the inputs do not set resolves unknown in the preview, as the real
 // provider's computed outputs do); invokes get fixed, obviously fake answers: account
 // 123456789012, the configured region (default us-east-1), that region's zones a, b and c, an
-// ECR token that is not a credential, and an SSM parameter value naming itself a placeholder.
+// ECR token that is not a credential, an SSM parameter value naming itself a placeholder, and
+// any VPC looked up by id with the CIDR block 10.255.0.0/16.
 package main
 
 import (
@@ -22,6 +23,9 @@ const (
 	accountID = "123456789012"
 	// version is the pulumi-aws release the program's SDK (v6.83.4) asks for.
 	version = "6.83.4"
+	// offlineVpcCidr is the CIDR block every looked-up VPC has: a CIDR cannot say it is fake,
+	// so this one is documented here and in the README's offline preview section.
+	offlineVpcCidr = "10.255.0.0/16"
 )
 
 func region(config map[string]string) string {
@@ -83,6 +87,17 @@ func double() echo.Double {
 					"authorizationToken": base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
 					"expiresAt":          "2099-01-01T00:00:00Z",
 					"proxyEndpoint":      fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", accountID, region(config)),
+				}, nil
+			},
+			"aws:ec2/getVpc:getVpc": func(config map[string]string, args map[string]any) (map[string]any, error) {
+				id, _ := args["id"].(string)
+				if id == "" {
+					return nil, fmt.Errorf("argument id is required: the offline double answers only a lookup by id")
+				}
+				return map[string]any{
+					"id": id, "cidrBlock": offlineVpcCidr, "state": "available", "default": false,
+					"arn":     fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", region(config), accountID, id),
+					"ownerId": accountID, "instanceTenancy": "default",
 				}, nil
 			},
 			"aws:ssm/getParameter:getParameter": func(config map[string]string, args map[string]any) (map[string]any, error) {
