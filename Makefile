@@ -28,9 +28,10 @@ tools: bin/pulumi
 bin/pulumi: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -o ../bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
-## preview: a real `pulumi preview` of STACK with the policy pack, offline.
+## preview: a real `pulumi preview` of STACK with the policy pack, offline. OVERLAY=file lays a
+## config map over the stack's for this preview only (e.g. program/testdata/Pulumi.ec2.yaml).
 preview: tools
-	$(GO) run ./cmd/preview -stack $(STACK)
+	$(GO) run ./cmd/preview -stack $(STACK) $(if $(OVERLAY),-config-overlay $(OVERLAY))
 
 ## deploy: release STACK to AWS (pulumi up with the policy pack, follow, verify per AZ, roll back on
 ## failure). Needs AWS credentials and a logged-in Pulumi backend. DEPLOY_FLAGS=-dry-run for the plan.

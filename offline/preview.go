@@ -144,6 +144,23 @@ func Check(root, stack string) error {
 	return nil
 }
 
+// CheckOverlay reports, before anything is built, whether file can be a ConfigOverlay: a
+// readable YAML document with a top-level config map.
+func CheckOverlay(file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("config overlay: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("config overlay %s is not YAML: %w", file, err)
+	}
+	if configMap(&doc) == nil {
+		return fmt.Errorf("config overlay %s has no top-level config map (write it as a stack file: config: {webstack:key: value})", file)
+	}
+	return nil
+}
+
 // Preview builds the tools if needed and runs the offline preview. A preview that fails, for a
 // policy or any other reason, returns a Result with Status "policy-violations" or "error" and a
 // nil error; the error is for a run that could not start (bad options, build failure).
@@ -318,7 +335,7 @@ func overlayConfig(path, overlayFile string) error {
 	}
 	over := configMap(&overlay)
 	if over == nil {
-		return fmt.Errorf("offline: config overlay %s has no top-level config map", overlayFile)
+		return fmt.Errorf("offline: config overlay %s has no top-level config map (write it as a stack file: config: {webstack:key: value})", overlayFile)
 	}
 	target := configMap(&stackDoc)
 	if target == nil {

@@ -3,7 +3,7 @@
 // is called). `make preview STACK=dev` runs it. It exits 0 when the preview passes, 1 when it
 // fails (a mandatory policy violation or any other preview error) and 2 on bad flags.
 //
-//	go run ./cmd/preview -stack dev [-json]
+//	go run ./cmd/preview -stack dev [-json] [-config-overlay program/testdata/Pulumi.ec2.yaml]
 package main
 
 import (
@@ -47,11 +47,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*offline
 	flags.SetOutput(stderr)
 	stack := flags.String("stack", "dev", "stack to preview: a Pulumi.<stack>.yaml with a policy/config/<stack>.json")
 	asJSON := flags.Bool("json", false, "print the result as JSON on stdout (the preview's own output goes to stderr)")
+	overlay := flags.String("config-overlay", "", "a YAML file whose config map is laid over the stack's config for this preview only\n(e.g. program/testdata/Pulumi.ec2.yaml); the stack file is not changed")
 	if err := flags.Parse(args); err != nil {
 		return nil, usageError{err}
 	}
 	if flags.NArg() > 0 {
-		return nil, usageError{fmt.Errorf("unexpected arguments %q: the only flags are -stack NAME and -json", flags.Args())}
+		return nil, usageError{fmt.Errorf("unexpected arguments %q: the only flags are -stack NAME, -json and -config-overlay FILE", flags.Args())}
 	}
 	root, err := repoRoot()
 	if err != nil {
@@ -60,12 +61,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*offline
 	if err := offline.Check(root, *stack); err != nil {
 		return nil, usageError{err}
 	}
+	if *overlay != "" {
+		if *overlay, err = filepath.Abs(*overlay); err != nil {
+			return nil, usageError{err}
+		}
+		if err := offline.CheckOverlay(*overlay); err != nil {
+			return nil, usageError{err}
+		}
+	}
 	progress := stdout
 	if *asJSON {
 		progress = stderr
 	}
 	res, err := offline.Preview(ctx, offline.Options{
 		Stack: *stack, RepoRoot: root, Program: program.Run, Progress: progress, Log: stderr,
+		ConfigOverlay: *overlay,
 	})
 	if err != nil {
 		return nil, err

@@ -19,6 +19,9 @@ func TestBadInputIsAUsageErrorWithOneClearMessage(t *testing.T) {
 		{[]string{"-stack", "staging"}, `unknown stack "staging"`},
 		{[]string{"-stack", "dev", "extra"}, "unexpected arguments"},
 		{[]string{"-stak", "dev"}, "flag provided but not defined: -stak"},
+		{[]string{"-config-overlay", "no-such-overlay.yaml"}, "no-such-overlay.yaml: no such file"},
+		{[]string{"-config-overlay", "../../.github/workflows/preview.yml"}, "has no top-level config map"},
+		{[]string{"-config-overlay", "main.go"}, "is not YAML"},
 	} {
 		var stdout, stderr bytes.Buffer
 		_, err := run(context.Background(), tc.args, &stdout, &stderr)
@@ -48,5 +51,22 @@ func TestJSONModeKeepsStdoutMachineReadable(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "Policies:") {
 		t.Errorf("the preview's own output (with its Policies section) should go to stderr:\n%s", stderr.String())
+	}
+}
+
+// TestConfigOverlayPreviewsTheFixture previews dev with the EC2 fixture laid over it, as a
+// user would to try a config change without editing the stack file.
+func TestConfigOverlayPreviewsTheFixture(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	res, err := run(context.Background(), []string{"-stack", "dev", "-json", "-config-overlay", "../../program/testdata/Pulumi.ec2.yaml"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, r := range res.Resources {
+		types[r.Type]++
+	}
+	if res.Status != "passed" || types["webstack:components:Ec2Capacity"] != 1 {
+		t.Errorf("status %q, %d Ec2Capacity: want passed with the fixture's EC2 capacity", res.Status, types["webstack:components:Ec2Capacity"])
 	}
 }
