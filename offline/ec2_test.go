@@ -2,12 +2,10 @@ package offline_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"example.com/webstack/offline"
 	"example.com/webstack/program"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -16,15 +14,7 @@ import (
 // program, engine and policy pack with dev's enforcement): no mandatory violation, and the EC2
 // resources are in the preview instead of the Fargate-only ones.
 func TestEc2FixturePreviewsCleanly(t *testing.T) {
-	root := repoRoot(t)
-	res, err := offline.Preview(context.Background(), offline.Options{
-		Stack: "dev", RepoRoot: root, Program: program.Run, StateDir: t.TempDir(),
-		ConfigOverlay: filepath.Join(root, "program", "testdata", "Pulumi.ec2.yaml"),
-	})
-	if err != nil {
-		t.Fatalf("offline preview could not run: %v", err)
-	}
-	t.Logf("dev+ec2: %s, %d resources, timings %+v", res.Status, len(res.Resources), res.Timings)
+	res := previewWithFixture(t, "dev", "Pulumi.ec2.yaml", program.Run)
 	for _, v := range res.Violations {
 		t.Logf("%s (%s): %s", v.Policy, v.EnforcementLevel, v.Message)
 		if strings.Contains(v.Message, "[ecs-service-multi-az]") && strings.Contains(v.Message, "capacityProviderStrategies") {
@@ -59,20 +49,12 @@ func TestEc2FixturePreviewsCleanly(t *testing.T) {
 // exactly the policies that own them (the capacity provider has a fixed name, so the policy
 // knows during preview that the service runs on EC2).
 func TestEc2DefectsFailThePreview(t *testing.T) {
-	root := repoRoot(t)
-	res, err := offline.Preview(context.Background(), offline.Options{
-		Stack: "dev", RepoRoot: root, StateDir: t.TempDir(),
-		ConfigOverlay: filepath.Join(root, "program", "testdata", "Pulumi.ec2.yaml"),
-		Program: func(ctx *pulumi.Context) error {
-			if err := ctx.RegisterResourceTransform(injectEc2Defects); err != nil {
-				return err
-			}
-			return program.Run(ctx)
-		},
+	res := previewWithFixture(t, "dev", "Pulumi.ec2.yaml", func(ctx *pulumi.Context) error {
+		if err := ctx.RegisterResourceTransform(injectEc2Defects); err != nil {
+			return err
+		}
+		return program.Run(ctx)
 	})
-	if err != nil {
-		t.Fatalf("offline preview could not run: %v", err)
-	}
 	if res.Status != "policy-violations" {
 		t.Fatalf("status %s (%s), want policy-violations", res.Status, res.Error)
 	}

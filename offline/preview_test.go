@@ -25,13 +25,23 @@ func repoRoot(t testing.TB) string {
 
 func preview(t *testing.T, stack string, run pulumi.RunFunc) *offline.Result {
 	t.Helper()
-	res, err := offline.Preview(context.Background(), offline.Options{
-		Stack: stack, RepoRoot: repoRoot(t), Program: run, StateDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatalf("offline preview of %s could not run: %v", stack, err)
+	return previewWithFixture(t, stack, "", run)
+}
+
+// previewWithFixture previews stack with program/testdata/<fixture> laid over its config (none
+// when fixture is "").
+func previewWithFixture(t *testing.T, stack, fixture string, run pulumi.RunFunc) *offline.Result {
+	t.Helper()
+	root := repoRoot(t)
+	opts := offline.Options{Stack: stack, RepoRoot: root, Program: run, StateDir: t.TempDir()}
+	if fixture != "" {
+		opts.ConfigOverlay = filepath.Join(root, "program", "testdata", fixture)
 	}
-	t.Logf("%s: %s, %d resources, timings %+v", stack, res.Status, len(res.Resources), res.Timings)
+	res, err := offline.Preview(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("offline preview of %s %s could not run: %v", stack, fixture, err)
+	}
+	t.Logf("%s %s: %s, %d resources, error %q, timings %+v", stack, fixture, res.Status, len(res.Resources), res.Error, res.Timings)
 	return res
 }
 
@@ -177,5 +187,41 @@ func TestProgramErrorFailsThePreview(t *testing.T) {
 	})
 	if res.Status != "error" || !strings.Contains(res.Error, "fixture: deliberate program failure") {
 		t.Errorf("status %q, error %q; want error carrying the program's message", res.Status, res.Error)
+	}
+}
+
+// TestExistingVpcFixturePreviews previews dev laid into an existing VPC (the fixture's made-up
+// ids; the aws double answers the VPC lookup): no VPC, subnets or NAT are created, and the
+// preview passes the policy pack.
+func TestExistingVpcFixturePreviews(t *testing.T) {
+	res := previewWithFixture(t, "dev", "Pulumi.existing-vpc.yaml", program.Run)
+	for _, v := range res.Violations {
+		t.Logf("%s (%s): %s", v.Policy, v.EnforcementLevel, v.Message)
+	}
+	if res.Status != "passed" || len(res.MandatoryViolations()) > 0 {
+		t.Fatalf("status %s, error %q, mandatory violations %v", res.Status, res.Error, res.MandatoryViolations())
+	}
+	// Existing subnets are not resources of the stack: the AZ spread cannot be decided in the
+	// preview and must be reported as unverified, not passed in silence.
+	unverified := false
+	for _, v := range res.Violations {
+		unverified = unverified || strings.Contains(v.Message, "[ecs-service-subnets-span-azs]") && strings.Contains(v.Message, "cannot be verified")
+	}
+	if !unverified {
+		t.Error("the service's AZ spread over existing subnets was not reported as unverified")
+	}
+	types := map[string]int{}
+	for _, r := range res.Resources {
+		types[r.Type]++
+	}
+	for _, typ := range []string{"aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/internetGateway:InternetGateway"} {
+		if types[typ] != 0 {
+			t.Errorf("%d %s in the preview, want none in an existing VPC", types[typ], typ)
+		}
+	}
+	for _, typ := range []string{"aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service", "aws:ec2/securityGroup:SecurityGroup"} {
+		if types[typ] == 0 {
+			t.Errorf("no %s in the preview", typ)
+		}
 	}
 }
