@@ -220,7 +220,10 @@ func TestLogWriterReusesShards(t *testing.T) {
 			return len(l.free) == len(l.shards)
 		})
 	}
-	if n, limit := l.shardCount(), 4+runtime.GOMAXPROCS(0); n > limit {
+	l.shardsMu.Lock()
+	n := len(l.shards)
+	l.shardsMu.Unlock()
+	if limit := 4 + runtime.GOMAXPROCS(0); n > limit {
 		t.Errorf("%d shards after %d collections, want at most %d", n, rounds, limit)
 	}
 	waitFor(t, "every line written", func() bool { return strings.Count(out.String(), "x\n") == 4*rounds })
