@@ -28,10 +28,11 @@ const (
 // hands each P (the runtime's CPU slot) its own; a single shared buffer, even one guarded by
 // an uncontended mutex, made every request move the lock's and the buffer's cache lines
 // between CPUs: per-CPU batches gave the whole server about 3 % more throughput on two CPUs
-// (1–7 % in four paired runs; README, "Performance"). The price is order: batches from different CPUs reach the output in the
-// order they fill or are flushed, so two lines written within one flush interval on
-// different CPUs can appear swapped, by at most the interval. Every line has its own time
-// field, and log stores order by it. Each line is written whole, never interleaved.
+// (1–7 % in four paired runs; README, "Performance"). The price is order: batches from
+// different CPUs reach the output in the order they fill or are flushed, so two lines written
+// within one flush interval on different CPUs can appear swapped, by at most the interval.
+// Every line has its own time field, and log stores order by it. Each line is written whole,
+// never interleaved.
 //
 // Lines that must appear at once (startup, errors, shutdown) go through Unbuffered, after
 // everything buffered before them. Close writes out everything buffered; a line written
