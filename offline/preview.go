@@ -147,18 +147,25 @@ func Check(root, stack string) error {
 // CheckOverlay reports, before anything is built, whether file can be a ConfigOverlay: a
 // readable YAML document with a top-level config map.
 func CheckOverlay(file string) error {
+	_, err := readOverlay(file)
+	return err
+}
+
+// readOverlay is the config map of an overlay file.
+func readOverlay(file string) (*yaml.Node, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Errorf("config overlay: %w", err)
+		return nil, fmt.Errorf("config overlay: %w", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("config overlay %s is not YAML: %w", file, err)
+		return nil, fmt.Errorf("config overlay %s is not YAML: %w", file, err)
 	}
-	if configMap(&doc) == nil {
-		return fmt.Errorf("config overlay %s has no top-level config map (write it as a stack file: config: {webstack:key: value})", file)
+	over := configMap(&doc)
+	if over == nil {
+		return nil, fmt.Errorf("config overlay %s has no top-level config map (write it as a stack file: config: {webstack:key: value})", file)
 	}
-	return nil
+	return over, nil
 }
 
 // Preview builds the tools if needed and runs the offline preview. A preview that fails, for a
@@ -323,19 +330,17 @@ func workspaceFor(root, stackName, stateDir string) (work, backend string, err e
 // overlayConfig sets each key of the overlay file's config map in the stack file at path, values
 // as written (lists and objects included).
 func overlayConfig(path, overlayFile string) error {
-	var stackDoc, overlay yaml.Node
-	for file, doc := range map[string]*yaml.Node{path: &stackDoc, overlayFile: &overlay} {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return fmt.Errorf("offline: config overlay: %w", err)
-		}
-		if err := yaml.Unmarshal(data, doc); err != nil {
-			return fmt.Errorf("offline: config overlay: %s: %w", file, err)
-		}
+	over, err := readOverlay(overlayFile)
+	if err != nil {
+		return fmt.Errorf("offline: %w", err)
 	}
-	over := configMap(&overlay)
-	if over == nil {
-		return fmt.Errorf("offline: config overlay %s has no top-level config map (write it as a stack file: config: {webstack:key: value})", overlayFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("offline: config overlay: %w", err)
+	}
+	var stackDoc yaml.Node
+	if err := yaml.Unmarshal(data, &stackDoc); err != nil {
+		return fmt.Errorf("offline: config overlay: %s: %w", path, err)
 	}
 	target := configMap(&stackDoc)
 	if target == nil {
@@ -353,8 +358,7 @@ func overlayConfig(path, overlayFile string) error {
 			target.Content = append(target.Content, key, value)
 		}
 	}
-	data, err := yaml.Marshal(&stackDoc)
-	if err != nil {
+	if data, err = yaml.Marshal(&stackDoc); err != nil {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
