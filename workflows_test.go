@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -81,21 +83,53 @@ func TestWorkflowsKeepTheirPromises(t *testing.T) {
 		t.Error("policy.yml must run the offline preview (go run ./cmd/preview)")
 	}
 
-	// preview.yml: a real preview per stack with the policy pack, AWS through OIDC, result on the PR.
+	// preview.yml: pulumi/actions' preview of every stack (official CLI, the project directory and the
+	// policy pack with runtime: go), refreshed first, AWS through OIDC, result commented on the PR.
 	preview := parsed["preview.yml"]
 	if !hasTrigger(preview, "pull_request") || permission(preview, "id-token") != "write" ||
 		permission(preview, "pull-requests") != "write" {
 		t.Error("preview.yml must run on pull_request with id-token: write and pull-requests: write")
 	}
-	// cmd/deploy -dry-run previews with bin/policy-pack and policy/config/<stack>.json.
-	for _, want := range []string{"aws-actions/configure-aws-credentials@", "role-to-assume:",
-		"go build -o bin/policy-pack ./policy", `go run ./cmd/deploy -stack "$STACK" -dry-run`, "gh pr comment"} {
-		if !strings.Contains(texts["preview.yml"], want) {
-			t.Errorf("preview.yml lacks %q", want)
+	if !strings.Contains(texts["preview.yml"], "aws-actions/configure-aws-credentials@") ||
+		!strings.Contains(texts["preview.yml"], "role-to-assume:") {
+		t.Error("preview.yml must assume an AWS role through OIDC")
+	}
+	pv := actionInputs(t, parsed["preview.yml"].Jobs["preview"], "pulumi/actions")
+	for input, want := range map[string]string{
+		"command":           "preview",
+		"stack-name":        "${{ matrix.stack }}",
+		"refresh":           "true",
+		"comment-on-pr":     "true",
+		"policyPacks":       "policy",
+		"policyPackConfigs": "policy/config/${{ matrix.stack }}.json",
+	} {
+		if pv[input] != want {
+			t.Errorf("preview.yml: pulumi/actions %s = %q, want %q", input, pv[input], want)
 		}
 	}
 	if strings.Contains(texts["preview.yml"]+texts["deploy-stack.yml"], "aws-access-key-id") {
 		t.Error("workflows must assume AWS roles through OIDC, not long-lived keys")
+	}
+
+	// The official CLI the workflows install is the version the offline harness builds and tests.
+	cli := pinnedCLIVersion(t)
+	dv := actionInputs(t, parsed["deploy-stack.yml"].Jobs["up"], "pulumi/actions")
+	for name, inputs := range map[string]map[string]string{"preview.yml": pv, "deploy-stack.yml": dv} {
+		if inputs["pulumi-version"] != cli {
+			t.Errorf("%s: pulumi/actions pulumi-version = %q, want %s (tools/go.mod)", name, inputs["pulumi-version"], cli)
+		}
+	}
+	if _, installOnly := dv["command"]; installOnly {
+		t.Error("deploy-stack.yml: pulumi/actions only installs the CLI there; the release command runs `pulumi up`")
+	}
+
+	// Both stack matrices come from scripts/stacks.sh, so every Pulumi.<stack>.yaml is checked.
+	for _, name := range []string{"policy.yml", "preview.yml"} {
+		job := parsed[name].Jobs["stacks"]
+		if job == nil || !strings.Contains(texts[name], "scripts/stacks.sh") ||
+			!strings.Contains(texts[name], "fromJSON(needs.stacks.outputs.stacks)") {
+			t.Errorf("%s: the stack matrix must come from the stacks job (scripts/stacks.sh)", name)
+		}
 	}
 
 	// deploy.yml: main deploys dev, then prod after dev, each in its own environment (prod approval).
@@ -120,8 +154,11 @@ func TestWorkflowsKeepTheirPromises(t *testing.T) {
 	if up == nil || up.Environment == nil || up.Environment.Name.Value != "${{ inputs.stack }}" {
 		t.Error("deploy-stack.yml: job up must run in the environment named by inputs.stack (prod approval)")
 	}
-	if !strings.Contains(texts["deploy-stack.yml"], `make deploy STACK="$STACK"`) {
-		t.Error("deploy-stack.yml must release with make deploy (pulumi up with the policy pack, verified rollout)")
+	for _, want := range []string{"go build -o bin/policy-pack ./policy",
+		`go run ./cmd/deploy -stack "$STACK" -pulumi "$(command -v pulumi)" -policy-pack bin/policy-pack`} {
+		if !strings.Contains(texts["deploy-stack.yml"], want) {
+			t.Errorf("deploy-stack.yml must release with the release command through the installed CLI: lacks %q", want)
+		}
 	}
 }
 
@@ -139,4 +176,70 @@ func permission(w *actionlint.Workflow, scope string) string {
 		return ""
 	}
 	return w.Permissions.Scopes[scope].Value.Value
+}
+
+// actionInputs returns the with: inputs of the job's one step that uses the action (owner/name).
+func actionInputs(t *testing.T, job *actionlint.Job, action string) map[string]string {
+	t.Helper()
+	if job == nil {
+		t.Fatalf("no such job (looking for %s)", action)
+	}
+	var found map[string]string
+	for _, step := range job.Steps {
+		exec, ok := step.Exec.(*actionlint.ExecAction)
+		if !ok || !strings.HasPrefix(exec.Uses.Value, action+"@") {
+			continue
+		}
+		if found != nil {
+			t.Fatalf("job %s uses %s twice", job.ID.Value, action)
+		}
+		found = map[string]string{}
+		for _, in := range exec.Inputs {
+			found[in.Name.Value] = in.Value.Value
+		}
+	}
+	if found == nil {
+		t.Fatalf("job %s does not use %s", job.ID.Value, action)
+	}
+	return found
+}
+
+var pulumiPkgRequire = regexp.MustCompile(`(?m)^\s*github\.com/pulumi/pulumi/pkg/v3 v(\S+)`)
+
+// pinnedCLIVersion is the Pulumi CLI version tools/go.mod builds (make tools).
+func pinnedCLIVersion(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("tools", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := pulumiPkgRequire.FindSubmatch(src)
+	if m == nil {
+		t.Fatal("tools/go.mod does not require github.com/pulumi/pulumi/pkg/v3")
+	}
+	return string(m[1])
+}
+
+// TestStacksScriptListsEveryStackFile: the workflows' matrices see exactly the stack files there are.
+func TestStacksScriptListsEveryStackFile(t *testing.T) {
+	out, err := exec.Command("bash", filepath.Join("scripts", "stacks.sh")).Output()
+	if err != nil {
+		t.Fatalf("scripts/stacks.sh: %v", err)
+	}
+	var got []string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("scripts/stacks.sh printed %q, not a JSON array: %v", out, err)
+	}
+	files, err := filepath.Glob("Pulumi.*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range files {
+		want = append(want, strings.TrimSuffix(strings.TrimPrefix(f, "Pulumi."), ".yaml"))
+	}
+	slices.Sort(want)
+	if len(want) < 2 || !slices.Equal(got, want) {
+		t.Errorf("scripts/stacks.sh = %v, want the stack files %v", got, want)
+	}
 }
