@@ -2,8 +2,14 @@
 # so a fresh machine runs them in the order the README gives, with nothing installed by hand.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
-STACK ?= dev
 GO ?= go
+# STACK has no default: `make preview` previews dev, but `make deploy` must be told what to release.
+STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
+ifneq ($(filter deploy,$(MAKECMDGOALS)),)
+ifeq ($(STACK),)
+$(error make deploy releases one stack and has no default: run make deploy STACK=<stack> (stacks here: $(STACKS)))
+endif
+endif
 
 .PHONY: test test-root test-api lint tools preview bench-api bench-policy bench-preview
 
@@ -28,13 +34,14 @@ tools: bin/pulumi
 bin/pulumi: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -o ../bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
-## preview: a real `pulumi preview` of STACK with the policy pack, offline. OVERLAY=file lays a
+## preview: a real `pulumi preview` of STACK (default dev) with the policy pack, offline. OVERLAY=file lays a
 ## config map over the stack's for this preview only (e.g. program/testdata/Pulumi.ec2.yaml).
 preview: tools
-	$(GO) run ./cmd/preview -stack $(STACK) $(if $(OVERLAY),-config-overlay $(OVERLAY))
+	$(GO) run ./cmd/preview -stack $(or $(STACK),dev) $(if $(OVERLAY),-config-overlay $(OVERLAY))
 
-## deploy: release STACK to AWS (pulumi up with the policy pack, follow, verify per AZ, roll back on
-## failure). Needs AWS credentials and a logged-in Pulumi backend. DEPLOY_FLAGS=-dry-run for the plan.
+## deploy: release STACK (required) to AWS in the stack's aws:region (pulumi up with the policy pack,
+## follow, verify per AZ, roll back on failure). Needs AWS credentials and a logged-in Pulumi
+## backend. DEPLOY_FLAGS=-dry-run for the plan.
 .PHONY: deploy
 deploy: tools
 	$(GO) build -o bin/policy-pack ./policy

@@ -12,6 +12,9 @@ import (
 	"testing"
 
 	"github.com/rhysd/actionlint"
+
+	"example.com/webstack/offline"
+	"example.com/webstack/program"
 )
 
 // workflows are the review workflows the template ships (deploy-stack.yml is deploy.yml's
@@ -123,15 +126,6 @@ func TestWorkflowsKeepTheirPromises(t *testing.T) {
 		t.Error("deploy-stack.yml: pulumi/actions only installs the CLI there; the release command runs `pulumi up`")
 	}
 
-	// Both stack matrices come from scripts/stacks.sh, so every Pulumi.<stack>.yaml is checked.
-	for _, name := range []string{"policy.yml", "preview.yml"} {
-		job := parsed[name].Jobs["stacks"]
-		if job == nil || !strings.Contains(texts[name], "scripts/stacks.sh") ||
-			!strings.Contains(texts[name], "fromJSON(needs.stacks.outputs.stacks)") {
-			t.Errorf("%s: the stack matrix must come from the stacks job (scripts/stacks.sh)", name)
-		}
-	}
-
 	// deploy.yml: main deploys dev, then prod after dev, each in its own environment (prod approval).
 	deploy := parsed["deploy.yml"]
 	if !hasTrigger(deploy, "push") {
@@ -158,6 +152,74 @@ func TestWorkflowsKeepTheirPromises(t *testing.T) {
 		`go run ./cmd/deploy -stack "$STACK" -pulumi "$(command -v pulumi)" -policy-pack bin/policy-pack`} {
 		if !strings.Contains(texts["deploy-stack.yml"], want) {
 			t.Errorf("deploy-stack.yml must release with the release command through the installed CLI: lacks %q", want)
+		}
+	}
+}
+
+// runStep runs the run script of the step with id in job of workflow name, as GitHub's default
+// bash shell would, with env, and returns what it wrote to GITHUB_OUTPUT.
+func runStep(t *testing.T, name, job, id string, env ...string) string {
+	t.Helper()
+	src, err := os.ReadFile(workflowPath(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, errs := actionlint.Parse(src)
+	if len(errs) > 0 || w.Jobs[job] == nil {
+		t.Fatalf("%s: job %s: %v", name, job, errs)
+	}
+	for _, step := range w.Jobs[job].Steps {
+		run, ok := step.Exec.(*actionlint.ExecRun)
+		if !ok || step.ID == nil || step.ID.Value != id {
+			continue
+		}
+		out := filepath.Join(t.TempDir(), "output")
+		cmd := exec.Command("bash", "-eo", "pipefail", "-c", run.Run.Value)
+		cmd.Env = append(os.Environ(), append(env, "GITHUB_OUTPUT="+out)...)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: step %s: %v\n%s", name, id, err, msg)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	t.Fatalf("%s: job %s has no run step with id %s", name, job, id)
+	return ""
+}
+
+// Every stack file is previewed on pull requests, with no list of stacks to keep up to date, and
+// each stack's AWS credentials are for the region its file names (the deploy command refuses
+// any other).
+func TestWorkflowsFollowTheStackFiles(t *testing.T) {
+	stacks := offline.Stacks(".")
+	want, _ := json.Marshal(stacks)
+	for name, job := range map[string]string{"policy.yml": "offline-preview", "preview.yml": "preview"} {
+		if got := runStep(t, name, "stacks", "list"); got != "stacks="+string(want)+"\n" {
+			t.Errorf("%s: the stacks job lists %q, want %s", name, got, want)
+		}
+		src, _ := os.ReadFile(workflowPath(name))
+		w, _ := actionlint.Parse(src)
+		if m := w.Jobs[job].Strategy.Matrix; m == nil || m.Rows["stack"] == nil || m.Rows["stack"].Expression == nil ||
+			m.Rows["stack"].Expression.Value != "${{ fromJSON(needs.stacks.outputs.stacks) }}" {
+			t.Errorf("%s: job %s must run once per stack the stacks job lists", name, job)
+		}
+	}
+	for _, name := range []string{"preview.yml", "deploy-stack.yml"} {
+		job := map[string]string{"preview.yml": "preview", "deploy-stack.yml": "up"}[name]
+		for _, stack := range stacks {
+			region, err := program.StackRegion(".", stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := runStep(t, name, job, "region", "STACK="+stack); got != "region="+region+"\n" {
+				t.Errorf("%s: region of %s is %q, want %s", name, stack, got, region)
+			}
+		}
+		if src, _ := os.ReadFile(workflowPath(name)); !strings.Contains(string(src), "aws-region: ${{ steps.region.outputs.region }}") ||
+			strings.Contains(string(src), "vars.AWS_REGION") {
+			t.Errorf("%s: AWS credentials must be for the stack's region (steps.region), not vars.AWS_REGION", name)
 		}
 	}
 }
@@ -218,28 +280,4 @@ func pinnedCLIVersion(t *testing.T) string {
 		t.Fatal("tools/go.mod does not require github.com/pulumi/pulumi/pkg/v3")
 	}
 	return string(m[1])
-}
-
-// TestStacksScriptListsEveryStackFile: the workflows' matrices see exactly the stack files there are.
-func TestStacksScriptListsEveryStackFile(t *testing.T) {
-	out, err := exec.Command("bash", filepath.Join("scripts", "stacks.sh")).Output()
-	if err != nil {
-		t.Fatalf("scripts/stacks.sh: %v", err)
-	}
-	var got []string
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("scripts/stacks.sh printed %q, not a JSON array: %v", out, err)
-	}
-	files, err := filepath.Glob("Pulumi.*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	for _, f := range files {
-		want = append(want, strings.TrimSuffix(strings.TrimPrefix(f, "Pulumi."), ".yaml"))
-	}
-	slices.Sort(want)
-	if len(want) < 2 || !slices.Equal(got, want) {
-		t.Errorf("scripts/stacks.sh = %v, want the stack files %v", got, want)
-	}
 }

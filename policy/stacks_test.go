@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"example.com/webstack/internal/clouddouble"
+	"example.com/webstack/offline"
 	"example.com/webstack/policy/rules"
 	"example.com/webstack/program"
 )
@@ -157,7 +158,7 @@ func packConfig(t *testing.T, stack string) rules.PackConfig {
 }
 
 func TestRealStacksPass(t *testing.T) {
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range offline.Stacks(filepath.Dir(policyDir)) {
 		t.Run(stack, func(t *testing.T) {
 			pc := packConfig(t, stack)
 			regs := runStack(t, stack, stackConfig(t, stack))
@@ -243,7 +244,7 @@ var ec2Mutations = []mutation{
 }
 
 func TestMutatedStacksFailExactly(t *testing.T) {
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range offline.Stacks(filepath.Dir(policyDir)) {
 		checkMutations(t, stack, runStack(t, stack, stackConfig(t, stack)), packConfig(t, stack), serviceMutations)
 	}
 }
