@@ -137,10 +137,12 @@ func insideAwsxVpc(idx stackIndex, res Resource) bool {
 }
 
 // links says whether res's property key names one of urns/ids: through the property dependency
-// (how a first preview wires an unknown id) or by a known id; undecided when the value is
-// unknown and no dependency says.
+// (how a first preview wires an unknown id) or by a known id. An unknown value whose dependencies
+// are all other resources comes from them, so it is no; with no dependency recorded it is
+// undecided.
 func links(res Resource, key string, urns, ids []string) verdict {
-	for _, u := range res.PropertyDependencies[key] {
+	deps := res.PropertyDependencies[key]
+	for _, u := range deps {
 		if slices.Contains(urns, u) {
 			return yes
 		}
@@ -149,7 +151,7 @@ func links(res Resource, key string, urns, ids []string) verdict {
 	if s, ok := n.str(); ok && slices.Contains(ids, s) {
 		return yes
 	}
-	if n.st == unknown {
+	if n.st == unknown && len(deps) == 0 {
 		return undecided
 	}
 	return no
