@@ -60,17 +60,11 @@ var serviceRules = []*Rule{
 // aws:PrincipalOrgID and the like); an unset policy is the service's owner-only default.
 func checkNotPublicPolicy(what string) func(*report, Resource, Config) {
 	return func(r *report, res Resource, _ Config) {
-		pol := field(res.Props, "policy")
-		if pol.st == absent {
+		if field(res.Props, "policy").st == absent {
 			return
 		}
-		stmts, known, err := policyStatements(pol)
-		switch {
-		case !known:
-			r.needs(res, pol)
-			return
-		case err != nil:
-			r.violation(res, "policy", "is not a JSON policy document", "give the policy as a JSON document")
+		stmts, ok := readPolicy(r, res)
+		if !ok {
 			return
 		}
 		for _, st := range stmts {
@@ -96,14 +90,8 @@ func allKeys(resource string) bool {
 }
 
 func checkNoDecryptAllKeys(r *report, res Resource, _ Config) {
-	pol := field(res.Props, "policy")
-	stmts, known, err := policyStatements(pol)
-	switch {
-	case !known:
-		r.needs(res, pol)
-		return
-	case err != nil:
-		r.violation(res, "policy", "is not a JSON policy document", "give the policy as a JSON document")
+	stmts, ok := readPolicy(r, res)
+	if !ok {
 		return
 	}
 	for _, st := range stmts {

@@ -94,6 +94,22 @@ func policyStatements(n node) (stmts []statement, ok bool, err error) {
 	return stmts, true, nil
 }
 
+// readPolicy decodes res's policy for a resource rule, reporting an unknown policy as unverifiable
+// and one that is not JSON as a violation (ok is false for both).
+func readPolicy(r *report, res Resource) ([]statement, bool) {
+	pol := field(res.Props, "policy")
+	stmts, known, err := policyStatements(pol)
+	switch {
+	case !known:
+		r.needs(res, pol)
+		return nil, false
+	case err != nil:
+		r.violation(res, "policy", "is not a JSON policy document", "give the policy as a JSON document")
+		return nil, false
+	}
+	return stmts, true
+}
+
 func strs(v any) []string {
 	switch v := v.(type) {
 	case string:
@@ -146,14 +162,8 @@ func actionMatches(pattern, action string) bool {
 }
 
 func checkS3NoCrossAccountAdmin(r *report, res Resource, _ Config) {
-	pol := field(res.Props, "policy")
-	stmts, known, err := policyStatements(pol)
-	switch {
-	case !known:
-		r.needs(res, pol)
-		return
-	case err != nil:
-		r.violation(res, "policy", "is not a JSON policy document", "give the bucket policy as a JSON document")
+	stmts, ok := readPolicy(r, res)
+	if !ok {
 		return
 	}
 	for i, st := range stmts {

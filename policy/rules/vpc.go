@@ -210,13 +210,20 @@ func checkDefaultSGClosed(r *report, stack []Resource, _ Config) {
 				"remove every ingress and egress rule from the aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 		}
 	}
+	eachVPCNeeds(r, stack, typeDefaultSG, "default security group", closed,
+		"no aws:ec2/defaultSecurityGroup:DefaultSecurityGroup without rules takes over this VPC's default security group, so it keeps AWS's rules (all traffic from itself, all traffic out)",
+		"add an aws.ec2.DefaultSecurityGroup with vpcId set to this VPC and no ingress or egress")
+}
+
+// eachVPCNeeds reports every VPC the stack creates that no resource of type typ (keyed by vpcId)
+// satisfying ok covers: a violation, or unverifiable when one may.
+func eachVPCNeeds(r *report, stack []Resource, typ, what string, ok func(Resource) verdict, problem, fix string) {
 	for _, vpc := range stackVPCs(stack) {
-		switch covered(stack, typeDefaultSG, "vpcId", vpc.urns, vpc.ids, closed) {
+		switch covered(stack, typ, "vpcId", vpc.urns, vpc.ids, ok) {
 		case undecided:
-			r.unverifiable(vpc.res, "default security group", "which VPC a default security group takes over, or its rules, are unknown")
+			r.unverifiable(vpc.res, what, "a "+typ+"'s VPC or settings are unknown")
 		case no:
-			r.violation(vpc.res, "default security group", "no aws:ec2/defaultSecurityGroup:DefaultSecurityGroup without rules takes over this VPC's default security group, so it keeps AWS's rules (all traffic from itself, all traffic out)",
-				"add an aws.ec2.DefaultSecurityGroup with vpcId set to this VPC and no ingress or egress")
+			r.violation(vpc.res, what, problem, fix)
 		}
 	}
 }
@@ -232,15 +239,9 @@ func checkFlowLogs(r *report, stack []Resource, _ Config) {
 		}
 		return no
 	}
-	for _, vpc := range stackVPCs(stack) {
-		switch covered(stack, typeFlowLog, "vpcId", vpc.urns, vpc.ids, records) {
-		case undecided:
-			r.unverifiable(vpc.res, "flow logs", "which VPC a flow log records, or its traffic type, is unknown")
-		case no:
-			r.violation(vpc.res, "flow logs", "no aws:ec2/flowLog:FlowLog with trafficType ALL or REJECT records this VPC's traffic",
-				`add an aws.ec2.FlowLog {vpcId: this VPC, trafficType: "ALL"} to a CloudWatch log group or S3 bucket`)
-		}
-	}
+	eachVPCNeeds(r, stack, typeFlowLog, "flow logs", records,
+		"no aws:ec2/flowLog:FlowLog with trafficType ALL or REJECT records this VPC's traffic",
+		`add an aws.ec2.FlowLog {vpcId: this VPC, trafficType: "ALL"} to a CloudWatch log group or S3 bucket`)
 }
 
 func checkVpcEndpoints(r *report, stack []Resource, _ Config) {
