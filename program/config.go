@@ -210,7 +210,7 @@ func Defaults() Config {
 		IngressCidrs:                  []string{"0.0.0.0/0"},
 		ContainerPort:                 8080,
 		HealthCheckPath:               "/healthz",
-		SslPolicy:                     "ELBSecurityPolicy-TLS13-1-2-2021-06",
+		SslPolicy:                     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
 		IdleTimeoutSeconds:            60,
 		DeregistrationDelaySeconds:    30,
 		DesyncMitigationMode:          "defensive",

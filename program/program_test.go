@@ -79,9 +79,13 @@ func TestWholeStack(t *testing.T) {
 			if n := len(d.OfType("aws:wafv2/webAcl:WebAcl")); (n == 1) != want.waf || n > 1 {
 				t.Errorf("%d web ACLs, want WAF %v", n, want.waf)
 			}
-			logs := d.One(t, "aws:cloudwatch/logGroup:LogGroup").Inputs
+			logs := d.Named(t, "aws:cloudwatch/logGroup:LogGroup", "webstack-app-logs").Inputs
 			if logs["retentionInDays"].NumberValue() != want.retention || logs["name"].StringValue() != "/ecs/webstack-"+stack {
 				t.Errorf("log group %v", logs)
+			}
+			// The VPC flow logs (Security Hub EC2.6) keep logRetentionDays too: a week in dev.
+			if flow := d.Named(t, "aws:cloudwatch/logGroup:LogGroup", "webstack-net-flow-logs").Inputs; flow["retentionInDays"].NumberValue() != want.retention {
+				t.Errorf("flow log group %v, want %v days", flow, want.retention)
 			}
 			td := d.One(t, "aws:ecs/taskDefinition:TaskDefinition").Inputs
 			if td["cpu"].StringValue() != want.cpu || td["memory"].StringValue() != want.memory || td["family"].StringValue() != "webstack-"+stack {
@@ -257,7 +261,7 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	if wantListeners := map[bool]int{false: 2, true: 3}[want.blueGreen]; len(listeners) != wantListeners || https == nil || http == nil {
 		t.Fatalf("want HTTPS and HTTP listeners, got %v", listeners)
 	}
-	if https["protocol"].StringValue() != "HTTPS" || https["sslPolicy"].StringValue() != "ELBSecurityPolicy-TLS13-1-2-2021-06" || action(https)["type"].StringValue() != "forward" {
+	if https["protocol"].StringValue() != "HTTPS" || https["sslPolicy"].StringValue() != "ELBSecurityPolicy-TLS13-1-2-Res-2021-06" || action(https)["type"].StringValue() != "forward" {
 		t.Errorf("HTTPS listener %v", https)
 	}
 	redirect := action(http)

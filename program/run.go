@@ -91,6 +91,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			NatGateways:               c.NatGateways,
 			VpcEndpoints:              c.VpcEndpoints,
 			NetworkAcls:               c.NetworkAcls,
+			FlowLogRetentionDays:      c.LogRetentionDays,
 			ExistingVpcID:             c.ExistingVpcID,
 			ExistingPublicSubnetIDs:   c.ExistingPublicSubnetIDs,
 			ExistingPrivateSubnetIDs:  c.ExistingPrivateSubnetIDs,

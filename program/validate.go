@@ -133,7 +133,7 @@ func (c *Config) validate() Problems {
 			"set certificateArn, or domainName and hostedZoneId; or, for a throwaway stack only, allowInsecureHttp: true")
 	}
 	if !strings.HasPrefix(c.SslPolicy, "ELBSecurityPolicy-") {
-		p.add("sslPolicy", fmt.Sprintf("%q is not an ELB security policy", c.SslPolicy), "use ELBSecurityPolicy-TLS13-1-2-2021-06")
+		p.add("sslPolicy", fmt.Sprintf("%q is not an ELB security policy", c.SslPolicy), "use ELBSecurityPolicy-TLS13-1-2-Res-2021-06")
 	}
 	intRange("idleTimeoutSeconds", c.IdleTimeoutSeconds, 1, 4000)
 	if maxDelay := components.StopTimeoutSeconds - components.DrainDelaySeconds - 1; c.DeregistrationDelaySeconds < 1 || c.DeregistrationDelaySeconds > maxDelay {
