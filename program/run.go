@@ -16,6 +16,9 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.refuseExampleValues(ctx.Stack(), ctx.DryRun()); err != nil {
+		return err
+	}
 	for _, w := range cfg.Warnings() {
 		if err := ctx.Log.Warn(w, nil); err != nil {
 			return err
@@ -43,6 +46,14 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("taskDefinitionArn", ws.TaskDefinitionArn)
 	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
 	cfg.exportReleaseOutputs(ctx, ws)
+	if cfg.DeploymentStrategy == components.StrategyBlueGreen {
+		// `pulumi up` leaves a CodeDeploy service's network configuration and capacity provider
+		// strategy alone (components.ServiceIgnoreChanges): the deploy command puts these into the
+		// next release's AppSpec (NetworkConfiguration.AwsvpcConfiguration, CapacityProviderStrategy).
+		ctx.Export("taskSubnetIds", ws.Service.SubnetIDs)
+		ctx.Export("taskSecurityGroupIds", pulumi.StringArray{ws.Service.SecurityGroupID}.ToStringArrayOutput())
+		ctx.Export("capacityProviderStrategy", ws.Service.CapacityProviderStrategy)
+	}
 	return nil
 }
 
@@ -67,6 +78,14 @@ func (c *Config) PhysicalName(stack string) string {
 // WebServiceArgs maps the stack config onto the components.
 func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 	physical := c.PhysicalName(stack)
+	secrets, secretKeys := map[string]string{}, map[string]string{}
+	for name, value := range pairs(c.Secrets) {
+		arn, key, hasKey := splitSecret(value)
+		secrets[name] = arn
+		if hasKey {
+			secretKeys[name] = key
+		}
+	}
 	var providers []components.CapacityProvider
 	if c.FargateWeight > 0 || c.FargateBase > 0 {
 		providers = append(providers, components.CapacityProvider{Name: "FARGATE", Base: c.FargateBase, Weight: c.FargateWeight})
@@ -117,7 +136,8 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			Memory:                        c.Memory,
 			CPUArchitecture:               c.cpuArchitecture(),
 			Environment:                   pairs(c.Environment),
-			Secrets:                       pairs(c.Secrets),
+			Secrets:                       secrets,
+			SecretKmsKeys:                 secretKeys,
 			TaskFamily:                    physical,
 			LogGroupName:                  "/ecs/" + physical,
 			LogRetentionDays:              c.LogRetentionDays,
