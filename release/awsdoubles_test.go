@@ -66,8 +66,9 @@ type fakeCodeDeployment struct {
 	rolledBack     bool
 }
 
-// fakeClock is the deployer's clock (Deployer.Now) and CodeDeploy's: each reading moves it on by
-// step, so termination waits of minutes pass in a few polls.
+// fakeClock is the deployer's clock (Deployer.Now) and CodeDeploy's: each AWS API call moves it on
+// by step (about what a call and the work around it take), so termination waits of minutes pass in
+// a few hundred fast polls.
 type fakeClock struct {
 	mu   sync.Mutex
 	t    time.Time
@@ -170,7 +171,7 @@ func version(taskDefinition string) string {
 
 func newWorld(s Strategy) *world {
 	w := &world{strategy: s, revision: 1, serving: td(1), alarmState: "OK", badRevisions: map[string]bool{}, releaseTimeout: 900,
-		clock: &fakeClock{t: time.Now(), step: 10 * time.Second}, terminationWait: 5 * time.Minute, scalingSuspended: map[string]bool{}}
+		clock: &fakeClock{t: time.Now(), step: 2 * time.Second}, terminationWait: 5 * time.Minute, scalingSuspended: map[string]bool{}}
 	tg := ""
 	if s == BlueGreen {
 		tg = blueTG
