@@ -275,10 +275,6 @@ func (w *world) advanceCodeDeploy(d *fakeCodeDeployment) {
 		w.rollBackCodeDeploy(d, "Stopped", "alarm "+alarmName+" was activated")
 		return
 	}
-	if d.step == 3 && w.failAfterShift {
-		w.rollBackCodeDeploy(d, "Failed", "the deployment failed after traffic moved")
-		return
-	}
 	if d.td == w.stuckRevision && d.step >= 2 {
 		return
 	}
@@ -308,6 +304,17 @@ func (w *world) advanceCodeDeploy(d *fakeCodeDeployment) {
 		}
 		w.greenWeight = 0
 		w.serving = d.td
+	}
+}
+
+// timePasses is what happens in CodeDeploy while the clock runs, whoever is asking: with
+// failAfterShift a deployment fails 10 s after its traffic moved (CodeDeploy rolls it back).
+func (w *world) timePasses() {
+	w.clock.Now()
+	for _, d := range w.codeDeploys {
+		if w.failAfterShift && d.status == "InProgress" && d.step == 3 && !w.clock.peek().Before(d.shiftedAt.Add(10*time.Second)) {
+			w.rollBackCodeDeploy(d, "Failed", "the deployment failed after traffic moved")
+		}
 	}
 }
 
@@ -414,7 +421,7 @@ func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]
 			t.Errorf("%s: request body is not JSON: %v", target, err)
 		}
 		w.mu.Lock()
-		w.clock.Now() // each call is a poll's worth of time on the clock
+		w.timePasses() // each call is a poll's worth of time on the clock
 		var out any
 		errType := ""
 		if w.throttle[op] > 0 {
@@ -701,7 +708,7 @@ func cloudWatchDouble(t *testing.T, w *world) http.Handler {
 		defer w.mu.Unlock()
 		alarms := cbor.List{}
 		asked := in["AlarmNames"].(cbor.List)
-		w.clock.Now()
+		w.timePasses()
 		if slices.Contains(asked, cbor.Value(cbor.String(alarmName))) && w.alarmState == string(in["StateValue"].(cbor.String)) {
 			reason := "Threshold Crossed: 5xx rate 12% > 1%"
 			if w.alarmReevaluated {
@@ -732,7 +739,7 @@ func queryDouble(t *testing.T, w *world, handle func(action string, form map[str
 			t.Errorf("query double: %v", err)
 		}
 		w.mu.Lock()
-		w.clock.Now()
+		w.timePasses()
 		status, body := handle(r.Form.Get("Action"), r.Form)
 		w.mu.Unlock()
 		rw.Header().Set("Content-Type", "text/xml")
