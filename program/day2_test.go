@@ -2,8 +2,16 @@ package program
 
 import (
 	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"example.com/webstack/components"
+	"example.com/webstack/internal/clouddouble"
+	"example.com/webstack/release"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // A secrets entry may name a customer managed key; the container gets the secret's ARN only, the
@@ -57,4 +65,54 @@ func TestIdleTimeoutFromStack(t *testing.T) {
 	}
 	bad, err := runStack(t, "dev", map[string]string{"environment": `["IDLE_TIMEOUT=30s"]`})
 	bad.AssertRefused(t, err, "environment: IDLE_TIMEOUT is set by the program")
+}
+
+// A blue-green stack exports what the next AppSpec must carry, in the shape release.ParseOutputs
+// reads (the service ignores these on `pulumi up`).
+func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
+	cfg := stackConfig(t, "prod")
+	t.Chdir(projectDir)
+	plain := map[string]any{}
+	_, err := clouddouble.RunWith(clouddouble.Options{DryRun: true}, "prod", cfg, func(ctx *pulumi.Context) error {
+		c, err := Load(ctx.Stack(), ctx.GetConfig)
+		if err != nil {
+			return err
+		}
+		ws, err := components.NewWebService(ctx, c.ServiceName, c.WebServiceArgs(ctx.Stack()))
+		if err != nil {
+			return err
+		}
+		outs := AppSpecOutputs(ws.Service)
+		keys := slices.Sorted(maps.Keys(outs))
+		var inputs []any
+		for _, k := range keys {
+			inputs = append(inputs, outs[k])
+		}
+		pulumi.All(inputs...).ApplyT(func(v []any) error {
+			for i, k := range keys {
+				b, err := json.Marshal(v[i]) // stack outputs reach the deploy command as JSON
+				if err != nil {
+					return err
+				}
+				var x any
+				if err := json.Unmarshal(b, &x); err != nil {
+					return err
+				}
+				plain[k] = x
+			}
+			return nil
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := release.ParseOutputs(plain) // the other outputs are not part of this test
+	want := release.ServiceSettings{
+		Subnets: []string{"subnet-private-1", "subnet-private-2", "subnet-private-3"}, SecurityGroups: []string{"webstack-app-tasks-id"},
+		CapacityProviders: []release.CapacityProviderItem{{CapacityProvider: "FARGATE", Base: 0, Weight: 1}},
+	}
+	if !reflect.DeepEqual(o.Service, want) {
+		t.Errorf("AppSpec settings from the outputs %+v, want %+v (outputs %v)", o.Service, want, plain)
+	}
 }

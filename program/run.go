@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"example.com/webstack/components"
+	"example.com/webstack/release"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -47,12 +49,9 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
 	cfg.exportReleaseOutputs(ctx, ws)
 	if cfg.DeploymentStrategy == components.StrategyBlueGreen {
-		// `pulumi up` leaves a CodeDeploy service's network configuration and capacity provider
-		// strategy alone (components.ServiceIgnoreChanges): the deploy command puts these into the
-		// next release's AppSpec (NetworkConfiguration.AwsvpcConfiguration, CapacityProviderStrategy).
-		ctx.Export("taskSubnetIds", ws.Service.SubnetIDs)
-		ctx.Export("taskSecurityGroupIds", pulumi.StringArray{ws.Service.SecurityGroupID}.ToStringArrayOutput())
-		ctx.Export("capacityProviderStrategy", ws.Service.CapacityProviderStrategy)
+		for k, v := range AppSpecOutputs(ws.Service) {
+			ctx.Export(k, v)
+		}
 	}
 	return nil
 }
@@ -182,4 +181,33 @@ func pairs(entries []string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// AppSpecOutputs are the outputs of a blue-green stack that the deploy command puts into the next
+// release's AppSpec (names and shapes: release/outputs.go). `pulumi up` leaves a CodeDeploy
+// service's network configuration and capacity provider strategy alone
+// (components.ServiceIgnoreChanges), so a release is what applies an edit of them. The service
+// sets no platform version (ECS runs LATEST), so none is exported.
+func AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
+	return map[string]pulumi.Input{
+		release.OutputServiceNetwork: pulumi.Map{
+			"subnets":        svc.SubnetIDs,
+			"securityGroups": pulumi.StringArray{svc.SecurityGroupID},
+			"assignPublicIp": pulumi.Bool(false),
+		},
+		release.OutputServiceCapacityProviders: svc.CapacityProviderStrategy.ApplyT(func(strategy []ecs.ServiceCapacityProviderStrategy) []map[string]any {
+			out := []map[string]any{}
+			for _, cp := range strategy {
+				out = append(out, map[string]any{"capacityProvider": cp.CapacityProvider, "base": deref(cp.Base), "weight": deref(cp.Weight)})
+			}
+			return out
+		}),
+	}
+}
+
+func deref(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }
