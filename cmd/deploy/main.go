@@ -62,9 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "deploy:", err)
 		return 1
 	}
+	engine := &autoEngine{stackName: f.Stack, root: root, program: program.Run,
+		pulumiCLI: absFrom(root, f.Pulumi), policyPack: absFrom(root, f.PolicyPack)}
 	d := &release.Deployer{
-		Engine: &autoEngine{stackName: f.Stack, root: root, program: program.Run,
-			pulumiCLI: absFrom(root, f.Pulumi), policyPack: absFrom(root, f.PolicyPack)},
+		Engine:     engine,
 		ECS:        ecs.NewFromConfig(cfg),
 		CodeDeploy: codedeploy.NewFromConfig(cfg),
 		CloudWatch: cloudwatch.NewFromConfig(cfg),
@@ -74,7 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Out:        stdout,
 		Config:     f.Config,
 	}
-	if _, err := d.Run(ctx); err != nil {
+	releaseOrCheck := func() error { _, err := d.Run(ctx); return err }
+	if f.Check {
+		releaseOrCheck = func() error { _, err := d.Check(ctx, engine); return err }
+	}
+	if err := releaseOrCheck(); err != nil {
 		var failed *release.ReleaseFailedError
 		if !errors.As(err, &failed) { // a rolled-back release already printed its summary
 			fmt.Fprintln(stderr, "deploy:", err)
