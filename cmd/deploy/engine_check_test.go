@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"example.com/webstack/release"
+	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -145,5 +146,32 @@ func TestAutoEngineRefreshAndPreviewChanges(t *testing.T) {
 	want := []string{"create urn:pulumi:dev::checktest::checktest:index:Thing::c", "delete urn:pulumi:dev::checktest::checktest:index:Thing::b"}
 	if err != nil || !slices.Equal(changes, want) {
 		t.Errorf("preview after renaming b to c: %q, %v; want %q", changes, err, want)
+	}
+}
+
+// zeroVersionCLI is a PulumiCommand that, like the source-built CLI, reports no version.
+type zeroVersionCLI struct{ auto.PulumiCommand }
+
+func (zeroVersionCLI) Version() semver.Version { return semver.Version{} }
+
+// The source-built CLI prints no version; its build info names the module it was built from.
+func TestWithBuildVersion(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := filepath.Join(root, "bin", "pulumi")
+	if _, err := os.Stat(cli); err != nil {
+		t.Fatalf("%s is missing: run `make tools` (make test does)", cli)
+	}
+	if v := withBuildVersion(zeroVersionCLI{}, cli).Version(); v.Major != 3 || v.Minor < 181 {
+		t.Errorf("version of %s = %s, want the pinned pulumi/pkg/v3 (3.181 or later)", cli, v)
+	}
+	notGo := filepath.Join(t.TempDir(), "pulumi")
+	if err := os.WriteFile(notGo, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if v := withBuildVersion(zeroVersionCLI{}, notGo).Version(); !v.Equals(semver.Version{}) {
+		t.Errorf("a binary without Go build info got version %s, want none", v)
 	}
 }
