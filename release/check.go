@@ -166,10 +166,12 @@ func (d *Deployer) checkDeployment(ctx context.Context, o StackOutputs) (string,
 	}
 	rollout, cancel := context.WithTimeout(ctx, d.timeout(o))
 	defer cancel()
-	id, err := d.createDeployment(rollout, o, o.TaskDefinitionArn, "check by cmd/deploy -check")
+	alarms, why := d.releaseAlarms(o)
+	id, err := d.createDeployment(rollout, o, o.TaskDefinitionArn, deploymentOptions{why: "check by cmd/deploy -check", alarms: alarms, alarmsReason: why})
 	if err != nil {
 		return "", err
 	}
+	d.bg = blueGreenState{id: id}
 	d.sayf("  CodeDeploy deployment %s", id)
 	if err := d.follow(rollout, o, id, true); err != nil {
 		var f *failure

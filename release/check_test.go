@@ -184,14 +184,18 @@ func TestCheckBlueGreen(t *testing.T) {
 // with the release's AppSpec, and says the previous revision could not be checked.
 func TestCheckBlueGreenCreatesOneDeploymentWhenTheReleaseNeededNone(t *testing.T) {
 	w := newWorld(BlueGreen)
-	rep, err, _, _, _ := runCheck(t, w, func(e *checkEngine) { e.unchanged = true })
+	rep, err, _, eng, _ := runCheck(t, w, func(e *checkEngine) { e.unchanged = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ParseOutputs(eng.outputs())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(w.createdAppSpecs) != 1 || rep.DeploymentID != "d-1" {
 		t.Fatalf("AppSpecs %v, deployment %q: want one", w.createdAppSpecs, rep.DeploymentID)
 	}
-	if w.createdAppSpecs[0] != AppSpec(td(1), "api", 8080) {
+	if w.createdAppSpecs[0] != AppSpec(td(1), o.ContainerName, o.ContainerPort, o.Service) {
 		t.Errorf("AppSpec %s, want the release's AppSpec for %s", w.createdAppSpecs[0], td(1))
 	}
 	if len(rep.NotChecked) != 1 || !strings.Contains(rep.NotChecked[0], "registered no new task definition revision") {
