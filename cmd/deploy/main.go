@@ -67,9 +67,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "deploy:", err)
 		return 1
 	}
+	engine := &autoEngine{stackName: f.Stack, root: root, program: program.Run,
+		pulumiCLI: absFrom(root, f.Pulumi), policyPack: absFrom(root, f.PolicyPack)}
 	d := &release.Deployer{
-		Engine: &autoEngine{stackName: f.Stack, root: root, program: program.Run,
-			pulumiCLI: absFrom(root, f.Pulumi), policyPack: absFrom(root, f.PolicyPack)},
+		Engine:      engine,
 		ECS:         ecs.NewFromConfig(cfg),
 		CodeDeploy:  codedeploy.NewFromConfig(cfg),
 		CloudWatch:  cloudwatch.NewFromConfig(cfg),
@@ -80,7 +81,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Out:         stdout,
 		Config:      f.Config,
 	}
-	_, err = d.Run(ctx)
+	if f.Check {
+		_, err = d.Check(ctx, engine)
+	} else {
+		_, err = d.Run(ctx)
+	}
 	var failed *release.ReleaseFailedError
 	var interrupted *release.InterruptedError
 	if err != nil && !errors.As(err, &failed) && !errors.As(err, &interrupted) { // those already printed their summary
