@@ -13,14 +13,11 @@ import (
 	"time"
 )
 
-// HTTP server timeouts. The idle timeout must outlast the ALB's (60 s): if the server closed
-// an idle keep-alive connection first, the ALB could send the next request down a closed
-// connection and answer the client 502.
+// HTTP server timeouts. The idle timeout is IDLE_TIMEOUT (config.go).
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 15 * time.Second
-	idleTimeout       = 75 * time.Second
 	// metadataTimeout bounds the startup read of the ECS task metadata endpoint, which is
 	// local to the task and normally answers in milliseconds.
 	metadataTimeout = 2 * time.Second
@@ -60,7 +57,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
