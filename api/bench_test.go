@@ -87,6 +87,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		h    http.Handler
 	}{
 		{"mux", mux},
+		{"jsonRouting", withJSONRouting(bare, bare)},
 		{"recovery", withRecovery(logger, bare)},
 		{"securityHeaders", withSecurityHeaders(bare)},
 		{"accessLog", withAccessLog(logs, bare)},

@@ -14,8 +14,9 @@ func NewServer(logger *slog.Logger, accessLog io.Writer, build buildInfo, task t
 	mux := http.NewServeMux()
 	addRoutes(mux, build, task, draining)
 	// Outermost first: request id, access log (its recorder is what withRecovery consults),
-	// security headers, panic recovery, routes.
-	h := withRecovery(logger, mux)
+	// security headers, panic recovery, JSON answers for what ServeMux would answer itself,
+	// routes.
+	h := withRecovery(logger, withJSONRouting(mux, handleNoRoute(mux)))
 	h = withSecurityHeaders(h)
 	h = withAccessLog(accessLog, h)
 	h = withRequestID(h)
