@@ -88,6 +88,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	}{
 		{"mux", mux},
 		{"jsonRouting", withJSONRouting(bare, bare)},
+		{"drainClose", withDrainClose(&draining, bare)},
 		{"recovery", withRecovery(logger, bare)},
 		{"securityHeaders", withSecurityHeaders(bare)},
 		{"accessLog", withAccessLog(logs, bare)},

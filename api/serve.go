@@ -74,10 +74,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	case <-ctx.Done():
 	}
 
+	// From here every response says Connection: close (withDrainClose), so a client's next
+	// request opens a new connection, which a load balancer that has stopped routing here
+	// sends to another target. Open connections, idle ones included, keep serving until
+	// Shutdown: closing an idle keep-alive connection now (SetKeepAlivesEnabled(false) would)
+	// fails the request a client is sending down it at that moment, and a load balancer
+	// turns that into a 502, as it does not retry.
 	draining.Store(true)
-	// Responses now say Connection: close, so a client's next request opens a new connection,
-	// which a load balancer that has stopped routing here sends to another target.
-	srv.SetKeepAlivesEnabled(false)
 	logger.Info("draining", slog.String("drainDelay", cfg.DrainDelay.String()))
 	select {
 	case err := <-serveErr:

@@ -9,7 +9,8 @@ import (
 
 // NewServer is the service's HTTP handler: the routes behind the middleware every request
 // passes through. logger takes errors (panics); accessLog takes one JSON line per request,
-// or none when nil. draining turns /readyz red; the caller sets it when shutdown starts.
+// or none when nil. draining turns /readyz red and has every response close its connection;
+// the caller sets it when shutdown starts.
 func NewServer(logger *slog.Logger, accessLog io.Writer, build buildInfo, task taskInfo, draining *atomic.Bool) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, build, task, draining)
@@ -18,6 +19,7 @@ func NewServer(logger *slog.Logger, accessLog io.Writer, build buildInfo, task t
 	// routes.
 	h := withRecovery(logger, withJSONRouting(mux, handleNoRoute(mux)))
 	h = withSecurityHeaders(h)
+	h = withDrainClose(draining, h)
 	h = withAccessLog(accessLog, h)
 	h = withRequestID(h)
 	return h
