@@ -16,7 +16,9 @@ import (
 // each answer during the drain says Connection: close, so the next request opens a new
 // connection (which a load balancer that has stopped routing here sends elsewhere).
 func TestDrainKeepsKeepAliveConnectionsServing(t *testing.T) {
-	const drain = 2 * time.Second
+	// Everything below happens within the drain delay, well before Shutdown closes what is
+	// idle (by then the load balancer has stopped sending here); checked at the end.
+	const drain = 4 * time.Second
 	s := startRun(t, map[string]string{"DRAIN_DELAY": drain.String(), "SHUTDOWN_TIMEOUT": "5s"})
 	addr := serverAddr(s)
 
@@ -61,40 +63,45 @@ func TestDrainKeepsKeepAliveConnectionsServing(t *testing.T) {
 	}
 
 	time.Sleep(200 * time.Millisecond)
-	s.stop() // SIGTERM
+	sigterm := time.Now()
+	s.stop()
 	for getStatusRaw(t, addr, "/readyz") != http.StatusServiceUnavailable {
 		time.Sleep(5 * time.Millisecond)
 	}
 	draining.Store(true)
-	time.Sleep(300 * time.Millisecond) // the old drain had closed every idle connection by now
+	time.AfterFunc(drain/2, func() { close(stop) }) // the load balancer stops sending here
+	time.Sleep(300 * time.Millisecond)              // the old drain had closed every idle connection by now
 
 	// Every idle pooled connection, used again during the drain delay, is still served, and
-	// told to close.
-	var idleFailed int
+	// told to close; the server closes it after that answer.
+	var idleFailed atomic.Int64
+	var users sync.WaitGroup
 	for i, rc := range idle {
-		resp, _, err := rc.do(get("/healthz"), 5*time.Second)
-		switch {
-		case err != nil:
-			idleFailed++
-			if idleFailed <= 3 {
-				t.Errorf("idle connection %d used during the drain: %v", i, err)
+		users.Go(func() {
+			resp, _, err := rc.do(get("/healthz"), 5*time.Second)
+			switch {
+			case err != nil:
+				if idleFailed.Add(1) <= 3 {
+					t.Errorf("idle connection %d used during the drain: %v", i, err)
+				}
+				return
+			case resp.StatusCode != 200 || !resp.Close:
+				t.Errorf("idle connection %d during the drain: %s, Connection: close %v; want 200 and close", i, resp.Status, resp.Close)
 			}
-		case resp.StatusCode != 200 || !resp.Close:
-			t.Errorf("idle connection %d during the drain: %s, Connection: close %v; want 200 and close", i, resp.Status, resp.Close)
-		}
-		// The server closes it after that answer.
-		rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, err := rc.br.ReadByte(); err != nil && !errors.Is(err, io.EOF) {
-			t.Errorf("idle connection %d after its Connection: close answer: %v, want EOF", i, err)
-		}
+			rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := rc.br.ReadByte(); !errors.Is(err, io.EOF) {
+				t.Errorf("idle connection %d after its Connection: close answer: %v, want EOF", i, err)
+			}
+		})
 	}
-	if idleFailed > 0 {
-		t.Errorf("%d of %d idle keep-alive connections failed their request during the drain delay", idleFailed, idleConns)
-	}
-
-	time.Sleep(drain / 4)
-	close(stop) // the load balancer has stopped sending here, well before Shutdown
+	users.Wait()
 	busy.Wait()
+	if took := time.Since(sigterm); took > drain-500*time.Millisecond {
+		t.Fatalf("the requests took %s after SIGTERM, too close to the %s drain delay for this test to mean anything", took, drain)
+	}
+	if n := idleFailed.Load(); n > 0 {
+		t.Errorf("%d of %d idle keep-alive connections failed their request during the drain delay", n, idleConns)
+	}
 	s.logs.waitFor(t, "shutting down")
 	<-s.done
 	if s.err != nil {
