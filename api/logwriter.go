@@ -46,7 +46,8 @@ const (
 // between CPUs: per-CPU batches gave the whole server about 3 % more throughput on two CPUs
 // (1–7 % in four paired runs; README, "Performance"). The price is order: batches from
 // different CPUs reach the output in the order they fill or are flushed, so two lines written
-// within one flush interval on different CPUs can appear swapped, by at most the interval.
+// within one flush interval on different CPUs can appear swapped, by at most the interval
+// (or by logStuckAfter while the output is behind, when a batch waits for room).
 // Every line has its own time field, and log stores order by it. Each line is written whole,
 // never interleaved.
 //
@@ -58,7 +59,7 @@ const (
 // wait): the batch is then dropped and its lines counted. The next time a write to the
 // output completes, a warning record says how many lines were dropped. So memory for log
 // lines stays bounded: logShardMax for each shard, each queued batch, each spare buffer and
-// the one being written, and logWaitingMax: under 4 MiB with two shards.
+// the one being written, and logWaitingMax: about 4 MiB with two shards.
 //
 // Lines that must not wait for a batch (startup, errors, shutdown) go through Unbuffered: it
 // hands every batch to the writer and then its own line, so they appear after the lines
