@@ -17,7 +17,7 @@ import (
 // client that asks before sending (Expect: 100-continue) is not invited to send it.
 func TestBodyTooLargeAnsweredAtOnce(t *testing.T) {
 	s := startRun(t, map[string]string{"DRAIN_DELAY": "0s"})
-	const prompt = 3 * time.Second // well below the 10 s read timeout
+	const prompt = 5 * time.Second // well below the 10 s read timeout
 	post := "POST /v1/echo HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n"
 	for _, tt := range []struct{ name, req string }{
 		{"Expect: 100-continue with a 1 GB Content-Length", post + "Content-Length: 1000000000\r\nExpect: 100-continue\r\n\r\n"},

@@ -32,7 +32,7 @@ const (
 // than the ALB's idle timeout (default 60 s, at most 4000 s): if the server closed an idle
 // connection first, the ALB could send the next request down it and answer the client 502. The
 // Pulumi program sets it to the ALB's idle timeout plus a margin; the default covers the ALB's
-// default. The upper bound leaves that margin above the ALB's largest value.
+// default. The upper bound leaves a margin of 100 s above the ALB's largest value.
 const (
 	defaultIdleTimeout = 75 * time.Second
 	minIdleTimeout     = time.Second

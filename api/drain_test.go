@@ -18,7 +18,7 @@ import (
 func TestDrainKeepsKeepAliveConnectionsServing(t *testing.T) {
 	// Everything below happens within the drain delay, well before Shutdown closes what is
 	// idle (by then the load balancer has stopped sending here); checked at the end.
-	const drain = 4 * time.Second
+	const drain = 6 * time.Second
 	s := startRun(t, map[string]string{"DRAIN_DELAY": drain.String(), "SHUTDOWN_TIMEOUT": "5s"})
 	addr := serverAddr(s)
 
@@ -69,8 +69,8 @@ func TestDrainKeepsKeepAliveConnectionsServing(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	draining.Store(true)
-	time.AfterFunc(drain/2, func() { close(stop) }) // the load balancer stops sending here
-	time.Sleep(300 * time.Millisecond)              // the old drain had closed every idle connection by now
+	time.AfterFunc(2*time.Second, func() { close(stop) }) // the load balancer stops sending here
+	time.Sleep(300 * time.Millisecond)                    // the old drain had closed every idle connection by now
 
 	// Every idle pooled connection, used again during the drain delay, is still served, and
 	// told to close; the server closes it after that answer.

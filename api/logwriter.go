@@ -28,9 +28,9 @@ const (
 	// logStuckAfter is when the output counts as stuck: a write to it has taken longer. A
 	// request whose batch finds the queue full waits at most this long for room, and not at
 	// all once the output is stuck.
-	logStuckAfter = 250 * time.Millisecond
+	logStuckAfter = time.Second
 	// logWaitingMax bounds the bytes of batches whose requests wait for room in the queue.
-	logWaitingMax = 1 << 20
+	logWaitingMax = 4 << 20
 	// logCloseTimeout is how long Close waits for a stuck output before giving up on what is
 	// still waiting: well inside the 20 s the shutdown budget leaves for exit (config.go).
 	logCloseTimeout = 5 * time.Second
@@ -59,7 +59,7 @@ const (
 // wait): the batch is then dropped and its lines counted. The next time a write to the
 // output completes, a warning record says how many lines were dropped. So memory for log
 // lines stays bounded: logShardMax for each shard, each queued batch, each spare buffer and
-// the one being written, and logWaitingMax: about 4 MiB with two shards.
+// the one being written, and logWaitingMax: about 7 MiB with two shards.
 //
 // Lines that must not wait for a batch (startup, errors, shutdown) go through Unbuffered: it
 // hands every batch to the writer and then its own line, so they appear after the lines
@@ -247,17 +247,42 @@ func (u unbufferedLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// handOffAll hands every shard's batch to the writer (Unbuffered, from a caller's goroutine).
 func (l *logWriter) handOffAll() {
-	l.shardsMu.Lock()
-	shards := l.shards[:len(l.shards):len(l.shards)]
-	l.shardsMu.Unlock()
-	for _, s := range shards {
+	for _, s := range l.allShards() {
 		s.mu.Lock()
 		full := l.handOff(s)
 		s.mu.Unlock()
-		if full != nil { // the writer itself may be the caller: it cannot wait for itself
-			l.drop(full)
+		if full != nil {
+			l.sendOrDrop(full)
 		}
+	}
+}
+
+func (l *logWriter) allShards() []*logShard {
+	l.shardsMu.Lock()
+	defer l.shardsMu.Unlock()
+	return l.shards[:len(l.shards):len(l.shards)]
+}
+
+// flush is the writer goroutine's own pass (each flush interval, and at Close): it takes each
+// shard's batch and writes it out itself, after everything queued before it, so no line is
+// dropped for want of room in the queue the writer itself empties.
+func (l *logWriter) flush() {
+	for _, s := range l.allShards() {
+		s.mu.Lock()
+		b := s.buf
+		if len(b) > 0 {
+			s.buf = l.spareBuffer()
+		}
+		s.mu.Unlock()
+		if len(b) == 0 {
+			continue
+		}
+		for len(l.queue) > 0 {
+			l.write(<-l.queue)
+		}
+		l.write(b)
 	}
 }
 
@@ -271,20 +296,15 @@ func (l *logWriter) run() {
 		case b := <-l.queue:
 			l.write(b)
 		case <-t.C:
-			l.handOffAll()
+			l.flush()
 		case <-l.stop:
 			// closed is set: no line enters a shard any more (a Write that takes a shard's
-			// lock from now on writes directly, once this goroutine is done). Write out the
-			// queue and the shards until both are empty.
-			for {
-				for len(l.queue) > 0 {
-					l.write(<-l.queue)
-				}
-				l.handOffAll() // into the empty queue
-				if len(l.queue) == 0 {
-					return
-				}
+			// lock from now on writes directly, once this goroutine is done).
+			l.flush()
+			for len(l.queue) > 0 {
+				l.write(<-l.queue)
 			}
+			return
 		}
 	}
 }
