@@ -18,10 +18,9 @@ const (
 	// logShardSize is how much one batch gathers before the request that fills it hands it to
 	// the writer: one write system call per ~60 access lines instead of one per request.
 	logShardSize = 16 << 10
-	// logShardMax is how far a batch may grow while the writer is behind (its queue full):
-	// a batch that reaches it while the queue is still full is dropped and its lines counted.
-	// It is also the largest buffer kept for reuse. An access line is at most a few KiB
-	// (accesslog.go caps what a client can make long).
+	// logShardMax is the largest buffer kept for reuse. A batch is handed over once it holds
+	// logShardSize, so it is at most that plus one line, and an access line is at most a few
+	// KiB (accesslog.go caps what a client can make long).
 	logShardMax = 4 * logShardSize
 	// logQueueBatches is how many batches may wait for the writer.
 	logQueueBatches = 16
@@ -52,14 +51,15 @@ const (
 // never interleaved.
 //
 // A caller never waits on a stuck output. Only one goroutine writes to it, and a full batch is
-// handed to that goroutine through a queue of logQueueBatches. While the queue is full (the
-// writer is behind) a batch keeps gathering lines up to logShardMax; the request that takes
-// it there waits for room in the queue, at most logStuckAfter, and not at all once the
-// output has been stuck in one write for longer than that (or logWaitingMax bytes already
-// wait): the batch is then dropped and its lines counted. The next time a write to the
-// output completes, a warning record says how many lines were dropped. So memory for log
-// lines stays bounded: logShardMax for each shard, each queued batch, each spare buffer and
-// the one being written, and logWaitingMax: about 7 MiB with two shards.
+// handed to that goroutine through a queue of logQueueBatches. When the queue is full and the
+// output is only behind, the request that filled the batch waits for room, at most
+// logStuckAfter (and not once logWaitingMax bytes already wait); once a write to the output
+// has been in progress for longer than logStuckAfter, the output counts as stuck and full
+// batches are dropped at once. Dropped lines are counted, and the next time a write to the
+// output completes, a warning record says how many. So memory for log lines stays bounded:
+// a buffer for each shard, each queued batch, each spare and the one being written (each at
+// most logShardMax, in practice a batch of 16 KiB and a line), and logWaitingMax: at most
+// about 7 MiB with two shards.
 //
 // Lines that must not wait for a batch (startup, errors, shutdown) go through Unbuffered: it
 // hands every batch to the writer and then its own line, so they appear after the lines
@@ -104,7 +104,7 @@ func newLogWriter(w io.Writer) *logWriter {
 	l := &logWriter{
 		out:   w,
 		queue: make(chan []byte, logQueueBatches),
-		spare: make(chan []byte, logQueueBatches),
+		spare: make(chan []byte, 2*logQueueBatches),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -162,9 +162,10 @@ func (l *logWriter) Write(p []byte) (int, error) {
 }
 
 // handOff queues s's batch for the writer without waiting and gives s an empty buffer. When
-// the queue is full the batch stays in s to gather more, unless it has reached logShardMax:
-// then handOff takes it out of s and returns it, for the caller to pass to sendOrDrop once
-// it has let go of s.mu, which must be held.
+// the queue is full and the output stuck, the batch is dropped in place and its lines counted;
+// when the queue is full and the output only behind, handOff takes the batch out of s and
+// returns it, for the caller to pass to sendOrDrop once it has let go of s.mu, which must be
+// held.
 func (l *logWriter) handOff(s *logShard) (full []byte) {
 	if len(s.buf) == 0 {
 		return nil
@@ -175,17 +176,33 @@ func (l *logWriter) handOff(s *logShard) (full []byte) {
 		return nil
 	default:
 	}
-	if len(s.buf) < logShardMax {
+	if l.stuck() {
+		l.drop(s.buf)
+		s.buf = s.buf[:0]
 		return nil
 	}
 	full, s.buf = s.buf, l.spareBuffer()
 	return full
 }
 
-// sendOrDrop queues b, waiting at most logStuckAfter for room, or drops it and counts its
-// lines: at once when the output is stuck or logWaitingMax bytes already wait.
+// stuck reports whether the write in progress has taken longer than logStuckAfter.
+func (l *logWriter) stuck() bool {
+	since := l.writingSince.Load()
+	return since != 0 && time.Since(time.Unix(0, since)) > logStuckAfter
+}
+
+// sendOrDrop queues b for a writer that is behind: it first lets the writer run (a caller
+// that never parks would otherwise keep it off the CPU), then waits for room at most
+// logStuckAfter; it drops b and counts its lines at once when the output is stuck or
+// logWaitingMax bytes already wait, or when the wait runs out.
 func (l *logWriter) sendOrDrop(b []byte) {
-	if since := l.writingSince.Load(); since != 0 && time.Since(time.Unix(0, since)) > logStuckAfter {
+	runtime.Gosched()
+	select {
+	case l.queue <- b:
+		return
+	default:
+	}
+	if l.stuck() {
 		l.drop(b)
 		return
 	}
