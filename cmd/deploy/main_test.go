@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"example.com/webstack/release"
 )
 
 func TestBadFlagsExitTwoWithOneMessage(t *testing.T) {
@@ -35,8 +37,8 @@ func TestRunsFromTheRootItIsGiven(t *testing.T) {
 
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{"-stack", "dev", "-root", root}, &stdout, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "no AWS region") {
-		t.Fatalf("exit %d, stderr %q: want 1 and the region message", code, stderr.String())
+	if code != release.ExitNothingReleased || !strings.Contains(stderr.String(), "no AWS region") {
+		t.Fatalf("exit %d, stderr %q: want 4 (nothing released) and the region message", code, stderr.String())
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -52,7 +54,7 @@ func TestMissingRootIsOneClearMessage(t *testing.T) {
 	var stdout, stderr strings.Builder
 	missing := filepath.Join(t.TempDir(), "nowhere")
 	code := run(context.Background(), []string{"-stack", "dev", "-root", missing}, &stdout, &stderr)
-	if msg := stderr.String(); code != 1 || !strings.HasPrefix(msg, "deploy: -root "+missing+": ") || strings.Count(msg, "\n") != 1 {
-		t.Errorf("exit %d, stderr %q: want 1 and one line naming -root", code, msg)
+	if msg := stderr.String(); code != release.ExitNothingReleased || !strings.HasPrefix(msg, "deploy: -root "+missing+": ") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q: want 4 (nothing released) and one line naming -root", code, msg)
 	}
 }
