@@ -447,8 +447,9 @@ func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]
 func (w *world) ecsAPI(op string, in map[string]any) (any, string) {
 	if w.staleReads > 0 && (op == "DescribeServices" || op == "ListServiceDeployments") {
 		// ECS reads are eventually consistent: right after an UpdateService a read may still show
-		// the service as it was ("Amazon ECS APIs follow an eventual consistency model": ECS API
-		// reference, "Request eventual consistency").
+		// the service as it was ("The Amazon ECS API follows an eventual consistency model ... the
+		// result of an API command you run that affects your Amazon ECS resources might not be
+		// immediately visible to all subsequent commands you run": ECS API reference, RunTask).
 		w.staleReads--
 		if op == "DescribeServices" {
 			return map[string]any{"services": []any{w.preUp}}, ""
@@ -852,10 +853,11 @@ func (e *engineDouble) Up(_ context.Context, progress io.Writer) (map[string]any
 // --- Application Auto Scaling -----------------------------------------------------------------------
 
 // autoScalingAPI answers DescribeScalableTargets and RegisterScalableTarget for the service's target.
-// RegisterScalableTarget on an existing target updates what it names, here SuspendedState
-// (Application Auto Scaling API reference, RegisterScalableTarget: "If you call the
-// RegisterScalableTarget API operation to create a scalable target, ... you can also use this
-// operation to update the suspended state"; SuspendedState: each flag "default is false").
+// RegisterScalableTarget on an existing target changes only what it names, here SuspendedState
+// (Application Auto Scaling API reference, RegisterScalableTarget: "To update a scalable target,
+// specify the parameter that you want to change as well as the following parameters that identify
+// the scalable target ... Any parameters that you don't specify are not changed by this update
+// request"; SuspendedState: each flag's "default is false").
 func (w *world) autoScalingAPI(op string, in map[string]any) (any, string) {
 	id := "service/" + cluster + "/" + service
 	switch op {

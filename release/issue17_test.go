@@ -138,7 +138,9 @@ func TestCodeDeployFailureEndsVerification(t *testing.T) {
 // Item 5: CreateDeployment refused: nothing changed what serves, so nothing is rolled back.
 func TestCreateDeploymentRefusedChangesNothing(t *testing.T) {
 	w := newWorld(BlueGreen)
-	w.createRefused = "DeploymentLimitExceededException" // CodeDeploy API reference, CreateDeployment errors
+	// "DeploymentLimitExceededException: The number of allowed deployments was exceeded" (CodeDeploy
+	// API reference, CreateDeployment errors)
+	w.createRefused = "DeploymentLimitExceededException"
 	_, err, out := run(t, w, nil)
 	var nothing *NothingReleasedError
 	if !errors.As(err, &nothing) || !strings.Contains(err.Error(), "DeploymentLimitExceededException") {
