@@ -62,7 +62,9 @@ func TestAppSpecCarriesTheServiceSettings(t *testing.T) {
 func TestBlueGreenVerificationEndsBeforeBlueIsTerminated(t *testing.T) {
 	w := newWorld(BlueGreen)
 	w.initialRevision = td(2) // its targets never become healthy: verification cannot finish
-	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = time.Second })
+	// A budget far longer than the termination wait takes on the doubles' clock (about 0.3 s), so
+	// only the termination wait can end verification, however loaded the machine.
+	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = 20 * time.Second })
 	res := wantFailed(t, err, "when CodeDeploy removes the old task set", td(1)+" (version v1), serving again")
 	if len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true" || len(w.createdAppSpecs) != 1 {
 		t.Errorf("stops %v, %d deployments: want d-1 stopped while blue still served", w.stopped, len(w.createdAppSpecs))
@@ -127,7 +129,7 @@ func TestBlueGreenReleasesWhileAnAlarmAlreadyFires(t *testing.T) {
 func TestCodeDeployFailureEndsVerification(t *testing.T) {
 	w := newWorld(BlueGreen)
 	w.failAfterShift = true
-	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = time.Second })
+	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = 3 * time.Second })
 	res := wantFailed(t, err, "CodeDeploy already rolled it back", td(1)+" (version v1), serving again")
 	if strings.Contains(res.Failure, "timed out") || len(w.stopped) != 0 {
 		t.Errorf("failure %q, stops %v", res.Failure, w.stopped)
