@@ -429,13 +429,15 @@ func (d *Deployer) dryRun(ctx context.Context, before StackOutputs, prev current
 		steps = append(steps,
 			fmt.Sprintf("create a CodeDeploy deployment in %s/%s with an AppSpec naming the new task definition, container %s port %d",
 				before.CodeDeployApplication, before.CodeDeployGroup, before.ContainerName, before.ContainerPort),
-			fmt.Sprintf("follow its lifecycle events and traffic weights; sample %s/v1/info before traffic shifts", before.TestListenerURL))
+			fmt.Sprintf("suspend the service's scaling for the deployment; follow its lifecycle events and traffic weights; sample %s/v1/info before traffic shifts",
+				before.TestListenerURL),
+			"after verifying, follow the deployment through blue's termination wait until it succeeds")
 	} else {
-		steps = append(steps, fmt.Sprintf("wait for the ECS deployment of %s/%s to complete, reporting service events",
+		steps = append(steps, fmt.Sprintf("wait for the ECS service deployment of %s/%s that pulumi up starts to succeed, reporting service events",
 			before.ClusterName, before.ServiceName))
 	}
 	steps = append(steps,
-		fmt.Sprintf("verify: %s/v1/info answered by the new task definition from every AZ the service runs in (%d in a row), /healthz 200, all targets healthy, within %s",
+		fmt.Sprintf("verify: %s/v1/info answered by the new task definition from every AZ its tasks run in (%d in a row), /healthz 200, all targets healthy, within %s",
 			before.URL, d.Config.VerifySamples, orStackTimeout(d.timeout(before))),
 		fmt.Sprintf("stop on any of %d alarms entering ALARM: %v", len(before.AlarmNames), before.AlarmNames),
 		fmt.Sprintf("on failure roll back to %s and wait up to %s for it to serve", orNone(prev.taskDefinition), d.Config.RollbackTimeout))
