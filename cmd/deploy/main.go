@@ -34,13 +34,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// terminate ends at the second interrupt: the Pulumi CLI is then stopped at once.
-var terminate = context.Background()
+// terminateCLI ends at the second interrupt: the Pulumi CLI is then stopped at once.
+var terminateCLI = context.Background()
 
 func main() {
 	ctx, interrupt := context.WithCancel(context.Background())
 	hard, kill := context.WithCancel(context.Background())
-	terminate = hard
+	terminateCLI = hard
 	go relaySignals(os.Stderr, interrupt, kill)
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return release.ExitNothingReleased
 	}
 	d := &release.Deployer{
-		Engine: &autoEngine{stackName: f.Stack, root: root, program: program.Run, terminate: terminate,
+		Engine: &autoEngine{stackName: f.Stack, root: root, program: program.Run, terminate: terminateCLI,
 			pulumiCLI: absFrom(root, f.Pulumi), policyPack: absFrom(root, f.PolicyPack)},
 		ECS:         ecs.NewFromConfig(cfg),
 		CodeDeploy:  codedeploy.NewFromConfig(cfg),
