@@ -34,6 +34,10 @@ func resourceID(o StackOutputs) string { return "service/" + o.ClusterName + "/"
 // the service has no scalable target.
 func (d *Deployer) suspendScaling(ctx context.Context, o StackOutputs) (*scalingPause, error) {
 	id := resourceID(o)
+	if d.AutoScaling == nil {
+		d.sayf("warning: no Application Auto Scaling client: scaling of %s is not suspended during the deployment", id)
+		return nil, nil
+	}
 	out, err := d.AutoScaling.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
 		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{id}, ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount})
 	if err != nil {
