@@ -313,7 +313,9 @@ func (d *Deployer) interruptedSummary(o StackOutputs, prev current, res *Result,
 	switch {
 	case prev.taskDefinition == "":
 		lines = append(lines, "this was the first release: there is nothing to roll back to")
-	case o.Strategy == BlueGreen && res.DeploymentID != "":
+	case o.Strategy == BlueGreen && res.DeploymentID == "":
+		lines = append(lines, "no CodeDeploy deployment was created: what serves did not change")
+	case o.Strategy == BlueGreen:
 		status := "unknown"
 		if info, err := d.getDeployment(look, res.DeploymentID); err == nil {
 			status = string(info.Status)
