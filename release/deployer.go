@@ -99,7 +99,7 @@ type Deployer struct {
 	alarmsBefore      map[string]time.Time // alarms already in ALARM at the start, and when they entered it
 	alarmReasons      map[string]string    // the last StateReason read of each alarm, for messages
 	eventsBefore      map[string]bool      // IDs of the service events from before the release
-	deploymentsBefore map[string]bool      // ARNs of the service deployments from before the release
+	deploymentsBefore map[string]time.Time // the service deployments from before the release, by ARN
 	bg                blueGreenState       // the release's CodeDeploy deployment
 	rollbackID        string               // the CodeDeploy deployment of a rollback, if one was created
 }
