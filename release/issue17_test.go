@@ -336,3 +336,19 @@ func TestAlarmReevaluatedWhileFiringDoesNotStop(t *testing.T) {
 		t.Errorf("rolled back: %v", w.updateServiceTDs)
 	}
 }
+
+// Item 8: when two service deployments appeared since preflight, this release's is the one created
+// first (createdAt), whatever order their ARNs sort in.
+func TestThisReleasesServiceDeploymentIsTheFirstCreated(t *testing.T) {
+	w := newWorld(Rolling)
+	ours := &fakeDeployment{id: "ecs-svc/9", td: td(2), status: "ACTIVE", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(9)}
+	later := &fakeDeployment{id: "ecs-svc/10", td: td(3), status: "PRIMARY", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(10)}
+	w.history = append(w.history, ours, later)
+	var out strings.Builder
+	d := newTestDeployer(t, w, &out)
+	d.deploymentsBefore = map[string]time.Time{serviceDeploymentArn(1): {}}
+	got, err := d.newServiceDeployment(context.Background(), StackOutputs{ClusterName: cluster, ServiceName: service})
+	if err != nil || got != ours.arn {
+		t.Errorf("newServiceDeployment = %q, %v; want %q (created before %q)", got, err, ours.arn, later.arn)
+	}
+}
