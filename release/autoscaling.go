@@ -29,10 +29,15 @@ func resourceID(o StackOutputs) string { return "service/" + o.ClusterName + "/"
 // CodeDeploy sizes the green task set from it, and Application Auto Scaling keeps scaling out during
 // deployments unless suspended (ECS Developer Guide, "Troubleshooting service auto scaling": "scale-out
 // processes continue to occur, unless suspended, during a deployment"). RegisterScalableTarget on an
-// existing target with only SuspendedState changes only that (Application Auto Scaling User Guide,
-// "Suspending and resuming scaling"). Returns nil when the service has no scalable target.
+// existing target with only SuspendedState changes only that ("Any parameters that you don't specify
+// are not changed by this update request": Application Auto Scaling API reference). Returns nil when
+// the service has no scalable target.
 func (d *Deployer) suspendScaling(ctx context.Context, o StackOutputs) (*scalingPause, error) {
 	id := resourceID(o)
+	if d.AutoScaling == nil {
+		d.sayf("warning: no Application Auto Scaling client: scaling of %s is not suspended during the deployment", id)
+		return nil, nil
+	}
 	out, err := d.AutoScaling.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
 		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{id}, ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount})
 	if err != nil {

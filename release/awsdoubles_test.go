@@ -416,8 +416,12 @@ func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		target := r.Header.Get("X-Amz-Target")
 		op := target[strings.LastIndex(target, ".")+1:]
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return // the client gave up (its deadline passed) while sending: nothing to answer
+		}
 		var in map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		if err := json.Unmarshal(body, &in); err != nil {
 			t.Errorf("%s: request body is not JSON: %v", target, err)
 		}
 		w.mu.Lock()
@@ -447,8 +451,9 @@ func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]
 func (w *world) ecsAPI(op string, in map[string]any) (any, string) {
 	if w.staleReads > 0 && (op == "DescribeServices" || op == "ListServiceDeployments") {
 		// ECS reads are eventually consistent: right after an UpdateService a read may still show
-		// the service as it was ("Amazon ECS APIs follow an eventual consistency model": ECS API
-		// reference, "Request eventual consistency").
+		// the service as it was ("The Amazon ECS API follows an eventual consistency model ... the
+		// result of an API command you run that affects your Amazon ECS resources might not be
+		// immediately visible to all subsequent commands you run": ECS API reference, RunTask).
 		w.staleReads--
 		if op == "DescribeServices" {
 			return map[string]any{"services": []any{w.preUp}}, ""
@@ -698,7 +703,10 @@ func cloudWatchDouble(t *testing.T, w *world) http.Handler {
 		if !strings.HasSuffix(r.URL.Path, "/operation/DescribeAlarms") {
 			t.Errorf("cloudwatch double: unexpected %s", r.URL.Path)
 		}
-		body, _ := io.ReadAll(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return // the client gave up while sending
+		}
 		v, err := cbor.Decode(body)
 		if err != nil {
 			t.Errorf("cloudwatch double: request is not CBOR: %v", err)
@@ -736,7 +744,7 @@ func cloudWatchDouble(t *testing.T, w *world) http.Handler {
 func queryDouble(t *testing.T, w *world, handle func(action string, form map[string][]string) (status int, xml string)) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
-			t.Errorf("query double: %v", err)
+			return // the client gave up while sending (a body the SDK sends whole always parses)
 		}
 		w.mu.Lock()
 		w.timePasses()
@@ -852,10 +860,11 @@ func (e *engineDouble) Up(_ context.Context, progress io.Writer) (map[string]any
 // --- Application Auto Scaling -----------------------------------------------------------------------
 
 // autoScalingAPI answers DescribeScalableTargets and RegisterScalableTarget for the service's target.
-// RegisterScalableTarget on an existing target updates what it names, here SuspendedState
-// (Application Auto Scaling API reference, RegisterScalableTarget: "If you call the
-// RegisterScalableTarget API operation to create a scalable target, ... you can also use this
-// operation to update the suspended state"; SuspendedState: each flag "default is false").
+// RegisterScalableTarget on an existing target changes only what it names, here SuspendedState
+// (Application Auto Scaling API reference, RegisterScalableTarget: "To update a scalable target,
+// specify the parameter that you want to change as well as the following parameters that identify
+// the scalable target ... Any parameters that you don't specify are not changed by this update
+// request"; SuspendedState: each flag's "default is false").
 func (w *world) autoScalingAPI(op string, in map[string]any) (any, string) {
 	id := "service/" + cluster + "/" + service
 	switch op {

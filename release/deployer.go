@@ -102,7 +102,7 @@ type Deployer struct {
 	alarmsBefore      map[string]time.Time // alarms already in ALARM at the start, and when they entered it
 	alarmReasons      map[string]string    // the last StateReason read of each alarm, for messages
 	eventsBefore      map[string]bool      // IDs of the service events from before the release
-	deploymentsBefore map[string]bool      // ARNs of the service deployments from before the release
+	deploymentsBefore map[string]time.Time // the service deployments from before the release, by ARN
 	bg                blueGreenState       // the release's CodeDeploy deployment
 	rollbackID        string               // the CodeDeploy deployment of a rollback, if one was created
 }
@@ -320,7 +320,9 @@ func (d *Deployer) interruptedSummary(o StackOutputs, prev current, res *Result,
 	switch {
 	case prev.taskDefinition == "":
 		lines = append(lines, "this was the first release: there is nothing to roll back to")
-	case o.Strategy == BlueGreen && res.DeploymentID != "":
+	case o.Strategy == BlueGreen && res.DeploymentID == "":
+		lines = append(lines, "no CodeDeploy deployment was created: what serves did not change")
+	case o.Strategy == BlueGreen:
 		status := "unknown"
 		if info, err := d.getDeployment(look, res.DeploymentID); err == nil {
 			status = string(info.Status)
@@ -436,13 +438,15 @@ func (d *Deployer) dryRun(ctx context.Context, before StackOutputs, prev current
 		steps = append(steps,
 			fmt.Sprintf("create a CodeDeploy deployment in %s/%s with an AppSpec naming the new task definition, container %s port %d",
 				before.CodeDeployApplication, before.CodeDeployGroup, before.ContainerName, before.ContainerPort),
-			fmt.Sprintf("follow its lifecycle events and traffic weights; sample %s/v1/info before traffic shifts", before.TestListenerURL))
+			fmt.Sprintf("suspend the service's scaling for the deployment; follow its lifecycle events and traffic weights; sample %s/v1/info before traffic shifts",
+				before.TestListenerURL),
+			"after verifying, follow the deployment through blue's termination wait until it succeeds")
 	} else {
-		steps = append(steps, fmt.Sprintf("wait for the ECS deployment of %s/%s to complete, reporting service events",
+		steps = append(steps, fmt.Sprintf("wait for the ECS service deployment of %s/%s that pulumi up starts to succeed, reporting service events",
 			before.ClusterName, before.ServiceName))
 	}
 	steps = append(steps,
-		fmt.Sprintf("verify: %s/v1/info answered by the new task definition from every AZ the service runs in (%d in a row), /healthz 200, all targets healthy, within %s",
+		fmt.Sprintf("verify: %s/v1/info answered by the new task definition from every AZ its tasks run in (%d in a row), /healthz 200, all targets healthy, within %s",
 			before.URL, d.Config.VerifySamples, orStackTimeout(d.timeout(before))),
 		fmt.Sprintf("stop on any of %d alarms entering ALARM: %v", len(before.AlarmNames), before.AlarmNames),
 		fmt.Sprintf("on failure roll back to %s and wait up to %s for it to serve", orNone(prev.taskDefinition), d.Config.RollbackTimeout))

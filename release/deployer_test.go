@@ -194,7 +194,7 @@ func TestVerificationWantsTheAZsTheNewVersionRunsIn(t *testing.T) {
 func TestEC2CapacityVerifies(t *testing.T) {
 	w := newWorld(Rolling)
 	w.ec2Capacity = true
-	_, err, out := run(t, w, func(d *Deployer) { d.Config.Timeout = time.Second })
+	_, err, out := run(t, w, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,18 +69,22 @@ func TestReleaseTimeOursVersusAWSDefaults(t *testing.T) {
 	wait := time.Duration(stackValue[int](t, "prod", "blueTerminationWaitMinutes")) * time.Minute
 	for _, stack := range offline.Stacks("..") {
 		ours := WebstackTiming(taskStart, time.Duration(stackValue[int](t, stack, "deregistrationDelaySeconds"))*time.Second)
+		// Our rolling service has ECS deployment alarms, so ECS bakes one alarm evaluation window
+		// before COMPLETED; the AWS-defaults service has none.
+		ours.AlarmBakeTime = time.Duration(stackValue[int](t, stack, "alarmEvaluationMinutes")) * time.Minute
 		o, d := EstimateReleaseTime(ours, Rolling), EstimateReleaseTime(defaults, Rolling)
-		t.Logf("%s rolling: ours new serving %s, old drained %s; AWS defaults %s, %s; drained ratio %.2f",
-			stack, o.NewServing, o.OldDrained, d.NewServing, d.OldDrained, o.OldDrained.Seconds()/d.OldDrained.Seconds())
+		t.Logf("%s rolling: ours new serving %s, old drained %s, deploy command done %s; AWS defaults %s, %s, %s; drained ratio %.2f",
+			stack, o.NewServing, o.OldDrained, o.Done, d.NewServing, d.OldDrained, d.Done, o.OldDrained.Seconds()/d.OldDrained.Seconds())
 		if o.OldDrained*5 > d.OldDrained {
 			t.Errorf("%s: a rolling release with our settings takes %s, more than 1/5 of %s with AWS defaults", stack, o.OldDrained, d.OldDrained)
 		}
 		bgOurs, bgDefaults := ours, defaults
 		bgOurs.TrafficShift, bgDefaults.TrafficShift = shift.Duration(), shift.Duration()
 		bgOurs.TerminationWait, bgDefaults.TerminationWait = wait, wait
+		bgOurs.AlarmBakeTime = 0 // CodeDeploy has no bake: the deploy command is done when blue is terminated
 		o, d = EstimateReleaseTime(bgOurs, BlueGreen), EstimateReleaseTime(bgDefaults, BlueGreen)
-		t.Logf("%s blue-green (prod's %+v, wait %s): ours new serving %s, old drained %s; AWS defaults %s, %s",
-			stack, shift, wait, o.NewServing, o.OldDrained, d.NewServing, d.OldDrained)
+		t.Logf("%s blue-green (prod's %+v, wait %s): ours new serving %s, old drained %s, done %s; AWS defaults %s, %s, %s",
+			stack, shift, wait, o.NewServing, o.OldDrained, o.Done, d.NewServing, d.OldDrained, d.Done)
 		if o.NewServing >= d.NewServing || o.OldDrained >= d.OldDrained {
 			t.Errorf("%s: blue-green with our settings (%+v) is not faster than with AWS defaults (%+v)", stack, o, d)
 		}

@@ -62,7 +62,9 @@ func TestAppSpecCarriesTheServiceSettings(t *testing.T) {
 func TestBlueGreenVerificationEndsBeforeBlueIsTerminated(t *testing.T) {
 	w := newWorld(BlueGreen)
 	w.initialRevision = td(2) // its targets never become healthy: verification cannot finish
-	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = time.Second })
+	// A budget far longer than the termination wait takes on the doubles' clock (about 0.3 s), so
+	// only the termination wait can end verification, however loaded the machine.
+	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = 20 * time.Second })
 	res := wantFailed(t, err, "when CodeDeploy removes the old task set", td(1)+" (version v1), serving again")
 	if len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true" || len(w.createdAppSpecs) != 1 {
 		t.Errorf("stops %v, %d deployments: want d-1 stopped while blue still served", w.stopped, len(w.createdAppSpecs))
@@ -127,7 +129,7 @@ func TestBlueGreenReleasesWhileAnAlarmAlreadyFires(t *testing.T) {
 func TestCodeDeployFailureEndsVerification(t *testing.T) {
 	w := newWorld(BlueGreen)
 	w.failAfterShift = true
-	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = time.Second })
+	_, err, _ := run(t, w, func(d *Deployer) { d.Config.Timeout = 3 * time.Second })
 	res := wantFailed(t, err, "CodeDeploy already rolled it back", td(1)+" (version v1), serving again")
 	if strings.Contains(res.Failure, "timed out") || len(w.stopped) != 0 {
 		t.Errorf("failure %q, stops %v", res.Failure, w.stopped)
@@ -138,7 +140,9 @@ func TestCodeDeployFailureEndsVerification(t *testing.T) {
 // Item 5: CreateDeployment refused: nothing changed what serves, so nothing is rolled back.
 func TestCreateDeploymentRefusedChangesNothing(t *testing.T) {
 	w := newWorld(BlueGreen)
-	w.createRefused = "DeploymentLimitExceededException" // CodeDeploy API reference, CreateDeployment errors
+	// "DeploymentLimitExceededException: The number of allowed deployments was exceeded" (CodeDeploy
+	// API reference, CreateDeployment errors)
+	w.createRefused = "DeploymentLimitExceededException"
 	_, err, out := run(t, w, nil)
 	var nothing *NothingReleasedError
 	if !errors.As(err, &nothing) || !strings.Contains(err.Error(), "DeploymentLimitExceededException") {
@@ -330,5 +334,21 @@ func TestAlarmReevaluatedWhileFiringDoesNotStop(t *testing.T) {
 	}
 	if len(w.updateServiceTDs) != 0 {
 		t.Errorf("rolled back: %v", w.updateServiceTDs)
+	}
+}
+
+// Item 8: when two service deployments appeared since preflight, this release's is the one created
+// first (createdAt), whatever order their ARNs sort in.
+func TestThisReleasesServiceDeploymentIsTheFirstCreated(t *testing.T) {
+	w := newWorld(Rolling)
+	ours := &fakeDeployment{id: "ecs-svc/9", td: td(2), status: "ACTIVE", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(9)}
+	later := &fakeDeployment{id: "ecs-svc/10", td: td(3), status: "PRIMARY", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(10)}
+	w.history = append(w.history, ours, later)
+	var out strings.Builder
+	d := newTestDeployer(t, w, &out)
+	d.deploymentsBefore = map[string]time.Time{serviceDeploymentArn(1): {}}
+	got, err := d.newServiceDeployment(context.Background(), StackOutputs{ClusterName: cluster, ServiceName: service})
+	if err != nil || got != ours.arn {
+		t.Errorf("newServiceDeployment = %q, %v; want %q (created before %q)", got, err, ours.arn, later.arn)
 	}
 }

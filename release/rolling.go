@@ -64,8 +64,8 @@ func lastPathPart(arn string) string {
 
 // serviceDeployments lists the ARNs of the service's service deployments (ECS keeps 90 days of them;
 // ECS Developer Guide, "View service history using Amazon ECS service deployments").
-func (d *Deployer) serviceDeployments(ctx context.Context, o StackOutputs) (map[string]bool, error) {
-	arns := map[string]bool{}
+func (d *Deployer) serviceDeployments(ctx context.Context, o StackOutputs) (map[string]time.Time, error) {
+	arns := map[string]time.Time{}
 	in := &ecs.ListServiceDeploymentsInput{Cluster: &o.ClusterName, Service: &o.ServiceName}
 	for {
 		out, err := d.ECS.ListServiceDeployments(ctx, in)
@@ -73,7 +73,7 @@ func (d *Deployer) serviceDeployments(ctx context.Context, o StackOutputs) (map[
 			return nil, fmt.Errorf("ecs ListServiceDeployments %s/%s: %w", o.ClusterName, o.ServiceName, err)
 		}
 		for _, sd := range out.ServiceDeployments {
-			arns[aws.ToString(sd.ServiceDeploymentArn)] = true
+			arns[aws.ToString(sd.ServiceDeploymentArn)] = aws.ToTime(sd.CreatedAt)
 		}
 		if out.NextToken == nil {
 			return arns, nil
@@ -82,18 +82,20 @@ func (d *Deployer) serviceDeployments(ctx context.Context, o StackOutputs) (map[
 	}
 }
 
-// newServiceDeployment is the ARN of a service deployment that was not there in preflight, "" if none.
+// newServiceDeployment is the ARN of the first service deployment created since preflight (the one
+// `pulumi up` started; any later one is someone else's), "" if none.
 func (d *Deployer) newServiceDeployment(ctx context.Context, o StackOutputs) (string, error) {
 	now, err := d.serviceDeployments(ctx, o)
 	if err != nil {
 		return "", err
 	}
+	first := ""
 	for _, arn := range slices.Sorted(maps.Keys(now)) {
-		if !d.deploymentsBefore[arn] {
-			return arn, nil
+		if _, old := d.deploymentsBefore[arn]; !old && (first == "" || now[arn].Before(now[first])) {
+			first = arn
 		}
 	}
-	return "", nil
+	return first, nil
 }
 
 // startGracePolls is how many polls the deployer waits for the service deployment `pulumi up`

@@ -1,8 +1,14 @@
 // Command deploy releases one stack safely: `pulumi up` with the policy pack, then it follows the
 // ECS (rolling) or CodeDeploy (blue-green) rollout, verifies the new version answers from every
-// Availability Zone, and rolls back on a failed check or an alarm. It acts in the stack's region
-// (aws:region in Pulumi.<stack>.yaml). Exit status: 0 released (or -h), 1 failed (rolled back
-// when possible; the summary says to what), 2 bad flags or a region that is not the stack's.
+// Availability Zone it runs in, and rolls back on a failed check or an alarm. It acts in the stack's
+// region (aws:region in Pulumi.<stack>.yaml). Exit status (the release package's Exit* constants):
+// 0 released (or -h), 1 failed and rolled back (the previous version serves again), 2 bad flags or
+// a region that is not the stack's, 3 failed and the rollback failed or was impossible or
+// unconfirmed (act now), 4 nothing released (refused, or no deployment started), 130 interrupted.
+//
+// The first Ctrl-C (or SIGTERM) lets `pulumi up` cancel gracefully and stops following without
+// rolling back; the second terminates the Pulumi CLI. Either way the command prints what may have
+// changed and how to recover.
 //
 //	go run ./cmd/deploy -stack prod [-dry-run] [-timeout 30m] [-verify-samples 20]
 package main
@@ -29,10 +35,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
+// terminateCLI ends at the second interrupt: the Pulumi CLI is then stopped at once.
+var terminateCLI = context.Background()
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, interrupt := context.WithCancel(context.Background())
+	hard, kill := context.WithCancel(context.Background())
+	terminateCLI = hard
+	go relaySignals(os.Stderr, interrupt, kill)
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// relaySignals turns the first SIGINT/SIGTERM into a graceful cancel and the second into terminate.
+func relaySignals(stderr io.Writer, interrupt, kill func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	<-sigs
+	fmt.Fprintln(stderr, "deploy: interrupted: pulumi (if running) cancels gracefully and finishes the operations in flight; "+
+		"nothing is rolled back. Interrupt again to terminate pulumi at once (it may leave pending operations).")
+	interrupt()
+	<-sigs
+	fmt.Fprintln(stderr, "deploy: interrupted again: terminating pulumi")
+	kill()
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -55,19 +79,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "deploy: -root %s: %v\n", f.Root, err)
-		return 1
+		return release.ExitNothingReleased
 	}
 	region, err := releaseRegion(root, f.Stack, f.Region, os.Getenv("AWS_REGION"))
 	if err != nil {
 		fmt.Fprintln(stderr, "deploy:", err)
-		return 2
+		return release.ExitBadFlags
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
 	if err != nil {
 		fmt.Fprintln(stderr, "deploy:", err)
-		return 1
+		return release.ExitNothingReleased
 	}
-	engine := &autoEngine{stackName: f.Stack, root: root, program: program.Run,
+	engine := &autoEngine{stackName: f.Stack, root: root, program: program.Run, terminate: terminateCLI,
 		pulumiCLI: absFrom(root, f.Pulumi), policyPack: absFrom(root, f.PolicyPack)}
 	d := &release.Deployer{
 		Engine:      engine,

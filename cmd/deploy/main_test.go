@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"example.com/webstack/offline"
+	"example.com/webstack/release"
 )
 
 func TestBadFlagsExitTwoWithOneMessage(t *testing.T) {
@@ -48,7 +49,7 @@ func TestRunsFromTheRootItIsGiven(t *testing.T) {
 
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{"-stack", "dev", "-root", root}, &stdout, &stderr)
-	if code != 2 || !strings.Contains(stderr.String(), "Pulumi.dev.yaml") {
+	if code != release.ExitBadFlags || !strings.Contains(stderr.String(), "Pulumi.dev.yaml") {
 		t.Fatalf("exit %d, stderr %q: want 2 and the stack file the region is read from", code, stderr.String())
 	}
 	wd, err := os.Getwd()
@@ -65,8 +66,8 @@ func TestMissingRootIsOneClearMessage(t *testing.T) {
 	var stdout, stderr strings.Builder
 	missing := filepath.Join(t.TempDir(), "nowhere")
 	code := run(context.Background(), []string{"-stack", "dev", "-root", missing}, &stdout, &stderr)
-	if msg := stderr.String(); code != 1 || !strings.HasPrefix(msg, "deploy: -root "+missing+": ") || strings.Count(msg, "\n") != 1 {
-		t.Errorf("exit %d, stderr %q: want 1 and one line naming -root", code, msg)
+	if msg := stderr.String(); code != release.ExitNothingReleased || !strings.HasPrefix(msg, "deploy: -root "+missing+": ") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q: want 4 (nothing released) and one line naming -root", code, msg)
 	}
 }
 
