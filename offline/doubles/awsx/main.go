@@ -158,7 +158,7 @@ func zoneNames(ctx *pulumi.Context, args vpcArgs) ([]string, error) {
 		Names []string `pulumi:"names"`
 	}
 	err := ctx.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones",
-		map[string]any{"state": "available"}, &result)
+		map[string]any{"state": "available"}, &result, pulumi.Version(awsVersion))
 	if err != nil {
 		return nil, err
 	}
