@@ -33,6 +33,13 @@ bin/pulumi: tools/go.mod tools/go.sum
 preview: tools
 	$(GO) run ./cmd/preview -stack $(STACK) $(if $(OVERLAY),-config-overlay $(OVERLAY))
 
+## day2: what a second `pulumi up` does, offline (docs/day2.md): a simulated up of STACK, a preview
+## (nothing changed: want no step), then EDIT (a config overlay, default
+## offline/testdata/day2-edit.yaml) -> preview, up, preview. Prints the steps of each.
+.PHONY: day2
+day2: tools
+	$(GO) run ./offline/cmd/day2 -stack $(STACK) $(if $(OVERLAY),-config-overlay $(OVERLAY)) -edit $(or $(EDIT),offline/testdata/day2-edit.yaml)
+
 ## deploy: release STACK to AWS (pulumi up with the policy pack, follow, verify per AZ, roll back on
 ## failure). Needs AWS credentials and a logged-in Pulumi backend. DEPLOY_FLAGS=-dry-run for the plan.
 .PHONY: deploy

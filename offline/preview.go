@@ -93,6 +93,8 @@ type Resource struct {
 	// force the replacement.
 	Diffs       []string `json:"diffs,omitempty"`
 	ReplaceKeys []string `json:"replaceKeys,omitempty"`
+	// Inputs are the resource's new inputs as the engine reports them (not in the JSON form).
+	Inputs map[string]any `json:"-"`
 }
 
 // Violation is one policy finding.
@@ -332,7 +334,11 @@ func (r *Result) add(e events.EngineEvent) {
 	switch {
 	case e.ResourcePreEvent != nil:
 		m := e.ResourcePreEvent.Metadata
-		r.Resources = append(r.Resources, Resource{URN: m.URN, Type: m.Type, Op: string(m.Op), Diffs: m.Diffs, ReplaceKeys: m.Keys})
+		res := Resource{URN: m.URN, Type: m.Type, Op: string(m.Op), Diffs: m.Diffs, ReplaceKeys: m.Keys}
+		if m.New != nil {
+			res.Inputs = m.New.Inputs
+		}
+		r.Resources = append(r.Resources, res)
 	case e.PolicyEvent != nil:
 		p := e.PolicyEvent
 		r.Violations = append(r.Violations, Violation{

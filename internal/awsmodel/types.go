@@ -67,7 +67,7 @@ var Types = map[string]TypeModel{
 		// update changes only those (a new revision is a new resource).
 		InPlace:      []string{"tags", "skipDestroy", "trackLatest"},
 		Equivalences: map[string]Equivalence{"containerDefinitions": ContainerDefinitions},
-		Source:       "internal/service/ecs/task_definition.go; " + cdSource,
+		Source:       "internal/service/ecs/task_definition.go; " + cdSource, Read: true,
 	},
 	"aws:ecs/cluster:Cluster": {
 		ForceNew: []string{"name"}, AutoName: "name",
@@ -195,6 +195,9 @@ var Types = map[string]TypeModel{
 	},
 	"aws:ec2/networkAcl:NetworkAcl": {
 		ForceNew: []string{"vpcId"}, Source: "internal/service/ec2/vpc_network_acl.go",
+	},
+	"aws:ec2/routeTable:RouteTable": {
+		ForceNew: []string{"vpcId"}, Source: "internal/service/ec2/vpc_route_table.go",
 	},
 	"aws:ec2/routeTableAssociation:RouteTableAssociation": {
 		ForceNew: []string{"subnetId", "gatewayId"}, Source: "internal/service/ec2/vpc_route_table_association.go",

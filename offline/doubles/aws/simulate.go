@@ -226,6 +226,10 @@ func computed(typ, name, r string, inputs map[string]any) map[string]any {
 		return map[string]any{"id": "vpc-" + suffix, "arn": arn("ec2", "vpc/vpc-"+suffix)}
 	case "aws:ec2/subnet:Subnet":
 		return map[string]any{"id": "subnet-" + suffix, "arn": arn("ec2", "subnet/subnet-"+suffix)}
+	case "aws:ec2/routeTable:RouteTable":
+		return map[string]any{"id": "rtb-" + suffix, "arn": arn("ec2", "route-table/rtb-"+suffix)}
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		return map[string]any{"id": "rtbassoc-" + suffix}
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		return map[string]any{"id": "vpce-" + suffix, "arn": arn("ec2", "vpc-endpoint/vpce-"+suffix)}
 	case "aws:ec2/launchTemplate:LaunchTemplate":
