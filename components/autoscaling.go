@@ -31,6 +31,10 @@ type AutoscalingArgs struct {
 	ScaleInCooldownSeconds  int // default 300
 	ScaleOutCooldownSeconds int // default 60
 	Schedules               []ScaleSchedule
+	// BlueGreen: CodeDeploy moves production between two target groups, so the requests policy
+	// tracks the load balancer's requests per running task instead of one target group's
+	// ALBRequestCountPerTarget (see requestsMetric).
+	BlueGreen bool
 }
 
 // Autoscaling is an Application Auto Scaling target for the service's desired count with
@@ -68,6 +72,14 @@ func (a *AutoscalingArgs) withDefaults() (AutoscalingArgs, error) {
 	return d, nil
 }
 
+// trackingPolicy is one target tracking policy: a predefined or a customized metric.
+type trackingPolicy struct {
+	suffix     string
+	target     int
+	predefined appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationPtrInput
+	customized appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationPtrInput
+}
+
 // NewAutoscaling registers the scalable target and its policies.
 func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
 	if args == nil {
@@ -95,16 +107,21 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 		return nil, err
 	}
 
-	policies := []struct {
-		suffix, metric string
-		target         int
-		label          pulumi.StringInput
-	}{
-		{"cpu", "ECSServiceAverageCPUUtilization", a.CPUTargetPercent, nil},
-		{"memory", "ECSServiceAverageMemoryUtilization", a.MemoryTargetPercent, nil},
+	predefined := func(metric string, label pulumi.StringInput) *appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs {
+		return &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+			PredefinedMetricType: pulumi.String(metric), ResourceLabel: label,
+		}
+	}
+	policies := []trackingPolicy{
+		{"cpu", a.CPUTargetPercent, predefined("ECSServiceAverageCPUUtilization", nil), nil},
+		{"memory", a.MemoryTargetPercent, predefined("ECSServiceAverageMemoryUtilization", nil), nil},
+	}
+	if a.BlueGreen {
+		policies = append(policies, trackingPolicy{"requests", a.RequestsPerTarget, nil, requestsPerTaskMetric(a)})
+	} else {
 		// ALBRequestCountPerTarget names its target group as "<lb arn suffix>/<tg arn suffix>".
-		{"requests", "ALBRequestCountPerTarget", a.RequestsPerTarget,
-			pulumi.Sprintf("%s/%s", a.LoadBalancerArnSuffix, a.TargetGroupArnSuffix)},
+		policies = append(policies, trackingPolicy{"requests", a.RequestsPerTarget, predefined("ALBRequestCountPerTarget",
+			pulumi.Sprintf("%s/%s", a.LoadBalancerArnSuffix, a.TargetGroupArnSuffix)), nil})
 	}
 	for _, p := range policies {
 		if _, err := appautoscaling.NewPolicy(ctx, name+"-"+p.suffix, &appautoscaling.PolicyArgs{
@@ -113,13 +130,11 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 			ScalableDimension: target.ScalableDimension,
 			ResourceId:        target.ResourceId,
 			TargetTrackingScalingPolicyConfiguration: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
-				TargetValue:      pulumi.Float64(float64(p.target)),
-				ScaleInCooldown:  pulumi.Int(a.ScaleInCooldownSeconds),
-				ScaleOutCooldown: pulumi.Int(a.ScaleOutCooldownSeconds),
-				PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
-					PredefinedMetricType: pulumi.String(p.metric),
-					ResourceLabel:        p.label,
-				},
+				TargetValue:                   pulumi.Float64(float64(p.target)),
+				ScaleInCooldown:               pulumi.Int(a.ScaleInCooldownSeconds),
+				ScaleOutCooldown:              pulumi.Int(a.ScaleOutCooldownSeconds),
+				PredefinedMetricSpecification: p.predefined,
+				CustomizedMetricSpecification: p.customized,
 			},
 		}, parent); err != nil {
 			return nil, err
@@ -144,4 +159,41 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 
 	c.ResourceID = target.ResourceId
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"resourceId": c.ResourceID})
+}
+
+// requestsPerTaskMetric is the blue-green requests metric: the load balancer's requests per minute
+// divided by the service's running tasks (Container Insights, on for every cluster here), which
+// follows production whichever target group CodeDeploy left it on. The ECS developer guide says
+// target tracking on ALBRequestCountPerTarget "is not supported for the blue/green deployment type"
+// (awsdocs/amazon-ecs-developer-guide#226, aws/containers-roadmap#1681): it names one target group,
+// idle after every other release. Metric math in a target tracking policy: Application Auto
+// Scaling user guide, "Create a target tracking scaling policy using metric math". No request in a
+// minute publishes no RequestCount: FILL makes that 0 requests, so an idle service scales in.
+func requestsPerTaskMetric(a AutoscalingArgs) *appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs {
+	type dims = appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArray
+	type dim = appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricDimensionArgs
+	stat := func(id, namespace, metric, statistic string, d dims) appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs {
+		return appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs{
+			Id: pulumi.String(id), ReturnData: pulumi.Bool(false),
+			MetricStat: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatArgs{
+				Stat: pulumi.String(statistic),
+				Metric: appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricArgs{
+					Namespace: pulumi.String(namespace), MetricName: pulumi.String(metric), Dimensions: d,
+				},
+			},
+		}
+	}
+	return &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs{
+		Metrics: appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArray{
+			stat("requests", "AWS/ApplicationELB", "RequestCount", "Sum", dims{dim{Name: pulumi.String("LoadBalancer"), Value: a.LoadBalancerArnSuffix}}),
+			stat("tasks", "ECS/ContainerInsights", "RunningTaskCount", "Average", dims{
+				dim{Name: pulumi.String("ClusterName"), Value: a.ClusterName},
+				dim{Name: pulumi.String("ServiceName"), Value: a.ServiceName},
+			}),
+			appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs{
+				Id: pulumi.String("perTask"), Label: pulumi.String("requests per running task per minute"),
+				Expression: pulumi.String("FILL(requests, 0) / tasks"), ReturnData: pulumi.Bool(true),
+			},
+		},
+	}
 }

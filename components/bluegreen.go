@@ -177,7 +177,7 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 	app, err := codedeploy.NewApplication(ctx, name, &codedeploy.ApplicationArgs{
 		Name:            pulumi.String(physical),
 		ComputePlatform: pulumi.String("ECS"),
-	}, parent)
+	}, parent, createFirst)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 				},
 			},
 		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{attach})) // CodeDeploy checks the role's permissions on create
+	}, parent, createFirst, pulumi.DependsOn([]pulumi.Resource{attach})) // CodeDeploy checks the role's permissions on create
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func deploymentConfig(ctx *pulumi.Context, name, physical string, t TrafficShift
 		DeploymentConfigName: pulumi.String(fmt.Sprintf("%s-%s-%dpct-%dmin", physical, t.Type, t.Percentage, t.IntervalMinutes)),
 		ComputePlatform:      pulumi.String("ECS"),
 		TrafficRoutingConfig: routing,
-	}, parent)
+	}, parent, createFirst)
 	if err != nil {
 		return nil, err
 	}

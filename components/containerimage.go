@@ -108,11 +108,12 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 		return nil, err
 	}
 	registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", acct.ID, acct.Region)
-	c.Ref = fmt.Sprintf("%s/%s:%s", registry, a.RepositoryName, tag)
-	c.RepositoryArn = acct.arn("ecr", "repository/"+a.RepositoryName)
+	repoName := a.repositoryName()
+	c.Ref = fmt.Sprintf("%s/%s:%s", registry, repoName, tag)
+	c.RepositoryArn = acct.arn("ecr", "repository/"+repoName)
 
 	repo, err := ecr.NewRepository(ctx, name+"-repo", &ecr.RepositoryArgs{
-		Name:               pulumi.String(a.RepositoryName),
+		Name:               pulumi.String(repoName),
 		ImageTagMutability: pulumi.String("IMMUTABLE"),
 		ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{
 			ScanOnPush: pulumi.Bool(true),
@@ -121,7 +122,7 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 			&ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String(a.Encryption)},
 		},
 		ForceDelete: pulumi.Bool(a.ForceDelete),
-	}, pulumi.Parent(c))
+	}, pulumi.Parent(c), createFirst)
 	if err != nil {
 		return nil, err
 	}
@@ -195,4 +196,14 @@ func lifecyclePolicy(untaggedDays, imagesToKeep int) (string, error) {
 			selection{"any", "imageCountMoreThan", "", imagesToKeep}, expire},
 	}})
 	return string(b), err
+}
+
+// repositoryName is the repository's physical name. Its encryption cannot change in place (the
+// provider's encryption_configuration is ForceNew), so a KMS repository gets its own name: a switch
+// creates the new repository (and pushes the image there) before the old one is deleted.
+func (a ContainerImageArgs) repositoryName() string {
+	if a.Encryption == "KMS" {
+		return a.RepositoryName + "-kms"
+	}
+	return a.RepositoryName
 }

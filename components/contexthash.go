@@ -16,8 +16,10 @@ import (
 )
 
 // ContextHash returns a content hash of a Docker build context: every file Docker would send
-// (.dockerignore honoured, with the same matcher Docker uses), by path, mode and content, plus the
-// Dockerfile and the target platform. Equal trees give equal hashes, so an unchanged build context
+// (.dockerignore honoured, with the same matcher Docker uses), by path, kind (file, directory,
+// symlink), executable bit and content, plus the Dockerfile and the target platform. Other
+// permission bits are left out: they follow the checkout's umask (022 on CI, often 002 on a
+// laptop) and never reach the image, whose only file is the binary built inside it. Equal trees give equal hashes, so an unchanged build context
 // keeps the image tag and the task definition as they are.
 func ContextHash(contextDir, dockerfile, platform string) (string, error) {
 	h := sha256.New()
@@ -111,7 +113,7 @@ func hashEntry(h io.Writer, path, rel string, d fs.DirEntry) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(h, "%s %o\n", rel, info.Mode())
+	fmt.Fprintf(h, "%s %s\n", rel, hashedMode(info.Mode()))
 	switch {
 	case info.Mode()&fs.ModeSymlink != 0:
 		target, err := os.Readlink(path)
@@ -131,4 +133,22 @@ func hashEntry(h io.Writer, path, rel string, d fs.DirEntry) error {
 		}
 	}
 	return nil
+}
+
+// hashedMode is the part of a file mode that can change what the build does: the kind of entry and,
+// for files, whether it is executable (by anyone: a umask never removes the owner's x bit).
+func hashedMode(m fs.FileMode) string {
+	kind := "file"
+	switch {
+	case m.IsDir():
+		return "dir"
+	case m&fs.ModeSymlink != 0:
+		return "symlink"
+	case !m.IsRegular():
+		kind = "other " + (m & fs.ModeType).String()
+	}
+	if m&0o111 != 0 {
+		return kind + " executable"
+	}
+	return kind
 }

@@ -135,3 +135,39 @@ func TestContextHashMissingDockerfile(t *testing.T) {
 		t.Fatal("want an error for a context without a Dockerfile")
 	}
 }
+
+// The same tree checked out under umask 022 (CI) and 002 (a laptop) differs only in group write
+// bits: the tag must not change. The executable bit changes what a build may run: it must.
+func TestContextHashIgnoresUmaskButNotExecutableBit(t *testing.T) {
+	chmodAll := func(dir string, file, execFile, directory os.FileMode) {
+		t.Helper()
+		err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			switch {
+			case info.IsDir():
+				return os.Chmod(p, directory)
+			case filepath.Base(p) == "build.sh":
+				return os.Chmod(p, execFile)
+			default:
+				return os.Chmod(p, file)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := newContext(t)
+	writeTree(t, dir, map[string]string{"api/build.sh": "#!/bin/sh\n"})
+	chmodAll(dir, 0o644, 0o755, 0o755) // umask 022
+	ci := mustHash(t, dir, "linux/amd64")
+	chmodAll(dir, 0o664, 0o775, 0o775) // umask 002
+	if laptop := mustHash(t, dir, "linux/amd64"); laptop != ci {
+		t.Errorf("umask 002 checkout hashes to %s, umask 022 to %s: same code must give the same tag", laptop, ci)
+	}
+	chmodAll(dir, 0o644, 0o644, 0o755) // build.sh lost its executable bit
+	if notExec := mustHash(t, dir, "linux/amd64"); notExec == ci {
+		t.Error("clearing the executable bit of api/build.sh did not change the hash")
+	}
+}

@@ -425,7 +425,7 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 				InstanceWarmupPeriod:   pulumi.Int(ec2InstanceWarmupSeconds),
 			},
 		},
-	}, parent)
+	}, parent, createFirst)
 	if err != nil {
 		return nil, err
 	}

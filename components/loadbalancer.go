@@ -21,6 +21,9 @@ const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 // response, the same one the API sends (api/middleware.go): one year, subdomains included.
 const HSTSHeaderValue = "max-age=31536000; includeSubDomains"
 
+// DefaultIdleTimeoutSeconds is the ALB idle timeout unless IdleTimeoutSeconds says otherwise.
+const DefaultIdleTimeoutSeconds = 60
+
 // accessLogPrefix is where the ALB writes inside the access-log bucket.
 const accessLogPrefix = "alb"
 
@@ -116,7 +119,7 @@ func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 		a.SslPolicy = DefaultSslPolicy
 	}
 	if a.IdleTimeoutSeconds == 0 {
-		a.IdleTimeoutSeconds = 60
+		a.IdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
 	if a.DeregistrationDelaySeconds == 0 {
 		a.DeregistrationDelaySeconds = 30

@@ -276,7 +276,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 			TreatMissingData:   pulumi.String("notBreaching"), // no traffic is not an outage
 			AlarmActions:       pulumi.Array{topic.Arn},
 			OkActions:          pulumi.Array{topic.Arn},
-		}, parent)
+		}, parent, createFirst)
 		if err != nil {
 			return nil, err
 		}
@@ -294,7 +294,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	dashboard, err := cloudwatch.NewDashboard(ctx, name, &cloudwatch.DashboardArgs{
 		DashboardName: pulumi.String(physical),
 		DashboardBody: body,
-	}, parent)
+	}, parent, createFirst)
 	if err != nil {
 		return nil, err
 	}

@@ -112,12 +112,15 @@ func TestServiceUnderCodeDeploy(t *testing.T) {
 	if in["deploymentController"].ObjectValue()["type"].StringValue() != "CODE_DEPLOY" || in["name"].StringValue() != "webstack-test-blue-green" {
 		t.Errorf("service %v", in)
 	}
-	for _, k := range []string{"deploymentCircuitBreaker", "alarms", "availabilityZoneRebalancing"} {
+	for _, k := range []string{"deploymentCircuitBreaker", "alarms", "forceNewDeployment"} {
 		if v, ok := in[resource.PropertyKey(k)]; ok && !v.IsNull() {
 			t.Errorf("%s = %v under CODE_DEPLOY", k, v)
 		}
 	}
-	if want := []string{"desiredCount", "taskDefinition", "loadBalancers"}; !slices.Equal(svc.IgnoreChanges, want) {
+	if in["availabilityZoneRebalancing"].StringValue() != "DISABLED" {
+		t.Errorf("availabilityZoneRebalancing %v under CODE_DEPLOY", in["availabilityZoneRebalancing"])
+	}
+	if want := []string{"desiredCount", "taskDefinition", "loadBalancers", "networkConfiguration", "capacityProviderStrategies", "enableExecuteCommand"}; !slices.Equal(svc.IgnoreChanges, want) {
 		t.Errorf("ignoreChanges %v, want %v", svc.IgnoreChanges, want)
 	}
 	if !slices.Equal(svc.ReplaceOnChanges, []string{"deploymentController"}) {

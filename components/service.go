@@ -30,6 +30,11 @@ const (
 	StopTimeoutSeconds     = 45
 )
 
+// KeepAliveMarginSeconds is how much longer the container keeps an idle connection open than the
+// load balancer (IDLE_TIMEOUT = the ALB's idle timeout + this): the ALB then always closes first,
+// and never sends a request on a connection the server is closing (which it answers with a 502).
+const KeepAliveMarginSeconds = 15
+
 // ContainerUser is the non-root uid:gid every container runs as (distroless "nonroot").
 const ContainerUser = "65532:65532"
 
@@ -60,6 +65,10 @@ type ServiceArgs struct {
 	CPUArchitecture string            // "X86_64" (default) or "ARM64"
 	Environment     map[string]string // plain values only
 	Secrets         map[string]string // variable name -> SSM parameter or Secrets Manager secret ARN
+	// SecretKmsKeys: variable name (a key of Secrets) -> ARN of the customer managed KMS key that
+	// encrypts that secret; the execution role may then decrypt with it, through that secret's
+	// service only. Secrets under the AWS managed key need no entry.
+	SecretKmsKeys map[string]string
 
 	TaskFamily       string // default name
 	LogGroupName     string // default "/ecs/" + name
@@ -69,6 +78,9 @@ type ServiceArgs struct {
 	CapacityProviders             []CapacityProvider // Fargate only; default FARGATE weight 1
 	HealthCheckGracePeriodSeconds int
 	EnableExecuteCommand          bool
+	// LoadBalancerIdleTimeoutSeconds is the ALB's idle timeout (default DefaultIdleTimeoutSeconds);
+	// the container's IDLE_TIMEOUT is KeepAliveMarginSeconds longer.
+	LoadBalancerIdleTimeoutSeconds int
 	// Autoscaling hands desiredCount to an autoscaler: `pulumi up` then leaves it alone.
 	Autoscaling bool
 	// Ec2 runs the tasks on EC2 capacity instead of Fargate (nil: Fargate). The service fills in
@@ -105,13 +117,52 @@ type Service struct {
 	TaskDefinitionArn    pulumi.StringOutput `pulumi:"taskDefinitionArn"`
 	TaskDefinitionFamily pulumi.StringOutput `pulumi:"taskDefinitionFamily"`
 	SecurityGroupID      pulumi.StringOutput `pulumi:"securityGroupId"`
+	// The tasks' subnets and capacity provider strategy: under CODE_DEPLOY `pulumi up` leaves them
+	// (and the security group) alone on the service, and the next release's AppSpec carries them.
+	SubnetIDs                pulumi.StringArrayOutput                       `pulumi:"subnetIds"`
+	CapacityProviderStrategy ecs.ServiceCapacityProviderStrategyArrayOutput `pulumi:"capacityProviderStrategy"`
 }
 
 var (
 	envNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	ecsNameRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 	secretArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
+	kmsKeyArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-zA-Z-]+$`)
+	// The random suffix Secrets Manager appends to a secret's name in its ARN: "-" and 6 characters.
+	secretSuffixRe = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 )
+
+// ValidKmsKeyArn reports whether arn is a KMS key ARN (not an alias: IAM authorizes kms:Decrypt on
+// the key's ARN).
+func ValidKmsKeyArn(arn string) bool { return kmsKeyArnRe.MatchString(arn) }
+
+// SecretResourceArn is the IAM resource that covers a container secret's valueFrom. An SSM
+// parameter ARN is its own resource. A Secrets Manager valueFrom may carry a JSON key, version
+// stage and version id after the secret's ARN ("arn:...:secret:name-AbCdEf:json-key:stage:id", ECS
+// developer guide, "Pass Secrets Manager secrets through environment variables"): the resource is
+// the first seven fields. A partial ARN (the name without Secrets Manager's "-" and 6 random
+// characters) becomes "name-??????", which IAM matches against the full ARN (Secrets Manager user
+// guide, "Resource: secret ARN" in its IAM policy examples). As Secrets Manager itself warns, a
+// partial ARN whose name happens to end in "-" and six letters or digits reads as a full one: give
+// full ARNs for such names.
+func SecretResourceArn(valueFrom string) string {
+	fields := strings.Split(valueFrom, ":")
+	if len(fields) < 7 || fields[2] != "secretsmanager" {
+		return valueFrom
+	}
+	arn := strings.Join(fields[:7], ":")
+	if !secretSuffixRe.MatchString(fields[6]) {
+		arn += "-??????"
+	}
+	return arn
+}
+
+// secretService is the AWS service that hands a secret's value to ECS: the kms:ViaService of
+// its decryption.
+func secretService(valueFrom string) (service, region string) {
+	fields := strings.Split(valueFrom, ":")
+	return fields[2], fields[3]
+}
 
 // ValidEnvName reports whether name can be a container environment variable.
 func ValidEnvName(name string) bool { return envNameRe.MatchString(name) }
@@ -143,6 +194,9 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	}
 	if d.DesiredCount == 0 {
 		d.DesiredCount = 2
+	}
+	if d.LoadBalancerIdleTimeoutSeconds == 0 {
+		d.LoadBalancerIdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
 	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
 		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}}
@@ -180,6 +234,9 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	if d.DeploymentController != ControllerECS && d.DeploymentController != ControllerCodeDeploy {
 		return d, fmt.Errorf("Service: DeploymentController %q must be ECS or CODE_DEPLOY", d.DeploymentController)
 	}
+	if d.DeploymentController == ControllerCodeDeploy && d.EnableExecuteCommand {
+		return d, fmt.Errorf("Service: EnableExecuteCommand cannot be used with CODE_DEPLOY: UpdateService refuses enableExecuteCommand on a blue-green service, so it could never be switched; turn it off, or use the ECS (rolling) controller to debug with ECS Exec")
+	}
 	if d.DeploymentController == ControllerCodeDeploy && d.DeploymentAlarmNames != nil {
 		return d, fmt.Errorf("Service: DeploymentAlarmNames work with the ECS controller only; under CODE_DEPLOY give the alarms to the deployment group")
 	}
@@ -196,6 +253,14 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	for k, arn := range d.Secrets {
 		if !ValidEnvName(k) || !ValidSecretArn(arn) {
 			return d, fmt.Errorf("Service: secret %s=%q must name an SSM parameter or Secrets Manager secret ARN", k, arn)
+		}
+	}
+	for k, key := range d.SecretKmsKeys {
+		if _, ok := d.Secrets[k]; !ok {
+			return d, fmt.Errorf("Service: SecretKmsKeys names %s, which is not a secret: give the key of an entry of Secrets", k)
+		}
+		if !ValidKmsKeyArn(key) {
+			return d, fmt.Errorf("Service: KMS key %q of secret %s is not a key ARN (arn:aws:kms:<region>:<account>:key/<id>; an alias will not do)", key, k)
 		}
 	}
 	return d, nil
@@ -266,7 +331,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled"),
 		}},
-	}, parent)
+	}, parent, createFirst)
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +364,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(a.LogGroupName),
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
-	}, parent)
+	}, parent, createFirst)
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +440,12 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		TaskRoleArn:          taskRole.Arn,
 		ContainerDefinitions: pulumi.String(containerDefs),
 		Volumes:              volumes,
-	}, parent, pulumi.DependsOn(append(slices.Clone(a.ImageDependsOn), taskDeps...)))
+		// A replacement registers a new revision and leaves the previous one ACTIVE: ECS refuses an
+		// INACTIVE (deregistered) revision for UpdateService and CreateTaskSet
+		// (DeregisterTaskDefinition API reference), so rollbacks need it. The deploy command
+		// prunes old revisions.
+		SkipDestroy: pulumi.Bool(true),
+	}, parent, createFirst, pulumi.DependsOn(append(slices.Clone(a.ImageDependsOn), taskDeps...)))
 	if err != nil {
 		return nil, err
 	}
@@ -416,17 +486,27 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),
 	}
+	// AZ rebalancing: the provider sends DISABLED when the input is unset (its schema default in
+	// internal/service/ecs/service.go), so ECS's own create-time default never applies: it is set
+	// explicitly either way. Rolling services get it (Fargate, and EC2 whose first placement
+	// strategy spreads across AZs). A CODE_DEPLOY service keeps DISABLED: UpdateService accepts only
+	// desired count, deployment configuration, health-check grace period, placement and tag
+	// settings on it (UpdateService API reference), so it could not be switched on for a running
+	// service, and we found no AWS statement that blue-green services support it.
+	svcArgs.AvailabilityZoneRebalancing = pulumi.String(AZRebalancing(a.DeploymentController))
 	if a.DeploymentController == ControllerECS {
-		// ECS refuses the circuit breaker and deployment alarms under CODE_DEPLOY. AZ rebalancing is
-		// left to ECS's create-time default there (enabled where supported): we found no statement
-		// that CODE_DEPLOY services support it.
+		// ECS refuses the circuit breaker and deployment alarms under CODE_DEPLOY.
 		svcArgs.DeploymentCircuitBreaker = &ecs.ServiceDeploymentCircuitBreakerArgs{Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)}
-		svcArgs.AvailabilityZoneRebalancing = pulumi.String("ENABLED")
+		// With forceNewDeployment the provider changes the capacity provider strategy in place
+		// (a new deployment) instead of replacing the service (capacityProviderStrategyCustomizeDiff
+		// in internal/service/ecs/service.go; the strategy never goes from 0 entries to more or
+		// back here). The cost: any in-place update of the service also starts a deployment.
+		svcArgs.ForceNewDeployment = pulumi.Bool(true)
 		if a.DeploymentAlarmNames != nil {
 			svcArgs.Alarms = &ecs.ServiceAlarmsArgs{AlarmNames: a.DeploymentAlarmNames, Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)}
 		}
 	}
-	svc, err := ecs.NewService(ctx, name+"-service", svcArgs, parent,
+	svc, err := ecs.NewService(ctx, name+"-service", svcArgs, parent, createFirst,
 		pulumi.DependsOn(append(slices.Clone(a.Listeners), capacity)),
 		pulumi.IgnoreChanges(ServiceIgnoreChanges(a.Autoscaling, a.DeploymentController)),
 		// The controller cannot change in place: the plan shows a replacement, not a failing update.
@@ -441,30 +521,58 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	s.TaskDefinitionArn = taskDef.Arn
 	s.TaskDefinitionFamily = taskDef.Family
 	s.SecurityGroupID = sg.ID().ToStringOutput()
+	s.SubnetIDs = a.SubnetIDs.ToStringArrayOutput()
+	s.CapacityProviderStrategy = strategy.ToServiceCapacityProviderStrategyArrayOutput()
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{
-		"clusterName":          s.ClusterName,
-		"serviceName":          s.ServiceName,
-		"logGroupName":         s.LogGroupName,
-		"taskDefinitionArn":    s.TaskDefinitionArn,
-		"taskDefinitionFamily": s.TaskDefinitionFamily,
-		"securityGroupId":      s.SecurityGroupID,
+		"subnetIds":                s.SubnetIDs,
+		"capacityProviderStrategy": s.CapacityProviderStrategy,
+		"clusterName":              s.ClusterName,
+		"serviceName":              s.ServiceName,
+		"logGroupName":             s.LogGroupName,
+		"taskDefinitionArn":        s.TaskDefinitionArn,
+		"taskDefinitionFamily":     s.TaskDefinitionFamily,
+		"securityGroupId":          s.SecurityGroupID,
 	})
 }
 
 // ServiceIgnoreChanges is what `pulumi up` must leave alone on the ECS service: with autoscaling
 // the scaler owns desiredCount, and resetting it on every deploy would scale a busy service in;
 // under CODE_DEPLOY each release's CodeDeploy deployment moves the service to the task definition
-// `pulumi up` registered, and between the target groups.
+// `pulumi up` registered, and between the target groups. UpdateService on a CODE_DEPLOY service
+// accepts only desired count, deployment configuration, health-check grace period, placement and
+// tag settings (UpdateService API reference; hashicorp/terraform-provider-aws#8005): a changed
+// network configuration (subnets, security group) or capacity provider strategy would fail
+// `pulumi up` with InvalidParameterException, so they are left alone too and the next release's
+// AppSpec carries them (its NetworkConfiguration and CapacityProviderStrategy; the stack exports
+// them). enableExecuteCommand cannot change either: validation keeps it off under CODE_DEPLOY.
 func ServiceIgnoreChanges(autoscaling bool, controller string) []string {
 	var ignore []string
 	if autoscaling {
 		ignore = append(ignore, "desiredCount")
 	}
 	if controller == ControllerCodeDeploy {
-		ignore = append(ignore, "taskDefinition", "loadBalancers")
+		ignore = append(ignore, "taskDefinition", "loadBalancers", "networkConfiguration", "capacityProviderStrategies", "enableExecuteCommand")
 	}
 	return ignore
 }
+
+// AZRebalancing is the service's availabilityZoneRebalancing under a deployment controller.
+func AZRebalancing(controller string) string {
+	if controller == ControllerCodeDeploy {
+		return "DISABLED"
+	}
+	return "ENABLED"
+}
+
+// createFirst is every explicitly named resource's replacement order. The bridge makes any
+// replacement of a resource whose auto-nameable name is set explicitly delete-before-replace
+// (nameRequiresDeleteBeforeReplace, pulumi-terraform-bridge pkg/tfbridge/schema.go; the engine
+// lets an explicit option override the provider, pulumi pkg/resource/deploy/step_generator.go).
+// Deleting first takes down what serves traffic; so the option is false, and every input that
+// forces a replacement of such a resource is folded into its name (the service name carries the
+// deployment strategy; the others are replaced only when their name changes), so the replacement
+// can exist beside the old one.
+var createFirst = pulumi.DeleteBeforeReplace(false)
 
 // optionalName is a physical name, or nil to let Pulumi name the resource.
 func optionalName(n string) pulumi.StringPtrInput {
@@ -515,11 +623,11 @@ type policyDocument struct {
 }
 
 type statement struct {
-	Effect    string                       `json:"Effect"`
-	Principal map[string]string            `json:"Principal,omitempty"`
-	Action    []string                     `json:"Action"`
-	Resource  []string                     `json:"Resource,omitempty"`
-	Condition map[string]map[string]string `json:"Condition,omitempty"`
+	Effect    string                    `json:"Effect"`
+	Principal map[string]string         `json:"Principal,omitempty"`
+	Action    []string                  `json:"Action"`
+	Resource  []string                  `json:"Resource,omitempty"`
+	Condition map[string]map[string]any `json:"Condition,omitempty"`
 }
 
 // ecsTasksTrustPolicy lets only ECS tasks of this account and region assume the role (the
@@ -529,7 +637,7 @@ func ecsTasksTrustPolicy(acct account) policyDocument {
 		Effect:    "Allow",
 		Principal: map[string]string{"Service": "ecs-tasks.amazonaws.com"},
 		Action:    []string{"sts:AssumeRole"},
-		Condition: map[string]map[string]string{
+		Condition: map[string]map[string]any{
 			"ArnLike":      {"aws:SourceArn": acct.arn("ecs", "*")},
 			"StringEquals": {"aws:SourceAccount": acct.ID},
 		},
@@ -555,14 +663,27 @@ func executionPolicy(acct account, a ServiceArgs) policyDocument {
 		if strings.Contains(arn, ":ssm:") {
 			ssmArns = append(ssmArns, arn)
 		} else {
-			smArns = append(smArns, arn)
+			smArns = append(smArns, SecretResourceArn(arn))
 		}
 	}
+	slices.Sort(smArns)
 	if len(ssmArns) > 0 {
 		st = append(st, statement{Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: slices.Compact(ssmArns)})
 	}
 	if len(smArns) > 0 {
 		st = append(st, statement{Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: slices.Compact(smArns)})
+	}
+	// A secret under a customer managed key needs kms:Decrypt on that key (ECS developer guide,
+	// "Required IAM permissions for Amazon ECS secrets"), and only through the secret's service.
+	viaServices := map[string][]string{}
+	for name, key := range a.SecretKmsKeys {
+		service, region := secretService(a.Secrets[name])
+		viaServices[key] = append(viaServices[key], service+"."+region+".amazonaws.com")
+	}
+	for _, key := range slices.Sorted(maps.Keys(viaServices)) {
+		via := slices.Compact(slices.Sorted(slices.Values(viaServices[key])))
+		st = append(st, statement{Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{key},
+			Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": via}}})
 	}
 	return policyDocument{Version: "2012-10-17", Statement: st}
 }
@@ -656,6 +777,7 @@ func ContainerDefinitions(region string, a ServiceArgs) (string, error) {
 		"PORT":             strconv.Itoa(a.ContainerPort),
 		"DRAIN_DELAY":      fmt.Sprintf("%ds", DrainDelaySeconds),
 		"SHUTDOWN_TIMEOUT": fmt.Sprintf("%ds", ShutdownTimeoutSeconds),
+		"IDLE_TIMEOUT":     fmt.Sprintf("%ds", a.LoadBalancerIdleTimeoutSeconds+KeepAliveMarginSeconds),
 	}
 	for k, v := range a.Environment {
 		if _, reserved := env[k]; reserved {

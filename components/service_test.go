@@ -98,7 +98,7 @@ func TestServiceContainerIsLockedDown(t *testing.T) {
 		m := e.(map[string]any)
 		env[m["name"].(string)] = m["value"].(string)
 	}
-	wantEnv := map[string]string{"LOG_LEVEL": "info", "PORT": "8080", "DRAIN_DELAY": "10s", "SHUTDOWN_TIMEOUT": "15s"}
+	wantEnv := map[string]string{"LOG_LEVEL": "info", "PORT": "8080", "DRAIN_DELAY": "10s", "SHUTDOWN_TIMEOUT": "15s", "IDLE_TIMEOUT": "75s"}
 	if !reflect.DeepEqual(env, wantEnv) {
 		t.Errorf("environment = %v, want %v", env, wantEnv)
 	}

@@ -89,6 +89,9 @@ func (a *WebServiceArgs) validate() error {
 		errs = append(errs, err)
 	}
 	svc := a.Service
+	if a.BlueGreen != nil {
+		svc.DeploymentController = ControllerCodeDeploy
+	}
 	// Two subnets, as the Network guarantees: Ec2 capacity checks the count of plain subnet ids.
 	subnets := pulumi.ToStringArray([]string{"subnet-stand-in-1", "subnet-stand-in-2"})
 	svc.VpcID, svc.SubnetIDs, svc.LoadBalancerSecurityGroupID, svc.TargetGroupArn, svc.Image = stand, subnets, stand, stand, "stand-in"
@@ -211,6 +214,7 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	svcArgs.ImageRepositoryArn = w.Image.RepositoryArn
 	svcArgs.ImageDependsOn = []pulumi.Resource{w.Image.Image}
 	svcArgs.Autoscaling = args.Autoscaling != nil
+	svcArgs.LoadBalancerIdleTimeoutSeconds = lbArgs.withDefaults().IdleTimeoutSeconds
 	if w.Service, err = NewService(ctx, name+"-app", &svcArgs, parent); err != nil {
 		return nil, err
 	}
@@ -221,6 +225,7 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 		asArgs.ServiceName = w.Service.ServiceName
 		asArgs.LoadBalancerArnSuffix = w.LoadBalancer.ArnSuffix
 		asArgs.TargetGroupArnSuffix = w.LoadBalancer.TargetGroupArnSuffix
+		asArgs.BlueGreen = args.BlueGreen != nil
 		if w.Autoscaling, err = NewAutoscaling(ctx, name+"-scaling", &asArgs, parent); err != nil {
 			return nil, err
 		}

@@ -109,13 +109,14 @@ func stackConfig(t *testing.T, stack string, overlays ...string) map[string]stri
 	return out
 }
 
-// runStack runs the real program for stack with config cfg under the double and returns what it
-// registered.
+// runStack runs the real program for stack with config cfg under the double, as `pulumi preview`
+// runs it (the policy pack analyses previews; prod's example values refuse a real update), and
+// returns what it registered.
 func runStack(t *testing.T, stack string, cfg map[string]string) []registration {
 	t.Helper()
 	rec := &recorder{Double: &clouddouble.Double{}, stack: stack}
 	t.Chdir(filepath.Dir(policyDir)) // the program's build context is "."
-	err := pulumi.RunErr(program.Run, pulumi.WithMocks("webstack", stack, rec), func(info *pulumi.RunInfo) { info.Config = cfg })
+	err := pulumi.RunErr(program.Run, pulumi.WithMocks("webstack", stack, rec), func(info *pulumi.RunInfo) { info.Config, info.DryRun = cfg, true })
 	if err != nil {
 		t.Fatalf("program.Run(%s): %v", stack, err)
 	}

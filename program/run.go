@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"example.com/webstack/components"
+	"example.com/webstack/release"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -14,6 +16,9 @@ import (
 func Run(ctx *pulumi.Context) error {
 	cfg, err := Load(ctx.Stack(), ctx.GetConfig)
 	if err != nil {
+		return err
+	}
+	if err := cfg.refuseExampleValues(ctx.Stack(), ctx.DryRun()); err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings() {
@@ -43,6 +48,11 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("taskDefinitionArn", ws.TaskDefinitionArn)
 	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
 	cfg.exportReleaseOutputs(ctx, ws)
+	if cfg.DeploymentStrategy == components.StrategyBlueGreen {
+		for k, v := range AppSpecOutputs(ws.Service) {
+			ctx.Export(k, v)
+		}
+	}
 	return nil
 }
 
@@ -67,6 +77,14 @@ func (c *Config) PhysicalName(stack string) string {
 // WebServiceArgs maps the stack config onto the components.
 func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 	physical := c.PhysicalName(stack)
+	secrets, secretKeys := map[string]string{}, map[string]string{}
+	for name, value := range pairs(c.Secrets) {
+		arn, key, hasKey := splitSecret(value)
+		secrets[name] = arn
+		if hasKey {
+			secretKeys[name] = key
+		}
+	}
 	var providers []components.CapacityProvider
 	if c.FargateWeight > 0 || c.FargateBase > 0 {
 		providers = append(providers, components.CapacityProvider{Name: "FARGATE", Base: c.FargateBase, Weight: c.FargateWeight})
@@ -117,7 +135,8 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			Memory:                        c.Memory,
 			CPUArchitecture:               c.cpuArchitecture(),
 			Environment:                   pairs(c.Environment),
-			Secrets:                       pairs(c.Secrets),
+			Secrets:                       secrets,
+			SecretKmsKeys:                 secretKeys,
 			TaskFamily:                    physical,
 			LogGroupName:                  "/ecs/" + physical,
 			LogRetentionDays:              c.LogRetentionDays,
@@ -162,4 +181,33 @@ func pairs(entries []string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// AppSpecOutputs are the outputs of a blue-green stack that the deploy command puts into the next
+// release's AppSpec (names and shapes: release/outputs.go). `pulumi up` leaves a CodeDeploy
+// service's network configuration and capacity provider strategy alone
+// (components.ServiceIgnoreChanges), so a release is what applies an edit of them. The service
+// sets no platform version (ECS runs LATEST), so none is exported.
+func AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
+	return map[string]pulumi.Input{
+		release.OutputServiceNetwork: pulumi.Map{
+			"subnets":        svc.SubnetIDs,
+			"securityGroups": pulumi.StringArray{svc.SecurityGroupID},
+			"assignPublicIp": pulumi.Bool(false),
+		},
+		release.OutputServiceCapacityProviders: svc.CapacityProviderStrategy.ApplyT(func(strategy []ecs.ServiceCapacityProviderStrategy) []map[string]any {
+			out := []map[string]any{}
+			for _, cp := range strategy {
+				out = append(out, map[string]any{"capacityProvider": cp.CapacityProvider, "base": deref(cp.Base), "weight": deref(cp.Weight)})
+			}
+			return out
+		}),
+	}
+}
+
+func deref(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }

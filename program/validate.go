@@ -169,6 +169,10 @@ func (c *Config) validate() Problems {
 	envNames := c.validateEnvironment(&p)
 	c.validateSecrets(&p, envNames)
 	c.validateCompute(&p)
+	if c.EnableExecuteCommand && c.DeploymentStrategy == components.StrategyBlueGreen {
+		p.add("enableExecuteCommand", "ECS Exec cannot be used with deploymentStrategy blue-green: a CodeDeploy service refuses to switch it (UpdateService), so it could never be turned off or on",
+			"set enableExecuteCommand to false, or use deploymentStrategy rolling on the stack you debug")
+	}
 
 	// Autoscaling.
 	intRange("cpuTargetPercent", c.CPUTargetPercent, 10, 95)
@@ -192,7 +196,7 @@ func (c *Config) validate() Problems {
 func (c *Config) HasCertificate() bool { return c.CertificateArn != "" || c.DomainName != "" }
 
 // reservedEnvironment are set by the program itself (see components.Service).
-var reservedEnvironment = []string{"PORT", "DRAIN_DELAY", "SHUTDOWN_TIMEOUT"}
+var reservedEnvironment = []string{"PORT", "DRAIN_DELAY", "SHUTDOWN_TIMEOUT", "IDLE_TIMEOUT"}
 
 func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 	names := map[string]bool{}
@@ -217,13 +221,17 @@ func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
 	seen := map[string]bool{}
 	for _, kv := range c.Secrets {
-		name, arn, ok := strings.Cut(kv, "=")
+		name, value, ok := strings.Cut(kv, "=")
+		arn, key, hasKey := splitSecret(value)
 		switch {
 		case !ok || !components.ValidEnvName(name):
 			p.add("secrets", fmt.Sprintf("%q is not NAME=<arn>", kv), "write each entry as NAME=arn:aws:ssm:... or NAME=arn:aws:secretsmanager:...")
 		case !components.ValidSecretArn(arn):
 			p.add("secrets", fmt.Sprintf("%s: %q is not an SSM parameter or Secrets Manager secret ARN", name, arn),
 				"use the full ARN (arn:aws:ssm:<region>:<account>:parameter/<name> or arn:aws:secretsmanager:<region>:<account>:secret:<name>)")
+		case hasKey && !components.ValidKmsKeyArn(key):
+			p.add("secrets", fmt.Sprintf("%s: %q is not a KMS key ARN", name, key),
+				"write NAME=<secret arn>"+secretKmsKeySep+"arn:aws:kms:<region>:<account>:key/<key id> (the key's ARN, not an alias), or leave the key out for a secret under the AWS managed key")
 		case seen[name] || envNames[name]:
 			p.add("secrets", fmt.Sprintf("%s is set twice (secrets and environment share one namespace)", name), "keep one entry")
 		}
@@ -249,4 +257,14 @@ func ParseSchedule(s string) (components.ScaleSchedule, error) {
 		return components.ScaleSchedule{}, fmt.Errorf("%q: min and max must be integers with 2 <= min <= max", s)
 	}
 	return components.ScaleSchedule{Name: name, Schedule: expr, MinCount: minC, MaxCount: maxC}, nil
+}
+
+// secretKmsKeySep separates a secret's ARN from the optional ARN of the customer managed KMS key
+// that encrypts it, in a secrets entry: NAME=<secret arn>,kmsKey=<key arn>. (Neither an SSM
+// parameter nor a Secrets Manager secret name may contain a comma.)
+const secretKmsKeySep = ",kmsKey="
+
+// splitSecret splits the value of a secrets entry into the secret's ARN and its KMS key ARN.
+func splitSecret(value string) (arn, kmsKey string, hasKey bool) {
+	return strings.Cut(value, secretKmsKeySep)
 }

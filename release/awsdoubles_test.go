@@ -1,16 +1,20 @@
 package release
 
 // Test doubles at the cloud boundary: httptest servers that stand in for the ECS, CodeDeploy,
-// CloudWatch, ELBv2 and STS APIs (each speaking the wire protocol its AWS SDK v2 client uses), a
-// stand-in for the service's load balancer URL, and a Pulumi engine double. They share one small
-// simulated world so that what the deployer does (UpdateService, CreateDeployment, StopDeployment)
-// changes what the service URL answers.
+// CloudWatch, ELBv2, STS and Application Auto Scaling APIs (each speaking the wire protocol its AWS
+// SDK v2 client uses), a stand-in for the service's load balancer URL, and a Pulumi engine double.
+// They share one small simulated world so that what the deployer does (UpdateService,
+// CreateDeployment, StopDeployment, RegisterScalableTarget) changes what the service URL answers.
+// Each AWS behaviour modelled names its source beside it; what no source backs is not modelled.
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -20,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -46,12 +51,41 @@ type fakeTask struct {
 type fakeDeployment struct {
 	id, td, status, rollout, reason string
 	step                            int
+	arn                             string // its service deployment (ListServiceDeployments)
 }
 
 type fakeCodeDeployment struct {
 	id, td, status string
 	step           int
 	green          []string // green task ARNs
+	configName     string   // "" = the deployment group's (canary)
+	alarmsOff      bool     // overrideAlarmConfiguration with enabled false
+	watched        []string // the alarms CodeDeploy polls for it
+	shiftedAt      time.Time
+	errorMessage   string
+	rolledBack     bool
+}
+
+// fakeClock is the deployer's clock (Deployer.Now) and CodeDeploy's: each AWS API call moves it on
+// by step (about what a call and the work around it take), so termination waits of minutes pass in
+// a few hundred fast polls.
+type fakeClock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(c.step)
+	return c.t
+}
+
+func (c *fakeClock) peek() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
 }
 
 // world is the simulated AWS account and service shared by the doubles.
@@ -63,26 +97,59 @@ type world struct {
 	tasks    []*fakeTask
 	taskSeq  int
 
-	deployments []*fakeDeployment // rolling
+	deployments []*fakeDeployment // rolling: the deployments DescribeServices lists
+	history     []*fakeDeployment // rolling: every service deployment (ListServiceDeployments)
 	events      []string
 	codeDeploys []*fakeCodeDeployment // blue-green
 	greenWeight float64
 
 	alarmState   string
-	alarmChanged time.Time
+	alarmChanged time.Time // StateTransitionedTimestamp
+	alarmUpdated time.Time // StateUpdatedTimestamp
+	alarmReason  string
+
+	clock            *fakeClock
+	terminationWait  time.Duration // the deployment group's blue termination wait
+	scalingSuspended map[string]bool
+	registerCalls    int
+
+	preUp      map[string]any // DescribeServices as it was before `pulumi up`
+	preUpArns  []string
+	staleReads int            // ECS answers that many reads after `pulumi up` from before it (eventual consistency)
+	throttle   map[string]int // operation -> ThrottlingException answers still to give
 
 	// knobs a test sets
-	noCredentials     bool
-	stackMissing      bool
-	badRevisions      map[string]bool // task definitions whose /v1/info answers 500
-	rolloutFails      bool            // the ECS circuit breaker fails the new deployment
-	stuckRevision     string          // the rollout of this task definition never finishes
-	alarmOnRevision   string          // the alarm enters ALARM once this task definition serves
-	oneZoneRevision   string          // ECS places this task definition's tasks in the first AZ only
-	sickRevision      string          // this task definition's /healthz answers 503
-	noTerminationWait bool            // CodeDeploy removes blue as soon as traffic moved
-	activeCodeDeploy  string          // a CodeDeploy deployment someone else started
-	releaseTimeout    int             // the stack output releaseTimeoutSeconds
+	noCredentials      bool
+	stackMissing       bool
+	badRevisions       map[string]bool // task definitions whose /v1/info answers 500
+	rolloutFails       bool            // the ECS circuit breaker fails the new deployment
+	stuckRevision      string          // the rollout of this task definition never finishes
+	alarmOnRevision    string          // the alarm enters ALARM once this task definition serves
+	oneZoneRevision    string          // ECS places this task definition's tasks in the first AZ only
+	sickRevision       string          // this task definition's /healthz answers 503
+	noTerminationWait  bool            // CodeDeploy removes blue as soon as traffic moved
+	activeCodeDeploy   string          // a CodeDeploy deployment someone else started
+	activeInWait       bool            // ... which has moved all traffic and waits to terminate blue
+	releaseTimeout     int             // the stack output releaseTimeoutSeconds
+	ec2Capacity        bool            // tasks on EC2: /v1/info says availabilityZone "unknown"
+	upNoop             bool            // Pulumi's state already records the new revision: up changes nothing
+	upFailsAfterUpdate bool            // up updates the service, then fails on a later resource
+	upInterrupted      bool            // up returns because the operator interrupted it
+	createRefused      string          // CreateDeployment answers this error
+	failAfterShift     bool            // CodeDeploy fails the deployment once traffic moved
+	initialRevision    string          // this task definition's targets stay "initial" (never healthy)
+	testListenerDown   bool            // the test listener accepts no connection from here
+	alarmReevaluated   bool            // each DescribeAlarms sees a new StateReason/StateUpdatedTimestamp
+	throttleAfterUp    map[string]int  // armed when up returns
+	scalableTarget     bool            // the service has an Application Auto Scaling target
+	suspendedAtCreate  map[string]bool // the suspended state when CreateDeployment was called
+	createInputs       []map[string]any
+	staleAfterUp       int    // staleReads armed when up returns
+	testListenerErrors int    // the test listener's first requests that answer 502
+	testRequests       int    // requests the test listener received
+	alarmWhenServing   string // the alarm enters ALARM once CodeDeploy finished moving to this task definition
+	exportSettings     bool   // the stack exports the service's network configuration, platform version, capacity providers
+	onUp               func() // called inside Up (a test interrupts there)
 
 	// what the deployer did
 	updateServiceTDs []string
@@ -94,19 +161,25 @@ type world struct {
 
 func td(rev int) string { return fmt.Sprintf("%s%d", tdFamily, rev) }
 
+func serviceDeploymentArn(n int) string {
+	return fmt.Sprintf("arn:aws:ecs:us-east-1:123456789012:service-deployment/%s/%s/sd%d", cluster, service, n)
+}
+
 func version(taskDefinition string) string {
 	return "v" + strings.TrimPrefix(taskDefinition, tdFamily)
 }
 
 func newWorld(s Strategy) *world {
-	w := &world{strategy: s, revision: 1, serving: td(1), alarmState: "OK", badRevisions: map[string]bool{}, releaseTimeout: 900}
+	w := &world{strategy: s, revision: 1, serving: td(1), alarmState: "OK", badRevisions: map[string]bool{}, releaseTimeout: 900,
+		clock: &fakeClock{t: time.Now(), step: 2 * time.Second}, terminationWait: 5 * time.Minute, scalingSuspended: map[string]bool{}}
 	tg := ""
 	if s == BlueGreen {
 		tg = blueTG
 	}
 	w.startTasks(td(1), tg)
 	if s == Rolling {
-		w.deployments = []*fakeDeployment{{id: "ecs-svc/1", td: td(1), status: "PRIMARY", rollout: "COMPLETED"}}
+		first := &fakeDeployment{id: "ecs-svc/1", td: td(1), status: "PRIMARY", rollout: "COMPLETED", arn: serviceDeploymentArn(1)}
+		w.deployments, w.history = []*fakeDeployment{first}, []*fakeDeployment{first}
 	}
 	return w
 }
@@ -123,7 +196,7 @@ func (w *world) startTasks(taskDefinition, tg string) []string {
 		w.tasks = append(w.tasks, t)
 		arns = append(arns, t.arn)
 		if taskDefinition == w.alarmOnRevision && w.alarmState != "ALARM" {
-			w.alarmState, w.alarmChanged = "ALARM", time.Now()
+			w.alarmState, w.alarmChanged, w.alarmUpdated = "ALARM", time.Now(), time.Now()
 		}
 	}
 	return arns
@@ -142,8 +215,14 @@ func (w *world) deploy(taskDefinition string) {
 	for _, d := range w.deployments {
 		d.status = "ACTIVE"
 	}
-	w.deployments = append(w.deployments, &fakeDeployment{id: fmt.Sprintf("ecs-svc/%d", len(w.deployments)+1), td: taskDefinition,
-		status: "PRIMARY", rollout: "IN_PROGRESS"})
+	// Every UpdateService that needs a deployment creates a service deployment (ECS Developer Guide,
+	// "View service history using Amazon ECS service deployments": "Amazon ECS automatically creates
+	// a new service deployment when ... a user updates one or more service properties that require
+	// a deployment").
+	n := len(w.history) + 1
+	dep := &fakeDeployment{id: fmt.Sprintf("ecs-svc/%d", n), td: taskDefinition, status: "PRIMARY", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(n)}
+	w.deployments = append(w.deployments, dep)
+	w.history = append(w.history, dep)
 	w.serving = taskDefinition
 }
 
@@ -164,6 +243,7 @@ func (w *world) advanceRolling() {
 			w.deployments = slices.DeleteFunc(w.deployments, func(x *fakeDeployment) bool { return x != d })
 			w.deploy(td(1))
 			w.deployments[len(w.deployments)-1].step = 1
+			w.history = w.history[:len(w.history)-1] // the rollback is part of d's service deployment (its "rollback" field)
 		case d.step == 2:
 			d.rollout = "COMPLETED"
 			w.stopTasksExcept(d.td)
@@ -179,13 +259,32 @@ var lifecycle = []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestT
 	"BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
 
 // advanceCodeDeploy moves a deployment one step per GetDeployment call: green tasks up and test
-// traffic (1), 10 % canary (2), all traffic on green while blue waits for termination (3), blue
-// terminated (4, only without a termination wait: the tests never outlast one).
+// traffic (1), 10 % canary (2: the group's configuration; CodeDeployDefault.ECSAllAtOnce skips it),
+// all traffic on green while blue waits for termination (3), blue terminated once the termination
+// wait has passed on the clock (4).
 func (w *world) advanceCodeDeploy(d *fakeCodeDeployment) {
-	if d.status != "InProgress" || (d.td == w.stuckRevision && d.step >= 2) || (d.step == 3 && !w.noTerminationWait) {
+	if d.status != "InProgress" {
 		return
 	}
+	// CodeDeploy stops a deployment while an alarm it polls is in ALARM ("If any of the specified
+	// alarms are activated, the deployment stops, and the status is updated to Stopped": CodeDeploy
+	// User Guide, "Monitoring deployments with CloudWatch alarms in CodeDeploy"), whether or not the
+	// alarm already fired when the deployment started; the group's auto-rollback
+	// (DEPLOYMENT_STOP_ON_ALARM) reroutes traffic to blue.
+	if w.alarmState == "ALARM" && slices.Contains(d.watched, alarmName) {
+		w.rollBackCodeDeploy(d, "Stopped", "alarm "+alarmName+" was activated")
+		return
+	}
+	if d.td == w.stuckRevision && d.step >= 2 {
+		return
+	}
+	if d.step == 3 && !w.noTerminationWait && w.clock.peek().Before(d.shiftedAt.Add(w.terminationWait)) {
+		return // blue waits for termination (the group's terminationWaitTimeInMinutes)
+	}
 	d.step++
+	if d.step == 2 && d.configName == "CodeDeployDefault.ECSAllAtOnce" {
+		d.step = 3 // "Shifts all traffic to the updated Amazon ECS container at once" (ECS Developer Guide, CodeDeploy blue/green)
+	}
 	switch d.step {
 	case 1:
 		d.green = w.startTasks(d.td, greenTG)
@@ -193,8 +292,12 @@ func (w *world) advanceCodeDeploy(d *fakeCodeDeployment) {
 		w.greenWeight = 10
 	case 3:
 		w.greenWeight = 100
+		d.shiftedAt = w.clock.peek()
 	case 4:
 		d.status = "Succeeded"
+		if d.td == w.alarmWhenServing {
+			w.alarmState, w.alarmChanged, w.alarmUpdated = "ALARM", time.Now(), time.Now()
+		}
 		w.stopTasksExcept(d.td)
 		for _, t := range w.tasks {
 			t.tg = blueTG // the next deployment's green is the other target group; one name is enough here
@@ -202,6 +305,26 @@ func (w *world) advanceCodeDeploy(d *fakeCodeDeployment) {
 		w.greenWeight = 0
 		w.serving = d.td
 	}
+}
+
+// timePasses is what happens in CodeDeploy while the clock runs, whoever is asking: with
+// failAfterShift a deployment fails 10 s after its traffic moved (CodeDeploy rolls it back).
+func (w *world) timePasses() {
+	w.clock.Now()
+	for _, d := range w.codeDeploys {
+		if w.failAfterShift && d.status == "InProgress" && d.step == 3 && !w.clock.peek().Before(d.shiftedAt.Add(10*time.Second)) {
+			w.rollBackCodeDeploy(d, "Failed", "the deployment failed after traffic moved")
+		}
+	}
+}
+
+// rollBackCodeDeploy is CodeDeploy ending a deployment and rolling it back: traffic back on blue,
+// green removed; GetDeployment then names the rollback in rollbackInfo (CodeDeploy API reference,
+// RollbackInfo).
+func (w *world) rollBackCodeDeploy(d *fakeCodeDeployment, status, why string) {
+	d.status, d.errorMessage, d.rolledBack = status, why, true
+	w.greenWeight = 0
+	w.tasks = slices.DeleteFunc(w.tasks, func(t *fakeTask) bool { return slices.Contains(d.green, t.arn) })
 }
 
 func (d *fakeCodeDeployment) events() []map[string]any {
@@ -245,7 +368,16 @@ func (w *world) serviceHandler(test bool) http.Handler {
 	mux.HandleFunc("GET /v1/info", func(rw http.ResponseWriter, r *http.Request) {
 		w.mu.Lock()
 		t := w.route(test)
+		flaky := false
+		if test {
+			w.testRequests++
+			flaky = w.testRequests <= w.testListenerErrors
+		}
 		w.mu.Unlock()
+		if flaky {
+			http.Error(rw, "bad gateway", http.StatusBadGateway)
+			return
+		}
 		if t == nil {
 			http.Error(rw, "no healthy targets", http.StatusServiceUnavailable)
 			return
@@ -254,8 +386,15 @@ func (w *world) serviceHandler(test bool) http.Handler {
 			http.Error(rw, `{"error":"boom"}`, http.StatusInternalServerError)
 			return
 		}
+		az := t.az
+		if w.ec2Capacity {
+			// The API takes its AZ from the task metadata endpoint v4, which has it only for tasks on
+			// Fargate platform 1.4.0+ (ECS Developer Guide, "Amazon ECS task metadata endpoint version 4
+			// for tasks on Fargate"); on EC2 it answers "unknown".
+			az = "unknown"
+		}
 		json.NewEncoder(rw).Encode(map[string]string{"version": version(t.td), "taskArn": t.arn,
-			"availabilityZone": t.az, "cluster": cluster, "requestId": "r"})
+			"availabilityZone": az, "cluster": cluster, "requestId": "r"})
 	})
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
 		w.mu.Lock()
@@ -282,12 +421,22 @@ func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]
 			t.Errorf("%s: request body is not JSON: %v", target, err)
 		}
 		w.mu.Lock()
-		out, errType := handle(op, in)
+		w.timePasses() // each call is a poll's worth of time on the clock
+		var out any
+		errType := ""
+		if w.throttle[op] > 0 {
+			// "ThrottlingException: The request was denied due to request throttling. HTTP Status
+			// Code: 400" (ECS and CodeDeploy API references, Common Errors).
+			w.throttle[op]--
+			errType = "ThrottlingException"
+		} else {
+			out, errType = handle(op, in)
+		}
 		w.mu.Unlock()
 		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		if errType != "" {
 			rw.WriteHeader(http.StatusBadRequest)
-			json.NewEncoder(rw).Encode(map[string]string{"__type": errType, "message": fmt.Sprintf("%s: double does not handle %s", errType, op)})
+			json.NewEncoder(rw).Encode(map[string]string{"__type": errType, "message": fmt.Sprintf("%s (double, on %s)", errType, op)})
 			return
 		}
 		json.NewEncoder(rw).Encode(out)
@@ -296,12 +445,48 @@ func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]
 
 // ecsAPI answers ECS; under the ECS controller each read moves the rollout on, as time would.
 func (w *world) ecsAPI(op string, in map[string]any) (any, string) {
+	if w.staleReads > 0 && (op == "DescribeServices" || op == "ListServiceDeployments") {
+		// ECS reads are eventually consistent: right after an UpdateService a read may still show
+		// the service as it was ("Amazon ECS APIs follow an eventual consistency model": ECS API
+		// reference, "Request eventual consistency").
+		w.staleReads--
+		if op == "DescribeServices" {
+			return map[string]any{"services": []any{w.preUp}}, ""
+		}
+		return w.listServiceDeployments(w.preUpArns), ""
+	}
 	if w.strategy == Rolling && (op == "DescribeServices" || op == "ListTasks") {
 		w.advanceRolling()
 	}
 	switch op {
 	case "DescribeServices":
 		return map[string]any{"services": []any{w.describeService()}}, ""
+	case "ListServiceDeployments":
+		var arns []string
+		for _, d := range w.history {
+			arns = append(arns, d.arn)
+		}
+		return w.listServiceDeployments(arns), ""
+	case "DescribeServiceDeployments":
+		var out []any
+		for _, d := range w.history {
+			if slices.Contains(in["serviceDeploymentArns"].([]any), any(d.arn)) {
+				running := 0
+				for _, t := range w.tasks {
+					if t.td == d.td {
+						running++
+					}
+				}
+				sd := map[string]any{"serviceDeploymentArn": d.arn, "status": w.serviceDeploymentStatus(d),
+					"targetServiceRevision": map[string]any{"arn": d.arn + "/revision", "requestedTaskCount": len(zones), "runningTaskCount": running}}
+				if d.rollout == "FAILED" {
+					sd["statusReason"] = d.reason
+					sd["rollback"] = map[string]any{"reason": "circuit breaker initiated the rollback"}
+				}
+				out = append(out, sd)
+			}
+		}
+		return map[string]any{"serviceDeployments": out}, ""
 	case "ListTasks":
 		arns := []string{}
 		for _, t := range w.tasks {
@@ -323,6 +508,38 @@ func (w *world) ecsAPI(op string, in map[string]any) (any, string) {
 		return map[string]any{"service": w.describeService()}, ""
 	}
 	return nil, "UnknownOperationException"
+}
+
+func (w *world) listServiceDeployments(arns []string) map[string]any {
+	var briefs []any
+	for _, a := range arns {
+		var n int
+		fmt.Sscanf(a[strings.LastIndex(a, "/sd")+3:], "%d", &n)
+		briefs = append(briefs, map[string]any{"serviceDeploymentArn": a, "createdAt": float64(1_700_000_000 + n)})
+	}
+	return map[string]any{"serviceDeployments": briefs}
+}
+
+// serviceDeploymentStatus maps a rolling deployment onto the service deployment states (ECS
+// Developer Guide, "View service history using Amazon ECS service deployments": IN_PROGRESS,
+// SUCCESSFUL, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL, ...). A deployment the circuit breaker
+// failed is rolled back: in progress while the rollback deployment runs.
+func (w *world) serviceDeploymentStatus(d *fakeDeployment) string {
+	switch d.rollout {
+	case "COMPLETED":
+		return "SUCCESSFUL"
+	case "FAILED":
+		for _, x := range w.deployments {
+			if x != d && x.rollout == "IN_PROGRESS" {
+				return "ROLLBACK_IN_PROGRESS"
+			}
+		}
+		return "ROLLBACK_SUCCESSFUL"
+	}
+	if d.status != "PRIMARY" {
+		return "STOPPED" // replaced by a later deployment
+	}
+	return "IN_PROGRESS"
 }
 
 func (w *world) describeService() map[string]any {
@@ -375,12 +592,26 @@ func (w *world) codeDeployAPI(op string, in map[string]any) (any, string) {
 		ids := []string{}
 		if w.activeCodeDeploy != "" {
 			ids = append(ids, w.activeCodeDeploy)
+			if find := in; find != nil && !slices.ContainsFunc(w.codeDeploys, func(d *fakeCodeDeployment) bool { return d.id == w.activeCodeDeploy }) {
+				// someone else's deployment, already in its termination wait when activeInWait is set
+				step := 1
+				if w.activeInWait {
+					step = 3
+				}
+				w.codeDeploys = append(w.codeDeploys, &fakeCodeDeployment{id: w.activeCodeDeploy, td: td(1), status: "InProgress", step: step,
+					shiftedAt: w.clock.peek()})
+			}
 		}
 		return map[string]any{"deployments": ids}, ""
 	case "CreateDeployment":
+		w.createInputs = append(w.createInputs, in)
+		if w.createRefused != "" {
+			return nil, w.createRefused
+		}
 		content := in["revision"].(map[string]any)["appSpecContent"].(map[string]any)["content"].(string)
 		w.createdAppSpecs = append(w.createdAppSpecs, content)
 		var spec struct {
+			Version   any `json:"version"`
 			Resources []map[string]struct {
 				Properties struct{ TaskDefinition string }
 			}
@@ -389,7 +620,25 @@ func (w *world) codeDeployAPI(op string, in map[string]any) (any, string) {
 			return nil, "InvalidRevisionException"
 		}
 		d := &fakeCodeDeployment{id: fmt.Sprintf("d-%d", len(w.codeDeploys)+1), td: spec.Resources[0]["TargetService"].Properties.TaskDefinition,
-			status: "InProgress"}
+			status: "InProgress", watched: []string{alarmName}}
+		// deploymentConfigName: "If not specified, the value configured in the deployment group is
+		// used" (CodeDeploy API reference, CreateDeployment).
+		d.configName, _ = in["deploymentConfigName"].(string)
+		// overrideAlarmConfiguration replaces the group's alarms for this deployment; "enabled" is a
+		// boolean whose absence is false (the SDK omits false).
+		if o, ok := in["overrideAlarmConfiguration"].(map[string]any); ok {
+			d.watched = nil
+			if enabled, _ := o["enabled"].(bool); enabled {
+				for _, a := range o["alarms"].([]any) {
+					d.watched = append(d.watched, a.(map[string]any)["name"].(string))
+				}
+			} else {
+				d.alarmsOff = true
+			}
+		}
+		if w.suspendedAtCreate == nil {
+			w.suspendedAtCreate = maps.Clone(w.scalingSuspended)
+		}
 		w.codeDeploys = append(w.codeDeploys, d)
 		return map[string]any{"deploymentId": d.id}, ""
 	case "GetDeployment":
@@ -398,7 +647,22 @@ func (w *world) codeDeployAPI(op string, in map[string]any) (any, string) {
 			return nil, "DeploymentDoesNotExistException"
 		}
 		w.advanceCodeDeploy(d)
-		return map[string]any{"deploymentInfo": map[string]any{"deploymentId": d.id, "status": d.status}}, ""
+		info := map[string]any{"deploymentId": d.id, "status": d.status,
+			// instanceTerminationWaitTimeStarted: "Indicates whether the wait period set for the
+			// termination of instances in the original environment has started" (DeploymentInfo).
+			"instanceTerminationWaitTimeStarted": d.status == "InProgress" && d.step == 3,
+			"blueGreenDeploymentConfiguration": map[string]any{"terminateBlueInstancesOnDeploymentSuccess": map[string]any{
+				"action": "TERMINATE", "terminationWaitTimeInMinutes": int(w.terminationWait.Minutes())}}}
+		if d.configName != "" {
+			info["deploymentConfigName"] = d.configName
+		}
+		if d.errorMessage != "" {
+			info["errorInformation"] = map[string]any{"code": "ALARM_ACTIVE", "message": d.errorMessage}
+		}
+		if d.rolledBack {
+			info["rollbackInfo"] = map[string]any{"rollbackDeploymentId": d.id + "-rollback", "rollbackMessage": "rolled back to the original task set"}
+		}
+		return map[string]any{"deploymentInfo": info}, ""
 	case "ListDeploymentTargets":
 		return map[string]any{"targetIds": []string{cluster + ":" + service}}, ""
 	case "GetDeploymentTarget":
@@ -413,6 +677,11 @@ func (w *world) codeDeployAPI(op string, in map[string]any) (any, string) {
 	case "StopDeployment":
 		d := find()
 		w.stopped = append(w.stopped, fmt.Sprintf("%s autoRollback=%v", d.id, in["autoRollbackEnabled"]))
+		if d.status != "InProgress" {
+			// "DeploymentAlreadyCompletedException: The deployment is already complete." (CodeDeploy
+			// API reference, StopDeployment)
+			return nil, "DeploymentAlreadyCompletedException"
+		}
 		if in["autoRollbackEnabled"] == true { // CodeDeploy reroutes to blue and removes green
 			d.status = "Stopped"
 			w.greenWeight = 0
@@ -439,10 +708,23 @@ func cloudWatchDouble(t *testing.T, w *world) http.Handler {
 		defer w.mu.Unlock()
 		alarms := cbor.List{}
 		asked := in["AlarmNames"].(cbor.List)
+		w.timePasses()
 		if slices.Contains(asked, cbor.Value(cbor.String(alarmName))) && w.alarmState == string(in["StateValue"].(cbor.String)) {
+			reason := "Threshold Crossed: 5xx rate 12% > 1%"
+			if w.alarmReevaluated {
+				// While an alarm stays in ALARM, each evaluation may update StateReason and
+				// StateUpdatedTimestamp ("the last update to the value of either the StateValue or
+				// EvaluationState parameters"); StateTransitionedTimestamp ("the date and time that the
+				// alarm's StateValue most recently changed") stays (CloudWatch API reference, MetricAlarm).
+				w.alarmUpdated = w.alarmUpdated.Add(time.Minute)
+				reason = fmt.Sprintf("Threshold Crossed: 5xx rate %d%% > 1%%", 12+w.alarmUpdated.Minute()%7)
+			}
+			ts := func(t time.Time) *cbor.Tag {
+				return &cbor.Tag{ID: 1, Value: cbor.Float64(float64(t.UnixMilli()) / 1000)}
+			}
 			alarms = append(alarms, cbor.Map{"AlarmName": cbor.String(alarmName), "StateValue": cbor.String(w.alarmState),
-				"StateReason":           cbor.String("Threshold Crossed: 5xx rate 12% > 1%"),
-				"StateUpdatedTimestamp": &cbor.Tag{ID: 1, Value: cbor.Float64(float64(w.alarmChanged.UnixMilli()) / 1000)}})
+				"StateReason": cbor.String(reason), "StateUpdatedTimestamp": ts(w.alarmUpdated),
+				"StateTransitionedTimestamp": ts(w.alarmChanged)})
 		}
 		rw.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 		rw.Header().Set("Content-Type", "application/cbor")
@@ -457,6 +739,7 @@ func queryDouble(t *testing.T, w *world, handle func(action string, form map[str
 			t.Errorf("query double: %v", err)
 		}
 		w.mu.Lock()
+		w.timePasses()
 		status, body := handle(r.Form.Get("Action"), r.Form)
 		w.mu.Unlock()
 		rw.Header().Set("Content-Type", "text/xml")
@@ -479,7 +762,11 @@ func (w *world) elbAPI(action string, form map[string][]string) (int, string) {
 	var b strings.Builder
 	for _, t := range w.tasks {
 		if (w.strategy == Rolling) || t.tg == tg {
-			fmt.Fprintf(&b, `<member><Target><Id>%s</Id><Port>8080</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member>`, t.arn)
+			state := "healthy"
+			if t.td == w.initialRevision {
+				state = "initial"
+			}
+			fmt.Fprintf(&b, `<member><Target><Id>%s</Id><Port>8080</Port></Target><TargetHealth><State>%s</State></TargetHealth></member>`, t.arn, state)
 		}
 	}
 	return http.StatusOK, `<DescribeTargetHealthResponse><DescribeTargetHealthResult><TargetHealthDescriptions>` + b.String() +
@@ -500,6 +787,12 @@ func (e *engineDouble) outputs() map[string]any {
 		"alarmNames": []any{alarmName}, "releaseTimeoutSeconds": float64(e.w.releaseTimeout)}
 	if e.w.strategy == BlueGreen {
 		o["codeDeployApplicationName"], o["codeDeployDeploymentGroupName"], o["testListenerUrl"] = "webstack", "webstack-dg", e.testURL
+	}
+	if e.w.exportSettings { // as the Automation API hands outputs over: JSON values
+		o[OutputServiceNetwork] = map[string]any{"subnets": []any{"subnet-a", "subnet-b"}, "securityGroups": []any{"sg-svc"}, "assignPublicIp": false}
+		o[OutputServicePlatformVersion] = "1.4.0"
+		o[OutputServiceCapacityProviders] = []any{map[string]any{"capacityProvider": "FARGATE", "base": float64(1), "weight": float64(1)},
+			map[string]any{"capacityProvider": "FARGATE_SPOT", "base": float64(0), "weight": float64(3)}}
 	}
 	return o
 }
@@ -523,15 +816,72 @@ func (e *engineDouble) Preview(_ context.Context, progress io.Writer) error {
 
 // Up registers a new task definition revision; under the ECS controller the service moves to it.
 func (e *engineDouble) Up(_ context.Context, progress io.Writer) (map[string]any, error) {
-	e.w.mu.Lock()
-	defer e.w.mu.Unlock()
-	e.w.ups++
-	e.w.revision++
-	if e.w.strategy == Rolling {
-		e.w.deploy(td(e.w.revision))
+	w := e.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ups++
+	if w.onUp != nil {
+		w.onUp()
 	}
+	if w.upNoop { // the state already records the revision: nothing to change, no deployment
+		fmt.Fprintln(progress, "  no changes")
+		return e.outputs(), nil
+	}
+	w.revision++
+	if w.strategy == Rolling {
+		w.preUp = w.describeService()
+		w.preUpArns = nil
+		for _, d := range w.history {
+			w.preUpArns = append(w.preUpArns, d.arn)
+		}
+		w.deploy(td(w.revision))
+		w.staleReads = w.staleAfterUp
+	}
+	w.throttle = maps.Clone(w.throttleAfterUp)
 	fmt.Fprintln(progress, "+ aws:ecs/taskDefinition:TaskDefinition created")
+	if w.upInterrupted {
+		return nil, fmt.Errorf("update canceled: %w", context.Canceled)
+	}
+	if w.upFailsAfterUpdate {
+		// A Pulumi update is not transactional: resources updated before the failure stay updated.
+		return nil, errors.New("updating urn:pulumi:prod::webstack::aws:wafv2/webAcl:WebAcl::waf: WAFOptimisticLockException")
+	}
 	return e.outputs(), nil
+}
+
+// --- Application Auto Scaling -----------------------------------------------------------------------
+
+// autoScalingAPI answers DescribeScalableTargets and RegisterScalableTarget for the service's target.
+// RegisterScalableTarget on an existing target updates what it names, here SuspendedState
+// (Application Auto Scaling API reference, RegisterScalableTarget: "If you call the
+// RegisterScalableTarget API operation to create a scalable target, ... you can also use this
+// operation to update the suspended state"; SuspendedState: each flag "default is false").
+func (w *world) autoScalingAPI(op string, in map[string]any) (any, string) {
+	id := "service/" + cluster + "/" + service
+	switch op {
+	case "DescribeScalableTargets":
+		targets := []any{}
+		if w.scalableTarget {
+			targets = append(targets, map[string]any{"ServiceNamespace": "ecs", "ResourceId": id, "ScalableDimension": "ecs:service:DesiredCount",
+				"MinCapacity": 2, "MaxCapacity": 6, "CreationTime": 1.7e9, "RoleARN": "arn:aws:iam::123456789012:role/aas",
+				"SuspendedState": map[string]any{"DynamicScalingInSuspended": w.scalingSuspended["DynamicScalingInSuspended"],
+					"DynamicScalingOutSuspended": w.scalingSuspended["DynamicScalingOutSuspended"],
+					"ScheduledScalingSuspended":  w.scalingSuspended["ScheduledScalingSuspended"]}})
+		}
+		return map[string]any{"ScalableTargets": targets}, ""
+	case "RegisterScalableTarget":
+		if in["ResourceId"] != id {
+			return nil, "ValidationException"
+		}
+		w.registerCalls++
+		if st, ok := in["SuspendedState"].(map[string]any); ok {
+			for k, v := range st {
+				w.scalingSuspended[k] = v.(bool)
+			}
+		}
+		return map[string]any{"ScalableTargetARN": "arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/1"}, ""
+	}
+	return nil, "UnknownOperationException"
 }
 
 // --- wiring ---------------------------------------------------------------------------------------
@@ -550,6 +900,16 @@ func newTestDeployer(t *testing.T, w *world, out io.Writer) *Deployer {
 		})}
 	endpoint := func(url string) *string { return aws.String(url) }
 	eng := &engineDouble{w: w, prodURL: serve(w.serviceHandler(false)), testURL: serve(w.serviceHandler(true))}
+	if w.testListenerDown {
+		// A security group that does not admit this machine drops its packets; here the connection
+		// is refused at once, the same "no HTTP answer" without the wait.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.testURL = "http://" + l.Addr().String()
+		l.Close()
+	}
 	return &Deployer{
 		Engine: eng,
 		ECS: ecs.NewFromConfig(cfg, func(o *ecs.Options) {
@@ -561,8 +921,12 @@ func newTestDeployer(t *testing.T, w *world, out io.Writer) *Deployer {
 		CloudWatch: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = endpoint(serve(cloudWatchDouble(t, w))) }),
 		ELB:        elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { o.BaseEndpoint = endpoint(serve(queryDouble(t, w, w.elbAPI))) }),
 		STS:        sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = endpoint(serve(queryDouble(t, w, w.stsAPI))) }),
-		Sampler:    NewHTTPSampler(2 * time.Second),
-		Out:        out,
+		AutoScaling: applicationautoscaling.NewFromConfig(cfg, func(o *applicationautoscaling.Options) {
+			o.BaseEndpoint = endpoint(serve(awsJSONDouble(t, w, w.autoScalingAPI)))
+		}),
+		Sampler: NewHTTPSampler(2 * time.Second),
+		Now:     w.clock.peek,
+		Out:     out,
 		Config: Config{Stack: "prod", Timeout: 5 * time.Second, RollbackTimeout: 5 * time.Second, PollInterval: time.Millisecond,
 			VerifySamples: 6, MaxSampleErrors: 0},
 	}

@@ -5,53 +5,130 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
-// AppSpec is the CodeDeploy AppSpec (JSON form) that moves the service to taskDefinitionArn.
-func AppSpec(taskDefinitionArn, containerName string, containerPort int) string {
+// AppSpec is the CodeDeploy AppSpec (JSON form) that moves the service to taskDefinitionArn, with the
+// task set properties the stack wants (CodeDeploy User Guide, "AppSpec 'resources' section for Amazon
+// ECS deployments": TaskDefinition, LoadBalancerInfo, and optional PlatformVersion,
+// NetworkConfiguration.AwsvpcConfiguration and CapacityProviderStrategy). "version" is the string
+// "0.0" ("AppSpec 'version' section": the only allowed value).
+func AppSpec(taskDefinitionArn, containerName string, containerPort int, s ServiceSettings) string {
 	type lbInfo struct {
 		ContainerName string `json:"ContainerName"`
 		ContainerPort int    `json:"ContainerPort"`
 	}
+	type awsvpc struct {
+		Subnets        []string `json:"Subnets"`
+		SecurityGroups []string `json:"SecurityGroups,omitempty"`
+		AssignPublicIP string   `json:"AssignPublicIp"`
+	}
+	type network struct {
+		AwsvpcConfiguration awsvpc `json:"AwsvpcConfiguration"`
+	}
+	type capacity struct {
+		Base             int    `json:"Base"`
+		CapacityProvider string `json:"CapacityProvider"`
+		Weight           int    `json:"Weight"`
+	}
 	type props struct {
-		TaskDefinition   string `json:"TaskDefinition"`
-		LoadBalancerInfo lbInfo `json:"LoadBalancerInfo"`
+		TaskDefinition           string     `json:"TaskDefinition"`
+		LoadBalancerInfo         lbInfo     `json:"LoadBalancerInfo"`
+		PlatformVersion          string     `json:"PlatformVersion,omitempty"`
+		NetworkConfiguration     *network   `json:"NetworkConfiguration,omitempty"`
+		CapacityProviderStrategy []capacity `json:"CapacityProviderStrategy,omitempty"`
 	}
 	type target struct {
 		Type       string `json:"Type"`
 		Properties props  `json:"Properties"`
 	}
-	spec := map[string]any{
-		"version": 0.0,
-		"Resources": []map[string]target{{"TargetService": {Type: "AWS::ECS::Service",
-			Properties: props{TaskDefinition: taskDefinitionArn, LoadBalancerInfo: lbInfo{containerName, containerPort}}}}},
+	p := props{TaskDefinition: taskDefinitionArn, LoadBalancerInfo: lbInfo{containerName, containerPort}, PlatformVersion: s.PlatformVersion}
+	if s.hasNetwork() {
+		public := "DISABLED"
+		if s.AssignPublicIP {
+			public = "ENABLED"
+		}
+		p.NetworkConfiguration = &network{awsvpc{Subnets: s.Subnets, SecurityGroups: s.SecurityGroups, AssignPublicIP: public}}
 	}
+	for _, cp := range s.CapacityProviders {
+		p.CapacityProviderStrategy = append(p.CapacityProviderStrategy, capacity{Base: cp.Base, CapacityProvider: cp.CapacityProvider, Weight: cp.Weight})
+	}
+	spec := struct {
+		Version   string              `json:"version"`
+		Resources []map[string]target `json:"Resources"`
+	}{"0.0", []map[string]target{{"TargetService": {Type: "AWS::ECS::Service", Properties: p}}}}
 	b, _ := json.Marshal(spec) // fixed types: cannot fail
 	return string(b)
 }
 
-func (d *Deployer) createDeployment(ctx context.Context, o StackOutputs, taskDefinitionArn, why string) (string, error) {
-	spec := AppSpec(taskDefinitionArn, o.ContainerName, o.ContainerPort)
+// rollbackConfig is the deployment configuration of a rollback deployment: all traffic at once. Left
+// empty, CreateDeployment uses the group's configuration ("If not specified, the value configured in
+// the deployment group is used"), a canary that would leave 90 % of traffic on the bad version.
+const rollbackConfig = "CodeDeployDefault.ECSAllAtOnce"
+
+// deploymentOptions are what a CreateDeployment sets beyond the revision.
+type deploymentOptions struct {
+	why          string
+	configName   string                      // "" = the deployment group's
+	alarms       *cdtypes.AlarmConfiguration // nil = the deployment group's
+	alarmsReason string
+}
+
+func (d *Deployer) createDeployment(ctx context.Context, o StackOutputs, taskDefinitionArn string, opt deploymentOptions) (string, error) {
+	spec := AppSpec(taskDefinitionArn, o.ContainerName, o.ContainerPort, o.Service)
 	sum := sha256.Sum256([]byte(spec))
-	out, err := d.CodeDeploy.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
+	in := &codedeploy.CreateDeploymentInput{
 		ApplicationName:     &o.CodeDeployApplication,
 		DeploymentGroupName: &o.CodeDeployGroup,
-		Description:         aws.String(why),
+		Description:         aws.String(opt.why),
 		Revision: &cdtypes.RevisionLocation{
 			RevisionType:   cdtypes.RevisionLocationTypeAppSpecContent,
 			AppSpecContent: &cdtypes.AppSpecContent{Content: &spec, Sha256: aws.String(hex.EncodeToString(sum[:]))},
 		},
-	})
+		OverrideAlarmConfiguration: opt.alarms,
+	}
+	if opt.configName != "" {
+		in.DeploymentConfigName = aws.String(opt.configName)
+	}
+	if opt.alarms != nil {
+		d.sayf("  alarm configuration overridden for this deployment: %s", opt.alarmsReason)
+	}
+	out, err := d.CodeDeploy.CreateDeployment(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("codedeploy CreateDeployment in %s/%s: %w", o.CodeDeployApplication, o.CodeDeployGroup, err)
 	}
 	return aws.ToString(out.DeploymentId), nil
+}
+
+// releaseAlarms is the alarm configuration of a release deployment. CodeDeploy stops a deployment
+// while any alarm of its group is in ALARM ("If any of the specified alarms are activated, the
+// deployment stops"), including alarms already firing when it starts; so when some of the stack's
+// alarms already fire, the deployment watches only the others (the deployer itself still stops on any
+// alarm that enters ALARM again). nil: nothing fires, the group's configuration applies.
+func (d *Deployer) releaseAlarms(o StackOutputs) (*cdtypes.AlarmConfiguration, string) {
+	if len(d.alarmsBefore) == 0 {
+		return nil, ""
+	}
+	var watch []cdtypes.Alarm
+	for _, name := range o.AlarmNames {
+		if _, firing := d.alarmsBefore[name]; !firing {
+			watch = append(watch, cdtypes.Alarm{Name: aws.String(name)})
+		}
+	}
+	why := fmt.Sprintf("%v already in ALARM would stop it at once, so CodeDeploy watches only the other %d", slices.Sorted(maps.Keys(d.alarmsBefore)), len(watch))
+	if len(watch) == 0 {
+		return &cdtypes.AlarmConfiguration{Enabled: false}, why + " (none: the deployer alone watches for new alarms)"
+	}
+	return &cdtypes.AlarmConfiguration{Enabled: true, Alarms: watch}, why
 }
 
 var activeDeploymentStatuses = []cdtypes.DeploymentStatus{cdtypes.DeploymentStatusCreated, cdtypes.DeploymentStatusQueued,
@@ -63,12 +140,22 @@ func (d *Deployer) noCodeDeployInProgress(ctx context.Context, o StackOutputs) e
 	if err != nil {
 		return fmt.Errorf("codedeploy ListDeployments %s/%s: %w", o.CodeDeployApplication, o.CodeDeployGroup, err)
 	}
-	if len(out.Deployments) > 0 {
-		return fmt.Errorf("CodeDeploy deployment %s is already in progress in %s/%s: wait for it, or stop it with "+
-			"`aws deploy stop-deployment --deployment-id %s --auto-rollback-enabled`, and retry",
-			out.Deployments[0], o.CodeDeployApplication, o.CodeDeployGroup, out.Deployments[0])
+	if len(out.Deployments) == 0 {
+		return nil
 	}
-	return nil
+	id := out.Deployments[0]
+	dep, err := d.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
+	if err == nil && dep.DeploymentInfo.InstanceTerminationWaitTimeStarted {
+		// All traffic is on its green task set and blue waits for termination: stopping it with
+		// auto-rollback would put the previous version back.
+		return fmt.Errorf("CodeDeploy deployment %s in %s/%s has moved all traffic and waits to terminate the old task set: "+
+			"wait for it to succeed, or end the wait now with `aws deploy continue-deployment --deployment-id %s "+
+			"--deployment-wait-type TERMINATION_WAIT`, and retry (stopping it would roll back that release)",
+			id, o.CodeDeployApplication, o.CodeDeployGroup, id)
+	}
+	return fmt.Errorf("CodeDeploy deployment %s is already in progress in %s/%s: wait for it, or stop it with "+
+		"`aws deploy stop-deployment --deployment-id %s --auto-rollback-enabled`, and retry",
+		id, o.CodeDeployApplication, o.CodeDeployGroup, id)
 }
 
 // rollBlueGreen creates the CodeDeploy deployment and follows it until all production traffic is on
@@ -79,12 +166,55 @@ func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous s
 		d.sayf("==> task definition unchanged (%s): no CodeDeploy deployment needed", previous)
 		return "", nil
 	}
-	id, err := d.createDeployment(ctx, o, o.TaskDefinitionArn, "release by cmd/deploy")
+	if !o.Service.hasNetwork() {
+		d.sayf("warning: the stack exports no %s, so the AppSpec carries no network configuration, platform version or capacity providers: "+
+			"changes to them are not released on this CODE_DEPLOY service", OutputServiceNetwork)
+	}
+	alarms, why := d.releaseAlarms(o)
+	id, err := d.createDeployment(ctx, o, o.TaskDefinitionArn, deploymentOptions{why: "release by cmd/deploy", alarms: alarms, alarmsReason: why})
 	if err != nil {
-		return "", err
+		// No deployment exists, so nothing that serves changed: there is nothing to roll back.
+		return "", &NothingReleasedError{Reason: fmt.Errorf("%w; no CodeDeploy deployment was created, so %s still serves and nothing was rolled back "+
+			"(pulumi up's infrastructure changes stay: the next release carries them)", err, orNone(previous))}
 	}
 	d.sayf("==> CodeDeploy deployment %s: %s -> %s", id, orNone(previous), o.TaskDefinitionArn)
+	d.bg = blueGreenState{id: id}
 	return id, d.follow(ctx, o, id, true)
+}
+
+// blueGreenState is what the deployer learned about the release's CodeDeploy deployment.
+type blueGreenState struct {
+	id        string
+	shiftedAt time.Time     // all production traffic reached green (the deployer's clock)
+	wait      time.Duration // the deployment's blue termination wait
+}
+
+// terminationDeadline is when CodeDeploy removes blue; after it a rollback is a new deployment.
+func (s blueGreenState) terminationDeadline() time.Time { return s.shiftedAt.Add(s.wait) }
+
+func (d *Deployer) getDeployment(ctx context.Context, id string) (*cdtypes.DeploymentInfo, error) {
+	dep, err := d.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
+	if err != nil {
+		return nil, fmt.Errorf("codedeploy GetDeployment %s: %w", id, err)
+	}
+	return dep.DeploymentInfo, nil
+}
+
+// endedFailure is the failure of a deployment CodeDeploy stopped or failed by itself, nil while it
+// runs or after it succeeded. CodeDeploy rolls it back when the group's auto-rollback covers the
+// event (GetDeployment: rollbackInfo names the rollback).
+func endedFailure(id string, info *cdtypes.DeploymentInfo) *failure {
+	if info.Status != cdtypes.DeploymentStatusFailed && info.Status != cdtypes.DeploymentStatusStopped {
+		return nil
+	}
+	why := string(info.Status)
+	if info.ErrorInformation != nil {
+		why += ": " + aws.ToString(info.ErrorInformation.Message)
+	}
+	if info.RollbackInfo != nil && info.RollbackInfo.RollbackMessage != nil {
+		why += " (" + aws.ToString(info.RollbackInfo.RollbackMessage) + ")"
+	}
+	return &failure{what: "CodeDeploy deployment " + id + " " + why + ": CodeDeploy already rolled it back", controllerRolledBack: true}
 }
 
 // follow prints a deployment's lifecycle events and traffic weights until all production traffic
@@ -94,27 +224,30 @@ func (d *Deployer) follow(ctx context.Context, o StackOutputs, id string, checke
 	events := map[string]cdtypes.LifecycleEventStatus{}
 	traffic, testSampled := "", !checked || o.TestListenerURL == ""
 	for {
-		dep, err := d.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
-		if err != nil {
-			return fmt.Errorf("codedeploy GetDeployment %s: %w", id, err)
-		}
-		info := dep.DeploymentInfo
-		switch info.Status {
-		case cdtypes.DeploymentStatusFailed, cdtypes.DeploymentStatusStopped:
-			why := string(info.Status)
-			if info.ErrorInformation != nil {
-				why += ": " + aws.ToString(info.ErrorInformation.Message)
+		info, err := d.getDeployment(ctx, id)
+		if err == nil {
+			if f := endedFailure(id, info); f != nil {
+				return f
 			}
-			return &failure{what: "CodeDeploy deployment " + id + " " + why, controllerRolledBack: true}
-		case cdtypes.DeploymentStatusSucceeded:
-			d.sayf("  deployment %s succeeded", id)
-			return nil
+			if info.Status == cdtypes.DeploymentStatusSucceeded {
+				d.sayf("  deployment %s succeeded", id)
+				if checked {
+					d.noteShift(info)
+				}
+				return nil
+			}
 		}
-		target, err := d.ecsTarget(ctx, id)
+		var target *cdtypes.ECSTarget
+		if err == nil {
+			target, err = d.ecsTarget(ctx, id)
+		}
 		if err != nil {
-			return err
+			if err := d.retryLater(ctx, err); err != nil {
+				return fmt.Errorf("following CodeDeploy deployment %s: %w", id, err)
+			}
+			continue
 		}
-		shifted := false
+		shifted, weightGreen := false, -1.0
 		if target != nil {
 			for _, ev := range target.LifecycleEvents {
 				name := aws.ToString(ev.LifecycleEventName)
@@ -124,6 +257,11 @@ func (d *Deployer) follow(ctx context.Context, o StackOutputs, id string, checke
 				}
 				shifted = shifted || (name == "AfterAllowTraffic" && ev.Status == cdtypes.LifecycleEventStatusSucceeded)
 			}
+			for _, ts := range target.TaskSetsInfo {
+				if ts.TaskSetLabel == cdtypes.TargetLabelGreen {
+					weightGreen = ts.TrafficWeight
+				}
+			}
 			if now := trafficLine(target.TaskSetsInfo); now != traffic {
 				d.sayf("  traffic %s", now)
 				traffic = now
@@ -131,12 +269,18 @@ func (d *Deployer) follow(ctx context.Context, o StackOutputs, id string, checke
 		}
 		if !testSampled && events["AllowTestTraffic"] == cdtypes.LifecycleEventStatusSucceeded {
 			testSampled = true
-			if err := d.checkTestListener(ctx, o); err != nil {
+			if err := d.checkTestListener(ctx, o, weightGreen == 0); err != nil {
 				return err
 			}
 		}
 		if shifted {
-			d.sayf("  all production traffic is on the new task set; the old one waits for termination")
+			if !checked {
+				d.sayf("  all production traffic is on the task set of deployment %s", id)
+				return nil
+			}
+			d.noteShift(info)
+			d.sayf("  all production traffic is on the new task set; the old one waits for termination until %s",
+				d.bg.terminationDeadline().UTC().Format(time.RFC3339))
 			return nil
 		}
 		if checked {
@@ -146,6 +290,69 @@ func (d *Deployer) follow(ctx context.Context, o StackOutputs, id string, checke
 		}
 		if err := d.sleep(ctx); err != nil {
 			return fmt.Errorf("following CodeDeploy deployment %s: %w", id, err)
+		}
+	}
+}
+
+// noteShift records when traffic moved and how long CodeDeploy keeps blue after that (the
+// deployment's blueGreenDeploymentConfiguration.terminateBlueInstancesOnDeploymentSuccess).
+func (d *Deployer) noteShift(info *cdtypes.DeploymentInfo) {
+	if !d.bg.shiftedAt.IsZero() {
+		return
+	}
+	d.bg.shiftedAt = d.now()
+	if c := info.BlueGreenDeploymentConfiguration; c != nil && c.TerminateBlueInstancesOnDeploymentSuccess != nil {
+		d.bg.wait = time.Duration(c.TerminateBlueInstancesOnDeploymentSuccess.TerminationWaitTimeInMinutes) * time.Minute
+	}
+}
+
+// stopMargin is how long before blue's termination verification must end, so that a StopDeployment
+// still finds blue to reroute to.
+func (d *Deployer) stopMargin() time.Duration { return 2*d.Config.PollInterval + 30*time.Second }
+
+// verifyDeadline is when verification must stop under blue-green: within the rollout budget and
+// before blue's termination (less stopMargin), so that a failed check is a listener switch back to
+// blue rather than a new deployment. Zero when there is no such limit.
+func (d *Deployer) verifyDeadline() time.Time {
+	if d.bg.id == "" || d.bg.shiftedAt.IsZero() || d.bg.wait == 0 {
+		return time.Time{}
+	}
+	return d.bg.terminationDeadline().Add(-d.stopMargin())
+}
+
+// finishBlueGreen follows a verified deployment through blue's termination wait until it succeeds,
+// still stopping on alarms: until then CodeDeploy (or the deployer) can still roll it back, so exiting
+// 0 earlier would claim a release that may yet be undone.
+func (d *Deployer) finishBlueGreen(ctx context.Context, o StackOutputs) error {
+	id := d.bg.id
+	if id == "" {
+		return nil
+	}
+	d.sayf("==> verified; CodeDeploy deployment %s keeps the old task set until %s and can still roll back: following it until it succeeds",
+		id, d.bg.terminationDeadline().UTC().Format(time.RFC3339))
+	for {
+		info, err := d.getDeployment(ctx, id)
+		if err == nil {
+			if f := endedFailure(id, info); f != nil {
+				return f
+			}
+			if info.Status == cdtypes.DeploymentStatusSucceeded {
+				d.sayf("  deployment %s succeeded: the old task set is gone", id)
+				return nil
+			}
+			err = d.alarmCheck(ctx, o)
+			if errors.Is(err, errAlarm) {
+				return err
+			}
+		}
+		if err != nil {
+			if err := d.retryLater(ctx, err); err != nil {
+				return fmt.Errorf("waiting for CodeDeploy deployment %s to succeed: %w", id, err)
+			}
+			continue
+		}
+		if err := d.sleep(ctx); err != nil {
+			return fmt.Errorf("waiting for CodeDeploy deployment %s to succeed: %w", id, err)
 		}
 	}
 }
@@ -175,26 +382,46 @@ func trafficLine(sets []cdtypes.ECSTaskSet) string {
 
 // rollbackBlueGreen stops the deployment with auto-rollback while CodeDeploy still can reroute to the
 // old task set; once the deployment has finished, the only way back is a new deployment of the old
-// task definition.
+// task definition: all at once, with the group's alarms off for it (CreateDeployment
+// overrideAlarmConfiguration: "turn off alarm polling ... so the new deployment proceeds without
+// being blocked by the alarm that was generated by the previous, failed, deployment").
 func (d *Deployer) rollbackBlueGreen(ctx context.Context, o StackOutputs, previous, id string) error {
 	if id != "" {
-		dep, err := d.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
+		info, err := d.getDeployment(ctx, id)
 		if err != nil {
-			return fmt.Errorf("codedeploy GetDeployment %s: %w", id, err)
+			return err
 		}
-		if dep.DeploymentInfo.Status != cdtypes.DeploymentStatusSucceeded {
-			d.sayf("==> stopping CodeDeploy deployment %s with auto-rollback", id)
-			_, err := d.CodeDeploy.StopDeployment(ctx, &codedeploy.StopDeploymentInput{DeploymentId: &id, AutoRollbackEnabled: aws.Bool(true)})
-			if err != nil {
-				return fmt.Errorf("codedeploy StopDeployment %s: %w", id, err)
-			}
+		if f := endedFailure(id, info); f != nil {
+			d.sayf("==> %s", f.what)
 			return nil
 		}
+		if info.Status != cdtypes.DeploymentStatusSucceeded {
+			d.sayf("==> stopping CodeDeploy deployment %s with auto-rollback", id)
+			_, err := d.CodeDeploy.StopDeployment(ctx, &codedeploy.StopDeploymentInput{DeploymentId: &id, AutoRollbackEnabled: aws.Bool(true)})
+			var done *cdtypes.DeploymentAlreadyCompletedException
+			if errors.As(err, &done) {
+				// It ended between the two calls: rolled back by CodeDeploy, or succeeded (then a new
+				// deployment is the way back).
+				if info, err = d.getDeployment(ctx, id); err != nil {
+					return err
+				}
+				if f := endedFailure(id, info); f != nil {
+					d.sayf("==> %s", f.what)
+					return nil
+				}
+			} else if err != nil {
+				return fmt.Errorf("codedeploy StopDeployment %s: %w", id, err)
+			} else {
+				return nil
+			}
+		}
 	}
-	back, err := d.createDeployment(ctx, o, previous, "rollback by cmd/deploy")
+	back, err := d.createDeployment(ctx, o, previous, deploymentOptions{why: "rollback by cmd/deploy", configName: rollbackConfig,
+		alarms: &cdtypes.AlarmConfiguration{Enabled: false}, alarmsReason: "alarm polling off, so the alarm that failed the release cannot stop its rollback"})
 	if err != nil {
 		return err
 	}
-	d.sayf("==> rolling back with CodeDeploy deployment %s to %s", back, previous)
+	d.sayf("==> rolling back with CodeDeploy deployment %s (%s) to %s", back, rollbackConfig, previous)
+	d.rollbackID = back
 	return d.follow(ctx, o, back, false)
 }

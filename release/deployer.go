@@ -5,16 +5,19 @@ package release
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -34,6 +37,8 @@ type Engine interface {
 type ECSAPI interface {
 	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
 	ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
+	ListServiceDeployments(context.Context, *ecs.ListServiceDeploymentsInput, ...func(*ecs.Options)) (*ecs.ListServiceDeploymentsOutput, error)
+	DescribeServiceDeployments(context.Context, *ecs.DescribeServiceDeploymentsInput, ...func(*ecs.Options)) (*ecs.DescribeServiceDeploymentsOutput, error)
 	DescribeTasks(context.Context, *ecs.DescribeTasksInput, ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
 	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
 }
@@ -82,12 +87,34 @@ type Deployer struct {
 	CloudWatch CloudWatchAPI
 	ELB        ELBAPI
 	STS        STSAPI
-	Sampler    Sampler
-	Out        io.Writer // progress and the summary
-	Config     Config
+	// AutoScaling suspends the service's scaling during a blue-green release.
+	AutoScaling AutoScalingAPI
+	Sampler     Sampler
+	Out         io.Writer // progress and the summary
+	Config      Config
 
-	alarmsBefore map[string]time.Time // alarms already in ALARM at the start, and since when
-	eventsBefore map[string]bool      // IDs of the service events from before the release
+	// Now is the deployer's clock for CodeDeploy's termination wait (nil: time.Now); the tests move it.
+	Now func() time.Time
+
+	alarmsBefore      map[string]time.Time // alarms already in ALARM at the start, and when they entered it
+	alarmReasons      map[string]string    // the last StateReason read of each alarm, for messages
+	eventsBefore      map[string]bool      // IDs of the service events from before the release
+	deploymentsBefore map[string]bool      // ARNs of the service deployments from before the release
+	bg                blueGreenState       // the release's CodeDeploy deployment
+	rollbackID        string               // the CodeDeploy deployment of a rollback, if one was created
+}
+
+func (d *Deployer) init() {
+	if d.alarmReasons == nil {
+		d.alarmReasons = map[string]string{}
+	}
+}
+
+func (d *Deployer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 // Result says what a release did; on failure Failure and RolledBackTo say what went wrong and
@@ -101,9 +128,12 @@ type Result struct {
 	DeploymentID           string
 	Failure                string
 	RolledBackTo           string
+	// RolledBack: the previous version was seen serving again after the failure.
+	RolledBack bool
 }
 
-// ReleaseFailedError is returned when the release was rolled back (or could not be).
+// ReleaseFailedError is returned when the release failed; Result.RolledBack says whether the previous
+// version serves again.
 type ReleaseFailedError struct{ Result Result }
 
 func (e *ReleaseFailedError) Error() string {
@@ -121,6 +151,17 @@ func (f *failure) Error() string { return f.what }
 
 func (d *Deployer) sayf(format string, args ...any) { fmt.Fprintf(d.Out, format+"\n", args...) }
 
+// retryLater reports a failed API call while polling and waits one poll interval: a throttled or
+// failed read is no evidence about the release, so polling goes on until the deadline (the timeout,
+// with this error in its message, is then the evidence).
+func (d *Deployer) retryLater(ctx context.Context, err error) error {
+	d.sayf("  (retrying: %v)", err)
+	if serr := d.sleep(ctx); serr != nil {
+		return fmt.Errorf("%w (last error: %v)", serr, err)
+	}
+	return nil
+}
+
 // sleep waits one poll interval or until ctx ends.
 func (d *Deployer) sleep(ctx context.Context) error {
 	t := time.NewTimer(d.Config.PollInterval)
@@ -133,24 +174,26 @@ func (d *Deployer) sleep(ctx context.Context) error {
 	}
 }
 
-// Run performs the release and prints a summary. A non-nil error means the command must exit non-zero;
-// a *ReleaseFailedError means it was rolled back.
+// Run performs the release and prints a summary. ExitCode(err) is the command's exit status:
+// a *ReleaseFailedError says whether it was rolled back, a *NothingReleasedError that nothing that
+// serves changed, an *InterruptedError that the operator interrupted it.
 func (d *Deployer) Run(ctx context.Context) (Result, error) {
+	d.init()
 	res := Result{}
 	before, prev, err := d.preflight(ctx)
 	if err != nil {
-		return res, err
+		return res, refuse(err)
 	}
 	res.PreviousTaskDefinition = prev.taskDefinition
 	res.PreviousVersion = prev.version
 	if d.Config.DryRun {
-		return res, d.dryRun(ctx, before, prev)
+		return res, refuse(d.dryRun(ctx, before, prev))
 	}
 
 	d.sayf("==> pulumi up (stack %s, with the policy pack)", d.Config.Stack)
 	raw, err := d.Engine.Up(ctx, d.Out)
 	if err != nil {
-		return res, fmt.Errorf("pulumi up failed, nothing was released: %w", err)
+		return d.afterFailedUp(ctx, before, prev, &res, err)
 	}
 	after, err := ParseOutputs(raw)
 	if err != nil {
@@ -166,23 +209,137 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	rollout, cancel := context.WithTimeout(ctx, d.timeout(after))
 	defer cancel()
 	if after.Strategy == BlueGreen {
+		pause, err := d.suspendScaling(rollout, after)
+		if err != nil {
+			return res, &NothingReleasedError{Reason: fmt.Errorf("%w; no CodeDeploy deployment was created, so %s still serves", err, orNone(prev.taskDefinition))}
+		}
+		defer d.resumeScaling(ctx, pause)
 		res.DeploymentID, err = d.rollBlueGreen(rollout, after, prev.taskDefinition)
-	} else {
-		err = d.rollRolling(rollout, after)
+		return d.conclude(ctx, rollout, after, prev, &res, err)
 	}
+	return d.conclude(ctx, rollout, after, prev, &res, d.rollRolling(rollout, after))
+}
+
+// conclude verifies a rollout that started (err is how the rollout went), and rolls back on
+// evidence of failure.
+func (d *Deployer) conclude(ctx, rollout context.Context, after StackOutputs, prev current, res *Result, err error) (Result, error) {
+	var nothing *NothingReleasedError
+	if errors.As(err, &nothing) {
+		d.sayf("==> summary: nothing released: %v", err)
+		return *res, err
+	}
+	stage := "following the rollout"
 	if err == nil {
+		stage = "verifying"
 		res.NewVersion, err = d.verify(rollout, after)
 	}
+	if err == nil && d.bg.id != "" {
+		stage = "waiting for CodeDeploy to finish"
+		remaining := d.bg.terminationDeadline().Sub(d.now())
+		finish, cancel := context.WithTimeout(ctx, max(remaining, 0)+2*d.stopMargin()+d.timeout(after))
+		err = d.finishBlueGreen(finish, after)
+		cancel()
+	}
 	if err == nil {
-		d.sayf("==> released %s (version %s), serving from every AZ", after.TaskDefinitionArn, res.NewVersion)
-		return res, nil
+		d.sayf("==> released %s (version %s), serving from every AZ it runs in", after.TaskDefinitionArn, res.NewVersion)
+		return *res, nil
 	}
-	if ctx.Err() != nil { // the operator interrupted: do not start a rollback they did not ask for
-		return res, err
+	if interrupted(ctx) { // the operator interrupted: do not start a rollback they did not ask for
+		return *res, d.interruptedSummary(after, prev, res, stage)
 	}
-	err = d.rollback(ctx, after, prev, &res, err)
+	err = d.rollback(ctx, after, prev, res, err)
 	d.sayf("==> summary: %v", err)
-	return res, err
+	return *res, err
+}
+
+// afterFailedUp handles a `pulumi up` that failed or was interrupted. Updates are not transactional:
+// under the ECS controller the service may already be rolling out the new revision, which is then
+// followed, verified and rolled back like any release.
+func (d *Deployer) afterFailedUp(ctx context.Context, before StackOutputs, prev current, res *Result, upErr error) (Result, error) {
+	look := context.WithoutCancel(ctx)
+	started := ""
+	if before.deployed() && before.Strategy == Rolling {
+		if arn, err := d.newServiceDeployment(look, before); err == nil && arn != "" {
+			if svc, err := d.describeService(look, before); err == nil {
+				started = servingTaskDefinition(svc)
+			}
+		}
+	}
+	if interrupted(ctx) {
+		summary := recoveryAfterUp(d.Config.Stack)
+		if started != "" {
+			summary += fmt.Sprintf("\n  ECS has started deploying %s on %s/%s; to go back: `aws ecs update-service --cluster %s --service %s --task-definition %s`",
+				started, before.ClusterName, before.ServiceName, before.ClusterName, before.ServiceName, prev.taskDefinition)
+		}
+		d.sayf("==> interrupted during pulumi up:\n  %s", summary)
+		return *res, &InterruptedError{Stage: "pulumi up", Summary: summary}
+	}
+	if started == "" || started == prev.taskDefinition {
+		err := &NothingReleasedError{Reason: fmt.Errorf("pulumi up failed: %w; no deployment started, so %s still serves. "+
+			"Infrastructure changes it made before failing stay: fix the error and run again (`pulumi preview -s %s` shows what is left)",
+			upErr, orNone(prev.taskDefinition), d.Config.Stack)}
+		d.sayf("==> summary: nothing released: %v", err)
+		return *res, err
+	}
+	d.sayf("==> pulumi up failed (%v), but ECS is already deploying %s: following, verifying and rolling back what started", upErr, started)
+	after := before
+	after.TaskDefinitionArn = started
+	res.Strategy, res.NewTaskDefinition = after.Strategy, started
+	budget := d.timeout(before)
+	if budget <= 0 {
+		budget = 15 * time.Minute
+	}
+	rollout, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	out, err := d.conclude(ctx, rollout, after, prev, res, d.rollRolling(rollout, after))
+	if err == nil { // verified, but the stack is not what the program says
+		err = fmt.Errorf("pulumi up failed (%v); ECS deployed %s, which verified and serves, but the rest of the update did not finish: "+
+			"fix the error and run the deploy command again", upErr, started)
+	}
+	return out, err
+}
+
+// interruptedSummary prints, after an interrupt, what serves, the deployment and the exact command
+// that rolls back.
+func (d *Deployer) interruptedSummary(o StackOutputs, prev current, res *Result, stage string) error {
+	look, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var lines []string
+	if svc, err := d.describeService(look, o); err == nil {
+		lines = append(lines, fmt.Sprintf("ECS serves %s (primary); %d deployment(s), %d task set(s)", servingTaskDefinition(svc), len(svc.Deployments), len(svc.TaskSets)))
+	} else {
+		lines = append(lines, fmt.Sprintf("what serves could not be read (%v)", err))
+	}
+	switch {
+	case prev.taskDefinition == "":
+		lines = append(lines, "this was the first release: there is nothing to roll back to")
+	case o.Strategy == BlueGreen && res.DeploymentID != "":
+		status := "unknown"
+		if info, err := d.getDeployment(look, res.DeploymentID); err == nil {
+			status = string(info.Status)
+		}
+		lines = append(lines, fmt.Sprintf("CodeDeploy deployment %s is %s", res.DeploymentID, status))
+		if status == string(cdtypes.DeploymentStatusSucceeded) {
+			lines = append(lines, fmt.Sprintf("to roll back, deploy %s again: `aws deploy create-deployment --application-name %s --deployment-group-name %s "+
+				"--deployment-config-name %s --revision '%s'`", prev.taskDefinition, o.CodeDeployApplication, o.CodeDeployGroup, rollbackConfig,
+				revisionJSON(AppSpec(prev.taskDefinition, o.ContainerName, o.ContainerPort, o.Service))))
+		} else {
+			lines = append(lines, fmt.Sprintf("to roll back: `aws deploy stop-deployment --deployment-id %s --auto-rollback-enabled`", res.DeploymentID),
+				fmt.Sprintf("to keep it: let it finish (`aws deploy get-deployment --deployment-id %s`) and run the deploy command again to verify", res.DeploymentID))
+		}
+	default:
+		lines = append(lines, fmt.Sprintf("to roll back: `aws ecs update-service --cluster %s --service %s --task-definition %s`",
+			o.ClusterName, o.ServiceName, prev.taskDefinition))
+	}
+	summary := strings.Join(lines, "\n  ")
+	d.sayf("==> interrupted while %s; nothing was rolled back:\n  %s", stage, summary)
+	return &InterruptedError{Stage: stage, Summary: summary}
+}
+
+// revisionJSON is the --revision argument of `aws deploy create-deployment` for an AppSpec.
+func revisionJSON(spec string) string {
+	b, _ := json.Marshal(map[string]any{"revisionType": "AppSpecContent", "appSpecContent": map[string]string{"content": spec}})
+	return string(b)
 }
 
 // current is what serves before the release: the rollback target.
@@ -232,6 +389,20 @@ func (d *Deployer) preflight(ctx context.Context) (StackOutputs, current, error)
 	if err != nil {
 		return before, prev, err
 	}
+	if before.Strategy == Rolling {
+		if d.deploymentsBefore, err = d.serviceDeployments(ctx, before); err != nil {
+			return before, prev, err
+		}
+	}
+	if before.Strategy == BlueGreen && before.TestListenerURL != "" {
+		// The test listener admits only testListenerCidrs: a machine outside them (or behind a proxy or
+		// NAT with another address) gets no answer at all, and the release could never pass its check.
+		if err := d.Sampler.Reach(ctx, before.TestListenerURL); err != nil {
+			return before, prev, fmt.Errorf("the test listener %s does not answer from this machine (%v): add this machine's public IPv4 "+
+				"address (as the load balancer sees it, after any proxy or NAT) to webstack:testListenerCidrs, `pulumi up`, and retry",
+				before.TestListenerURL, err)
+		}
+	}
 	if info, err := d.Sampler.Info(ctx, before.URL); err == nil {
 		prev.version = info.Version
 	} else {
@@ -241,8 +412,8 @@ func (d *Deployer) preflight(ctx context.Context) (StackOutputs, current, error)
 	if d.alarmsBefore, err = d.firingAlarms(ctx, before.AlarmNames); err != nil {
 		return before, prev, err
 	} else if len(d.alarmsBefore) > 0 {
-		d.sayf("warning: already in ALARM before the release: %v; only alarms entering ALARM from now on stop it",
-			slices.Sorted(maps.Keys(d.alarmsBefore)))
+		d.sayf("warning: already in ALARM before the release: %v; only alarms entering ALARM from now on stop it%s",
+			slices.Sorted(maps.Keys(d.alarmsBefore)), map[bool]string{true: " (the CodeDeploy deployment is created without them)"}[before.Strategy == BlueGreen])
 	}
 	d.sayf("stack %s: %s, serving %s (version %s)", d.Config.Stack, before.Strategy, prev.taskDefinition, prev.version)
 	return before, prev, nil
@@ -306,10 +477,12 @@ func (d *Deployer) rollback(ctx context.Context, o StackOutputs, prev current, r
 	d.sayf("==> release failed: %s", res.Failure)
 	switch prev.taskDefinition {
 	case "":
-		res.RolledBackTo = "nothing (first release: there is no previous version)"
+		res.RolledBackTo = "nothing (first release: there is no previous version; the stack's resources stay as pulumi up left them)"
 		return &ReleaseFailedError{Result: *res}
 	case o.TaskDefinitionArn:
-		res.RolledBackTo = "nothing (the task definition did not change, so the failure is not this release's)"
+		res.RolledBackTo = fmt.Sprintf("nothing: the task definition did not change, so there is no previous version to go back to, but pulumi up may "+
+			"have changed infrastructure (listeners, WAF, security groups, health checks), which cannot be rolled back automatically: "+
+			"check `pulumi stack history -s %s`, revert the change in git and run the deploy command again, or fix forward", d.Config.Stack)
 		return &ReleaseFailedError{Result: *res}
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.Config.RollbackTimeout)
@@ -330,9 +503,13 @@ func (d *Deployer) rollback(ctx context.Context, o StackOutputs, prev current, r
 	if err == nil {
 		err = d.waitServing(ctx, o, prev.taskDefinition)
 	}
-	if err != nil {
+	switch {
+	case err != nil && interrupted(ctx):
+		res.RolledBackTo = fmt.Sprintf("unknown: interrupted while rolling back to %s (%v)", prev.taskDefinition, err)
+	case err != nil:
 		res.RolledBackTo = fmt.Sprintf("unknown: the rollback to %s did not finish (%v); see the service in the console", prev.taskDefinition, err)
-	} else {
+	default:
+		res.RolledBack = true
 		res.RolledBackTo = fmt.Sprintf("%s (version %s), serving again", prev.taskDefinition, prev.version)
 	}
 	return &ReleaseFailedError{Result: *res}

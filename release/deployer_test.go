@@ -12,16 +12,28 @@ import (
 
 func run(t *testing.T, w *world, tune func(*Deployer)) (Result, error, string) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return runCtx(t, ctx, w, tune)
+}
+
+func runCtx(t *testing.T, ctx context.Context, w *world, tune func(*Deployer)) (Result, error, string) {
+	t.Helper()
 	var out strings.Builder
 	d := newTestDeployer(t, w, &out)
 	if tune != nil {
 		tune(d)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	res, err := d.Run(ctx)
 	t.Log(out.String())
 	return res, err, out.String()
+}
+
+func wantExit(t *testing.T, err error, code int) {
+	t.Helper()
+	if got := ExitCode(err); got != code {
+		t.Errorf("exit status %d (err %v), want %d", got, err, code)
+	}
 }
 
 // serves asks the service double who answers now.
@@ -64,7 +76,7 @@ func TestRollingReleaseSucceeds(t *testing.T) {
 	if got := serves(w); len(got) != 1 || !got[td(2)] {
 		t.Errorf("after the release the service answers from %v, want only %s", got, td(2))
 	}
-	for _, want := range []string{"has started 2 tasks", "completed: 2/2 tasks running", "AZs answered [us-east-1a us-east-1b]", "2 healthy"} {
+	for _, want := range []string{"has started 2 tasks", "ECS service deployment succeeded", "AZs answered [us-east-1a us-east-1b]", "2 healthy"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("progress does not show %q", want)
 		}
@@ -107,7 +119,8 @@ func TestBlueGreenReleaseSucceeds(t *testing.T) {
 		t.Errorf("AppSpec = %s", w.createdAppSpecs[0])
 	}
 	for _, want := range []string{"AllowTestTraffic       Succeeded", "traffic blue 90% (2/2 running), green 10% (2/2 running)",
-		"test listener", "6/6 answers from the new task definition", "green 100%"} {
+		"test listener", "6/6 answers in a row from the new task definition", "green 100%",
+		"CodeDeploy deployment d-1 keeps the old task set until", "deployment d-1 succeeded: the old task set is gone"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("progress does not show %q", want)
 		}
@@ -122,6 +135,12 @@ func TestBlueGreenReleaseSucceeds(t *testing.T) {
 	if len(w.stopped) != 0 {
 		t.Errorf("a successful release stopped deployments %v", w.stopped)
 	}
+	// Exit 0 only once CodeDeploy can no longer roll the release back: the deployment succeeded
+	// (blue terminated after its wait), not while blue still waits.
+	if st := w.codeDeploys[0].status; st != "Succeeded" {
+		t.Errorf("the command returned while deployment d-1 was %s", st)
+	}
+	wantExit(t, err, ExitReleased)
 }
 
 func TestRollingFailedVerificationRollsBack(t *testing.T) {
@@ -156,21 +175,31 @@ func TestBlueGreenFailedTestListenerStopsDeployment(t *testing.T) {
 	}
 }
 
-// With blue still running in both AZs, a green task set that only landed in one AZ never verifies:
-// the deployer waits for the missing AZ, times out, and stops the deployment so traffic goes back.
-func TestBlueGreenVerificationWaitsForEveryAZ(t *testing.T) {
+// ECS spreads Fargate tasks across AZs on a best-effort basis: a new version whose tasks all landed in
+// one AZ verifies from that AZ; the AZs the old version used are not required.
+func TestVerificationWantsTheAZsTheNewVersionRunsIn(t *testing.T) {
 	w := newWorld(BlueGreen)
 	w.oneZoneRevision = td(2)
-	_, err, out := run(t, w, func(d *Deployer) { d.Config.Timeout = 200 * time.Millisecond })
-	wantFailed(t, err, "timed out after 200ms: verification did not finish: the new task definition had not answered from AZs [us-east-1b]", td(1))
-	if !strings.Contains(out, "AZs answered [us-east-1a] of [us-east-1a us-east-1b]") {
-		t.Error("progress does not show the AZ still missing")
+	_, err, out := run(t, w, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true" {
-		t.Errorf("StopDeployment calls = %v", w.stopped)
+	if !strings.Contains(out, "AZs answered [us-east-1a] of [us-east-1a]") {
+		t.Error("progress does not show the AZs of the new version")
 	}
-	if got := serves(w); len(got) != 1 || !got[td(1)] {
-		t.Errorf("after the rollback production answers from %v", got)
+}
+
+// On EC2 capacity the API answers availabilityZone "unknown" (no task metadata AZ outside Fargate):
+// the AZ is taken from the task ECS describes, so the release verifies.
+func TestEC2CapacityVerifies(t *testing.T) {
+	w := newWorld(Rolling)
+	w.ec2Capacity = true
+	_, err, out := run(t, w, func(d *Deployer) { d.Config.Timeout = time.Second })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "AZs answered [us-east-1a us-east-1b] of [us-east-1a us-east-1b]") {
+		t.Error("progress does not show the AZs from ECS")
 	}
 }
 
@@ -190,6 +219,13 @@ func TestBlueGreenFailedVerificationAfterShift(t *testing.T) {
 			if finished {
 				if len(w.stopped) != 0 || len(w.createdAppSpecs) != 2 || !strings.Contains(w.createdAppSpecs[1], td(1)) {
 					t.Errorf("stops %v, AppSpecs %v: want a second deployment back to %s", w.stopped, w.createdAppSpecs, td(1))
+				}
+				// The way back moves all traffic at once with the group's alarms off, not with the
+				// group's canary.
+				back := w.createInputs[1]
+				if back["deploymentConfigName"] != "CodeDeployDefault.ECSAllAtOnce" || back["overrideAlarmConfiguration"] == nil ||
+					back["overrideAlarmConfiguration"].(map[string]any)["enabled"] == true {
+					t.Errorf("rollback CreateDeployment = %v", back)
 				}
 			} else if len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true" || len(w.createdAppSpecs) != 1 {
 				t.Errorf("stops %v, AppSpecs %d: want d-1 stopped with auto-rollback", w.stopped, len(w.createdAppSpecs))
@@ -217,10 +253,11 @@ func TestAlarmStopsRelease(t *testing.T) {
 			w := newWorld(s)
 			w.alarmOnRevision = td(2)
 			_, err, _ := run(t, w, nil)
-			wantFailed(t, err, "alarm: "+alarmName+" (Threshold Crossed", td(1))
-			if s == BlueGreen && (len(w.stopped) != 1 || w.stopped[0] != "d-1 autoRollback=true") {
-				t.Errorf("StopDeployment calls = %v", w.stopped)
-			}
+			wantFailed(t, err, "alarm: "+alarmName+" (Threshold Crossed", td(1)+" (version v1), serving again")
+			wantExit(t, err, ExitRolledBack)
+			// Under blue-green CodeDeploy stops the deployment on the same alarm by itself; a
+			// StopDeployment that comes second gets DeploymentAlreadyCompletedException, which
+			// must read as "CodeDeploy rolled back", not as an unknown state.
 			if s == Rolling && (len(w.updateServiceTDs) != 1 || w.updateServiceTDs[0] != td(1)) {
 				t.Errorf("UpdateService calls = %v", w.updateServiceTDs)
 			}

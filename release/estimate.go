@@ -21,6 +21,12 @@ type Timing struct {
 	// long the blue task set is kept after that.
 	TrafficShift    time.Duration
 	TerminationWait time.Duration
+	// Rolling only: the bake time, during which ECS keeps watching the deployment alarms after the
+	// old tasks are gone and before the deployment is COMPLETED (ECS Developer Guide, "How CloudWatch
+	// alarms detect Amazon ECS deployment failures": "Amazon ECS computes this time period based on
+	// the alarm configuration"). ECS publishes no formula; callers pass one evaluation window of the
+	// alarms (their evaluation periods times the period), which is our assumption.
+	AlarmBakeTime time.Duration
 }
 
 // Estimate is when the new version serves all traffic and when the old tasks are gone, measured
@@ -28,21 +34,26 @@ type Timing struct {
 type Estimate struct {
 	NewServing time.Duration
 	OldDrained time.Duration
+	// Done is when the controller reports the deployment finished and the deploy command can exit:
+	// after the bake time under rolling, when blue is terminated under blue-green.
+	Done time.Duration
 }
 
 // EstimateReleaseTime models a release of one batch of tasks (ECS starts all replacement tasks at
 // once with maximumPercent 200): a new target serves after HealthyThreshold passing checks one
 // HealthCheckInterval apart; under rolling, ECS then deregisters the old targets, waits the
 // deregistration delay and stops them; under blue-green, CodeDeploy shifts traffic, waits the
-// termination wait, then removes the blue task set the same way.
+// termination wait, then removes the blue task set the same way. Under rolling with deployment alarms
+// ECS then bakes (AlarmBakeTime) before the deployment is COMPLETED.
 func EstimateReleaseTime(t Timing, s Strategy) Estimate {
 	healthy := t.TaskStart + time.Duration(t.HealthyThreshold)*t.HealthCheckInterval
 	stop := t.DeregistrationDelay + t.ShutdownDrain
 	if s == BlueGreen {
 		serving := healthy + t.TrafficShift
-		return Estimate{NewServing: serving, OldDrained: serving + t.TerminationWait + stop}
+		drained := serving + t.TerminationWait + stop
+		return Estimate{NewServing: serving, OldDrained: drained, Done: drained}
 	}
-	return Estimate{NewServing: healthy, OldDrained: healthy + stop}
+	return Estimate{NewServing: healthy, OldDrained: healthy + stop, Done: healthy + stop + t.AlarmBakeTime}
 }
 
 // AWSDefaultTiming is a release with the AWS API defaults: target group health check every 30 s,

@@ -14,13 +14,13 @@ import (
 func TestEstimateReleaseTimeModel(t *testing.T) {
 	tm := Timing{TaskStart: 20 * time.Second, HealthCheckInterval: 10 * time.Second, HealthyThreshold: 3,
 		DeregistrationDelay: 60 * time.Second, ShutdownDrain: 5 * time.Second,
-		TrafficShift: 5 * time.Minute, TerminationWait: 2 * time.Minute}
+		TrafficShift: 5 * time.Minute, TerminationWait: 2 * time.Minute, AlarmBakeTime: 3 * time.Minute}
 	rolling := EstimateReleaseTime(tm, Rolling)
-	if want := (Estimate{NewServing: 50 * time.Second, OldDrained: 115 * time.Second}); rolling != want {
+	if want := (Estimate{NewServing: 50 * time.Second, OldDrained: 115 * time.Second, Done: 295 * time.Second}); rolling != want {
 		t.Errorf("rolling = %+v, want %+v", rolling, want)
 	}
 	bg := EstimateReleaseTime(tm, BlueGreen)
-	if want := (Estimate{NewServing: 350 * time.Second, OldDrained: 535 * time.Second}); bg != want {
+	if want := (Estimate{NewServing: 350 * time.Second, OldDrained: 535 * time.Second, Done: 535 * time.Second}); bg != want {
 		t.Errorf("blue-green = %+v, want %+v", bg, want)
 	}
 }

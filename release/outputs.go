@@ -32,11 +32,45 @@ type StackOutputs struct {
 	CodeDeployGroup       string
 	TestListenerURL       string
 	AlarmNames            []string
+	// Service is what the stack wants the ECS service's tasks to run with. A CODE_DEPLOY service
+	// ignores these on `pulumi up` (ECS only changes them through a new task set), so the deploy
+	// command carries them in the AppSpec. Empty when the stack does not export them.
+	Service ServiceSettings
 	// ReleaseTimeout is the stack's own budget for rollout and verification (releaseTimeoutSeconds:
 	// a margin plus the blue-green traffic shift); -timeout overrides it. Not required before
 	// `pulumi up`: a stack last updated by an older program lacks it until then.
 	ReleaseTimeout time.Duration
 }
+
+// The stack outputs the program must export so a blue-green release carries the service's network
+// configuration, platform version and capacity provider strategy into the AppSpec (one home for
+// their names: ParseOutputs and the program's tests read them from here).
+const (
+	// OutputServiceNetwork is {"subnets": [ids], "securityGroups": [ids], "assignPublicIp": bool}.
+	OutputServiceNetwork = "serviceNetworkConfiguration"
+	// OutputServicePlatformVersion is the Fargate platform version ("LATEST", "1.4.0"); absent on EC2.
+	OutputServicePlatformVersion = "servicePlatformVersion"
+	// OutputServiceCapacityProviders is [{"capacityProvider": name, "base": n, "weight": n}].
+	OutputServiceCapacityProviders = "serviceCapacityProviderStrategy"
+)
+
+// ServiceSettings are the task set properties a CodeDeploy AppSpec may carry (AppSpec "resources"
+// section for Amazon ECS: NetworkConfiguration, PlatformVersion, CapacityProviderStrategy).
+type ServiceSettings struct {
+	Subnets           []string
+	SecurityGroups    []string
+	AssignPublicIP    bool
+	PlatformVersion   string
+	CapacityProviders []CapacityProviderItem
+}
+
+// CapacityProviderItem is one entry of a capacity provider strategy.
+type CapacityProviderItem struct {
+	CapacityProvider string
+	Base, Weight     int
+}
+
+func (s ServiceSettings) hasNetwork() bool { return len(s.Subnets) > 0 }
 
 // deployed reports whether the stack has been brought up at least once (a first release has no
 // service yet to inspect or roll back to).
@@ -71,6 +105,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 			}
 		}
 	}
+	o.Service = parseServiceSettings(m)
 	if len(m) == 0 {
 		return o, nil // stack created but never deployed
 	}
@@ -111,4 +146,34 @@ func intOutput(v any) int {
 		return i
 	}
 	return 0
+}
+
+func stringList(v any) []string {
+	var out []string
+	if l, ok := v.([]any); ok {
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func parseServiceSettings(m map[string]any) ServiceSettings {
+	var s ServiceSettings
+	if n, ok := m[OutputServiceNetwork].(map[string]any); ok {
+		s.Subnets, s.SecurityGroups = stringList(n["subnets"]), stringList(n["securityGroups"])
+		s.AssignPublicIP, _ = n["assignPublicIp"].(bool)
+	}
+	s.PlatformVersion, _ = m[OutputServicePlatformVersion].(string)
+	if l, ok := m[OutputServiceCapacityProviders].([]any); ok {
+		for _, x := range l {
+			if cp, ok := x.(map[string]any); ok {
+				s.CapacityProviders = append(s.CapacityProviders, CapacityProviderItem{CapacityProvider: fmt.Sprint(cp["capacityProvider"]),
+					Base: intOutput(cp["base"]), Weight: intOutput(cp["weight"])})
+			}
+		}
+	}
+	return s
 }

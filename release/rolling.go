@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -61,55 +62,159 @@ func lastPathPart(arn string) string {
 	return arn
 }
 
-// rollRolling waits for the ECS deployment of the new task definition to complete, printing service
-// events as they come. The deployment circuit breaker (and the service's alarm rollback) may roll it
-// back on its own: that is a failure the deployer only has to wait out.
+// serviceDeployments lists the ARNs of the service's service deployments (ECS keeps 90 days of them;
+// ECS Developer Guide, "View service history using Amazon ECS service deployments").
+func (d *Deployer) serviceDeployments(ctx context.Context, o StackOutputs) (map[string]bool, error) {
+	arns := map[string]bool{}
+	in := &ecs.ListServiceDeploymentsInput{Cluster: &o.ClusterName, Service: &o.ServiceName}
+	for {
+		out, err := d.ECS.ListServiceDeployments(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("ecs ListServiceDeployments %s/%s: %w", o.ClusterName, o.ServiceName, err)
+		}
+		for _, sd := range out.ServiceDeployments {
+			arns[aws.ToString(sd.ServiceDeploymentArn)] = true
+		}
+		if out.NextToken == nil {
+			return arns, nil
+		}
+		in.NextToken = out.NextToken
+	}
+}
+
+// newServiceDeployment is the ARN of a service deployment that was not there in preflight, "" if none.
+func (d *Deployer) newServiceDeployment(ctx context.Context, o StackOutputs) (string, error) {
+	now, err := d.serviceDeployments(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	for _, arn := range slices.Sorted(maps.Keys(now)) {
+		if !d.deploymentsBefore[arn] {
+			return arn, nil
+		}
+	}
+	return "", nil
+}
+
+// startGracePolls is how many polls the deployer waits for the service deployment `pulumi up`
+// started to appear: ECS reads are eventually consistent (a minute at the default -poll 5s).
+const startGracePolls = 12
+
+// rollRolling identifies the service deployment this release started (one that did not exist in
+// preflight) and follows it by its status (DescribeServiceDeployments: IN_PROGRESS, SUCCESSFUL,
+// STOPPED, ROLLBACK_*), printing service events as they come. The deployment circuit breaker and the
+// service's alarm rollback may roll it back on their own: a failure the deployer only waits out.
+// When no deployment started, nothing was released: a previous rollback (or a change outside
+// Pulumi) left the service on another revision than the one Pulumi's state records, and `pulumi up`
+// does not refresh.
 func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs) error {
 	d.sayf("==> waiting for the ECS deployment of %s", o.TaskDefinitionArn)
+	arn := ""
+	for i := 0; arn == "" && i < startGracePolls; i++ {
+		var err error
+		if arn, err = d.newServiceDeployment(ctx, o); err != nil {
+			if err := d.retryLater(ctx, err); err != nil {
+				return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionArn, err)
+			}
+			continue
+		}
+		if arn == "" {
+			if err := d.sleep(ctx); err != nil {
+				return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionArn, err)
+			}
+		}
+	}
+	if arn == "" {
+		svc, err := d.describeService(ctx, o)
+		if err != nil {
+			return err
+		}
+		if serving := servingTaskDefinition(svc); serving != o.TaskDefinitionArn {
+			return &NothingReleasedError{Reason: fmt.Errorf("pulumi up started no ECS deployment: the stack records %s, but service %s runs %s "+
+				"(a rollback or a change outside Pulumi; `pulumi up` does not refresh, so it saw nothing to change). Nothing was released "+
+				"or rolled back. To release %s: `pulumi refresh -s %s` and run the deploy command again, or "+
+				"`aws ecs update-service --cluster %s --service %s --task-definition %s` and run it again to verify",
+				o.TaskDefinitionArn, o.ServiceName, serving, o.TaskDefinitionArn, d.Config.Stack, o.ClusterName, o.ServiceName, o.TaskDefinitionArn)}
+		}
+		d.sayf("  no new ECS deployment: the service already runs %s", o.TaskDefinitionArn)
+		return nil
+	}
+	d.sayf("  ECS service deployment %s", arn)
 	seen := maps.Clone(d.eventsBefore)
 	if seen == nil {
 		seen = map[string]bool{}
 	}
 	last := ""
 	for {
-		svc, err := d.describeService(ctx, o)
-		if err != nil {
-			return err
-		}
-		events := slices.Clone(svc.Events)
-		slices.Reverse(events) // ECS lists the newest first
-		for _, ev := range events {
-			if seen[aws.ToString(ev.Id)] {
-				continue
-			}
-			seen[aws.ToString(ev.Id)] = true
-			d.sayf("  event %s %s", aws.ToTime(ev.CreatedAt).UTC().Format(time.TimeOnly), aws.ToString(ev.Message))
-		}
-		var dep *ecstypes.Deployment // the deployment of the new task definition, the PRIMARY one if several
-		for i := range svc.Deployments {
-			if aws.ToString(svc.Deployments[i].TaskDefinition) == o.TaskDefinitionArn && (dep == nil || aws.ToString(svc.Deployments[i].Status) == "PRIMARY") {
-				dep = &svc.Deployments[i]
-			}
-		}
-		switch {
-		case dep == nil:
-			return &failure{what: fmt.Sprintf("ECS has no deployment of %s any more (it was rolled back or replaced)", o.TaskDefinitionArn),
-				controllerRolledBack: true}
-		case dep.RolloutState == ecstypes.DeploymentRolloutStateFailed:
-			return &failure{what: "ECS deployment failed: " + aws.ToString(dep.RolloutStateReason), controllerRolledBack: true}
-		case dep.RolloutState == ecstypes.DeploymentRolloutStateCompleted && aws.ToString(dep.Status) == "PRIMARY":
-			d.sayf("  ECS deployment %s completed: %d/%d tasks running", aws.ToString(dep.Id), dep.RunningCount, dep.DesiredCount)
-			return nil
-		}
-		if now := fmt.Sprintf("%d/%d running, %d pending, %d failed", dep.RunningCount, dep.DesiredCount, dep.PendingCount, dep.FailedTasks); now != last {
-			d.sayf("  deployment %s: %s", aws.ToString(dep.Id), now)
-			last = now
-		}
-		if err := d.alarmCheck(ctx, o); err != nil {
+		if err := d.followStep(ctx, o, arn, seen, &last); err != errNotYet {
 			return err
 		}
 		if err := d.sleep(ctx); err != nil {
 			return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionArn, err)
 		}
 	}
+}
+
+var errNotYet = errors.New("not finished")
+
+// followStep reads the service deployment once: nil when it succeeded, errNotYet while it runs, a
+// *failure when it failed or was rolled back; API errors are retried (errNotYet) until the deadline.
+func (d *Deployer) followStep(ctx context.Context, o StackOutputs, arn string, seen map[string]bool, last *string) error {
+	svc, err := d.describeService(ctx, o)
+	if err != nil {
+		return d.notYet(ctx, err)
+	}
+	events := slices.Clone(svc.Events)
+	slices.Reverse(events) // ECS lists the newest first
+	for _, ev := range events {
+		if seen[aws.ToString(ev.Id)] {
+			continue
+		}
+		seen[aws.ToString(ev.Id)] = true
+		d.sayf("  event %s %s", aws.ToTime(ev.CreatedAt).UTC().Format(time.TimeOnly), aws.ToString(ev.Message))
+	}
+	out, err := d.ECS.DescribeServiceDeployments(ctx, &ecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{arn}})
+	if err == nil && len(out.ServiceDeployments) == 0 {
+		err = fmt.Errorf("ECS does not describe service deployment %s (yet)", arn)
+	}
+	if err != nil {
+		return d.notYet(ctx, fmt.Errorf("ecs DescribeServiceDeployments %s: %w", arn, err))
+	}
+	sd := out.ServiceDeployments[0]
+	why := aws.ToString(sd.StatusReason)
+	if sd.Rollback != nil && sd.Rollback.Reason != nil {
+		why += " (rollback: " + aws.ToString(sd.Rollback.Reason) + ")"
+	}
+	switch sd.Status {
+	case ecstypes.ServiceDeploymentStatusSuccessful:
+		d.sayf("  ECS service deployment succeeded")
+		return nil
+	case ecstypes.ServiceDeploymentStatusRollbackRequested, ecstypes.ServiceDeploymentStatusRollbackInProgress,
+		ecstypes.ServiceDeploymentStatusRollbackSuccessful:
+		return &failure{what: fmt.Sprintf("ECS deployment failed and ECS is rolling it back (%s): %s", sd.Status, why), controllerRolledBack: true}
+	case ecstypes.ServiceDeploymentStatusRollbackFailed, ecstypes.ServiceDeploymentStatusStopped, ecstypes.ServiceDeploymentStatusStopRequested:
+		return &failure{what: fmt.Sprintf("ECS deployment %s: %s", sd.Status, why)}
+	}
+	if t := sd.TargetServiceRevision; t != nil {
+		if now := fmt.Sprintf("%s: %d/%d running, %d pending", sd.Status, t.RunningTaskCount, t.RequestedTaskCount, t.PendingTaskCount); now != *last {
+			d.sayf("  deployment %s", now)
+			*last = now
+		}
+	}
+	if err := d.alarmCheck(ctx, o); err != nil {
+		if errors.Is(err, errAlarm) {
+			return err
+		}
+		return d.notYet(ctx, err)
+	}
+	return errNotYet
+}
+
+// notYet reports a failed read while polling and goes on (errNotYet), unless ctx has ended.
+func (d *Deployer) notYet(ctx context.Context, err error) error {
+	d.sayf("  (retrying: %v)", err)
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+	}
+	return errNotYet
 }

@@ -24,6 +24,9 @@ type Info struct {
 type Sampler interface {
 	Info(ctx context.Context, baseURL string) (Info, error)
 	Health(ctx context.Context, baseURL string) error
+	// Reach wants any HTTP answer from baseURL/healthz: it tells "nothing answers from here" (a
+	// firewall, a security group's CIDRs) from a service that answers with an error.
+	Reach(ctx context.Context, baseURL string) error
 }
 
 // HTTPSampler samples over HTTP without keep-alive, so each sample is a fresh connection that the
@@ -81,4 +84,17 @@ func (s *HTTPSampler) Info(ctx context.Context, baseURL string) (Info, error) {
 func (s *HTTPSampler) Health(ctx context.Context, baseURL string) error {
 	_, err := s.get(ctx, strings.TrimRight(baseURL, "/")+"/healthz")
 	return err
+}
+
+// Reach GETs baseURL/healthz and wants an HTTP answer, whatever its status.
+func (s *HTTPSampler) Reach(ctx context.Context, baseURL string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(baseURL, "/")+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
 }

@@ -68,7 +68,10 @@ func (d *Deployer) sample(ctx context.Context, url string, tasks map[string]task
 			st.lastError = err
 			st.streak = 0
 		case tasks[info.TaskArn].taskDefinition == want:
-			st.zones[info.AvailabilityZone] = true
+			// The AZ comes from ECS (DescribeTasks), not from the answer: the API reads it from the task
+			// metadata endpoint v4, which has it only on Fargate platform 1.4.0+, so on EC2 capacity the
+			// answer says "unknown".
+			st.zones[tasks[info.TaskArn].zone] = true
 			st.streak++
 			st.version = info.Version
 		default:
@@ -80,27 +83,53 @@ func (d *Deployer) sample(ctx context.Context, url string, tasks map[string]task
 }
 
 // checkTestListener samples the test listener, which CodeDeploy points at the new task set before
-// any production traffic moves: every answer must come from the new task definition.
-func (d *Deployer) checkTestListener(ctx context.Context, o StackOutputs) error {
+// any production traffic moves, until VerifySamples answers in a row come from the new task
+// definition. It stops at the first answer from another task definition, or as soon as more than
+// MaxSampleErrors requests failed (no request is sent after that). beforeShift says whether
+// CodeDeploy reported no production traffic on green yet, so the message can say so.
+func (d *Deployer) checkTestListener(ctx context.Context, o StackOutputs, beforeShift bool) error {
+	when := "while CodeDeploy was shifting traffic"
+	if beforeShift {
+		when = "before traffic shifted"
+	}
 	tasks, err := d.runningTasks(ctx, o)
-	if err != nil {
-		return err
+	for err != nil {
+		if err := d.retryLater(ctx, err); err != nil {
+			return fmt.Errorf("test listener check %s: %w", when, err)
+		}
+		tasks, err = d.runningTasks(ctx, o)
 	}
-	st := d.sample(ctx, o.TestListenerURL, tasks, o.TaskDefinitionArn, d.Config.VerifySamples)
-	d.sayf("  test listener %s: %d/%d answers from the new task definition (version %s)",
-		o.TestListenerURL, st.streak, d.Config.VerifySamples, st.version)
-	if st.streak < d.Config.VerifySamples {
-		return fmt.Errorf("test listener check failed before traffic shifted: %d errors (last: %v), %d answers from other task definitions",
-			st.errors, st.lastError, st.other)
+	streak, errs, version := 0, 0, ""
+	var lastErr error
+	for streak < d.Config.VerifySamples {
+		info, err := d.Sampler.Info(ctx, o.TestListenerURL)
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("test listener check %s did not finish: %w", when, ctx.Err())
+		case err != nil:
+			errs, lastErr, streak = errs+1, err, 0
+			if errs > d.Config.MaxSampleErrors {
+				return fmt.Errorf("test listener check failed %s: %d requests failed (at most %d allowed), last: %v", when, errs, d.Config.MaxSampleErrors, lastErr)
+			}
+		case tasks[info.TaskArn].taskDefinition != o.TaskDefinitionArn:
+			return fmt.Errorf("test listener check failed %s: task %s answered, which does not run %s", when, info.TaskArn, o.TaskDefinitionArn)
+		default:
+			streak, version = streak+1, info.Version
+		}
 	}
+	d.sayf("  test listener %s: %d/%d answers in a row from the new task definition (version %s), %d failed requests",
+		o.TestListenerURL, streak, d.Config.VerifySamples, version, errs)
 	return nil
 }
 
-// verify samples the production URL until the new task definition has answered from every AZ the
-// service runs tasks in, VerifySamples answers in a row come from it, /healthz is 200 and every
-// registered target is healthy. Returns the new version string.
+// verify samples the production URL until the new task definition has answered from every AZ its
+// tasks run in (ECS places Fargate tasks across AZs on a best-effort basis, so the old version's AZs
+// are not required), VerifySamples answers in a row come from it, /healthz is 200 and every
+// registered target is healthy. Failed API reads are retried until the deadline; under blue-green
+// it also polls the CodeDeploy deployment (a failure there ends verification at once) and ends
+// before blue's termination. Returns the new version string.
 func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
-	d.sayf("==> verifying %s from every Availability Zone", o.URL)
+	d.sayf("==> verifying %s from every Availability Zone the new version runs in", o.URL)
 	errorsSeen := 0
 	answered := map[string]bool{}
 	state, last := "no verification round finished", ""
@@ -112,16 +141,43 @@ func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
 		return "", err
 	}
 	for {
+		if dl := d.verifyDeadline(); !dl.IsZero() && !d.now().Before(dl) {
+			return "", fmt.Errorf("verification did not finish before %s, when CodeDeploy removes the old task set (its termination wait): "+
+				"rolling back while it still serves; %s", dl.Add(d.stopMargin()).UTC().Format(time.RFC3339), state)
+		}
+		if d.bg.id != "" {
+			info, err := d.getDeployment(ctx, d.bg.id)
+			if err != nil {
+				if err := d.retryLater(ctx, err); err != nil {
+					return stop(err)
+				}
+				continue
+			}
+			if f := endedFailure(d.bg.id, info); f != nil {
+				return "", f
+			}
+		}
 		if err := d.alarmCheck(ctx, o); err != nil {
-			return stop(err)
+			if errors.Is(err, errAlarm) {
+				return stop(err)
+			}
+			if err := d.retryLater(ctx, err); err != nil {
+				return stop(err)
+			}
+			continue
 		}
 		tasks, err := d.runningTasks(ctx, o)
 		if err != nil {
-			return stop(err)
+			if err := d.retryLater(ctx, err); err != nil {
+				return stop(err)
+			}
+			continue
 		}
 		zones := map[string]bool{}
 		for _, t := range tasks {
-			zones[t.zone] = true
+			if t.taskDefinition == o.TaskDefinitionArn {
+				zones[t.zone] = true
+			}
 		}
 		st := d.sample(ctx, o.URL, tasks, o.TaskDefinitionArn, d.Config.VerifySamples)
 		maps.Copy(answered, st.zones)
@@ -130,13 +186,19 @@ func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
 			errorsSeen++
 			st.lastError = err
 		}
+		if ctx.Err() != nil {
+			return stop(ctx.Err())
+		}
 		if errorsSeen > d.Config.MaxSampleErrors {
 			return stop(fmt.Errorf("verification failed: %d requests to %s failed (at most %d allowed), last: %v",
 				errorsSeen, o.URL, d.Config.MaxSampleErrors, st.lastError))
 		}
 		health, err := d.targetHealth(ctx, o)
 		if err != nil {
-			return stop(err)
+			if err := d.retryLater(ctx, err); err != nil {
+				return stop(err)
+			}
+			continue
 		}
 		missing := missingZones(zones, answered)
 		state = fmt.Sprintf("the new task definition had not answered from AZs %v, %d/%d answers in a row, targets %s",
@@ -207,14 +269,18 @@ func (d *Deployer) targetHealth(ctx context.Context, o StackOutputs) (targetHeal
 	return counts, nil
 }
 
-// waitServing waits until VerifySamples answers in a row come from taskDefinition.
+// waitServing waits until VerifySamples answers in a row come from taskDefinition; failed reads are
+// retried until ctx ends.
 func (d *Deployer) waitServing(ctx context.Context, o StackOutputs, taskDefinition string) error {
 	d.sayf("==> waiting for %s to serve %s again", taskDefinition, o.URL)
 	last := ""
 	for {
 		tasks, err := d.runningTasks(ctx, o)
 		if err != nil {
-			return err
+			if err := d.retryLater(ctx, err); err != nil {
+				return fmt.Errorf("waiting for %s to serve again: %w", taskDefinition, err)
+			}
+			continue
 		}
 		st := d.sample(ctx, o.URL, tasks, taskDefinition, d.Config.VerifySamples)
 		if st.streak == d.Config.VerifySamples {
@@ -230,8 +296,10 @@ func (d *Deployer) waitServing(ctx context.Context, o StackOutputs, taskDefiniti
 	}
 }
 
-// firingAlarms returns the alarms among names that are in ALARM, keyed by "name (reason)", with the
-// time each entered ALARM (CloudWatch's clock, so no comparison with the local clock is needed).
+// firingAlarms returns the alarms among names that are in ALARM, keyed by name, with the time each
+// entered ALARM: StateTransitionedTimestamp, "the date and time that the alarm's StateValue most
+// recently changed" (CloudWatch API reference, MetricAlarm/CompositeAlarm). StateReason and
+// StateUpdatedTimestamp change while an alarm stays in ALARM, so they do not say it fired again.
 func (d *Deployer) firingAlarms(ctx context.Context, names []string) (map[string]time.Time, error) {
 	firing := map[string]time.Time{}
 	for chunk := range slices.Chunk(names, 100) { // DescribeAlarms takes at most 100 names
@@ -241,10 +309,12 @@ func (d *Deployer) firingAlarms(ctx context.Context, names []string) (map[string
 			return nil, fmt.Errorf("cloudwatch DescribeAlarms: %w", err)
 		}
 		for _, a := range out.MetricAlarms {
-			firing[fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason))] = aws.ToTime(a.StateUpdatedTimestamp)
+			firing[aws.ToString(a.AlarmName)] = aws.ToTime(a.StateTransitionedTimestamp)
+			d.alarmReasons[aws.ToString(a.AlarmName)] = aws.ToString(a.StateReason)
 		}
 		for _, a := range out.CompositeAlarms {
-			firing[fmt.Sprintf("%s (%s)", aws.ToString(a.AlarmName), aws.ToString(a.StateReason))] = aws.ToTime(a.StateUpdatedTimestamp)
+			firing[aws.ToString(a.AlarmName)] = aws.ToTime(a.StateTransitionedTimestamp)
+			d.alarmReasons[aws.ToString(a.AlarmName)] = aws.ToString(a.StateReason)
 		}
 	}
 	return firing, nil
@@ -253,7 +323,7 @@ func (d *Deployer) firingAlarms(ctx context.Context, names []string) (map[string
 var errAlarm = errors.New("alarm")
 
 // alarmCheck fails the release when one of the stack's alarms is in ALARM and was not already, with
-// the same state change, before the release began.
+// the same state transition, before the release began.
 func (d *Deployer) alarmCheck(ctx context.Context, o StackOutputs) error {
 	firing, err := d.firingAlarms(ctx, o.AlarmNames)
 	if err != nil {
@@ -262,7 +332,7 @@ func (d *Deployer) alarmCheck(ctx context.Context, o StackOutputs) error {
 	var fresh []string
 	for _, name := range slices.Sorted(maps.Keys(firing)) {
 		if at, ok := d.alarmsBefore[name]; !ok || !at.Equal(firing[name]) {
-			fresh = append(fresh, name)
+			fresh = append(fresh, fmt.Sprintf("%s (%s)", name, d.alarmReasons[name]))
 		}
 	}
 	if len(fresh) > 0 {

@@ -20,6 +20,7 @@ import (
 	"example.com/webstack/program"
 	"example.com/webstack/release"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -37,7 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, err := release.ParseFlags(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "deploy: %v\n%s\n", err, release.Usage)
-		return 2
+		return release.ExitBadFlags
 	}
 	root, err := filepath.Abs(f.Root)
 	if err == nil {
@@ -65,23 +66,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	d := &release.Deployer{
 		Engine: &autoEngine{stackName: f.Stack, root: root, program: program.Run,
 			pulumiCLI: absFrom(root, f.Pulumi), policyPack: absFrom(root, f.PolicyPack)},
-		ECS:        ecs.NewFromConfig(cfg),
-		CodeDeploy: codedeploy.NewFromConfig(cfg),
-		CloudWatch: cloudwatch.NewFromConfig(cfg),
-		ELB:        elbv2.NewFromConfig(cfg),
-		STS:        sts.NewFromConfig(cfg),
-		Sampler:    release.NewHTTPSampler(10 * time.Second),
-		Out:        stdout,
-		Config:     f.Config,
+		ECS:         ecs.NewFromConfig(cfg),
+		CodeDeploy:  codedeploy.NewFromConfig(cfg),
+		CloudWatch:  cloudwatch.NewFromConfig(cfg),
+		ELB:         elbv2.NewFromConfig(cfg),
+		STS:         sts.NewFromConfig(cfg),
+		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
+		Sampler:     release.NewHTTPSampler(10 * time.Second),
+		Out:         stdout,
+		Config:      f.Config,
 	}
-	if _, err := d.Run(ctx); err != nil {
-		var failed *release.ReleaseFailedError
-		if !errors.As(err, &failed) { // a rolled-back release already printed its summary
-			fmt.Fprintln(stderr, "deploy:", err)
-		}
-		return 1
+	_, err = d.Run(ctx)
+	var failed *release.ReleaseFailedError
+	var interrupted *release.InterruptedError
+	if err != nil && !errors.As(err, &failed) && !errors.As(err, &interrupted) { // those already printed their summary
+		fmt.Fprintln(stderr, "deploy:", err)
 	}
-	return 0
+	return release.ExitCode(err)
 }
 
 func absFrom(root, p string) string {

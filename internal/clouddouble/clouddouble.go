@@ -36,6 +36,8 @@ type Options struct {
 	// Invokes, when non-nil, is the only invokes the double answers: a nil answer is the double's
 	// built-in answer for that token, any other answers instead. Nil means the built-in list.
 	Invokes map[string]Invoke
+	// DryRun runs the program as `pulumi preview` runs it (ctx.DryRun() is true); false is `pulumi up`.
+	DryRun bool
 }
 
 // OutputHook sets outputs in out for a registration; d has already recorded it.
@@ -63,15 +65,23 @@ type Recorded struct {
 	Dependencies     []string
 	IgnoreChanges    []string
 	ReplaceOnChanges []string
+	// DeleteBeforeReplace is the deleteBeforeReplace option as the engine receives it: nil when
+	// the program left it unset (the provider's recommendation then decides), else its value.
+	DeleteBeforeReplace *bool
 }
 
 func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	rpc := args.RegisterRPC
+	var dbr *bool
+	if rpc.GetDeleteBeforeReplaceDefined() {
+		v := rpc.GetDeleteBeforeReplace()
+		dbr = &v
+	}
 	d.mu.Lock()
 	d.resources = append(d.resources, Recorded{
 		Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs,
 		Parent: rpc.GetParent(), Dependencies: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(),
-		ReplaceOnChanges: rpc.GetReplaceOnChanges(),
+		ReplaceOnChanges: rpc.GetReplaceOnChanges(), DeleteBeforeReplace: dbr,
 	})
 	d.mu.Unlock()
 
@@ -188,7 +198,7 @@ func RunStack(stack string, config map[string]string, program pulumi.RunFunc) (*
 // RunWith is RunStack against a double adapted by opts.
 func RunWith(opts Options, stack string, config map[string]string, program pulumi.RunFunc) (*Double, error) {
 	d := &Double{opts: opts}
-	withConfig := func(info *pulumi.RunInfo) { info.Config = config }
+	withConfig := func(info *pulumi.RunInfo) { info.Config, info.DryRun = config, opts.DryRun }
 	err := pulumi.RunErr(program, pulumi.WithMocks("webstack", stack, d), withConfig)
 	return d, err
 }
