@@ -23,27 +23,29 @@ var serving = []string{
 	"aws:lb/listener:Listener", "aws:lb/targetGroup:TargetGroup", "aws:ecs/capacityProvider:CapacityProvider",
 }
 
-// day2Base is one live stack the day-2 tests start from.
+// day2Base is one live stack the day-2 tests start from: a stack and a config overlay (a path
+// from the repository root, or "").
 type day2Base struct{ stack, fixture string }
 
 func (b day2Base) String() string {
 	if b.fixture == "" {
 		return b.stack
 	}
-	return b.stack + "+" + strings.TrimSuffix(strings.TrimPrefix(b.fixture, "Pulumi."), ".yaml")
+	return b.stack + "+" + strings.TrimSuffix(strings.TrimPrefix(filepath.Base(b.fixture), "Pulumi."), ".yaml")
 }
 
 func (b day2Base) overlay(t *testing.T) string {
 	if b.fixture == "" {
 		return ""
 	}
-	return filepath.Join(repoRoot(t), "program", "testdata", b.fixture)
+	return filepath.Join(repoRoot(t), b.fixture)
 }
 
 var (
-	devBase  = day2Base{"dev", ""}
-	prodBase = day2Base{"prod", ""}
-	ec2Base  = day2Base{"dev", "Pulumi.ec2.yaml"}
+	devBase = day2Base{"dev", ""}
+	// prod with its own values: the program refuses the examples on a real (simulated) update.
+	prodBase = day2Base{"prod", "offline/testdata/Pulumi.prod-own-values.yaml"}
+	ec2Base  = day2Base{"dev", "program/testdata/Pulumi.ec2.yaml"}
 )
 
 func simulate(t *testing.T, b day2Base, overlay, stateDir string, up bool, run pulumi.RunFunc) *offline.Result {

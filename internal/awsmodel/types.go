@@ -74,8 +74,10 @@ var Types = map[string]TypeModel{
 		Source: "internal/service/ecs/cluster.go",
 	},
 	"aws:ecs/capacityProvider:CapacityProvider": {
+		// auto_scaling_group_provider is ForceNew as a block (adding or removing it); inside it
+		// only auto_scaling_group_arn is, managed scaling updates in place.
 		ForceNew: []string{"name", "autoScalingGroupProvider.autoScalingGroupArn"}, AutoName: "name",
-		Source: "internal/service/ecs/capacity_provider.go",
+		Source: "internal/service/ecs/capacity_provider.go", Read: true,
 	},
 	"aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": {
 		ForceNew: []string{"clusterName"},

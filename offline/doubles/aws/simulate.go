@@ -14,7 +14,11 @@ import (
 // returns (the read-back) plus made-up computed outputs. The store records the names AWS keeps
 // unique and each task definition family's revisions and whether each is ACTIVE.
 func simulation() *echo.Simulation {
-	return &echo.Simulation{Check: check, Diff: diffModel, Create: create, Update: update, Delete: remove}
+	return &echo.Simulation{Check: check, Diff: diffModel, Create: create, Update: update, Delete: remove,
+		// A launch template update is a new version (CreateLaunchTemplateVersion), and the
+		// provider marks latest_version new in its plan.
+		UnknownOnUpdate: map[string][]string{"aws:ec2/launchTemplate:LaunchTemplate": {"latestVersion"}},
+	}
 }
 
 // check is the bridge's autonaming (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go
@@ -31,7 +35,9 @@ func check(_ *echo.Store, urn, typ string, olds, news map[string]any) (map[strin
 		out[k] = v
 	}
 	defaults := []any{}
-	if m.AutoName != "" && news[m.AutoName] == nil {
+	// No default for a property that conflicts with one set (pkg/tfbridge/schema.go
+	// buildConflictsWith): a namePrefix leaves name to AWS.
+	if m.AutoName != "" && news[m.AutoName] == nil && news["namePrefix"] == nil {
 		name := urn[strings.LastIndex(urn, "::")+2:] + "-" + echo.RandomHex(7)
 		if old, ok := olds[m.AutoName].(string); ok && old != "" {
 			if d, _ := olds["__defaults"].([]any); slices.Contains(d, any(m.AutoName)) {
@@ -50,12 +56,13 @@ func diffModel(_ *echo.Store, typ string, oldInputs, oldState, news map[string]a
 	return echo.Diff{Changed: d.Changed, Replaces: d.Replaces, DeleteBeforeReplace: d.DeleteBeforeReplace}, err
 }
 
-// uniqueKey is the store key of a name AWS keeps unique, or "" when the type has none.
+// uniqueKey is the store key of a name AWS keeps unique, or "" when the type has none. props
+// are the state (the name AWS generated from a namePrefix included).
 func uniqueKey(typ string, m awsmodel.TypeModel, props map[string]any) string {
-	if !m.UniqueName {
+	name, _ := plain(props[m.AutoName]).(string)
+	if !m.UniqueName || name == "" {
 		return ""
 	}
-	name, _ := plain(props[m.AutoName]).(string)
 	scope := ""
 	if m.UniqueScope != "" {
 		scope, _ = plain(props[m.UniqueScope]).(string)
@@ -74,12 +81,17 @@ func create(s *echo.Store, urn, typ string, inputs map[string]any) (string, map[
 	}
 	r := region(s.Config)
 	name, _ := plain(inputs[m.AutoName]).(string)
+	if prefix, _ := plain(inputs["namePrefix"]).(string); name == "" && prefix != "" {
+		// AWS-side unique name from the prefix (the provider's create.NewNameGenerator).
+		name = prefix + echo.RandomHex(8)
+		state[m.AutoName] = name
+	}
 	if name == "" {
 		name = urn[strings.LastIndex(urn, "::")+2:]
 	}
 	id := name
 	err = s.Update(func(data map[string]any) error {
-		if key := uniqueKey(typ, m, inputs); key != "" {
+		if key := uniqueKey(typ, m, state); key != "" {
 			names := object(data, "names")
 			if holder, taken := names[key]; taken {
 				return fmt.Errorf("%s: a live resource (%v) already has the name %q, and AWS keeps it unique", m.UniqueError, holder, name)

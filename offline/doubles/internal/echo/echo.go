@@ -211,6 +211,24 @@ func (s *server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulum
 }
 
 func (s *server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	if req.GetPreview() && s.simulating() {
+		// The planned state of an update keeps the computed outputs it had (a Terraform SDKv2
+		// provider's plan keeps prior computed values unless the provider marks them new);
+		// UnknownOnUpdate names those it does.
+		out := &structpb.Struct{Fields: map[string]*structpb.Value{}}
+		for k, v := range req.GetOlds().GetFields() {
+			if !strings.HasPrefix(k, "__") {
+				out.Fields[k] = v
+			}
+		}
+		for k, v := range req.GetNews().GetFields() {
+			out.Fields[k] = v
+		}
+		for _, k := range s.double.Simulation.UnknownOnUpdate[req.GetType()] {
+			out.Fields[k] = structpb.NewStringValue(plugin.UnknownStringValue)
+		}
+		return &pulumirpc.UpdateResponse{Properties: out}, nil
+	}
 	if req.GetPreview() {
 		return &pulumirpc.UpdateResponse{Properties: s.withComputed(req.GetType(), req.GetNews())}, nil
 	}

@@ -52,6 +52,9 @@ type Simulation struct {
 	Create func(s *Store, urn, typ string, inputs map[string]any) (id string, outputs map[string]any, err error)
 	Update func(s *Store, urn, typ, id string, oldInputs, oldState, news map[string]any) (map[string]any, error)
 	Delete func(s *Store, urn, typ, id string, state map[string]any) error
+	// UnknownOnUpdate names, per type, the computed outputs an update changes (unknown in its
+	// preview); the others keep their values.
+	UnknownOnUpdate map[string][]string
 }
 
 // Diff is a double's answer to the engine's Diff.
