@@ -73,7 +73,7 @@ func (r *Result) Steps() []Step {
 // PrintSteps writes one line per changed resource.
 func PrintSteps(w io.Writer, title string, r *Result) {
 	steps := r.Steps()
-	fmt.Fprintf(w, "%s: %s, %d resources change\n", title, r.Status, len(steps))
+	fmt.Fprintf(w, "%s: %s, %d resources change (%.1f s)\n", title, r.Status, len(steps), r.Timings.Total)
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", r.Error)
 	}
