@@ -106,7 +106,9 @@ func (s *Store) Update(fn func(data map[string]any) error) error {
 
 // NewStore is a store at path with the provider configuration config (for the doubles' tests;
 // the server makes its own from the simulation directory).
-func NewStore(path string, config map[string]string) *Store { return &Store{path: path, Config: config} }
+func NewStore(path string, config map[string]string) *Store {
+	return &Store{path: path, Config: config}
+}
 
 // StorePath is where a package's double keeps its simulation store.
 func StorePath(dir, pkg string) string { return filepath.Join(dir, pkg+"-double.json") }
