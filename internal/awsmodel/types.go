@@ -92,8 +92,9 @@ var Types = map[string]TypeModel{
 	"aws:lb/targetGroup:TargetGroup": {
 		ForceNew: []string{"name", "namePrefix", "port", "protocol", "protocolVersion", "vpcId", "targetType", "ipAddressType"},
 		AutoName: "name", UniqueName: true,
-		UniqueError: "DuplicateTargetGroupName (ELBv2 API reference, CreateTargetGroup errors)",
-		Source:      "internal/service/elbv2/target_group.go",
+		UniqueError: "DuplicateTargetGroupName (ELBv2 API reference, CreateTargetGroup errors; the provider's create also " +
+			"fails \"ELBv2 Target Group (name) already exists\")",
+		Source: "internal/service/elbv2/target_group.go", Read: true,
 	},
 	"aws:lb/listener:Listener": {
 		ForceNew: []string{"loadBalancerArn"},
