@@ -62,6 +62,10 @@ func withAccessLog(out io.Writer, next http.Handler) http.Handler {
 		if out == nil { // no line, so no clock reads either
 			next.ServeHTTP(&e.rec, r)
 		} else {
+			// handlerUs is the time from here, after net/http has read the request's headers,
+			// until the handler chain returns: the response is then in net/http's buffer
+			// (a body over its 4 KiB buffer has been partly sent), and net/http still writes
+			// out the rest. It is not the whole request, and is named for what it measures.
 			start := time.Now()
 			next.ServeHTTP(&e.rec, r)
 			// time.Since reads only the monotonic clock; the line's time is derived from it.
@@ -71,8 +75,9 @@ func withAccessLog(out io.Writer, next http.Handler) http.Handler {
 			if status == 0 { // nothing written: net/http sends 200
 				status = http.StatusOK
 			}
-			e.line = appendAccessLine(e.line[:0], end, r.Method, r.URL.Path, status, e.rec.bytes,
-				took.Microseconds(), requestIDFrom(w), clientIP(r))
+			e.line = appendAccessLine(e.line[:0], end, capForLog(r.Method, maxLoggedMethod),
+				capForLog(r.URL.Path, maxLoggedPath), status, e.rec.bytes, took.Microseconds(),
+				requestIDFrom(w), capForLog(clientIP(r), maxLoggedClientIP))
 			out.Write(e.line)
 		}
 		e.rec = responseRecorder{}
@@ -88,7 +93,7 @@ func withAccessLog(out io.Writer, next http.Handler) http.Handler {
 // FuzzAccessLine hold it to that), so it reads like every other log line. Going through slog
 // (a Record, seven Values, the handler's state) cost more per request than all the rest of
 // the middleware together.
-func appendAccessLine(b []byte, t time.Time, method, path string, status, bytes int, durationUs int64, requestID, clientIP string) []byte {
+func appendAccessLine(b []byte, t time.Time, method, path string, status, bytes int, handlerUs int64, requestID, clientIP string) []byte {
 	b = append(b, `{"time":"`...)
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":"INFO","msg":"request","method":`...)
@@ -99,8 +104,8 @@ func appendAccessLine(b []byte, t time.Time, method, path string, status, bytes 
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, int64(bytes), 10)
-	b = append(b, `,"durationUs":`...)
-	b = strconv.AppendInt(b, durationUs, 10)
+	b = append(b, `,"handlerUs":`...)
+	b = strconv.AppendInt(b, handlerUs, 10)
 	b = append(b, `,"requestId":`...)
 	b = appendJSONString(b, requestID)
 	b = append(b, `,"clientIp":`...)
@@ -156,15 +161,51 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // clientIP is the address of the client as the load balancer saw it. The ALB appends the
-// peer address to X-Forwarded-For, so the last entry is the one it vouches for; earlier
-// entries come from the client and can be forged.
+// peer address to X-Forwarded-For, so the last entry over all the header's lines is the one it
+// vouches for; earlier entries and lines come from the client and can be forged. Empty lines
+// and empty entries carry no address and are skipped (behind an ALB the last entry is never
+// empty); with no entry at all, the socket's peer address.
 func clientIP(r *http.Request) string {
-	if xff := r.Header["X-Forwarded-For"]; len(xff) > 0 && xff[0] != "" {
-		return strings.TrimSpace(xff[0][strings.LastIndexByte(xff[0], ',')+1:])
+	xff := r.Header["X-Forwarded-For"]
+	for i := len(xff) - 1; i >= 0; i-- {
+		line := xff[i]
+		for line != "" {
+			entry := line
+			if c := strings.LastIndexByte(line, ','); c >= 0 {
+				entry, line = line[c+1:], line[:c]
+			} else {
+				line = ""
+			}
+			if entry = strings.TrimSpace(entry); entry != "" {
+				return entry
+			}
+		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// What the access log keeps of values a client chooses, in bytes: a request line can be as
+// long as the header limit (1 MB), and an uncapped path made a log line twice that. A longer
+// value is logged as its first bytes (cut at a character boundary) and a marker with its length.
+const (
+	maxLoggedPath     = 1024
+	maxLoggedMethod   = 32
+	maxLoggedClientIP = 64 // an IPv6 address with a zone is at most 45
+)
+
+// capForLog returns s, or when it is longer than limit bytes, its first bytes up to limit
+// followed by "...[truncated from N bytes]". It allocates only for a value it cuts.
+func capForLog(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "...[truncated from " + strconv.Itoa(len(s)) + " bytes]"
 }

@@ -11,7 +11,7 @@ import (
 
 // slogAccessLine is what slog's JSON handler writes for the access record: the format
 // appendAccessLine must reproduce byte for byte.
-func slogAccessLine(t testing.TB, at time.Time, method, path string, status, size int, durationUs int64, requestID, clientIP string) string {
+func slogAccessLine(t testing.TB, at time.Time, method, path string, status, size int, handlerUs int64, requestID, clientIP string) string {
 	var buf bytes.Buffer
 	r := slog.NewRecord(at, slog.LevelInfo, "request", 0)
 	r.AddAttrs(
@@ -19,7 +19,7 @@ func slogAccessLine(t testing.TB, at time.Time, method, path string, status, siz
 		slog.String("path", path),
 		slog.Int("status", status),
 		slog.Int("bytes", size),
-		slog.Int64("durationUs", durationUs),
+		slog.Int64("handlerUs", handlerUs),
 		slog.String("requestId", requestID),
 		slog.String("clientIp", clientIP),
 	)
@@ -61,10 +61,10 @@ func FuzzAccessLine(f *testing.F) {
 	f.Add("GET", "/healthz", "abc", "203.0.113.7", 200, int64(5))
 	f.Add("PUT", "/\"\\\n\x00\x80\u2028", "Root=1-x", " 1.2.3.4 ", 500, int64(0))
 	f.Add("", strings.Repeat("\xe2\x80", 3), "", "", 0, int64(-7))
-	f.Fuzz(func(t *testing.T, method, path, requestID, clientIP string, status int, durationUs int64) {
+	f.Fuzz(func(t *testing.T, method, path, requestID, clientIP string, status int, handlerUs int64) {
 		at := time.Unix(1764097507, 123456789).UTC()
-		got := string(appendAccessLine(nil, at, method, path, status, len(path), durationUs, requestID, clientIP))
-		if want := slogAccessLine(t, at, method, path, status, len(path), durationUs, requestID, clientIP); got != want {
+		got := string(appendAccessLine(nil, at, method, path, status, len(path), handlerUs, requestID, clientIP))
+		if want := slogAccessLine(t, at, method, path, status, len(path), handlerUs, requestID, clientIP); got != want {
 			t.Errorf("\n got %s\nwant %s", got, want)
 		}
 	})

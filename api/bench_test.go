@@ -87,6 +87,8 @@ func BenchmarkMiddleware(b *testing.B) {
 		h    http.Handler
 	}{
 		{"mux", mux},
+		{"jsonRouting", withJSONRouting(bare, bare)},
+		{"drainClose", withDrainClose(&draining, bare)},
 		{"recovery", withRecovery(logger, bare)},
 		{"securityHeaders", withSecurityHeaders(bare)},
 		{"accessLog", withAccessLog(logs, bare)},

@@ -28,6 +28,21 @@ const (
 	maxStopBudget = 120 * time.Second
 )
 
+// IDLE_TIMEOUT: how long the server keeps an idle keep-alive connection open. It must be longer
+// than the ALB's idle timeout (default 60 s, at most 4000 s): if the server closed an idle
+// connection first, the ALB could send the next request down it and answer the client 502. The
+// Pulumi program sets it to the ALB's idle timeout plus a margin; the default covers the ALB's
+// default. The upper bound leaves a margin of 100 s above the ALB's largest value.
+const (
+	defaultIdleTimeout = 75 * time.Second
+	minIdleTimeout     = time.Second
+	maxIdleTimeout     = 4100 * time.Second
+)
+
+// logLevels are the accepted LOG_LEVEL values (in any case): exactly these, not the offsets
+// ("info+2", "debug+100") slog.Level's own parser also takes.
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
 // config is everything the service reads from its environment.
 type config struct {
 	Port            int
@@ -35,6 +50,7 @@ type config struct {
 	DrainDelay      time.Duration // how long /readyz reports 503 while still serving, before Shutdown
 	ShutdownTimeout time.Duration // deadline for in-flight requests once Shutdown starts
 	MetadataURI     string        // ECS task metadata endpoint v4; empty outside ECS
+	IdleTimeout     time.Duration // keep-alive idle timeout; must outlast the load balancer's
 }
 
 // loadConfig reads and validates the environment. Every problem is reported at once, each
@@ -45,6 +61,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LogLevel:        slog.LevelInfo,
 		DrainDelay:      defaultDrainDelay,
 		ShutdownTimeout: defaultShutdownTimeout,
+		IdleTimeout:     defaultIdleTimeout,
 	}
 	var problems []error
 	if v := getenv("PORT"); v != "" {
@@ -56,14 +73,25 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	if v := getenv("LOG_LEVEL"); v != "" {
-		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+		if l, ok := logLevels[strings.ToLower(v)]; ok {
+			cfg.LogLevel = l
+		} else {
 			problems = append(problems, fmt.Errorf("LOG_LEVEL=%q: want one of debug, info, warn, error (default info)", v))
 		}
 	}
 	cfg.DrainDelay, problems = durationFrom(getenv, "DRAIN_DELAY", defaultDrainDelay, 0, problems)
 	cfg.ShutdownTimeout, problems = durationFrom(getenv, "SHUTDOWN_TIMEOUT", defaultShutdownTimeout, time.Millisecond, problems)
-	if sum := cfg.DrainDelay + cfg.ShutdownTimeout; len(problems) == 0 && sum > maxStopBudget {
-		problems = append(problems, fmt.Errorf("DRAIN_DELAY + SHUTDOWN_TIMEOUT = %s: must stay below the ECS stopTimeout, whose maximum is %s", sum, maxStopBudget))
+	// Compared without adding first: two huge values would overflow the sum and wrap below the cap.
+	if len(problems) == 0 && (cfg.DrainDelay > maxStopBudget || cfg.ShutdownTimeout > maxStopBudget-cfg.DrainDelay) {
+		problems = append(problems, fmt.Errorf("DRAIN_DELAY=%s + SHUTDOWN_TIMEOUT=%s: the sum must stay at or below %s, the largest ECS stopTimeout", cfg.DrainDelay, cfg.ShutdownTimeout, maxStopBudget))
+	}
+	if v := getenv("IDLE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < minIdleTimeout || d > maxIdleTimeout {
+			problems = append(problems, fmt.Errorf("IDLE_TIMEOUT=%q: want a Go duration from %s to %s, longer than the ALB's idle timeout (default %s)", v, minIdleTimeout, maxIdleTimeout, defaultIdleTimeout))
+		} else {
+			cfg.IdleTimeout = d
+		}
 	}
 	if v := getenv("ECS_CONTAINER_METADATA_URI_V4"); v != "" {
 		u, err := url.Parse(v)

@@ -54,6 +54,11 @@ func FuzzEchoDecoding(f *testing.F) {
 			if !strings.Contains(w.Body.String(), `"error":`) {
 				t.Fatalf("%d without a JSON error: %q", w.Code, w.Body)
 			}
+			// The message says what is wrong with the body in the client's terms, never
+			// the decoder's own text (Go type names, "json:" prefixes).
+			if b := w.Body.String(); strings.Contains(b, "json:") || strings.Contains(b, "Go ") || strings.Contains(b, "echoRequest") {
+				t.Fatalf("error body %q from %q shows internal error text", b, body)
+			}
 		default:
 			t.Fatalf("body %q: status %d", body, w.Code)
 		}

@@ -155,9 +155,9 @@ func handleNoRoute(mux *http.ServeMux) http.Handler {
 		}
 		if len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed on "+r.URL.Path, nil)
+			writeError(w, http.StatusMethodNotAllowed, "method "+capForLog(r.Method, maxLoggedMethod)+" is not allowed on "+capForLog(r.URL.Path, maxLoggedPath), nil)
 			return
 		}
-		writeError(w, http.StatusNotFound, "no such path: "+r.URL.Path, nil)
+		writeError(w, http.StatusNotFound, "no such path: "+capForLog(r.URL.Path, maxLoggedPath), nil)
 	})
 }

@@ -1,23 +1,38 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 const (
-	// logFlushInterval bounds how long a log line waits in a buffer. It is also the most a
+	// logFlushInterval bounds how long a log line waits in a batch. It is also the most a
 	// process killed without warning (SIGKILL, out of memory) can lose.
 	logFlushInterval = 100 * time.Millisecond
-	// logShardSize is how much one buffer gathers before the request that fills it writes it
-	// out: one write system call per ~60 access lines instead of one per request.
+	// logShardSize is how much one batch gathers before the request that fills it hands it to
+	// the writer: one write system call per ~60 access lines instead of one per request.
 	logShardSize = 16 << 10
-	// logShardKeep bounds the buffer a shard keeps after writing out a batch that grew it
-	// (a line can be as long as a 1 MB request path).
-	logShardKeep = 4 * logShardSize
+	// logShardMax is the largest buffer kept for reuse. A batch is handed over once it holds
+	// logShardSize, so it is at most that plus one line, and an access line is at most a few
+	// KiB (accesslog.go caps what a client can make long).
+	logShardMax = 4 * logShardSize
+	// logQueueBatches is how many batches may wait for the writer.
+	logQueueBatches = 16
+	// logStuckAfter is when the output counts as stuck: a write to it has taken longer. A
+	// request whose batch finds the queue full waits at most this long for room, and not at
+	// all once the output is stuck.
+	logStuckAfter = time.Second
+	// logWaitingMax bounds the bytes of batches whose requests wait for room in the queue.
+	logWaitingMax = 4 << 20
+	// logCloseTimeout is how long Close waits for a stuck output before giving up on what is
+	// still waiting: well inside the 20 s the shutdown budget leaves for exit (config.go).
+	logCloseTimeout = 5 * time.Second
 )
 
 // logWriter batches access-log lines into one write per 16 KiB or per flush interval,
@@ -30,23 +45,43 @@ const (
 // between CPUs: per-CPU batches gave the whole server about 3 % more throughput on two CPUs
 // (1–7 % in four paired runs; README, "Performance"). The price is order: batches from
 // different CPUs reach the output in the order they fill or are flushed, so two lines written
-// within one flush interval on different CPUs can appear swapped, by at most the interval.
+// within one flush interval on different CPUs can appear swapped, by at most the interval
+// (or by logStuckAfter while the output is behind, when a batch waits for room).
 // Every line has its own time field, and log stores order by it. Each line is written whole,
 // never interleaved.
 //
-// Lines that must appear at once (startup, errors, shutdown) go through Unbuffered, after
-// everything buffered before them. Close writes out everything buffered; a line written
-// after Close is written at once.
+// A caller never waits on a stuck output. Only one goroutine writes to it, and a full batch is
+// handed to that goroutine through a queue of logQueueBatches. When the queue is full and the
+// output is only behind, the request that filled the batch waits for room, at most
+// logStuckAfter (and not once logWaitingMax bytes already wait); once a write to the output
+// has been in progress for longer than logStuckAfter, the output counts as stuck and full
+// batches are dropped at once. Dropped lines are counted, and the next time a write to the
+// output completes, a warning record says how many. So memory for log lines stays bounded:
+// a buffer for each shard, each queued batch, each spare and the one being written (each at
+// most logShardMax, in practice a batch of 16 KiB and a line), and logWaitingMax: at most
+// about 7 MiB with two shards.
+//
+// Lines that must not wait for a batch (startup, errors, shutdown) go through Unbuffered: it
+// hands every batch to the writer and then its own line, so they appear after the lines
+// buffered before them. Close writes out everything waiting, waiting at most logCloseTimeout
+// for the output; a line written after a Close that finished is written at once.
 type logWriter struct {
 	out   io.Writer
-	outMu sync.Mutex // one batch at a time on out
-	err   error      // out's last write error, guarded by outMu
+	queue chan []byte // batches for the writer goroutine, in order
+	spare chan []byte // empty buffers of written batches, to hand out again
+
+	dropped      atomic.Int64 // lines dropped and not yet reported
+	writingSince atomic.Int64 // when the write in progress began (UnixNano), 0 between writes
+	waiting      atomic.Int64 // bytes of batches whose requests wait for room in the queue
 
 	local sync.Pool // *shardRef: this P's shard
 
 	shardsMu sync.Mutex
 	shards   []*logShard // every shard made: what the flusher visits
 	free     []*logShard // shards no shardRef points to any more, to hand out again
+
+	outMu sync.Mutex // the writer goroutine's writes, and writes after Close
+	err   error      // out's last write error, guarded by outMu
 
 	closed atomic.Bool
 	stop   chan struct{}
@@ -66,9 +101,15 @@ type logShard struct {
 type shardRef struct{ shard *logShard }
 
 func newLogWriter(w io.Writer) *logWriter {
-	l := &logWriter{out: w, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &logWriter{
+		out:   w,
+		queue: make(chan []byte, logQueueBatches),
+		spare: make(chan []byte, 2*logQueueBatches),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
 	l.local.New = l.newShardRef
-	go l.flushEvery(logFlushInterval)
+	go l.run()
 	return l
 }
 
@@ -95,7 +136,8 @@ func (l *logWriter) release(s *logShard) {
 }
 
 // Write takes one complete line (the access log writes each line in one call) and copies it
-// into this CPU's batch; the request that fills the batch writes it out.
+// into this CPU's batch; the request that fills the batch hands it to the writer. It never
+// waits for the output.
 func (l *logWriter) Write(p []byte) (int, error) {
 	ref := l.local.Get().(*shardRef)
 	s := ref.shard
@@ -103,91 +145,250 @@ func (l *logWriter) Write(p []byte) (int, error) {
 	if l.closed.Load() { // Close has flushed, or is flushing, this shard
 		s.mu.Unlock()
 		l.local.Put(ref)
-		l.writeOut(p)
+		l.writeAfterClose(p)
 		return len(p), nil
 	}
 	s.buf = append(s.buf, p...)
+	var full []byte
 	if len(s.buf) >= logShardSize {
-		l.flushShard(s)
+		full = l.handOff(s)
 	}
 	s.mu.Unlock()
 	l.local.Put(ref)
+	if full != nil {
+		l.sendOrDrop(full)
+	}
 	return len(p), nil
 }
 
+// handOff queues s's batch for the writer without waiting and gives s an empty buffer. When
+// the queue is full and the output stuck, the batch is dropped in place and its lines counted;
+// when the queue is full and the output only behind, handOff takes the batch out of s and
+// returns it, for the caller to pass to sendOrDrop once it has let go of s.mu, which must be
+// held.
+func (l *logWriter) handOff(s *logShard) (full []byte) {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	select {
+	case l.queue <- s.buf:
+		s.buf = l.spareBuffer()
+		return nil
+	default:
+	}
+	if l.stuck() {
+		l.drop(s.buf)
+		s.buf = s.buf[:0]
+		return nil
+	}
+	full, s.buf = s.buf, l.spareBuffer()
+	return full
+}
+
+// stuck reports whether the write in progress has taken longer than logStuckAfter.
+func (l *logWriter) stuck() bool {
+	since := l.writingSince.Load()
+	return since != 0 && time.Since(time.Unix(0, since)) > logStuckAfter
+}
+
+// sendOrDrop queues b for a writer that is behind: it first lets the writer run (a caller
+// that never parks would otherwise keep it off the CPU), then waits for room at most
+// logStuckAfter; it drops b and counts its lines at once when the output is stuck or
+// logWaitingMax bytes already wait, or when the wait runs out.
+func (l *logWriter) sendOrDrop(b []byte) {
+	runtime.Gosched()
+	select {
+	case l.queue <- b:
+		return
+	default:
+	}
+	if l.stuck() {
+		l.drop(b)
+		return
+	}
+	n := int64(len(b))
+	defer l.waiting.Add(-n)
+	if l.waiting.Add(n) > logWaitingMax {
+		l.drop(b)
+		return
+	}
+	t := time.NewTimer(logStuckAfter)
+	defer t.Stop()
+	select {
+	case l.queue <- b:
+	case <-t.C:
+		l.drop(b)
+	}
+}
+
+func (l *logWriter) drop(b []byte) { l.dropped.Add(int64(bytes.Count(b, newline))) }
+
+var newline = []byte{'\n'}
+
+// spareBuffer is an empty buffer from a written batch, or a new one.
+func (l *logWriter) spareBuffer() []byte {
+	select {
+	case b := <-l.spare:
+		return b
+	default:
+		return make([]byte, 0, logShardSize)
+	}
+}
+
 // Unbuffered is the writer for lines that should not wait for a batch: startup, errors,
-// shutdown. Each Write first writes out every batch, so lines buffered before it appear
-// before it, then writes its line, whole.
+// shutdown. Each Write hands every batch to the writer, then its own line, so lines
+// buffered before it appear before it; like Write, it does not wait on a stuck output.
 func (l *logWriter) Unbuffered() io.Writer { return unbufferedLog{l} }
 
 type unbufferedLog struct{ l *logWriter }
 
 func (u unbufferedLog) Write(p []byte) (int, error) {
-	u.l.flushAll()
-	u.l.writeOut(p)
+	l := u.l
+	l.handOffAll()
+	ref := l.local.Get().(*shardRef)
+	s := ref.shard
+	s.mu.Lock()
+	if l.closed.Load() {
+		s.mu.Unlock()
+		l.local.Put(ref)
+		l.writeAfterClose(p)
+		return len(p), nil
+	}
+	s.buf = append(s.buf, p...)
+	full := l.handOff(s)
+	s.mu.Unlock()
+	l.local.Put(ref)
+	if full != nil {
+		l.sendOrDrop(full)
+	}
 	return len(p), nil
 }
 
-// flushShard writes out s's batch; s.mu must be held.
-func (l *logWriter) flushShard(s *logShard) {
-	if len(s.buf) == 0 {
-		return
-	}
-	l.writeOut(s.buf)
-	if cap(s.buf) > logShardKeep {
-		s.buf = make([]byte, 0, logShardSize)
-	} else {
-		s.buf = s.buf[:0]
-	}
-}
-
-func (l *logWriter) writeOut(p []byte) {
-	l.outMu.Lock()
-	if _, err := l.out.Write(p); err != nil {
-		l.err = err
-	}
-	l.outMu.Unlock()
-}
-
-func (l *logWriter) flushAll() {
-	l.shardsMu.Lock()
-	shards := l.shards[:len(l.shards):len(l.shards)]
-	l.shardsMu.Unlock()
-	for _, s := range shards {
+// handOffAll hands every shard's batch to the writer (Unbuffered, from a caller's goroutine).
+func (l *logWriter) handOffAll() {
+	for _, s := range l.allShards() {
 		s.mu.Lock()
-		l.flushShard(s)
+		full := l.handOff(s)
 		s.mu.Unlock()
+		if full != nil {
+			l.sendOrDrop(full)
+		}
 	}
 }
 
-func (l *logWriter) flushEvery(d time.Duration) {
+func (l *logWriter) allShards() []*logShard {
+	l.shardsMu.Lock()
+	defer l.shardsMu.Unlock()
+	return l.shards[:len(l.shards):len(l.shards)]
+}
+
+// flush is the writer goroutine's own pass (each flush interval, and at Close): it takes each
+// shard's batch and writes it out itself, after everything queued before it, so no line is
+// dropped for want of room in the queue the writer itself empties.
+func (l *logWriter) flush() {
+	for _, s := range l.allShards() {
+		s.mu.Lock()
+		b := s.buf
+		if len(b) > 0 {
+			s.buf = l.spareBuffer()
+		}
+		s.mu.Unlock()
+		if len(b) == 0 {
+			continue
+		}
+		for len(l.queue) > 0 {
+			l.write(<-l.queue)
+		}
+		l.write(b)
+	}
+}
+
+// run is the writer goroutine: the only one that writes to the output until Close.
+func (l *logWriter) run() {
 	defer close(l.done)
-	t := time.NewTicker(d)
+	t := time.NewTicker(logFlushInterval)
 	defer t.Stop()
 	for {
 		select {
+		case b := <-l.queue:
+			l.write(b)
 		case <-t.C:
-			l.flushAll()
+			l.flush()
 		case <-l.stop:
-			// closed is set: a Write that takes a shard's lock after this pass writes directly.
-			l.flushAll()
+			// closed is set: no line enters a shard any more (a Write that takes a shard's
+			// lock from now on writes directly, once this goroutine is done).
+			l.flush()
+			for len(l.queue) > 0 {
+				l.write(<-l.queue)
+			}
 			return
 		}
 	}
 }
 
-// Close writes out every buffered line and reports the output's last write error. Lines
-// written afterwards go straight to the output.
-func (l *logWriter) Close() error {
-	if l.closed.Swap(true) {
-		return l.lastErr()
+// write writes one batch and, once the output has taken it, reports the lines dropped while
+// it was stuck; then the buffer goes back for reuse.
+func (l *logWriter) write(b []byte) {
+	l.outMu.Lock()
+	l.writingSince.Store(time.Now().UnixNano())
+	_, err := l.out.Write(b)
+	l.writingSince.Store(0)
+	if err != nil {
+		l.err = err
+	} else if n := l.dropped.Swap(0); n > 0 {
+		if _, err := l.out.Write(droppedRecord(time.Now(), n)); err != nil {
+			l.err = err
+			l.dropped.Add(n) // not reported: try again after the next write
+		}
 	}
-	close(l.stop)
-	<-l.done
-	return l.lastErr()
+	l.outMu.Unlock()
+	if cap(b) > logShardMax {
+		return
+	}
+	select {
+	case l.spare <- b[:0]:
+	default:
+	}
 }
 
-func (l *logWriter) lastErr() error {
+// droppedRecord is the warning written once the output moves again, in the format of every
+// other record (slog's JSON handler).
+func droppedRecord(t time.Time, n int64) []byte {
+	b := []byte(`{"time":"`)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"WARN","msg":"log lines dropped: the log output was not taking writes","dropped":`...)
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, "}\n"...)
+}
+
+// writeAfterClose writes p at once if the writer goroutine has finished; if Close gave up on
+// a stuck output, p is dropped and counted, so no caller waits on it.
+func (l *logWriter) writeAfterClose(p []byte) {
+	select {
+	case <-l.done:
+		l.outMu.Lock()
+		if _, err := l.out.Write(p); err != nil {
+			l.err = err
+		}
+		l.outMu.Unlock()
+	default:
+		l.dropped.Add(int64(bytes.Count(p, newline)))
+	}
+}
+
+// Close writes out every buffered line and reports the output's last write error. If the
+// output does not take them within logCloseTimeout, Close returns an error saying how many
+// lines were dropped; the writer goroutine is left blocked in the output's Write. Lines
+// written after Close go straight to the output.
+func (l *logWriter) Close() error {
+	if !l.closed.Swap(true) {
+		close(l.stop)
+	}
+	select {
+	case <-l.done:
+	case <-time.After(logCloseTimeout):
+		return fmt.Errorf("log output took no writes for %s: buffered lines lost, %d lines dropped", logCloseTimeout, l.dropped.Load())
+	}
 	l.outMu.Lock()
 	defer l.outMu.Unlock()
 	return l.err

@@ -142,3 +142,17 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+var hdrClose = []string{"close"}
+
+// withDrainClose answers Connection: close while the server drains, so net/http closes each
+// connection after its current response and the client's next request opens a new one. The
+// check is one atomic load: no lock on the request path.
+func withDrainClose(draining *atomic.Bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header()["Connection"] = hdrClose
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -70,12 +70,20 @@ type runningServer struct {
 // once /healthz answers 200.
 func startRun(t *testing.T, env map[string]string) *runningServer {
 	t.Helper()
+	return startRunWithStdout(t, env, func(w io.Writer) io.Writer { return w })
+}
+
+// startRunWithStdout is startRun with run's stdout passed through wrap on its way to the
+// log sink, so a test can stand a misbehaving output in between.
+func startRunWithStdout(t *testing.T, env map[string]string, wrap func(io.Writer) io.Writer) *runningServer {
+	t.Helper()
 	env["PORT"] = "0"
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &runningServer{logs: &logSink{}, stop: cancel, done: make(chan struct{})}
+	stdout := wrap(s.logs)
 	go func() {
 		defer close(s.done)
-		s.err = run(ctx, []string{"api"}, func(k string) string { return env[k] }, s.logs, io.Discard)
+		s.err = run(ctx, []string{"api"}, func(k string) string { return env[k] }, stdout, io.Discard)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -13,14 +13,11 @@ import (
 	"time"
 )
 
-// HTTP server timeouts. The idle timeout must outlast the ALB's (60 s): if the server closed
-// an idle keep-alive connection first, the ALB could send the next request down a closed
-// connection and answer the client 502.
+// HTTP server timeouts. The idle timeout is IDLE_TIMEOUT (config.go).
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 15 * time.Second
-	idleTimeout       = 75 * time.Second
 	// metadataTimeout bounds the startup read of the ECS task metadata endpoint, which is
 	// local to the task and normally answers in milliseconds.
 	metadataTimeout = 2 * time.Second
@@ -60,8 +57,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		IdleTimeout:       cfg.IdleTimeout,
+		// "OPTIONS *" reaches the handler, which answers it as JSON like every request.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -75,10 +74,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	case <-ctx.Done():
 	}
 
+	// From here every response says Connection: close (withDrainClose), so a client's next
+	// request opens a new connection, which a load balancer that has stopped routing here
+	// sends to another target. Open connections, idle ones included, keep serving until
+	// Shutdown: closing an idle keep-alive connection now (SetKeepAlivesEnabled(false) would)
+	// fails the request a client is sending down it at that moment, and a load balancer
+	// turns that into a 502, as it does not retry.
 	draining.Store(true)
-	// Responses now say Connection: close, so a client's next request opens a new connection,
-	// which a load balancer that has stopped routing here sends to another target.
-	srv.SetKeepAlivesEnabled(false)
 	logger.Info("draining", slog.String("drainDelay", cfg.DrainDelay.String()))
 	select {
 	case err := <-serveErr:

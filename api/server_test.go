@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 )
 
 var testTask = taskInfo{TaskARN: "arn:aws:ecs:us-east-1:123456789012:task/web/abc", Cluster: "web", AvailabilityZone: "us-east-1b"}
@@ -311,13 +313,14 @@ func TestAccessLog(t *testing.T) {
 	var line struct {
 		Msg, Method, Path, RequestID, ClientIP string
 		Status, Bytes                          int
-		DurationUs                             *int64
+		HandlerUs                              *int64
+		DurationUs                             *int64 // renamed: it never measured the whole request
 	}
 	if err := json.Unmarshal(s.logs.Bytes(), &line); err != nil {
 		t.Fatalf("access log %q is not one JSON line: %v", s.logs, err)
 	}
 	if line.Msg != "request" || line.Method != "POST" || line.Path != "/v1/echo" || line.Status != 200 ||
-		line.Bytes != w.Body.Len() || line.RequestID != "log-me" || line.ClientIP != "203.0.113.7" || line.DurationUs == nil {
+		line.Bytes != w.Body.Len() || line.RequestID != "log-me" || line.ClientIP != "203.0.113.7" || line.HandlerUs == nil || line.DurationUs != nil {
 		t.Errorf("access log = %+v (raw %s)", line, s.logs)
 	}
 }
@@ -338,6 +341,62 @@ func TestClientIP(t *testing.T) {
 		if got := clientIP(r); got != tt.want {
 			t.Errorf("clientIP(xff=%q, remote=%q) = %q, want %q", tt.xff, tt.remote, got, tt.want)
 		}
+	}
+	// A client can send X-Forwarded-For lines of its own; the ALB's entry is the last one over
+	// all lines. Empty lines and empty entries (a trailing comma) carry no address.
+	for _, tt := range []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{"6.6.6.6", "203.0.113.7"}, "203.0.113.7"},
+		{[]string{"", "203.0.113.7"}, "203.0.113.7"},
+		{[]string{"6.6.6.6, 7.7.7.7", "5.5.5.5, 203.0.113.8"}, "203.0.113.8"},
+		{[]string{"203.0.113.9,", ""}, "203.0.113.9"},
+		{[]string{" , ", ""}, "10.0.1.5"},
+		{[]string{"", ""}, "10.0.1.5"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "10.0.1.5:4444"
+		r.Header["X-Forwarded-For"] = tt.lines
+		if got := clientIP(r); got != tt.want {
+			t.Errorf("clientIP(X-Forwarded-For lines %q) = %q, want %q", tt.lines, got, tt.want)
+		}
+	}
+}
+
+// TestAccessLogCapsClientData: path, method and client address come from the client; a huge
+// one must not make a huge log line (a 0.9 MB path made a 1.8 MB line).
+func TestAccessLogCapsClientData(t *testing.T) {
+	s := newTestServer(t)
+	longPath := "/" + strings.Repeat("p", 900_000)
+	r := httptest.NewRequest("GET", longPath, nil)
+	r.Header.Set("X-Forwarded-For", "1.1.1.1, "+strings.Repeat("9", 10_000))
+	r.Method = strings.Repeat("M", 5000)
+	w := s.do(r)
+	if w.Body.Len() > 4096 {
+		t.Errorf("error body is %d bytes for a long path, want the path capped there too", w.Body.Len())
+	}
+	if n := s.logs.Len(); n > maxLoggedPath+maxLoggedMethod+maxLoggedClientIP+400 {
+		t.Fatalf("access line is %d bytes, want it capped", n)
+	}
+	var line struct{ Method, Path, ClientIP string }
+	if err := json.Unmarshal(s.logs.Bytes(), &line); err != nil {
+		t.Fatalf("access log %q: %v", s.logs, err)
+	}
+	for _, c := range []struct{ name, got, full string }{
+		{"path", line.Path, longPath}, {"method", line.Method, r.Method}, {"clientIp", line.ClientIP, strings.Repeat("9", 10_000)},
+	} {
+		prefix, _, ok := strings.Cut(c.got, "...[truncated")
+		if !ok || !strings.HasPrefix(c.full, prefix) || !strings.Contains(c.got, fmt.Sprintf("from %d bytes]", len(c.full))) {
+			t.Errorf("logged %s = %.80q..., want a prefix of it marked as truncated with its length", c.name, c.got)
+		}
+	}
+	// A capped value is never cut inside a UTF-8 character.
+	if got := capForLog("/"+strings.Repeat("é", 600), maxLoggedPath); !utf8.ValidString(got) {
+		t.Errorf("capForLog cut a character: %q", got[len(got)-40:])
+	}
+	if got := capForLog("/short", maxLoggedPath); got != "/short" {
+		t.Errorf("capForLog(/short) = %q", got)
 	}
 }
 

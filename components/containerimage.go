@@ -93,11 +93,10 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 	if err != nil {
 		return nil, err
 	}
-	tag, err := ContextHash(a.Context, a.Dockerfile, a.Platform)
+	tag, err := ImageTag(a.Context, a.Dockerfile, a.Platform)
 	if err != nil {
 		return nil, err
 	}
-	tag = tag[:32] // 128 bits: unique enough, and a readable tag
 
 	c := &ContainerImage{Tag: tag}
 	if err := ctx.RegisterComponentResource("webstack:components:ContainerImage", name, c, opts...); err != nil {

@@ -14,6 +14,13 @@ var fargateMemory = map[int][3]int{ // cpu -> {min, max, step}
 	16384: {32768, 122880, 8192},
 }
 
+// IsFargateCPU reports whether cpu is a Fargate task CPU size: when it is not, ValidateFargateSize
+// fails because of the cpu, else because of the memory.
+func IsFargateCPU(cpu int) bool {
+	_, ok := fargateMemory[cpu]
+	return ok
+}
+
 // ValidateFargateSize reports whether cpu/memory is a task size Fargate runs, and if not, which
 // memory values would be valid for that cpu.
 func ValidateFargateSize(cpu, memory int) error {

@@ -14,8 +14,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// DefaultSslPolicy allows TLS 1.3 and 1.2 only.
-const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+// DefaultSslPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers only
+// ("Res"): it is on Security Hub ELB.17's current list of recommended policies, which dropped
+// ELBSecurityPolicy-TLS13-1-2-2021-06 (docs/fsbp.md).
+const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 
 // HSTSHeaderValue is the Strict-Transport-Security header the HTTPS listener adds to every
 // response, the same one the API sends (api/middleware.go): one year, subdomains included.
@@ -24,8 +26,12 @@ const HSTSHeaderValue = "max-age=31536000; includeSubDomains"
 // DefaultIdleTimeoutSeconds is the ALB idle timeout unless IdleTimeoutSeconds says otherwise.
 const DefaultIdleTimeoutSeconds = 60
 
-// accessLogPrefix is where the ALB writes inside the access-log bucket.
-const accessLogPrefix = "alb"
+// accessLogPrefix is where the ALB writes inside the access-log bucket; serverAccessLogPrefix is
+// where S3 writes the access-log bucket's own server access logs, inside a second bucket.
+const (
+	accessLogPrefix       = "alb"
+	serverAccessLogPrefix = "s3/"
+)
 
 // The target groups' health check. A new target serves after HealthyThreshold passing checks
 // HealthCheckIntervalSeconds apart (release.WebstackTiming reads these for its release-time model).
@@ -469,55 +475,12 @@ func validatedCertificate(ctx *pulumi.Context, name string, a LoadBalancerArgs, 
 }
 
 // accessLogBucket creates the private, encrypted, expiring bucket the ALB logs to and
-// returns it with the resources that must exist before the ALB writes to it.
+// returns it with the resources that must exist before the ALB writes to it. S3 records who reads
+// or changes those logs (server access logging, Security Hub S3.9) in a second bucket of the same
+// kind; that bucket logs nowhere, since logging it would need a third (docs/fsbp.md, S3.9).
 func accessLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, parent pulumi.ResourceOption) (*s3.BucketV2, []pulumi.Resource, error) {
-	bucket, err := s3.NewBucketV2(ctx, name+"-logs", &s3.BucketV2Args{
-		// Without deletion protection (dev) the stack can be torn down with its logs.
-		ForceDestroy: pulumi.Bool(!a.DeletionProtection),
-	}, parent)
+	bucket, block, encryption, err := privateLogBucket(ctx, name+"-logs", a, "expire-access-logs", parent)
 	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-logs", &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, parent); err != nil {
-		return nil, nil, err
-	}
-	block, err := s3.NewBucketPublicAccessBlock(ctx, name+"-logs", &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, parent)
-	if err != nil {
-		return nil, nil, err
-	}
-	// ALB access logs support SSE-S3 only, not SSE-KMS.
-	encryption, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-logs", &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-		}},
-	}, parent)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-logs", &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:         pulumi.String("expire-access-logs"),
-			Status:     pulumi.String("Enabled"),
-			Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
-			Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.AccessLogsRetentionDays)},
-			AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
-				DaysAfterInitiation: pulumi.Int(1),
-			},
-		}},
-	}, parent); err != nil {
 		return nil, nil, err
 	}
 	policy, err := s3.NewBucketPolicy(ctx, name+"-logs", &s3.BucketPolicyArgs{
@@ -529,7 +492,118 @@ func accessLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, paren
 	if err != nil {
 		return nil, nil, err
 	}
+
+	target, targetBlock, _, err := privateLogBucket(ctx, name+"-logs-access", a, "expire-server-access-logs", parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	targetPolicy, err := s3.NewBucketPolicy(ctx, name+"-logs-access", &s3.BucketPolicyArgs{
+		Bucket: target.ID(),
+		Policy: pulumi.All(target.Arn, bucket.Arn).ApplyT(func(v []any) (string, error) {
+			return serverAccessLogBucketPolicy(v[0].(string), v[1].(string))
+		}),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{targetBlock}))
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s3.NewBucketLoggingV2(ctx, name+"-logs", &s3.BucketLoggingV2Args{
+		Bucket:       bucket.ID(),
+		TargetBucket: target.ID(),
+		TargetPrefix: pulumi.String(serverAccessLogPrefix),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{targetPolicy})); err != nil {
+		return nil, nil, err
+	}
 	return bucket, []pulumi.Resource{policy, encryption}, nil
+}
+
+// privateLogBucket is a log bucket: owner-enforced objects (no ACLs), all public access blocked,
+// SSE-S3 (ALB access logs support SSE-S3 only, not SSE-KMS), objects expiring after
+// AccessLogsRetentionDays. It returns the bucket, its public access block and its encryption.
+func privateLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, ruleID string, parent pulumi.ResourceOption) (*s3.BucketV2, pulumi.Resource, pulumi.Resource, error) {
+	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		// Without deletion protection (dev) the stack can be torn down with its logs.
+		ForceDestroy: pulumi.Bool(!a.DeletionProtection),
+	}, parent)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return nil, nil, nil, err
+	}
+	block, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	encryption, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, parent)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String(ruleID),
+			Status:     pulumi.String("Enabled"),
+			Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+			Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.AccessLogsRetentionDays)},
+			AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
+				DaysAfterInitiation: pulumi.Int(1),
+			},
+		}},
+	}, parent); err != nil {
+		return nil, nil, nil, err
+	}
+	return bucket, block, encryption, nil
+}
+
+// serverAccessLogBucketPolicy lets the S3 logging service write the source bucket's server access
+// logs under serverAccessLogPrefix, and refuses requests made without TLS. With BucketOwnerEnforced
+// a bucket policy (not the log-delivery ACL) is how the permission is given. Source: S3 User
+// Guide, "Permissions for log delivery" (principal logging.s3.amazonaws.com, aws:SourceArn).
+func serverAccessLogBucketPolicy(targetArn, sourceArn string) (string, error) {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{
+			{
+				"Sid":       "AllowS3ServerAccessLogDelivery",
+				"Effect":    "Allow",
+				"Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
+				"Action":    "s3:PutObject",
+				"Resource":  targetArn + "/" + serverAccessLogPrefix + "*",
+				"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": sourceArn}},
+			},
+			denyInsecureTransport(targetArn),
+		},
+	}
+	b, err := json.Marshal(doc)
+	return string(b), err
+}
+
+// denyInsecureTransport refuses any request to the bucket made without TLS (Security Hub S3.5).
+func denyInsecureTransport(bucketArn string) map[string]any {
+	return map[string]any{
+		"Sid":       "DenyInsecureTransport",
+		"Effect":    "Deny",
+		"Principal": "*",
+		"Action":    "s3:*",
+		"Resource":  []string{bucketArn, bucketArn + "/*"},
+		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+	}
 }
 
 // elbLogDeliveryAccounts are the ELB accounts that deliver access logs in the regions
@@ -567,14 +641,7 @@ func accessLogBucketPolicy(bucketArn, region string) (string, error) {
 				"Action":    "s3:PutObject",
 				"Resource":  bucketArn + "/" + accessLogPrefix + "/AWSLogs/*",
 			},
-			{
-				"Sid":       "DenyInsecureTransport",
-				"Effect":    "Deny",
-				"Principal": "*",
-				"Action":    "s3:*",
-				"Resource":  []string{bucketArn, bucketArn + "/*"},
-				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-			},
+			denyInsecureTransport(bucketArn),
 		},
 	}
 	b, err := json.Marshal(doc)

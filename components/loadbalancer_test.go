@@ -204,6 +204,49 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 			}
 		}
 	})
+
+	// Security Hub S3.9: the access-log bucket's own server access logs go to a second bucket of
+	// the same kind, which only the S3 logging service may write to, for this source bucket.
+	t.Run("server access logs", func(t *testing.T) {
+		netWant(t, d.Named(t, "aws:s3/bucketLoggingV2:BucketLoggingV2", "web-logs"), map[string]any{
+			"bucket": "web-logs-bucket", "targetBucket": "web-logs-access-bucket", "targetPrefix": "s3/",
+		})
+		netWant(t, d.Named(t, "aws:s3/bucketV2:BucketV2", "web-logs-access"), map[string]any{"forceDestroy": false})
+		netWant(t, d.Named(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-logs-access"), map[string]any{
+			"bucket": "web-logs-access-bucket", "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true,
+		})
+		netWant(t, d.Named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs-access"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
+		d.Named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs-access")
+		lc := d.Named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs-access")
+		if rule := netProp(lc.Inputs, "rules").ArrayValue()[0].ObjectValue(); rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
+			t.Errorf("server access log lifecycle rule = %v, want expiry after 30 days", rule)
+		}
+		var doc struct {
+			Statement []struct {
+				Effect    string
+				Principal any
+				Action    any
+				Resource  any
+				Condition map[string]map[string]any
+			}
+		}
+		pol := d.Named(t, "aws:s3/bucketPolicy:BucketPolicy", "web-logs-access")
+		if err := json.Unmarshal([]byte(netProp(pol.Inputs, "policy").StringValue()), &doc); err != nil {
+			t.Fatalf("bucket policy is not JSON: %v", err)
+		}
+		allow := doc.Statement[0]
+		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"Service": "logging.s3.amazonaws.com"}) ||
+			allow.Action != "s3:PutObject" || allow.Resource != "arn:aws:s3:::web-logs-access-bucket/s3/*" ||
+			allow.Condition["ArnLike"]["aws:SourceArn"] != "arn:aws:s3:::web-logs-bucket" {
+			t.Errorf("server access log delivery statement = %+v", allow)
+		}
+		if len(doc.Statement) != 2 || doc.Statement[1].Effect != "Deny" || doc.Statement[1].Condition["Bool"]["aws:SecureTransport"] != "false" {
+			t.Errorf("want exactly one more statement, denying requests without TLS: %+v", doc.Statement[1:])
+		}
+		if n := len(d.OfType("aws:s3/bucketLoggingV2:BucketLoggingV2")); n != 1 {
+			t.Errorf("%d bucket logging resources, want 1 (the log target bucket logs nowhere)", n)
+		}
+	})
 }
 
 func TestAccessLogBucketPolicyPrincipalByRegion(t *testing.T) {

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -32,14 +33,18 @@ type NetworkArgs struct {
 	// VpcEndpoints: tasks in private subnets must still reach ECR, S3 and CloudWatch Logs.
 	NatGateways string
 	// VpcEndpoints adds an S3 gateway endpoint on the private route tables and ECR api,
-	// ECR dkr and CloudWatch Logs interface endpoints (private DNS) in the private subnets,
-	// plus Secrets Manager and SSM ones when NatGateways is None (with a NAT gateway those
-	// few secret reads cost less through NAT than two more endpoints per AZ).
+	// ECR dkr, CloudWatch Logs and SSM interface endpoints (private DNS) in the private
+	// subnets, plus a Secrets Manager one when NatGateways is None (with a NAT gateway those
+	// few secret reads cost less through NAT than one more endpoint per AZ). SSM is there in
+	// both cases: the tasks read SSM parameters, and Security Hub control EC2.57 asks for it.
 	VpcEndpoints bool
 	// NetworkAcls adds stateless NACLs to the public and private subnets that admit
 	// 80/443 to the public subnets, VPC-internal traffic, HTTPS out to the internet
 	// and TCP ephemeral-port return traffic, and deny everything else.
 	NetworkAcls bool
+	// FlowLogRetentionDays keeps the new VPC's flow logs (all traffic, to a CloudWatch log
+	// group) this many days. Default 30. Ignored with ExistingVpcID.
+	FlowLogRetentionDays int
 	// ExistingVpcID uses an existing VPC instead of creating one. The subnet lists
 	// below are then required (>= 2 each); CidrBlock, NumberOfAvailabilityZones and
 	// NatGateways describe a new VPC and are ignored, and VpcEndpoints and NetworkAcls
@@ -69,6 +74,9 @@ func (a NetworkArgs) withDefaults() NetworkArgs {
 	}
 	if a.NatGateways == "" {
 		a.NatGateways = NatGatewaysOnePerAz
+	}
+	if a.FlowLogRetentionDays == 0 {
+		a.FlowLogRetentionDays = 30
 	}
 	return a
 }
@@ -195,11 +203,21 @@ func (n *Network) createVpc(ctx *pulumi.Context, name string, a NetworkArgs, par
 			{Type: ec2.SubnetTypePrivate},
 		},
 		NatGateways: &ec2.NatGatewayConfigurationArgs{Strategy: ec2.NatGatewayStrategy(a.NatGateways)},
-	}, parent)
+	}, parent, pulumi.Transforms([]pulumi.ResourceTransform{noPublicIPOnLaunch}))
 	if err != nil {
 		return err
 	}
 	n.VpcID = v.VpcId
+	// Security Hub EC2.2: take over the VPC's default security group and leave it with no rules,
+	// so nothing placed in it by default can talk to anything.
+	if _, err := awsec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &awsec2.DefaultSecurityGroupArgs{
+		VpcId: v.VpcId,
+	}, parent); err != nil {
+		return err
+	}
+	if err := newFlowLog(ctx, name, v.VpcId, a.FlowLogRetentionDays, parent); err != nil {
+		return err
+	}
 	n.VpcCidrBlock = pulumi.String(a.CidrBlock).ToStringOutput()
 	n.PublicSubnetIDs = v.PublicSubnetIds
 	n.PrivateSubnetIDs = v.PrivateSubnetIds
@@ -212,6 +230,18 @@ func (n *Network) createVpc(ctx *pulumi.Context, name string, a NetworkArgs, par
 		return n.createNetworkAcls(ctx, name, a.CidrBlock, parent)
 	}
 	return nil
+}
+
+// noPublicIPOnLaunch turns off mapPublicIpOnLaunch on the subnets the awsx VPC creates (awsx
+// v2.22.0 awsx/ec2/vpc.ts sets it true on public subnets; Security Hub EC2.15 fails that). Nothing
+// here needs it: the ALB and the NAT gateways get their public addresses from AWS, not from the
+// subnet setting, and tasks and instances run in the private subnets.
+func noPublicIPOnLaunch(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	if args.Type != "aws:ec2/subnet:Subnet" {
+		return nil
+	}
+	args.Props["mapPublicIpOnLaunch"] = pulumi.Bool(false)
+	return &pulumi.ResourceTransformResult{Props: args.Props, Opts: args.Opts}
 }
 
 // privateRouteTableIDs picks the route tables associated with the private subnets.
@@ -262,9 +292,9 @@ func (n *Network) createEndpoints(ctx *pulumi.Context, name string, a NetworkArg
 	if err := allowIngress(ctx, name+"-endpoints", sg.ID(), []string{a.CidrBlock}, []int{443}, parent); err != nil {
 		return err
 	}
-	services := []string{"ecr.api", "ecr.dkr", "logs"}
+	services := []string{"ecr.api", "ecr.dkr", "logs", "ssm"}
 	if a.NatGateways == NatGatewaysNone {
-		services = append(services, "secretsmanager", "ssm")
+		services = append(services, "secretsmanager")
 	}
 	for _, s := range services {
 		if _, err := awsec2.NewVpcEndpoint(ctx, name+"-"+strings.ReplaceAll(s, ".", "-"), &awsec2.VpcEndpointArgs{
@@ -312,11 +342,23 @@ const (
 	anywhere       = "0.0.0.0/0"
 	ephemeralFirst = 1024
 	ephemeralLast  = 65535
+	// rdpPort is left out of the ephemeral range admitted from the internet: Security Hub EC2.21
+	// fails any NACL entry from 0.0.0.0/0 whose range covers 22 or 3389, whatever comes before
+	// it (awsdocs/aws-config-developer-guide issue 25). 22 is below the range already.
+	rdpPort = 3389
 )
 
 func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCidr string, parent pulumi.ResourceOrInvokeOption) error {
 	internal := naclRule{"-1", 0, 0, vpcCidr}
-	ephemeral := naclRule{"tcp", ephemeralFirst, ephemeralLast, anywhere}
+	// Return traffic from the internet on ephemeral ports, in two entries around 3389. Replies to
+	// a NAT gateway connection that happened to use source port 3389 are dropped (NAT gateways
+	// use 1024-65535); the client's retry takes another port. Tasks' own ports (Linux
+	// 32768-60999) are not affected. docs/fsbp.md has the trade-off.
+	ephemeralLow := naclRule{"tcp", ephemeralFirst, rdpPort - 1, anywhere}
+	ephemeralHigh := naclRule{"tcp", rdpPort + 1, ephemeralLast, anywhere}
+	// Going out, the ephemeral ports are the internet clients' and are not an EC2.21 matter
+	// (it checks ingress only), so one entry stays.
+	ephemeralOut := naclRule{"tcp", ephemeralFirst, ephemeralLast, anywhere}
 	httpsOut := naclRule{"tcp", 443, 443, anywhere}
 	lists := []struct {
 		suffix          string
@@ -326,12 +368,12 @@ func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCidr string, p
 		// Public: clients reach the ALB on 80/443; NAT gateways forward the private
 		// subnets' HTTPS out and receive the replies on ephemeral ports.
 		{"public", n.PublicSubnetIDs,
-			[]naclRule{{"tcp", 80, 80, anywhere}, {"tcp", 443, 443, anywhere}, ephemeral, internal},
-			[]naclRule{ephemeral, httpsOut, internal}},
+			[]naclRule{{"tcp", 80, 80, anywhere}, {"tcp", 443, 443, anywhere}, ephemeralLow, internal, ephemeralHigh},
+			[]naclRule{ephemeralOut, httpsOut, internal}},
 		// Private: tasks take traffic from the ALB and endpoints inside the VPC, and
 		// their outbound HTTPS (via NAT or the S3 gateway) gets replies on ephemeral ports.
 		{"private", n.PrivateSubnetIDs,
-			[]naclRule{internal, ephemeral},
+			[]naclRule{internal, ephemeralLow, ephemeralHigh},
 			[]naclRule{internal, httpsOut}},
 	}
 	for _, l := range lists {

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"reflect"
 	"slices"
 	"strings"
@@ -94,7 +95,8 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 	}{
 		// sorted: registration order is not deterministic
 		{NatGatewaysNone, []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm"}},
-		{NatGatewaysSingle, []string{"ecr.api", "ecr.dkr", "logs"}},
+		// ssm with a NAT gateway too: Security Hub EC2.57 (docs/fsbp.md).
+		{NatGatewaysSingle, []string{"ecr.api", "ecr.dkr", "logs", "ssm"}},
 	} {
 		t.Run(tc.nat, func(t *testing.T) {
 			d, _ := runNetwork(t, &NetworkArgs{NumberOfAvailabilityZones: 3, NatGateways: tc.nat, VpcEndpoints: true, CidrBlock: "10.20.0.0/16"})
@@ -184,6 +186,10 @@ func netNaclEntries(t *testing.T, v resource.PropertyValue) []netNaclEntry {
 func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 	d, _ := runNetwork(t, &NetworkArgs{NetworkAcls: true})
 	vpc := netNaclEntry{"-1", 0, 0, "10.0.0.0/16"}
+	// Inbound from the internet, the ephemeral range skips 3389 (Security Hub EC2.21); outbound
+	// it stays whole (EC2.21 judges ingress only).
+	ephemeralLow := netNaclEntry{"tcp", 1024, 3388, "0.0.0.0/0"}
+	ephemeralHigh := netNaclEntry{"tcp", 3390, 65535, "0.0.0.0/0"}
 	ephemeral := netNaclEntry{"tcp", 1024, 65535, "0.0.0.0/0"}
 	https := netNaclEntry{"tcp", 443, 443, "0.0.0.0/0"}
 	for _, tc := range []struct {
@@ -192,10 +198,10 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 		ingress, egress []netNaclEntry
 	}{
 		{"web-public", []string{"subnet-public-1", "subnet-public-2"},
-			[]netNaclEntry{{"tcp", 80, 80, "0.0.0.0/0"}, https, ephemeral, vpc},
+			[]netNaclEntry{{"tcp", 80, 80, "0.0.0.0/0"}, https, ephemeralLow, vpc, ephemeralHigh},
 			[]netNaclEntry{ephemeral, https, vpc}},
 		{"web-private", []string{"subnet-private-1", "subnet-private-2"},
-			[]netNaclEntry{vpc, ephemeral},
+			[]netNaclEntry{vpc, ephemeralLow, ephemeralHigh},
 			[]netNaclEntry{vpc, https}},
 	} {
 		acl := d.Named(t, netTypeNetworkAcl, tc.name)
@@ -205,8 +211,16 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 		if got := netProp(acl.Inputs, "vpcId").StringValue(); got != "vpc-double" {
 			t.Errorf("%s vpcId = %q", tc.name, got)
 		}
-		if got := netNaclEntries(t, netProp(acl.Inputs, "ingress")); !reflect.DeepEqual(got, tc.ingress) {
+		got := netNaclEntries(t, netProp(acl.Inputs, "ingress"))
+		if !reflect.DeepEqual(got, tc.ingress) {
 			t.Errorf("%s ingress = %v, want %v", tc.name, got, tc.ingress)
+		}
+		for _, e := range got {
+			for _, port := range []float64{22, 3389} {
+				if e.cidr == "0.0.0.0/0" && (e.protocol == "-1" || e.from <= port && port <= e.to) {
+					t.Errorf("%s ingress %v admits port %v from the internet", tc.name, e, port)
+				}
+			}
 		}
 		if got := netNaclEntries(t, netProp(acl.Inputs, "egress")); !reflect.DeepEqual(got, tc.egress) {
 			t.Errorf("%s egress = %v, want %v", tc.name, got, tc.egress)
@@ -275,5 +289,65 @@ func TestNetworkInvalidArgs(t *testing.T) {
 				t.Errorf("invalid args registered %v, want nothing", names)
 			}
 		})
+	}
+}
+
+// Security Hub EC2.2 and EC2.6: a new VPC's default security group is taken over with no rules,
+// and its traffic goes to a flow log that keeps FlowLogRetentionDays.
+func TestNetworkClosesDefaultSGAndLogsFlows(t *testing.T) {
+	d, _ := runNetwork(t, &NetworkArgs{FlowLogRetentionDays: 7})
+	sg := d.Named(t, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "web-default-sg")
+	if got := netProp(sg.Inputs, "vpcId").StringValue(); got != "vpc-double" {
+		t.Errorf("default security group vpcId = %q, want the new VPC", got)
+	}
+	for _, k := range []string{"ingress", "egress"} {
+		if v := netProp(sg.Inputs, k); v.IsArray() && len(v.ArrayValue()) > 0 {
+			t.Errorf("default security group %s = %v, want no rules", k, v)
+		}
+	}
+	flow := d.Named(t, "aws:ec2/flowLog:FlowLog", "web-flow-log")
+	for k, want := range map[string]any{"vpcId": "vpc-double", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs",
+		"logDestination": "arn:aws:double:us-east-1:123456789012:web-flow-logs", "iamRoleArn": "arn:aws:double:us-east-1:123456789012:web-flow-logs"} {
+		if got := netProp(flow.Inputs, k).V; got != want {
+			t.Errorf("flow log %s = %v, want %v", k, got, want)
+		}
+	}
+	group := d.Named(t, "aws:cloudwatch/logGroup:LogGroup", "web-flow-logs")
+	if got := netProp(group.Inputs, "retentionInDays").NumberValue(); got != 7 {
+		t.Errorf("flow log retention = %v days, want 7", got)
+	}
+	role := d.Named(t, "aws:iam/role:Role", "web-flow-logs")
+	if !strings.Contains(netProp(role.Inputs, "assumeRolePolicy").StringValue(), `"vpc-flow-logs.amazonaws.com"`) {
+		t.Errorf("flow log role trust = %v, want the vpc-flow-logs service", netProp(role.Inputs, "assumeRolePolicy"))
+	}
+	policy := netProp(d.Named(t, "aws:iam/rolePolicy:RolePolicy", "web-flow-logs").Inputs, "policy").StringValue()
+	if !strings.Contains(policy, `"arn:aws:double:us-east-1:123456789012:web-flow-logs:*"`) || strings.Contains(policy, "kms:") {
+		t.Errorf("flow log role policy = %s, want writes scoped to its log group", policy)
+	}
+}
+
+// An existing VPC is not this stack's: no default security group takeover, no flow log.
+func TestNetworkExistingVpcLeavesVpcSettingsAlone(t *testing.T) {
+	d, _ := runNetwork(t, &NetworkArgs{ExistingVpcID: "vpc-0abc",
+		ExistingPublicSubnetIDs: []string{"subnet-a", "subnet-b"}, ExistingPrivateSubnetIDs: []string{"subnet-c", "subnet-d"}})
+	for _, typ := range []string{"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/flowLog:FlowLog"} {
+		if n := len(d.OfType(typ)); n != 0 {
+			t.Errorf("existing VPC: %d %s registered, want none", n, typ)
+		}
+	}
+}
+
+// Security Hub EC2.15: the transform on the awsx VPC turns mapPublicIpOnLaunch off on the subnets
+// awsx registers (awsx v2.22.0 awsx/ec2/vpc.ts sets it true on public ones) and leaves other
+// resources alone.
+func TestNoPublicIPOnLaunchTransform(t *testing.T) {
+	subnet := &pulumi.ResourceTransformArgs{Custom: true, Type: "aws:ec2/subnet:Subnet", Name: "web-public-1",
+		Props: pulumi.Map{"mapPublicIpOnLaunch": pulumi.Bool(true), "cidrBlock": pulumi.String("10.0.0.0/18")}}
+	res := noPublicIPOnLaunch(context.Background(), subnet)
+	if res == nil || res.Props["mapPublicIpOnLaunch"] != pulumi.Bool(false) || res.Props["cidrBlock"] != pulumi.String("10.0.0.0/18") {
+		t.Fatalf("subnet transformed to %+v, want mapPublicIpOnLaunch false and the rest kept", res)
+	}
+	if res := noPublicIPOnLaunch(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:ec2/vpc:Vpc", Props: pulumi.Map{}}); res != nil {
+		t.Errorf("a VPC was transformed: %+v", res)
 	}
 }

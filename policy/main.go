@@ -41,7 +41,7 @@ func newPack(ctx *pulumi.Context) (policyx.PolicyPack, error) {
 	// after it in the same Analyze/AnalyzeStack call.
 	policies = append(policies,
 		policyx.NewResourceValidationPolicy(rules.PolicyUnverifiedResources, policyx.ResourceValidationPolicyArgs{
-			Description:      "Checks that cannot be decided from this resource's known values (reported by the policy named in each message).",
+			Description:      "Checks that cannot be decided from this resource's known values, and suppressed violations (reported by the policy named in each message).",
 			EnforcementLevel: policyx.EnforcementLevelAdvisory,
 			ValidateResource: func(_ context.Context, args policyx.ResourceValidationArgs) error {
 				p.drain(args.Resource.URN, args.Manager)
@@ -49,7 +49,7 @@ func newPack(ctx *pulumi.Context) (policyx.PolicyPack, error) {
 			},
 		}),
 		policyx.NewStackValidationPolicy(rules.PolicyUnverifiedStack, policyx.StackValidationPolicyArgs{
-			Description:      "Stack checks that cannot be decided from the stack's known resources (reported by the policy named in each message).",
+			Description:      "Stack checks that cannot be decided from the stack's known resources, and suppressed violations (reported by the policy named in each message).",
 			EnforcementLevel: policyx.EnforcementLevelAdvisory,
 			ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
 				p.drain(stackKey, args.Manager)
@@ -73,8 +73,13 @@ func adapt(rule *rules.Rule, p *pending, dryRun bool) policyx.Policy {
 			return
 		}
 		for _, f := range check(cfg) {
-			if f.Unverifiable {
+			switch {
+			case f.Unverifiable:
 				p.add(keyFor(rule, urn), finding{urn: f.URN, message: unverifiedMessage(rule, f, dryRun)})
+				continue
+			case f.Suppressed:
+				// Advisory by the stack's decision; a mandatory policy cannot report it itself.
+				p.add(keyFor(rule, urn), finding{urn: f.URN, message: fmt.Sprintf("[%s] %s", rule.Name, f.Message)})
 				continue
 			}
 			m.ReportViolation(f.Message, f.URN)

@@ -329,6 +329,11 @@ func TestPackOverGRPC(t *testing.T) {
 		add(service, "single", "", unknownSubnets, map[string][]string{"networkConfiguration": {urn("aws:ec2/subnet:Subnet", "net-private-1")}})
 		add(service, "orphan", "", unknownSubnets, nil)
 		add("aws:lb/loadBalancer:LoadBalancer", "alb", "", resource.PropertyMap{"internal": resource.NewProperty(false)}, nil)
+		// The VPC's default security group and flow log, linked during preview only through the
+		// property dependency on the awsx VPC; it has no endpoints (vpc-endpoints, advisory in dev).
+		onVpcID := map[string][]string{"vpcId": {vpc}}
+		add("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "net-default-sg", "", resource.PropertyMap{"vpcId": unknownID}, onVpcID)
+		add("aws:ec2/flowLog:FlowLog", "net-flow-log", "", resource.PropertyMap{"vpcId": unknownID, "trafficType": resource.NewProperty("ALL")}, onVpcID)
 
 		res, err := client.AnalyzeStack(ctx, &pulumirpc.AnalyzeStackRequest{Resources: resources})
 		if err != nil {
@@ -340,6 +345,9 @@ func TestPackOverGRPC(t *testing.T) {
 			{rules.PolicyWAFAssociation, advisory, urn("aws:lb/loadBalancer:LoadBalancer", "alb")},
 			{rules.PolicyUnverifiedStack, advisory, urn(service, "orphan")},
 			{rules.PolicyUnverifiedStack, advisory, urn(service, "unknown-list")},
+		}
+		for range 6 { // ec2, ecr.api, ecr.dkr, ssm, ssm-contacts, ssm-incidents
+			want = append(want, diag{rules.PolicyVpcEndpoints, advisory, vpc})
 		}
 		slices.SortFunc(want, func(a, b diag) int { return strings.Compare(a.policy+a.urn, b.policy+b.urn) })
 		if got := diags(res); !slices.Equal(got, want) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"example.com/webstack/internal/clouddouble"
+	"example.com/webstack/offline"
 	"example.com/webstack/policy/rules"
 	"example.com/webstack/program"
 )
@@ -58,7 +60,48 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	r.mu.Lock()
 	r.seen = append(r.seen, registration{in, outputs})
 	r.mu.Unlock()
+	if args.TypeToken == "awsx:ec2:Vpc" {
+		r.awsxSubnets(int(args.Inputs["numberOfAvailabilityZones"].NumberValue()), urn, args)
+	}
 	return id, out, nil
+}
+
+// awsxSubnets records the subnets the real awsx provider registers as children of an awsx VPC,
+// which the mock monitor never sees (it mocks the component as one resource): per zone i a public
+// and a private subnet named <vpc>-public-i and <vpc>-private-i, with mapPublicIpOnLaunch true on
+// the public ones (pulumi-awsx v2.22.0 awsx/ec2/vpc.ts:172) and the SubnetType tag. The engine runs
+// the component's transforms on its children (Pulumi docs, "Resource option: transforms": they
+// apply to child resources of packaged components such as awsx); the mock monitor does not, so
+// this runs them here, in order, as the engine would. Ids and zones match the cloud double's
+// publicSubnetIds/privateSubnetIds outputs.
+func (r *recorder) awsxSubnets(azs int, vpcURN string, args pulumi.MockResourceArgs) {
+	for i := 1; i <= azs; i++ {
+		for _, kind := range []string{"Public", "Private"} {
+			name := fmt.Sprintf("%s-%s-%d", args.Name, strings.ToLower(kind), i)
+			props := pulumi.Map{"mapPublicIpOnLaunch": pulumi.Bool(kind == "Public")}
+			for _, transform := range args.Transforms {
+				if res := transform(context.Background(), &pulumi.ResourceTransformArgs{Custom: true, Type: "aws:ec2/subnet:Subnet", Name: name, Props: props}); res != nil {
+					props = res.Props
+				}
+			}
+			mapPublic, ok := props["mapPublicIpOnLaunch"].(pulumi.Bool)
+			if !ok {
+				panic(fmt.Sprintf("a transform set %s mapPublicIpOnLaunch to %T; the recorder reads pulumi.Bool only", name, props["mapPublicIpOnLaunch"]))
+			}
+			state := resource.PropertyMap{
+				"id":                  resource.NewProperty(fmt.Sprintf("subnet-%s-%d", strings.ToLower(kind), i)),
+				"vpcId":               resource.NewProperty("vpc-double"),
+				"availabilityZone":    resource.NewProperty(fmt.Sprintf("%s%c", clouddouble.Region, 'a'+i-1)),
+				"mapPublicIpOnLaunch": resource.NewProperty(bool(mapPublic)),
+				"tags":                resource.NewProperty(resource.PropertyMap{"SubnetType": resource.NewProperty(kind)}),
+			}
+			sub := rules.Resource{Type: "aws:ec2/subnet:Subnet", Name: name, Parent: vpcURN, Props: resource.FromResourcePropertyMap(state),
+				URN: string(resource.NewURN(tokens.QName(r.stack), "webstack", "awsx:ec2:Vpc", "aws:ec2/subnet:Subnet", name))}
+			r.mu.Lock()
+			r.seen = append(r.seen, registration{sub, sub})
+			r.mu.Unlock()
+		}
+	}
 }
 
 // stackConfig is what the Pulumi CLI hands the program for stack: Pulumi.yaml's declared
@@ -158,7 +201,7 @@ func packConfig(t *testing.T, stack string) rules.PackConfig {
 }
 
 func TestRealStacksPass(t *testing.T) {
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range offline.Stacks(filepath.Dir(policyDir)) {
 		t.Run(stack, func(t *testing.T) {
 			pc := packConfig(t, stack)
 			regs := runStack(t, stack, stackConfig(t, stack))
@@ -244,7 +287,7 @@ var ec2Mutations = []mutation{
 }
 
 func TestMutatedStacksFailExactly(t *testing.T) {
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range offline.Stacks(filepath.Dir(policyDir)) {
 		checkMutations(t, stack, runStack(t, stack, stackConfig(t, stack)), packConfig(t, stack), serviceMutations)
 	}
 }

@@ -210,7 +210,7 @@ func Defaults() Config {
 		IngressCidrs:                  []string{"0.0.0.0/0"},
 		ContainerPort:                 8080,
 		HealthCheckPath:               "/healthz",
-		SslPolicy:                     "ELBSecurityPolicy-TLS13-1-2-2021-06",
+		SslPolicy:                     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
 		IdleTimeoutSeconds:            60,
 		DeregistrationDelaySeconds:    30,
 		DesyncMitigationMode:          "defensive",
@@ -270,11 +270,15 @@ func Keys() []string {
 }
 
 // Load reads the config of stack through get (which answers for a full key such as
-// "webstack:cpu"), starting from Defaults, then validates it. It returns one *ConfigError listing
-// every problem, type errors and invalid values alike.
-func Load(stack string, get func(key string) (string, bool)) (Config, error) {
+// "webstack:cpu"), starting from Defaults, then validates it with the stack's aws:region. keys
+// are the full keys the stack sets, in any namespace (Run passes all of them): a key in the
+// project's namespace that the program does not read is refused, naming the nearest key it does
+// read. It returns one *ConfigError listing every problem, type errors and invalid values alike.
+func Load(stack string, get func(key string) (string, bool), keys ...string) (Config, error) {
 	c := Defaults()
-	var probs Problems
+	probs := unknownKeys(keys)
+	region, _ := get(RegionKey)
+	probs = append(probs, validateRegion(stack, region)...)
 	for _, f := range c.fields() {
 		raw, ok := get(Project + ":" + f.key)
 		if !ok {
@@ -332,6 +336,15 @@ type Problem struct {
 	Fix     string
 }
 
+// FullKey is the key as the stack file spells it: "webstack:cpu", or "aws:region" for a key of
+// another namespace.
+func (p Problem) FullKey() string {
+	if strings.Contains(p.Key, ":") {
+		return p.Key
+	}
+	return Project + ":" + p.Key
+}
+
 // Problems collects every problem found, in key order of discovery.
 type Problems []Problem
 
@@ -346,7 +359,7 @@ func (e *ConfigError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "invalid stack config (%d problem(s)); nothing was created:", len(e.Problems))
 	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  - %s:%s: %s; fix: %s", Project, p.Key, p.Message, p.Fix)
+		fmt.Fprintf(&b, "\n  - %s: %s; fix: %s", p.FullKey(), p.Message, p.Fix)
 	}
 	return b.String()
 }

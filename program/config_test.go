@@ -2,12 +2,15 @@ package program
 
 import (
 	"errors"
+	"maps"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"example.com/webstack/offline"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
@@ -87,8 +90,12 @@ func TestStackFiles(t *testing.T) {
 		"certificate": {false, true}, "allowInsecureHttp": {true, false}, "waf": {false, true}, "accessLogs": {false, true},
 		"deletionProtection": {false, true}, "enableExecuteCommand": {true, false}, "logRetentionDays": {7, 365}, "cpu": {256, 512},
 	}
-	if len(dev.Warnings()) != 1 || !strings.Contains(dev.Warnings()[0], "plain HTTP") || len(prod.Warnings()) != 0 {
-		t.Errorf("warnings: dev %q prod %q; want the plain-HTTP warning for dev only", dev.Warnings(), prod.Warnings())
+	// Neither stack file names an alarm subscriber (prod's address is the operator's to set).
+	if w := dev.Warnings(); len(w) != 2 || !strings.Contains(w[0], "plain HTTP") || !strings.HasPrefix(w[1], "webstack:alarmEmail is empty") {
+		t.Errorf("dev warnings %q, want plain HTTP and no alarm subscriber", w)
+	}
+	if w := prod.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "webstack:alarmEmail is empty") || !strings.Contains(w[0], "blue-green releases") {
+		t.Errorf("prod warnings %q, want only no alarm subscriber", w)
 	}
 	for _, c := range checks {
 		if w := want[c.what]; c.dev != w[0] || c.prod != w[1] {
@@ -104,7 +111,7 @@ var badConfigs = []struct {
 	want []string // "key: message fragment"
 }{
 	{"fargate pair", map[string]string{"cpu": "256", "memory": "4096"}, []string{"memory: memory 4096 is not valid with cpu 256"}},
-	{"fargate cpu", map[string]string{"cpu": "300"}, []string{"memory: cpu 300 is not a Fargate task size"}},
+	{"fargate cpu", map[string]string{"cpu": "300"}, []string{"cpu: cpu 300 is not a Fargate task size"}},
 	{"desired above max", map[string]string{"desiredCount": "9"}, []string{"desiredCount: 9 is outside [minCount, maxCount] = [2, 4]"}},
 	{"min of one", map[string]string{"minCount": "1", "desiredCount": "1"}, []string{"minCount: 1 task(s)"}},
 	{"max below min", map[string]string{"maxCount": "1"}, []string{"maxCount: 1 is below minCount 2", "maxCount: 1 is out of range", "desiredCount: 2 is outside"}},
@@ -116,7 +123,8 @@ var badConfigs = []struct {
 	{"long name", map[string]string{"serviceName": "a-very-long-service-name-indeed"}, []string{`serviceName: "a-very-long-service-name-indeed" is not a valid name`}},
 	{"uppercase name", map[string]string{"serviceName": "Web"}, []string{`serviceName: "Web" is not a valid name`}},
 	{"no certificate", map[string]string{"allowInsecureHttp": "false"}, []string{"certificateArn: no certificate and no domain"}},
-	{"domain without zone", map[string]string{"domainName": "api.example.com"}, []string{"domainName: domainName and hostedZoneId go together"}},
+	{"domain without zone", map[string]string{"domainName": "api.example.com"}, []string{"hostedZoneId: empty: domainName and hostedZoneId go together"}},
+	{"zone without domain", map[string]string{"hostedZoneId": "Z0123456789ABCDEFGHIJ"}, []string{"domainName: empty: domainName and hostedZoneId go together"}},
 	{"bad zone", map[string]string{"domainName": "api.example.com", "hostedZoneId": "zone1"}, []string{`hostedZoneId: "zone1" is not a Route 53 hosted zone id`}},
 	{"cert arn", map[string]string{"certificateArn": "my-cert"}, []string{`certificateArn: "my-cert" is not an ACM certificate ARN`}},
 	{"plain secret", map[string]string{"secrets": `["DB_PASSWORD=hunter2"]`}, []string{`secrets: DB_PASSWORD: "hunter2" is not an SSM parameter or Secrets Manager secret ARN`}},
@@ -144,17 +152,38 @@ var badConfigs = []struct {
 	{"alarm thresholds", map[string]string{"alarm5xxRatePercent": "0", "alarmCpuPercent": "101", "alarmDatapointsToAlarm": "4"},
 		[]string{"alarm5xxRatePercent: 0 is out of range", "alarmCpuPercent: 101 is out of range", "alarmDatapointsToAlarm: 4 is outside 1..alarmEvaluationMinutes (3)"}},
 	{"many at once", map[string]string{"cpu": "100", "availabilityZones": "1", "containerPort": "22", "waf": "maybe"},
-		[]string{"waf: \"maybe\" is not a boolean", "availabilityZones: 1 Availability Zone(s)", "containerPort: 22 is out of range", "memory: cpu 100 is not a Fargate task size"}},
+		[]string{"waf: \"maybe\" is not a boolean", "availabilityZones: 1 Availability Zone(s)", "containerPort: 22 is out of range", "cpu: cpu 100 is not a Fargate task size"}},
+	{"misspelt key", map[string]string{"availabiltyZones": "3"}, []string{"availabiltyZones: not a key of this program"}},
+	{"misspelt keys", map[string]string{"CPU": "512", "alarmemail": "oncall@example.com"}, []string{"CPU: not a key of this program", "alarmemail: not a key of this program"}},
+	{"region on mars", map[string]string{"aws:region": "mars-1"}, []string{`aws:region: "mars-1" is not an AWS Region`}},
+	{"region shaped but unknown", map[string]string{"aws:region": "us-east-9"}, []string{`aws:region: "us-east-9" is not an AWS Region`}},
+	{"no region", map[string]string{"aws:region": ""}, []string{"aws:region: not set"}},
+}
+
+// setConfig lays tc.set over cfg: "name" is a key of the project's namespace, "ns:name" of another.
+func setConfig(cfg, set map[string]string) {
+	for k, v := range set {
+		if !strings.Contains(k, ":") {
+			k = Project + ":" + k
+		}
+		cfg[k] = v
+	}
+}
+
+// fullKey puts the project's namespace before a "key: message" that has none.
+func fullKey(want string) string {
+	if key, _, _ := strings.Cut(want, ": "); strings.Contains(key, ":") {
+		return want
+	}
+	return Project + ":" + want
 }
 
 func TestLoadReportsEveryProblem(t *testing.T) {
 	for _, tc := range badConfigs {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := stackConfig(t, "dev")
-			for k, v := range tc.set {
-				cfg[Project+":"+k] = v
-			}
-			_, err := Load("dev", getter(cfg))
+			setConfig(cfg, tc.set)
+			_, err := Load("dev", getter(cfg), slices.Collect(maps.Keys(cfg))...)
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("want a *ConfigError, got %v", err)
@@ -173,8 +202,8 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 				if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, w) }) {
 					t.Errorf("missing problem %q in %q", w, got)
 				}
-				if !strings.Contains(err.Error(), "webstack:"+w) {
-					t.Errorf("error text lacks %q:\n%s", w, err)
+				if !strings.Contains(err.Error(), fullKey(w)) {
+					t.Errorf("error text lacks %q:\n%s", fullKey(w), err)
 				}
 			}
 		})
@@ -201,5 +230,75 @@ func TestParseSchedule(t *testing.T) {
 		if _, err := ParseSchedule(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// An alarm subscriber silences the warning that the release alarms page no one.
+func TestAlarmSubscriberWarning(t *testing.T) {
+	cfg := stackConfig(t, "prod")
+	cfg[Project+":alarmEmail"] = "oncall@example.com"
+	c, err := Load("prod", getter(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("warnings %q with alarmEmail set, want none", w)
+	}
+}
+
+// A misspelt key is named with the key it most likely meant, through Run as under `pulumi up`.
+func TestUnknownKeyRefusedThroughRun(t *testing.T) {
+	for typo, meant := range map[string]string{
+		"availabiltyZones": "availabilityZones", "CPU": "cpu", "alarmemail": "alarmEmail",
+		"deregistrationDelay": "deregistrationDelaySeconds", "minCnt": "minCount",
+	} {
+		d, err := runStack(t, "dev", map[string]string{typo: "3"})
+		d.AssertRefused(t, err, "webstack:"+typo+": not a key of this program",
+			"did you mean webstack:"+meant+"? (every key is declared in Pulumi.yaml)")
+	}
+	// Keys of other namespaces are their owners' to check.
+	if _, err := runStack(t, "dev", map[string]string{"aws:skipMetadataApiCheck": "true"}); err != nil {
+		t.Errorf("a key of the aws namespace was refused: %v", err)
+	}
+}
+
+func TestRegionsComeFromTheSDKPartitions(t *testing.T) {
+	// One Region of each kind of partition is known; a name of the right shape is not enough.
+	for _, r := range []string{"us-east-1", "eu-central-2", "ap-southeast-6", "cn-north-1", "us-gov-west-1"} {
+		if p := validateRegion("dev", r); len(p) != 0 {
+			t.Errorf("%s refused: %v", r, p)
+		}
+	}
+	for _, r := range []string{"mars-1", "us-east-9", "US-EAST-1", "us-east-1 "} {
+		if p := validateRegion("dev", r); len(p) != 1 || p[0].Key != RegionKey {
+			t.Errorf("%q: problems %v, want one for %s", r, p, RegionKey)
+		}
+	}
+	if p := validateRegion("dev", "us-est-1"); len(p) != 1 || !strings.Contains(p[0].Fix, "such as us-east-1") {
+		t.Errorf("us-est-1: %v, want the fix to suggest us-east-1", p)
+	}
+}
+
+func TestStackRegion(t *testing.T) {
+	for _, stack := range offline.Stacks(projectDir) {
+		if r, err := StackRegion(projectDir, stack); err != nil || r != stackConfig(t, stack)[RegionKey] {
+			t.Errorf("%s: region %q, %v", stack, r, err)
+		}
+	}
+	dir := t.TempDir()
+	for file, want := range map[string]string{
+		"config:\n  aws:region: mars-1\n":              `aws:region: "mars-1" is not an AWS Region`,
+		"config:\n  webstack:cpu: 256\n":               "aws:region: not set",
+		"config:\n  aws:region:\n    secure: v1:abc\n": "aws:region must be a plain string",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "Pulumi.x.yaml"), []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := StackRegion(dir, "x"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", file, err, want)
+		}
+	}
+	if _, err := StackRegion(dir, "absent"); err == nil || !strings.Contains(err.Error(), "Pulumi.absent.yaml") {
+		t.Errorf("missing stack file: %v", err)
 	}
 }

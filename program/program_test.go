@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/webstack/components"
 	"example.com/webstack/internal/clouddouble"
+	"example.com/webstack/offline"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -19,14 +21,14 @@ import (
 func runStack(t testing.TB, stack string, overrides map[string]string) (*clouddouble.Double, error) {
 	t.Helper()
 	cfg := stackConfig(t, stack)
-	for k, v := range overrides {
-		cfg[Project+":"+k] = v
-	}
+	setConfig(cfg, overrides)
 	t.Chdir(projectDir)
 	return clouddouble.RunWith(clouddouble.Options{DryRun: stack == "prod"}, stack, cfg, Run)
 }
 
-// stackExpect is what each real stack file must produce.
+// stackExpect is what a stack file must produce, read from its own config: every stack file in
+// the repository is run, so a new one is checked like dev and prod (whose intent TestStackFiles
+// pins down).
 type stackExpect struct {
 	azs                    int
 	cpu, memory            string
@@ -38,19 +40,32 @@ type stackExpect struct {
 	exec, deletionProtect  bool
 	endpointSG             bool
 	blueGreen              bool // deploymentStrategy
+	c                      Config
 }
 
-var stacks = map[string]stackExpect{
-	"dev": {azs: 2, cpu: "256", memory: "512", retention: 7, minTasks: 2, maxTasks: 4,
-		strategy: []string{"FARGATE/1/1", "FARGATE_SPOT/0/3"}, exec: true},
-	"prod": {azs: 3, cpu: "512", memory: "1024", retention: 365, minTasks: 3, maxTasks: 12, schedules: 2,
-		strategy: []string{"FARGATE/0/1"}, waf: true, https: true, accessLogs: true, deletionProtect: true, endpointSG: true, blueGreen: true},
+func expect(t *testing.T, stack string) stackExpect {
+	t.Helper()
+	c, err := Load(stack, getter(stackConfig(t, stack)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var strategy []string // capacity provider/base/weight, as WebServiceArgs builds it
+	if c.FargateWeight > 0 || c.FargateBase > 0 {
+		strategy = append(strategy, fmt.Sprintf("FARGATE/%d/%d", c.FargateBase, c.FargateWeight))
+	}
+	if c.FargateSpotWeight > 0 {
+		strategy = append(strategy, fmt.Sprintf("FARGATE_SPOT/0/%d", c.FargateSpotWeight))
+	}
+	return stackExpect{azs: c.AvailabilityZones, cpu: fmt.Sprint(c.CPU), memory: fmt.Sprint(c.Memory), retention: float64(c.LogRetentionDays),
+		minTasks: float64(c.MinCount), maxTasks: float64(c.MaxCount), schedules: len(c.ScaleSchedules), strategy: strategy,
+		waf: c.Waf, https: c.HasCertificate(), accessLogs: c.AccessLogs, exec: c.EnableExecuteCommand, deletionProtect: c.DeletionProtection,
+		endpointSG: c.VpcEndpoints, blueGreen: c.DeploymentStrategy == components.StrategyBlueGreen, c: c}
 }
 
 func TestWholeStack(t *testing.T) {
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range offline.Stacks(projectDir) {
 		t.Run(stack, func(t *testing.T) {
-			want := stacks[stack]
+			want := expect(t, stack)
 			d, err := runStack(t, stack, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -66,9 +81,13 @@ func TestWholeStack(t *testing.T) {
 			if n := len(d.OfType("aws:wafv2/webAcl:WebAcl")); (n == 1) != want.waf || n > 1 {
 				t.Errorf("%d web ACLs, want WAF %v", n, want.waf)
 			}
-			logs := d.One(t, "aws:cloudwatch/logGroup:LogGroup").Inputs
+			logs := d.Named(t, "aws:cloudwatch/logGroup:LogGroup", "webstack-app-logs").Inputs
 			if logs["retentionInDays"].NumberValue() != want.retention || logs["name"].StringValue() != "/ecs/webstack-"+stack {
 				t.Errorf("log group %v", logs)
+			}
+			// The VPC flow logs (Security Hub EC2.6) keep logRetentionDays too: a week in dev.
+			if flow := d.Named(t, "aws:cloudwatch/logGroup:LogGroup", "webstack-net-flow-logs").Inputs; flow["retentionInDays"].NumberValue() != want.retention {
+				t.Errorf("flow log group %v, want %v days", flow, want.retention)
 			}
 			td := d.One(t, "aws:ecs/taskDefinition:TaskDefinition").Inputs
 			if td["cpu"].StringValue() != want.cpu || td["memory"].StringValue() != want.memory || td["family"].StringValue() != "webstack-"+stack {
@@ -179,18 +198,22 @@ func checkSecurityGroupRules(t *testing.T, d *clouddouble.Double, want stackExpe
 				clouddouble.Num(in["fromPort"].NumberValue()), clouddouble.Num(in["toPort"].NumberValue()), peer))
 		}
 	}
+	port := want.c.ContainerPort
 	rules := []string{
-		"webstack-lb-alb in tcp/80-80 0.0.0.0/0",
-		"webstack-lb-alb in tcp/443-443 0.0.0.0/0",
-		"webstack-app-tasks in tcp/8080-8080 webstack-lb-alb",
+		fmt.Sprintf("webstack-app-tasks in tcp/%d-%d webstack-lb-alb", port, port),
 		"webstack-app-tasks out tcp/443-443 0.0.0.0/0",
-		"webstack-lb-alb out tcp/8080-8080 webstack-app-tasks",
+		fmt.Sprintf("webstack-lb-alb out tcp/%d-%d webstack-app-tasks", port, port),
+	}
+	for _, cidr := range want.c.IngressCidrs {
+		rules = append(rules, "webstack-lb-alb in tcp/80-80 "+cidr, "webstack-lb-alb in tcp/443-443 "+cidr)
 	}
 	if want.endpointSG {
-		rules = append(rules, "webstack-net-endpoints in tcp/443-443 10.0.0.0/16")
+		rules = append(rules, "webstack-net-endpoints in tcp/443-443 "+want.c.VpcCidr)
 	}
-	if want.blueGreen { // the test listener, from Pulumi.prod.yaml's testListenerCidrs only
-		rules = append(rules, "webstack-lb-alb in tcp/8443-8443 203.0.113.0/24")
+	if want.blueGreen { // the test listener, from the stack's testListenerCidrs only
+		for _, cidr := range want.c.TestListenerCidrs {
+			rules = append(rules, fmt.Sprintf("webstack-lb-alb in tcp/%d-%d %s", want.c.TestListenerPort, want.c.TestListenerPort, cidr))
+		}
 	}
 	slices.Sort(got)
 	slices.Sort(rules)
@@ -218,8 +241,8 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	for _, r := range tgs {
 		tg := r.Inputs
 		hc := tg["healthCheck"].ObjectValue()
-		if tg["targetType"].StringValue() != "ip" || tg["port"].NumberValue() != 8080 || tg["deregistrationDelay"].NumberValue() != 30 ||
-			hc["path"].StringValue() != "/healthz" || hc["interval"].NumberValue() != 10 || hc["healthyThreshold"].NumberValue() != 2 ||
+		if tg["targetType"].StringValue() != "ip" || tg["port"].NumberValue() != float64(want.c.ContainerPort) ||
+			tg["deregistrationDelay"].NumberValue() != float64(want.c.DeregistrationDelaySeconds) || hc["path"].StringValue() != want.c.HealthCheckPath || hc["interval"].NumberValue() != 10 || hc["healthyThreshold"].NumberValue() != 2 ||
 			hc["unhealthyThreshold"].NumberValue() != 3 || hc["matcher"].StringValue() != "200" {
 			t.Errorf("target group %v", tg)
 		}
@@ -233,7 +256,7 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	}
 	if !want.https {
 		if len(listeners) != 1 || action(listeners[80])["type"].StringValue() != "forward" {
-			t.Errorf("dev wants one plain HTTP forwarder, got %v", listeners)
+			t.Errorf("a stack without a certificate wants one plain HTTP forwarder, got %v", listeners)
 		}
 		return
 	}
@@ -241,7 +264,7 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	if wantListeners := map[bool]int{false: 2, true: 3}[want.blueGreen]; len(listeners) != wantListeners || https == nil || http == nil {
 		t.Fatalf("want HTTPS and HTTP listeners, got %v", listeners)
 	}
-	if https["protocol"].StringValue() != "HTTPS" || https["sslPolicy"].StringValue() != "ELBSecurityPolicy-TLS13-1-2-2021-06" || action(https)["type"].StringValue() != "forward" {
+	if https["protocol"].StringValue() != "HTTPS" || https["sslPolicy"].StringValue() != "ELBSecurityPolicy-TLS13-1-2-Res-2021-06" || action(https)["type"].StringValue() != "forward" {
 		t.Errorf("HTTPS listener %v", https)
 	}
 	redirect := action(http)
@@ -249,8 +272,10 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	if redirect["type"].StringValue() != "redirect" || r["protocol"].StringValue() != "HTTPS" || r["statusCode"].StringValue() != "HTTP_301" {
 		t.Errorf("HTTP listener must only redirect to HTTPS: %v", http)
 	}
-	if cert := d.One(t, "aws:acm/certificate:Certificate").Inputs; cert["domainName"].StringValue() != "api.example.com" {
-		t.Errorf("certificate %v", cert)
+	if want.c.CertificateArn == "" {
+		if cert := d.One(t, "aws:acm/certificate:Certificate").Inputs; cert["domainName"].StringValue() != want.c.DomainName {
+			t.Errorf("certificate %v, want one for %s", cert, want.c.DomainName)
+		}
 	}
 }
 
@@ -315,8 +340,8 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 				t.Fatal("the program ran with an invalid config")
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), "webstack:"+w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
+				if !strings.Contains(err.Error(), fullKey(w)) {
+					t.Errorf("error lacks %q:\n%v", fullKey(w), err)
 				}
 			}
 			if n := len(d.Resources()); n != 0 {
@@ -340,7 +365,7 @@ func BenchmarkWholeStack(b *testing.B) {
 			}
 		}
 	})
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range offline.Stacks(projectDir) {
 		b.Run(stack, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := runStack(b, stack, nil); err != nil {

@@ -78,3 +78,45 @@ func cell(t *testing.T, v any) string {
 		return "`" + string(b) + "`"
 	}
 }
+
+// Every `pulumi preview` and `pulumi up` the README tells a reader to run (in its code blocks and
+// its command table) runs the policy pack with the stack's config, or says on the line why not.
+func TestReadmeCommandsRunThePolicyPack(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	isPulumi := func(cmd string) bool {
+		return strings.HasPrefix(cmd, "pulumi preview") || strings.HasPrefix(cmd, "pulumi up")
+	}
+	var commands []string // "line: command"
+	inCode, inTable := false, false
+	for i, line := range strings.Split(string(readme), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inCode = !inCode
+		case inCode:
+			if cmd, comment, _ := strings.Cut(line, " #"); isPulumi(strings.TrimSpace(cmd)) {
+				if !strings.HasPrefix(strings.TrimSpace(comment), "no policy pack: ") {
+					commands = append(commands, fmt.Sprintf("%d: %s", i+1, strings.TrimSpace(cmd)))
+				}
+			}
+		case strings.HasPrefix(line, "#"):
+			inTable = line == "### Which command for which job"
+		case inTable:
+			for j, span := range strings.Split(line, "`") {
+				if j%2 == 1 && isPulumi(span) {
+					commands = append(commands, fmt.Sprintf("%d: %s", i+1, span))
+				}
+			}
+		}
+	}
+	if len(commands) < 5 {
+		t.Errorf("found %d pulumi preview/up commands, want the command table's and the walkthrough's: %q", len(commands), commands)
+	}
+	for _, c := range commands {
+		if !strings.Contains(c, " --policy-pack bin/policy-pack ") || !strings.Contains(c, " --policy-pack-config policy/config/") {
+			t.Errorf("README.md:%s runs without the policy pack and its stack config", c)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"example.com/webstack/internal/clouddouble"
+	"example.com/webstack/offline"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
@@ -27,11 +28,12 @@ func strs(v resource.PropertyValue) []string {
 	return out
 }
 
-// TestMonitoringInBothStrategies: the real stacks both get the alarm topic, seven alarms and the
-// dashboard, and the alarms watch the service by its fixed names.
+// TestMonitoringInBothStrategies: every real stack (dev rolling, prod blue-green) gets the alarm
+// topic, seven alarms and the dashboard, and the alarms watch the service by its fixed names.
 func TestMonitoringInBothStrategies(t *testing.T) {
-	for stack, service := range map[string]string{"dev": "webstack-dev-rolling", "prod": "webstack-prod-blue-green"} {
+	for _, stack := range offline.Stacks(projectDir) {
 		t.Run(stack, func(t *testing.T) {
+			service := "webstack-" + stack + "-" + expect(t, stack).c.DeploymentStrategy
 			d, err := runStack(t, stack, nil)
 			if err != nil {
 				t.Fatal(err)

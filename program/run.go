@@ -14,7 +14,11 @@ import (
 // Run is the whole program: `pulumi up` runs it through main.go, Automation API inline programs
 // and the tests call it directly. An invalid stack config fails before any resource is registered.
 func Run(ctx *pulumi.Context) error {
-	cfg, err := Load(ctx.Stack(), ctx.GetConfig)
+	keys, ok := configKeys(ctx)
+	if !ok {
+		return fmt.Errorf("cannot list the stack's config keys with this Pulumi Go SDK, so misspelt keys would go unnoticed: update configKeys in program/keys.go")
+	}
+	cfg, err := Load(ctx.Stack(), ctx.GetConfig, keys...)
 	if err != nil {
 		return err
 	}
@@ -58,11 +62,17 @@ func Run(ctx *pulumi.Context) error {
 
 // Warnings are the valid but risky choices of a stack config, printed on every preview and update.
 func (c *Config) Warnings() []string {
-	if c.HasCertificate() {
-		return nil
+	var w []string
+	if !c.HasCertificate() {
+		// allowInsecureHttp is set: Load refuses a config without a certificate otherwise.
+		w = append(w, "webstack:allowInsecureHttp: no certificateArn or domainName, so the load balancer serves plain HTTP. Never put real traffic on this stack.")
 	}
-	// allowInsecureHttp is set: Load refuses a config without a certificate otherwise.
-	return []string{"webstack:allowInsecureHttp: no certificateArn or domainName, so the load balancer serves plain HTTP. Never put real traffic on this stack."}
+	if c.AlarmEmail == "" {
+		// Both strategies roll a release back on the rollback alarms, which also notify the topic.
+		w = append(w, fmt.Sprintf("webstack:alarmEmail is empty: the alarms that stop and roll back %s releases notify an SNS topic nobody subscribes to, so they page no one. "+
+			"Set alarmEmail to your on-call address, or subscribe to the stack output alarmTopicArn another way.", c.DeploymentStrategy))
+	}
+	return w
 }
 
 // ContainerName is the name of the API's container in the task definition.
@@ -99,6 +109,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			NatGateways:               c.NatGateways,
 			VpcEndpoints:              c.VpcEndpoints,
 			NetworkAcls:               c.NetworkAcls,
+			FlowLogRetentionDays:      c.LogRetentionDays,
 			ExistingVpcID:             c.ExistingVpcID,
 			ExistingPublicSubnetIDs:   c.ExistingPublicSubnetIDs,
 			ExistingPrivateSubnetIDs:  c.ExistingPrivateSubnetIDs,

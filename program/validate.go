@@ -116,7 +116,11 @@ func (c *Config) validate() Problems {
 		p.add("certificateArn", fmt.Sprintf("%q is not an ACM certificate ARN", c.CertificateArn), "use arn:aws:acm:<region>:<account>:certificate/<id>")
 	}
 	if (c.DomainName == "") != (c.HostedZoneID == "") {
-		p.add("domainName", "domainName and hostedZoneId go together (the certificate is validated in that zone)", "set both, or neither")
+		missing := "domainName" // the key at fault is the one left out
+		if c.HostedZoneID == "" {
+			missing = "hostedZoneId"
+		}
+		p.add(missing, "empty: domainName and hostedZoneId go together (the certificate is validated in that zone)", "set both, or neither")
 	}
 	if c.DomainName != "" && (len(c.DomainName) > 253 || !domainRe.MatchString(c.DomainName)) {
 		p.add("domainName", fmt.Sprintf("%q is not a lowercase DNS name", c.DomainName), "use a name like api.example.com")
@@ -129,7 +133,7 @@ func (c *Config) validate() Problems {
 			"set certificateArn, or domainName and hostedZoneId; or, for a throwaway stack only, allowInsecureHttp: true")
 	}
 	if !strings.HasPrefix(c.SslPolicy, "ELBSecurityPolicy-") {
-		p.add("sslPolicy", fmt.Sprintf("%q is not an ELB security policy", c.SslPolicy), "use ELBSecurityPolicy-TLS13-1-2-2021-06")
+		p.add("sslPolicy", fmt.Sprintf("%q is not an ELB security policy", c.SslPolicy), "use ELBSecurityPolicy-TLS13-1-2-Res-2021-06")
 	}
 	intRange("idleTimeoutSeconds", c.IdleTimeoutSeconds, 1, 4000)
 	if maxDelay := components.StopTimeoutSeconds - components.DrainDelaySeconds - 1; c.DeregistrationDelaySeconds < 1 || c.DeregistrationDelaySeconds > maxDelay {
@@ -143,7 +147,11 @@ func (c *Config) validate() Problems {
 	// Service.
 	if c.ComputeType != "ec2" { // EC2 tasks must fit the instance types instead (validateCompute)
 		if err := components.ValidateFargateSize(c.CPU, c.Memory); err != nil {
-			p.add("memory", err.Error(), "pick a pair from the Fargate table (README, config reference)")
+			key := "memory" // cpu is a Fargate size, memory does not pair with it
+			if !components.IsFargateCPU(c.CPU) {
+				key = "cpu"
+			}
+			p.add(key, err.Error(), "pick a pair from the Fargate table (README, config reference)")
 		}
 	}
 	if c.MinCount < 2 {

@@ -31,6 +31,7 @@ type Engine interface {
 	Outputs(ctx context.Context) (map[string]any, error)
 	Preview(ctx context.Context, progress io.Writer) error
 	Up(ctx context.Context, progress io.Writer) (map[string]any, error)
+	Refresh(ctx context.Context, progress io.Writer) error // `pulumi refresh`: state follows what CodeDeploy moved (refresh.go)
 }
 
 // ECSAPI is the part of *ecs.Client a release uses.
@@ -41,6 +42,7 @@ type ECSAPI interface {
 	DescribeServiceDeployments(context.Context, *ecs.DescribeServiceDeploymentsInput, ...func(*ecs.Options)) (*ecs.DescribeServiceDeploymentsOutput, error)
 	DescribeTasks(context.Context, *ecs.DescribeTasksInput, ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
 	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
+	TaskDefinitionAPI // prune.go
 }
 
 // CodeDeployAPI is the part of *codedeploy.Client a release uses.
@@ -77,6 +79,7 @@ type Config struct {
 	PollInterval    time.Duration
 	VerifySamples   int // consecutive answers from the wanted version that end a check
 	MaxSampleErrors int // failed /v1/info or /healthz samples tolerated during verification
+	KeepRevisions   int // ACTIVE task definition revisions kept after a release (prune.go); 0: no pruning
 }
 
 // Deployer performs one release. All fields are required.
@@ -190,6 +193,9 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 		return res, refuse(d.dryRun(ctx, before, prev))
 	}
 
+	if err := d.refreshBlueGreen(ctx, before); err != nil {
+		return res, err
+	}
 	d.sayf("==> pulumi up (stack %s, with the policy pack)", d.Config.Stack)
 	raw, err := d.Engine.Up(ctx, d.Out)
 	if err != nil {
@@ -242,6 +248,7 @@ func (d *Deployer) conclude(ctx, rollout context.Context, after StackOutputs, pr
 	}
 	if err == nil {
 		d.sayf("==> released %s (version %s), serving from every AZ it runs in", after.TaskDefinitionArn, res.NewVersion)
+		d.pruneAfterRelease(ctx, after, prev.taskDefinition)
 		return *res, nil
 	}
 	if interrupted(ctx) { // the operator interrupted: do not start a rollback they did not ask for

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"example.com/webstack/components"
+	"example.com/webstack/offline"
 
 	"gopkg.in/yaml.v3"
 )
@@ -66,7 +67,7 @@ func TestReleaseTimeOursVersusAWSDefaults(t *testing.T) {
 	shift := components.TrafficShifting{Type: stackValue[string](t, "prod", "trafficShifting"),
 		Percentage: stackValue[int](t, "prod", "trafficShiftPercent"), IntervalMinutes: stackValue[int](t, "prod", "trafficShiftIntervalMinutes")}
 	wait := time.Duration(stackValue[int](t, "prod", "blueTerminationWaitMinutes")) * time.Minute
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range offline.Stacks("..") {
 		ours := WebstackTiming(taskStart, time.Duration(stackValue[int](t, stack, "deregistrationDelaySeconds"))*time.Second)
 		o, d := EstimateReleaseTime(ours, Rolling), EstimateReleaseTime(defaults, Rolling)
 		t.Logf("%s rolling: ours new serving %s, old drained %s; AWS defaults %s, %s; drained ratio %.2f",

@@ -10,6 +10,7 @@ import (
 	"example.com/webstack/release"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -33,7 +34,7 @@ func (e *autoEngine) open(ctx context.Context) (auto.Stack, error) {
 	if err != nil {
 		return auto.Stack{}, fmt.Errorf("the Pulumi CLI at %s does not run (build it with `make tools`): %w", e.pulumiCLI, err)
 	}
-	st, err := auto.SelectStackInlineSource(ctx, e.stackName, "", e.program, auto.WorkDir(e.root), auto.Pulumi(cli))
+	st, err := auto.SelectStackInlineSource(ctx, e.stackName, "", e.program, auto.WorkDir(e.root), auto.Pulumi(withBuildVersion(cli, e.pulumiCLI)))
 	if auto.IsSelectStack404Error(err) {
 		return auto.Stack{}, fmt.Errorf("%w: %v", release.ErrStackNotFound, err)
 	}
@@ -97,4 +98,15 @@ func (e *autoEngine) Up(ctx context.Context, progress io.Writer) (map[string]any
 		return nil, err
 	}
 	return plain(res.Outputs), nil
+}
+
+// Refresh is `pulumi refresh`: the state follows what changed outside Pulumi (CodeDeploy moving
+// production between the target groups). It reads the cloud only; policies apply to updates, not here.
+func (e *autoEngine) Refresh(ctx context.Context, progress io.Writer) error {
+	st, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = st.Refresh(ctx, optrefresh.ProgressStreams(progress), optrefresh.ErrorProgressStreams(progress))
+	return err
 }

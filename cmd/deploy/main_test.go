@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"example.com/webstack/offline"
 )
 
 func TestBadFlagsExitTwoWithOneMessage(t *testing.T) {
@@ -21,22 +24,32 @@ func TestBadFlagsExitTwoWithOneMessage(t *testing.T) {
 	}
 }
 
+// offlineAWS points every AWS client of this process at nothing: no credentials, no instance
+// metadata, endpoints on a closed loopback port. Run may then fail, but never reaches AWS.
+func offlineAWS(t *testing.T) {
+	noFile := filepath.Join(t.TempDir(), "absent")
+	for k, v := range map[string]string{
+		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+		"AWS_SESSION_TOKEN": "", "AWS_CONFIG_FILE": noFile, "AWS_SHARED_CREDENTIALS_FILE": noFile,
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+		"AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
 // The inline program resolves the stack's relative build context against the working directory,
 // so the command must run from -root wherever it was started. The test stops it, offline, at the
-// region check that follows.
+// region check that follows (this root has no stack file to read the region from).
 func TestRunsFromTheRootItIsGiven(t *testing.T) {
 	t.Chdir(t.TempDir()) // started elsewhere; t.Chdir restores the test's directory afterwards
 	root := t.TempDir()
-	noFile := filepath.Join(root, "absent")
-	t.Setenv("AWS_REGION", "")
-	t.Setenv("AWS_DEFAULT_REGION", "")
-	t.Setenv("AWS_CONFIG_FILE", noFile)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", noFile)
+	offlineAWS(t)
 
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{"-stack", "dev", "-root", root}, &stdout, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "no AWS region") {
-		t.Fatalf("exit %d, stderr %q: want 1 and the region message", code, stderr.String())
+	if code != 2 || !strings.Contains(stderr.String(), "Pulumi.dev.yaml") {
+		t.Fatalf("exit %d, stderr %q: want 2 and the stack file the region is read from", code, stderr.String())
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -54,5 +67,78 @@ func TestMissingRootIsOneClearMessage(t *testing.T) {
 	code := run(context.Background(), []string{"-stack", "dev", "-root", missing}, &stdout, &stderr)
 	if msg := stderr.String(); code != 1 || !strings.HasPrefix(msg, "deploy: -root "+missing+": ") || strings.Count(msg, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q: want 1 and one line naming -root", code, msg)
+	}
+}
+
+func TestHelpExitsZeroAndListsEveryFlag(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		var stdout, stderr strings.Builder
+		if code := run(context.Background(), []string{arg}, &stdout, &stderr); code != 0 {
+			t.Errorf("%s: exit %d, want 0", arg, code)
+		}
+		for _, flag := range []string{"-stack", "-dry-run", "-timeout", "-rollback-timeout", "-poll", "-verify-samples",
+			"-max-sample-errors", "-region", "-root", "-pulumi", "-policy-pack"} {
+			if !strings.Contains(stderr.String(), "\n  "+flag+" ") && !strings.Contains(stderr.String(), "\n  "+flag+"\n") {
+				t.Errorf("%s: help does not list %s:\n%s", arg, flag, stderr.String())
+			}
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("%s wrote to stdout: %q", arg, stdout.String())
+		}
+	}
+}
+
+// The release acts in the stack's region: with nothing in the environment (the README's "On
+// AWS" steps for dev), and refused, in one line, when -region or AWS_REGION names another.
+func TestRegionIsTheStacks(t *testing.T) {
+	t.Chdir(".") // run changes into -root; come back afterwards
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "Pulumi.dev.yaml"), []byte("config:\n  aws:region: eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ flag, env string }{{"", ""}, {"eu-west-1", ""}, {"", "eu-west-1"}, {"eu-west-1", "eu-west-1"}} {
+		if r, err := releaseRegion(root, "dev", tc.flag, tc.env); err != nil || r != "eu-west-1" {
+			t.Errorf("-region %q AWS_REGION %q: %q, %v; want the stack's eu-west-1", tc.flag, tc.env, r, err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"-region", "us-west-2"}, "", "deploy: -region is us-west-2, but stack dev is in eu-west-1 (aws:region in Pulumi.dev.yaml)"},
+		{nil, "us-east-1", "deploy: AWS_REGION is us-east-1, but stack dev is in eu-west-1 (aws:region in Pulumi.dev.yaml)"},
+	} {
+		offlineAWS(t)
+		t.Setenv("AWS_REGION", tc.env)
+		var stdout, stderr strings.Builder
+		code := run(context.Background(), append([]string{"-stack", "dev", "-root", root}, tc.args...), &stdout, &stderr)
+		if msg := stderr.String(); code != 2 || !strings.HasPrefix(msg, tc.want) || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%v AWS_REGION=%q: exit %d, stderr %q; want 2 and one line %q", tc.args, tc.env, code, msg, tc.want)
+		}
+	}
+}
+
+// make deploy has no default stack; make preview previews dev.
+func TestMakeDeployNeedsAStack(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"STACK", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"} { // nothing inherited from an outer make
+		t.Setenv(k, "")
+	}
+	out, err := exec.Command("make", "-n", "-C", root, "deploy").CombinedOutput()
+	want := "run make deploy STACK=<stack> (stacks here: " + strings.Join(offline.Stacks(root), " ") + ")"
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Errorf("make deploy without STACK: %v\n%s", err, out)
+	}
+	out, err = exec.Command("make", "-n", "-C", root, "deploy", "STACK=prod").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "./cmd/deploy -stack prod") {
+		t.Errorf("make deploy STACK=prod: %v\n%s", err, out)
+	}
+	out, err = exec.Command("make", "-n", "-C", root, "preview").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "./cmd/preview -stack dev") {
+		t.Errorf("make preview: %v\n%s", err, out)
 	}
 }

@@ -1,7 +1,7 @@
 // Command preview runs a real `pulumi preview` of one stack with the policy pack, offline: the
 // pinned CLI, the real program and policy pack, and the offline provider test doubles (no AWS API
-// is called). `make preview STACK=dev` runs it. It exits 0 when the preview passes, 1 when it
-// fails (a mandatory policy violation or any other preview error) and 2 on bad flags.
+// is called). `make preview STACK=dev` runs it. It exits 0 when the preview passes (and on -h), 1
+// when it fails (a mandatory policy violation or any other preview error) and 2 on bad flags.
 //
 //	go run ./cmd/preview -stack dev [-json] [-config-overlay program/testdata/Pulumi.ec2.yaml]
 package main
@@ -29,17 +29,24 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "preview:", err)
+	}
+	os.Exit(exitCode(res, err))
+}
+
+// exitCode is 0 for a passed preview or -h, 2 for bad input and 1 for anything else.
+func exitCode(res *offline.Result, err error) int {
 	var usage usageError
 	switch {
+	case errors.Is(err, flag.ErrHelp): // the flag package printed the usage
+		return 0
 	case errors.As(err, &usage):
-		fmt.Fprintln(os.Stderr, "preview:", err)
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "preview:", err)
-		os.Exit(1)
-	case res.Status != "passed":
-		os.Exit(1)
+		return 2
+	case err != nil || res.Status != "passed":
+		return 1
 	}
+	return 0
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*offline.Result, error) {
@@ -48,7 +55,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*offline
 	stack := flags.String("stack", "dev", "stack to preview: a Pulumi.<stack>.yaml with a policy/config/<stack>.json")
 	asJSON := flags.Bool("json", false, "print the result as JSON on stdout (the preview's own output goes to stderr)")
 	overlay := flags.String("config-overlay", "", "a YAML file whose config map is laid over the stack's config for this preview only\n(e.g. program/testdata/Pulumi.ec2.yaml); the stack file is not changed")
-	if err := flags.Parse(args); err != nil {
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: preview [-stack dev] [-json] [-config-overlay FILE]")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil, err
+	} else if err != nil {
 		return nil, usageError{err}
 	}
 	if flags.NArg() > 0 {

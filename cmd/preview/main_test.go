@@ -52,6 +52,42 @@ func TestJSONModeKeepsStdoutMachineReadable(t *testing.T) {
 	if !strings.Contains(stderr.String(), "Policies:") {
 		t.Errorf("the preview's own output (with its Policies section) should go to stderr:\n%s", stderr.String())
 	}
+	// The program's warnings reach the engine (ctx.Log.Warn): dev names no alarm subscriber.
+	if !strings.Contains(stderr.String(), "webstack:alarmEmail is empty") {
+		t.Errorf("the preview does not warn that dev's alarms page no one:\n%s", stderr.String())
+	}
+}
+
+func TestHelpExitsZeroAndListsEveryFlag(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		var stdout, stderr bytes.Buffer
+		res, err := run(context.Background(), []string{arg}, &stdout, &stderr)
+		if code := exitCode(res, err); code != 0 {
+			t.Errorf("%s: exit %d (%v), want 0", arg, code, err)
+		}
+		for _, flag := range []string{"-stack", "-json", "-config-overlay"} {
+			if !strings.Contains(stderr.String(), "\n  "+flag) {
+				t.Errorf("%s: help does not list %s:\n%s", arg, flag, stderr.String())
+			}
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("%s wrote to stdout: %q", arg, stdout.String())
+		}
+	}
+	for _, tc := range []struct {
+		res  *offline.Result
+		err  error
+		want int
+	}{
+		{&offline.Result{Status: "passed"}, nil, 0},
+		{&offline.Result{Status: "policy-violations"}, nil, 1},
+		{nil, errors.New("the engine failed"), 1},
+		{nil, usageError{errors.New("bad flag")}, 2},
+	} {
+		if got := exitCode(tc.res, tc.err); got != tc.want {
+			t.Errorf("exitCode(%+v, %v) = %d, want %d", tc.res, tc.err, got, tc.want)
+		}
+	}
 }
 
 // TestConfigOverlayPreviewsTheFixture previews dev with the EC2 fixture laid over it, as a

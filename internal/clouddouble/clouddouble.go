@@ -127,6 +127,9 @@ func (d *Double) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	case "aws:s3/bucketV2:BucketV2":
 		set("bucket", args.Name+"-bucket")
 		set("arn", "arn:aws:s3:::"+args.Name+"-bucket")
+		// The provider computes the bucket's region (Terraform AWS provider
+		// internal/service/s3/bucket.go, attribute "region"); left out, a preview would see it unknown.
+		set("region", region)
 	case "aws:acm/certificate:Certificate":
 		domain := args.Inputs["domainName"].StringValue()
 		set("domainValidationOptions", []any{map[string]any{

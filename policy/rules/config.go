@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -16,18 +17,29 @@ type Config struct {
 	MinimumAvailabilityZones int
 	// AllowedSSLPolicies: ELB security policies an HTTPS/TLS listener may use.
 	AllowedSSLPolicies []string
+	// Suppress lists "<control>:<resource name>" pairs whose violations are reported as advisory;
+	// each is documented in policy/suppressions.yaml.
+	Suppress []string
+}
+
+// suppresses reports whether the config exempts control's violation on the named resource.
+func (c Config) suppresses(control, resource string) bool {
+	return control != "" && slices.Contains(c.Suppress, control+":"+resource)
 }
 
 // DefaultConfig is what every rule uses for a parameter its policy config leaves out.
 func DefaultConfig() Config {
 	return Config{
 		MinimumAvailabilityZones: 2,
+		// Security Hub ELB.17's sslPolicies parameter as of the current ELB controls page
+		// (docs/fsbp.md): it no longer lists ELBSecurityPolicy-TLS13-1-2-2021-06, nor the
+		// non-"Res" TLS 1.2 FIPS policy.
 		AllowedSSLPolicies: []string{
-			"ELBSecurityPolicy-TLS13-1-2-2021-06",
-			"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
 			"ELBSecurityPolicy-TLS13-1-3-2021-06",
-			"ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+			"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
 			"ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+			"ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+			"ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
 		},
 	}
 }
@@ -35,7 +47,11 @@ func DefaultConfig() Config {
 const (
 	paramMinAZs      = "minimumAvailabilityZones"
 	paramSSLPolicies = "allowedSslPolicies"
+	paramSuppress    = "suppress"
 )
+
+// suppressPattern is the form of a suppress entry: a control id, a colon, a resource name.
+var suppressPattern = regexp.MustCompile(`^[A-Za-z0-9]+\.[0-9]+:[^:\s]+$`)
 
 // ParamSchemas are the JSON schemas of the parameters, by key; the pack sends a rule's subset
 // to the engine, which validates --policy-pack-config against it.
@@ -47,6 +63,10 @@ var ParamSchemas = map[string]map[string]any{
 	paramSSLPolicies: {
 		"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1,
 		"description": "ELB security policies an HTTPS or TLS listener may use.",
+	},
+	paramSuppress: {
+		"type": "array", "items": map[string]any{"type": "string"},
+		"description": "<control>:<resource name> pairs reported as advisory; each is documented in policy/suppressions.yaml.",
 	},
 }
 
@@ -77,6 +97,19 @@ func ParseParams(props map[string]any) (Config, error) {
 					return cfg, fmt.Errorf("policy config %q must list policy names as strings, got %v", k, e)
 				}
 				cfg.AllowedSSLPolicies = append(cfg.AllowedSSLPolicies, s)
+			}
+		case paramSuppress:
+			list, ok := v.([]any)
+			if !ok {
+				return cfg, fmt.Errorf("policy config %q must be a list of strings, got %v", k, v)
+			}
+			cfg.Suppress = make([]string, 0, len(list))
+			for _, e := range list {
+				s, ok := e.(string)
+				if !ok || !suppressPattern.MatchString(s) {
+					return cfg, fmt.Errorf("policy config %q: %v is not \"<control>:<resource name>\", such as \"ELB.18:web-lb-http\"", k, e)
+				}
+				cfg.Suppress = append(cfg.Suppress, s)
 			}
 		default:
 			return cfg, fmt.Errorf("unknown policy config key %q; known keys are %s", k, quoteAll(sortedKeys(ParamSchemas)))

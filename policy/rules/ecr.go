@@ -14,11 +14,11 @@ const (
 var ecrRules = []*Rule{
 	{
 		Name: PolicyECRImmutableScan, Description: "ECR repositories have IMMUTABLE tags and scan images on push.",
-		Level: Mandatory, Types: []string{typeECRRepository}, resource: checkECRRepository,
+		Controls: []string{"ECR.1", "ECR.2"}, Level: Mandatory, Types: []string{typeECRRepository}, resource: checkECRRepository,
 	},
 	{
 		Name: PolicyECRLifecycle, Description: "Every ECR repository has a lifecycle policy.",
-		Level: Mandatory, stack: checkECRLifecycle,
+		Controls: []string{"ECR.3"}, Level: Mandatory, stack: checkECRLifecycle,
 	},
 }
 
@@ -27,7 +27,7 @@ func checkECRRepository(r *report, res Resource, _ Config) {
 	case undecided:
 		r.needs(res, n)
 	case no:
-		r.violation(res, n.path, "is "+n.show()+", so a pushed tag can be overwritten with a different image",
+		r.violationOf("ECR.2", res, n.path, "is "+n.show()+", so a pushed tag can be overwritten with a different image",
 			`set imageTagMutability to "IMMUTABLE" and tag images by content`)
 	}
 	switch n := field(res.Props, "imageScanningConfiguration").get("scanOnPush"); n.isTrue() {

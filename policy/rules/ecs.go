@@ -18,32 +18,35 @@ const (
 	PolicyServiceCircuitBreaker = "ecs-service-circuit-breaker"
 )
 
-const typeCluster = "aws:ecs/cluster:Cluster"
+const (
+	typeCluster = "aws:ecs/cluster:Cluster"
+	typeTaskSet = "aws:ecs/taskSet:TaskSet"
+)
 
 var ecsRules = []*Rule{
 	{
 		Name: PolicyReadOnlyRootFS, Description: "ECS containers have a read-only root filesystem.",
-		Level: Mandatory, Types: containerTypes, resource: checkReadOnlyRootFS,
+		Controls: []string{"ECS.5"}, Level: Mandatory, Types: containerTypes, resource: checkReadOnlyRootFS,
 	},
 	{
 		Name: PolicyNoHostNamespaces, Description: "ECS task definitions use neither the host network mode nor the host PID namespace.",
-		Level: Mandatory, Types: containerTypes, resource: checkNoHostNamespaces,
+		Controls: []string{"ECS.1", "ECS.3"}, Level: Mandatory, Types: containerTypes, resource: checkNoHostNamespaces,
 	},
 	{
 		Name: PolicyContainerLogging, Description: "Every container of an ECS task definition has a logConfiguration.",
-		Level: Mandatory, Types: []string{typeTaskDefinition}, resource: checkContainerLogging,
+		Controls: []string{"ECS.9"}, Level: Mandatory, Types: []string{typeTaskDefinition}, resource: checkContainerLogging,
 	},
 	{
-		Name: PolicyNoSecretsInEnv, Description: "ECS container environment variables hold no secret-looking names or values (use secrets).",
-		Level: Mandatory, Types: containerTypes, resource: checkNoSecretsInEnv,
+		Name: PolicyNoSecretsInEnv, Description: "ECS container environment variables hold no secret-looking names or values (use secrets), including AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and ECS_ENGINE_AUTH_DATA.",
+		Controls: []string{"ECS.8"}, Level: Mandatory, Types: containerTypes, resource: checkNoSecretsInEnv,
 	},
 	{
-		Name: PolicyNoPublicIP, Description: "ECS services do not assign public IPs to tasks.",
-		Level: Mandatory, Types: serviceTypes, resource: checkNoPublicIP,
+		Name: PolicyNoPublicIP, Description: "ECS services and task sets do not assign public IPs to tasks.",
+		Controls: []string{"ECS.2", "ECS.16"}, Level: Mandatory, Types: append([]string{typeTaskSet}, serviceTypes...), resource: checkNoPublicIP,
 	},
 	{
 		Name: PolicyContainerInsights, Description: "ECS clusters have Container Insights enabled.",
-		Level: Mandatory, Types: []string{typeCluster}, resource: checkContainerInsights,
+		Controls: []string{"ECS.12"}, Level: Mandatory, Types: []string{typeCluster}, resource: checkContainerInsights,
 	},
 	{
 		Name: PolicyServiceCircuitBreaker, Description: "ECS services with the ECS deployment controller use the deployment circuit breaker with rollback.",
@@ -78,7 +81,11 @@ func checkNoHostNamespaces(r *report, res Resource, _ Config) {
 		case undecided:
 			r.needs(res, n)
 		case yes:
-			r.violation(res, n.path, `is "host", which shares the host's namespace with the containers`,
+			control := "ECS.1"
+			if key == "pidMode" {
+				control = "ECS.3"
+			}
+			r.violationOf(control, res, n.path, `is "host", which shares the host's namespace with the containers`,
 				`use networkMode "awsvpc" and leave pidMode unset (or "task")`)
 		}
 	}
@@ -103,7 +110,7 @@ var secretNameParts = map[string]bool{
 	"PASSWORD": true, "PASSWD": true, "SECRET": true, "TOKEN": true, "APIKEY": true,
 	"CREDENTIAL": true, "CREDENTIALS": true, "PRIVATEKEY": true,
 }
-var secretNamePairs = []string{"API_KEY", "PRIVATE_KEY", "ACCESS_KEY", "SECRET_KEY", "AUTH_KEY", "CLIENT_SECRET"}
+var secretNamePairs = []string{"API_KEY", "PRIVATE_KEY", "ACCESS_KEY", "SECRET_KEY", "AUTH_KEY", "CLIENT_SECRET", "AUTH_DATA"}
 
 // secretValue matches well-known credential formats.
 var secretValue = regexp.MustCompile(`(?:^|[^A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?:$|[^A-Z0-9])|-----BEGIN [A-Z ]*PRIVATE KEY-----|\bgh[pousr]_[A-Za-z0-9]{36}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bsk_live_[A-Za-z0-9]{20,}`)
@@ -164,7 +171,11 @@ func checkNoPublicIP(r *report, res Resource, _ Config) {
 	case undecided:
 		r.needs(res, n)
 	case yes:
-		r.violation(res, n.path, "is true, so every task gets a public IP address",
+		control := "ECS.2"
+		if res.Type == typeTaskSet {
+			control = "ECS.16"
+		}
+		r.violationOf(control, res, n.path, "is true, so every task gets a public IP address",
 			"set assignPublicIp to false, run tasks in private subnets and reach the internet through NAT or VPC endpoints")
 	}
 }

@@ -50,6 +50,7 @@ var multiAZRules = []*Rule{
 	{
 		Name:        PolicyLoadBalancerMultiAZ,
 		Description: "Load balancers span at least the minimum number of subnets.",
+		Controls:    []string{"ELB.13"},
 		Level:       Mandatory, Params: []string{paramMinAZs}, Types: lbTypes, resource: checkLoadBalancerMultiAZ,
 	},
 	{

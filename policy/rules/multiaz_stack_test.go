@@ -232,10 +232,18 @@ func TestASGSubnetsSpanAZsConfig(t *testing.T) {
 	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
 	// The service's two unknown entries name two of the VPC's one-subnet-per-zone private subnets:
 	// enough for 2 zones, not for 3.
-	fs := AnalyzeStack(append(slices.Clone(two), asgOn(unknownValue, two[0].URN), serviceOn([]any{unknownValue, unknownValue}, two[0].URN)), pc)
+	fs := multiAZOnly(AnalyzeStack(append(slices.Clone(two), asgOn(unknownValue, two[0].URN), serviceOn([]any{unknownValue, unknownValue}, two[0].URN)), pc))
 	if len(fs) != 1 || fs[0].Policy != PolicyASGSubnetsSpanAZs || !strings.Contains(fs[0].Message, "at least 3 are required") {
 		t.Fatalf("findings:\n%s", messages(fs))
 	}
+}
+
+// multiAZOnly drops the findings of the FSBP VPC rules, which these fixture VPCs (no flow log,
+// default security group or endpoints) fail by design.
+func multiAZOnly(fs []Finding) []Finding {
+	return slices.DeleteFunc(fs, func(f Finding) bool {
+		return slices.ContainsFunc(vpcRules, func(r *Rule) bool { return r.Name == f.Policy })
+	})
 }
 
 func byName(stack []Resource, name string) Resource {

@@ -33,7 +33,7 @@ var listenerTypes = []string{typeListener, typeALBListener}
 var networkRules = []*Rule{
 	{
 		Name: PolicyNoPublicIngress, Description: "Security groups allow ingress from 0.0.0.0/0 or ::/0 only over TCP to port 80 or 443 (the load balancer's listeners).",
-		Level: Mandatory, Types: []string{typeSecurityGroup, typeSGIngressRule, typeSGRule}, resource: checkNoPublicIngress,
+		Controls: []string{"EC2.18", "EC2.19"}, Level: Mandatory, Types: []string{typeSecurityGroup, typeSGIngressRule, typeSGRule}, resource: checkNoPublicIngress,
 	},
 	{
 		Name: PolicyPublicIngressOnLB, Description: "Security groups that admit the internet on TCP 80/443 belong to a load balancer.",
@@ -41,23 +41,23 @@ var networkRules = []*Rule{
 	},
 	{
 		Name: PolicyHTTPRedirectsToHTTPS, Description: "HTTP load balancer listeners only redirect to HTTPS.",
-		Level: Mandatory, Types: listenerTypes, resource: checkHTTPRedirects,
+		Controls: []string{"ELB.1"}, Level: Mandatory, Types: listenerTypes, resource: checkHTTPRedirects,
 	},
 	{
-		Name: PolicyTLSPolicy, Description: "HTTPS and TLS load balancer listeners use an allowed ELB security policy.",
-		Level: Mandatory, Params: []string{paramSSLPolicies}, Types: listenerTypes, resource: checkTLSPolicy,
+		Name: PolicyTLSPolicy, Description: "HTTPS and TLS load balancer listeners use an allowed ELB security policy (by default, ELB.17's current recommended list).",
+		Controls: []string{"ELB.17"}, Level: Mandatory, Params: []string{paramSSLPolicies}, Types: listenerTypes, resource: checkTLSPolicy,
 	},
 	{
 		Name: PolicyInvalidHeaders, Description: "Application load balancers drop invalid HTTP headers and do not use desync mitigation mode monitor.",
-		Level: Mandatory, Types: lbTypes, resource: checkInvalidHeaders,
+		Controls: []string{"ELB.4", "ELB.12"}, Level: Mandatory, Types: lbTypes, resource: checkInvalidHeaders,
 	},
 	{
 		Name: PolicyDeletionProtection, Description: "Load balancers have deletion protection on.",
-		Level: Mandatory, Types: lbTypes, resource: checkLBFlag("enableDeletionProtection", "deleting it would take the service offline"),
+		Controls: []string{"ELB.6"}, Level: Mandatory, Types: lbTypes, resource: checkLBFlag("enableDeletionProtection", "deleting it would take the service offline"),
 	},
 	{
 		Name: PolicyAccessLogs, Description: "Load balancers write access logs to S3.",
-		Level: Mandatory, Types: lbTypes, resource: checkAccessLogs,
+		Controls: []string{"ELB.5"}, Level: Mandatory, Types: lbTypes, resource: checkAccessLogs,
 	},
 	{
 		Name: PolicyWAFAssociation, Description: "Every internet-facing application load balancer has a WAF web ACL association.",
@@ -233,7 +233,7 @@ func checkInvalidHeaders(r *report, res Resource, _ Config) {
 	case undecided:
 		r.needs(res, n)
 	case yes:
-		r.violation(res, n.path, `is "monitor", which lets request-smuggling attempts through`, `use "defensive" (the default) or "strictest"`)
+		r.violationOf("ELB.12", res, n.path, `is "monitor", which lets request-smuggling attempts through`, `use "defensive" (the default) or "strictest"`)
 	}
 }
 

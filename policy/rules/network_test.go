@@ -61,10 +61,14 @@ func TestTLSPolicy(t *testing.T) {
 	}
 	only := Config{AllowedSSLPolicies: []string{"ELBSecurityPolicy-TLS13-1-3-2021-06"}}
 	runRuleCases(t, PolicyTLSPolicy, []ruleCase{
-		{"TLS 1.3 policy", https("ELBSecurityPolicy-TLS13-1-2-2021-06"), nil, nil},
+		{"TLS 1.3 with restricted 1.2", https("ELBSecurityPolicy-TLS13-1-2-Res-2021-06"), nil, nil},
+		{"TLS 1.3 only", https("ELBSecurityPolicy-TLS13-1-3-2021-06"), nil, nil},
+		{"post-quantum", https("ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"), nil, nil},
+		// ELB.17's current list dropped it (it was the default until this change).
+		{"TLS 1.2 unrestricted", https("ELBSecurityPolicy-TLS13-1-2-2021-06"), nil, []string{"V sslPolicy"}},
 		{"old policy", https("ELBSecurityPolicy-2016-08"), nil, []string{"V sslPolicy"}},
 		{"unset", res(typeListener, "https", map[string]any{"protocol": "HTTPS"}), nil, []string{"V sslPolicy"}},
-		{"configured list", https("ELBSecurityPolicy-TLS13-1-2-2021-06"), &only, []string{"V sslPolicy"}},
+		{"configured list", https("ELBSecurityPolicy-TLS13-1-2-Res-2021-06"), &only, []string{"V sslPolicy"}},
 		{"TLS listener", res(typeListener, "tls", map[string]any{"protocol": "TLS", "sslPolicy": "ELBSecurityPolicy-2016-08"}), nil, []string{"V sslPolicy"}},
 		{"HTTP ignored", res(typeListener, "http", map[string]any{"protocol": "HTTP"}), nil, nil},
 		{"unknown", https(unknownValue), nil, []string{"U sslPolicy"}},

@@ -13,6 +13,7 @@ var containerRules = []*Rule{
 		Name: PolicyContainerNotRoot,
 		Description: "Every ECS container sets a non-root user (not root, not uid 0 with any group) " +
 			"and is not privileged.",
+		Controls: []string{"ECS.4"},
 		Level:    Mandatory,
 		Types:    containerTypes,
 		resource: checkNotRoot,

@@ -51,6 +51,13 @@ type Finding struct {
 	// value already proves a violation.
 	Unverifiable bool
 	Message      string
+	// Control is the Security Hub FSBP control the violation fails ("" for rules that map to none).
+	Control string
+	// Resource is the logical name of the resource the finding is about.
+	Resource string
+	// Suppressed: a violation the policy config's "suppress" list exempts (policy/suppressions.yaml
+	// says why); it is reported as advisory.
+	Suppressed bool
 }
 
 // report collects one rule's findings for one resource or stack.
@@ -59,9 +66,19 @@ type report struct {
 	findings []Finding
 }
 
-// violation records what is wrong, where (res and field) and how to fix it.
+// violation records what is wrong, where (res and field) and how to fix it. It fails the rule's
+// first control; violationOf names another.
 func (r *report) violation(res Resource, where, problem, fix string) {
+	control := ""
+	if len(r.rule.Controls) > 0 {
+		control = r.rule.Controls[0]
+	}
+	r.violationOf(control, res, where, problem, fix)
+}
+
+func (r *report) violationOf(control string, res Resource, where, problem, fix string) {
 	r.add(res, false, fmt.Sprintf("%s: %s: %s. Fix: %s.", res.where(), where, problem, fix))
+	r.findings[len(r.findings)-1].Control = control
 }
 
 // unverifiable records that the rule needs a value it cannot know yet.
@@ -75,12 +92,13 @@ func (r *report) needs(res Resource, n node) {
 }
 
 func (r *report) add(res Resource, unverifiable bool, msg string) {
-	r.findings = append(r.findings, Finding{Policy: r.rule.Name, URN: res.URN, Unverifiable: unverifiable, Message: msg})
+	r.findings = append(r.findings, Finding{Policy: r.rule.Name, URN: res.URN, Resource: res.Name, Unverifiable: unverifiable, Message: msg})
 }
 
 // result applies the rule that known values proving a violation outrank unknowns: once a
-// resource has a violation, its "cannot be verified" findings are noise.
-func (r *report) result(level Level) []Finding {
+// resource has a violation, its "cannot be verified" findings are noise. Violations cfg suppresses
+// become advisory.
+func (r *report) result(level Level, cfg Config) []Finding {
 	violated := map[string]bool{}
 	for _, f := range r.findings {
 		if !f.Unverifiable {
@@ -94,6 +112,9 @@ func (r *report) result(level Level) []Finding {
 			continue
 		case f.Unverifiable:
 			f.Level = Advisory
+		case cfg.suppresses(f.Control, f.Resource):
+			f.Level, f.Suppressed = Advisory, true
+			f.Message = fmt.Sprintf("Suppressed %s on %q (policy/suppressions.yaml): %s", f.Control, f.Resource, f.Message)
 		default:
 			f.Level = level
 		}
@@ -108,6 +129,10 @@ type Rule struct {
 	Description string
 	// Level applies when the pack config does not set one.
 	Level Level
+	// Controls are the Security Hub FSBP controls the rule enforces (its violations fail the
+	// first unless they name another); Also are other standards' ids the same check serves.
+	// Both are added to Description.
+	Controls, Also []string
 	// Params are the Config keys the rule reads (they form its config schema).
 	Params []string
 	// ParamsFrom names the resource rule whose config a stack rule reads: policyx delivers no
@@ -130,7 +155,7 @@ func (rule *Rule) CheckResource(res Resource, cfg Config, level Level) []Finding
 	}
 	r := &report{rule: rule}
 	rule.resource(r, res, cfg)
-	return r.result(level)
+	return r.result(level, cfg)
 }
 
 // CheckStack runs a stack rule; violations carry level.
@@ -140,13 +165,30 @@ func (rule *Rule) CheckStack(stack []Resource, cfg Config, level Level) []Findin
 	}
 	r := &report{rule: rule}
 	rule.stack(r, stack, cfg)
-	return r.result(level)
+	return r.result(level, cfg)
 }
 
 // All returns every rule of the pack, in a fixed order.
 func All() []*Rule {
-	return slices.Concat(containerRules, multiAZRules, ecsRules, networkRules, ecrRules, ec2Rules)
+	return allRules
 }
+
+// allRules is every rule, with the FSBP controls written into descriptions and the suppress
+// parameter added to every rule that enforces a control.
+var allRules = func() []*Rule {
+	all := slices.Concat(containerRules, multiAZRules, ecsRules, networkRules, ecrRules, ec2Rules, vpcRules, storageRules, serviceRules)
+	for _, r := range all {
+		if len(r.Controls) == 0 {
+			continue
+		}
+		r.Description += " Security Hub FSBP " + strings.Join(r.Controls, ", ") + "."
+		if len(r.Also) > 0 {
+			r.Description += " Also serves " + strings.Join(r.Also, ", ") + "."
+		}
+		r.Params = append(r.Params, paramSuppress)
+	}
+	return all
+}()
 
 // Lookup finds a rule by policy name.
 func Lookup(name string) *Rule {
