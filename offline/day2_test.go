@@ -106,6 +106,8 @@ type day2Edit struct {
 	// knownDefect, when set, says what still goes wrong with this edit: the subtest runs the
 	// preview (its row goes in the table) and is skipped with this text instead of failing.
 	knownDefect string
+	// refused: the program must refuse the edit with a message (AWS could not apply it).
+	refused bool
 	// mustChange are types that must have a step.
 	mustChange []string
 }
@@ -134,13 +136,16 @@ var day2Edits = []day2Edit{
 			"refuse availabilityZones below the policy's minimum before anything is created"},
 	{name: "dev: enableExecuteCommand true -> false", base: devBase, config: "webstack:enableExecuteCommand: false",
 		mustChange: []string{"aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition"}},
-	{name: "prod: enableExecuteCommand false -> true", base: prodBase, config: "webstack:enableExecuteCommand: true",
+	{name: "prod: enableExecuteCommand false -> true", base: prodBase, config: "webstack:enableExecuteCommand: true", refused: true,
 		mustChange: []string{"aws:ecs/taskDefinition:TaskDefinition"}},
 	{name: "dev: healthCheckPath -> /ready", base: devBase, config: "webstack:healthCheckPath: /ready",
 		mustChange: []string{"aws:lb/targetGroup:TargetGroup"}},
 	{name: "dev: waf false -> true", base: devBase, config: "webstack:waf: true",
 		mustChange: []string{"aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclAssociation:WebAclAssociation"}},
 	{name: "dev: accessLogs false -> true", base: devBase, config: "webstack:accessLogs: true",
+		knownDefect: "the policy pack refuses it (s3-bucket-access-logging, FSBP S3.9, mandatory in dev: the access-log " +
+			"bucket's own log bucket has no server access logging and dev's policy config has no suppression for it); " +
+			"also in a plain make preview with this overlay",
 		mustChange: []string{"aws:s3/bucketV2:BucketV2", "aws:lb/loadBalancer:LoadBalancer"}},
 	{name: "dev: vpcEndpoints false -> true", base: devBase, config: "webstack:vpcEndpoints: true",
 		mustChange: []string{"aws:ec2/vpcEndpoint:VpcEndpoint"}},
@@ -165,12 +170,14 @@ func TestDay2Edits(t *testing.T) {
 			if e.knownDefect != "" {
 				t.Skip("known defect, not fixed: " + e.knownDefect)
 			}
-			if pre.Status != "passed" {
-				t.Logf("the program refuses the edit: %s", pre.Error)
-				if pre.Error == "" || strings.Contains(pre.Error, "InvalidParameterException") {
-					t.Errorf("a refused edit must say why from the program, not from AWS: %q", pre.Error)
+			if e.refused {
+				if pre.Status != "error" || !strings.Contains(pre.Error, "invalid stack config") || !strings.Contains(pre.Error, "fix:") {
+					t.Errorf("want the program's validation to refuse the edit with a fix, got %s: %q", pre.Status, pre.Error)
 				}
 				return
+			}
+			if pre.Status != "passed" {
+				t.Fatalf("the edit's preview fails: %s", pre.Error)
 			}
 			steps := pre.Steps()
 			for _, s := range steps {
@@ -246,11 +253,11 @@ func editOverlay(t *testing.T, e day2Edit) string {
 
 // tableRow is the README row of one edit: the changed resources by type, with their steps.
 func tableRow(e day2Edit, r *offline.Result) string {
-	if r.Status != "passed" {
-		return fmt.Sprintf("| %s | refused: %s |", e.name, strings.ReplaceAll(refusal(r.Error), "|", "/"))
-	}
 	if e.knownDefect != "" {
 		return fmt.Sprintf("| %s | **not solved**: %s |", e.name, e.knownDefect)
+	}
+	if r.Status != "passed" {
+		return fmt.Sprintf("| %s | refused: %s |", e.name, strings.ReplaceAll(refusal(r.Error), "|", "/"))
 	}
 	counts := map[string]int{}
 	for _, s := range r.Steps() {

@@ -199,6 +199,14 @@ var Types = map[string]TypeModel{
 	"aws:ec2/networkAcl:NetworkAcl": {
 		ForceNew: []string{"vpcId"}, Source: "internal/service/ec2/vpc_network_acl.go",
 	},
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {
+		// Adopts the VPC's default group (no name input: nothing to auto-name).
+		ForceNew: []string{"vpcId"}, Source: "internal/service/ec2/vpc_default_security_group.go",
+	},
+	"aws:ec2/flowLog:FlowLog": {
+		// No update but tags: every other argument is ForceNew.
+		InPlace: []string{"tags"}, Source: "internal/service/ec2/vpc_flow_log.go",
+	},
 	"aws:ec2/routeTable:RouteTable": {
 		ForceNew: []string{"vpcId"}, Source: "internal/service/ec2/vpc_route_table.go",
 	},
@@ -214,6 +222,9 @@ var Types = map[string]TypeModel{
 	},
 	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
 		ForceNew: []string{"bucket"}, Source: "internal/service/s3/bucket_public_access_block.go",
+	},
+	"aws:s3/bucketLoggingV2:BucketLoggingV2": {
+		ForceNew: []string{"bucket", "expectedBucketOwner"}, Source: "internal/service/s3/bucket_logging.go",
 	},
 	"aws:s3/bucketOwnershipControls:BucketOwnershipControls": {
 		ForceNew: []string{"bucket"}, Source: "internal/service/s3/bucket_ownership_controls.go",

@@ -238,6 +238,10 @@ func computed(typ, name, r string, inputs map[string]any) map[string]any {
 		return map[string]any{"id": "vpc-" + suffix, "arn": arn("ec2", "vpc/vpc-"+suffix)}
 	case "aws:ec2/subnet:Subnet":
 		return map[string]any{"id": "subnet-" + suffix, "arn": arn("ec2", "subnet/subnet-"+suffix)}
+	case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+		return map[string]any{"id": "sg-" + suffix, "arn": arn("ec2", "security-group/sg-"+suffix)}
+	case "aws:ec2/flowLog:FlowLog":
+		return map[string]any{"id": "fl-" + suffix, "arn": arn("ec2", "vpc-flow-log/fl-"+suffix)}
 	case "aws:ec2/routeTable:RouteTable":
 		return map[string]any{"id": "rtb-" + suffix, "arn": arn("ec2", "route-table/rtb-"+suffix)}
 	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
