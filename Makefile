@@ -50,6 +50,13 @@ bin/pulumi: tools/go.mod tools/go.sum
 preview: tools
 	$(GO) run ./cmd/preview -stack $(or $(STACK),dev) $(if $(OVERLAY),-config-overlay $(OVERLAY))
 
+## day2: what a second `pulumi up` does, offline (docs/day2.md): a simulated up of STACK (default dev), a preview
+## (nothing changed: want no step), then EDIT (a config overlay, default
+## offline/testdata/day2-edit.yaml) -> preview, up, preview. Prints the steps of each.
+.PHONY: day2
+day2: tools
+	$(GO) run ./offline/cmd/day2 -stack $(or $(STACK),dev) $(if $(OVERLAY),-config-overlay $(OVERLAY)) -edit $(or $(EDIT),offline/testdata/day2-edit.yaml)
+
 ## deploy: release STACK (required) to AWS in the stack's aws:region (pulumi up with the policy pack,
 ## follow, verify per AZ, roll back on failure). Needs AWS credentials and a logged-in Pulumi
 ## backend. DEPLOY_FLAGS=-dry-run for the plan.

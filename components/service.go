@@ -711,12 +711,19 @@ type linuxParameters struct {
 	InitProcessEnabled bool         `json:"initProcessEnabled"`
 }
 
+// capabilities is rendered as ECS returns it: with add, even empty. ECS stores {"drop": ["ALL"]}
+// as {"add": [], "drop": ["ALL"]}, and the provider's equivalence does not look inside
+// linuxParameters, so a missing add replaced the task definition on every up (issue 12 item 1;
+// internal/awsmodel DescribedContainerDefinitions has the sources).
 type capabilities struct {
+	Add  []string `json:"add"`
 	Drop []string `json:"drop"`
 }
 
+// portMapping: under awsvpc ECS returns hostPort = containerPort; it is sent the same.
 type portMapping struct {
 	ContainerPort int    `json:"containerPort"`
+	HostPort      int    `json:"hostPort"`
 	Protocol      string `json:"protocol"`
 	Name          string `json:"name"`
 }
@@ -786,10 +793,10 @@ func ContainerDefinitions(region string, a ServiceArgs) (string, error) {
 		Privileged:             false,
 		ReadonlyRootFilesystem: true,
 		LinuxParameters: linuxParameters{
-			Capabilities:       capabilities{Drop: []string{"ALL"}},
+			Capabilities:       capabilities{Add: []string{}, Drop: []string{"ALL"}},
 			InitProcessEnabled: true,
 		},
-		PortMappings: []portMapping{{ContainerPort: a.ContainerPort, Protocol: "tcp", Name: "http"}},
+		PortMappings: []portMapping{{ContainerPort: a.ContainerPort, HostPort: a.ContainerPort, Protocol: "tcp", Name: "http"}},
 		// The API binary checks itself: no shell in the image.
 		HealthCheck: healthCheck{Command: []string{"CMD", "/api", "healthcheck"}, Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 10},
 		StopTimeout: StopTimeoutSeconds,

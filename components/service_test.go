@@ -81,9 +81,9 @@ func TestServiceContainerIsLockedDown(t *testing.T) {
 		"image":                  testImage,
 		"essential":              true,
 		"stopTimeout":            float64(StopTimeoutSeconds),
-		"linuxParameters":        map[string]any{"capabilities": map[string]any{"drop": []any{"ALL"}}, "initProcessEnabled": true},
+		"linuxParameters":        map[string]any{"capabilities": map[string]any{"add": []any{}, "drop": []any{"ALL"}}, "initProcessEnabled": true},
 		"healthCheck":            map[string]any{"command": []any{"CMD", "/api", "healthcheck"}, "interval": float64(10), "timeout": float64(5), "retries": float64(3), "startPeriod": float64(10)},
-		"portMappings":           []any{map[string]any{"containerPort": float64(8080), "protocol": "tcp", "name": "http"}},
+		"portMappings":           []any{map[string]any{"containerPort": float64(8080), "hostPort": float64(8080), "protocol": "tcp", "name": "http"}},
 	}
 	for k, v := range want {
 		if !reflect.DeepEqual(c[k], v) {

@@ -31,8 +31,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
+
+	"example.com/webstack/offline/doubles/simflag"
 )
 
 // Options says what to preview.
@@ -53,6 +56,13 @@ type Options struct {
 	// Progress, when set, receives the CLI's preview output (resource tree and policy section);
 	// Log receives build messages. Either may be nil.
 	Progress, Log io.Writer
+	// Simulate runs against the offline AWS model (internal/awsmodel): the doubles keep what
+	// they "created" in the stack's throwaway file backend and answer Check and Diff as the
+	// provider would, so a preview after Up shows the second `pulumi up` (docs/day2.md).
+	// Without it the doubles refuse every change, as in `make preview`.
+	Simulate bool
+	// Up runs a simulated `pulumi up` instead of a preview; it needs Simulate.
+	Up bool
 }
 
 // Result is the outcome of one preview, also the --json form.
@@ -68,15 +78,23 @@ type Result struct {
 	Changes    map[string]int `json:"changes,omitempty"`
 	Violations []Violation    `json:"policyViolations"`
 	Timings    Timings        `json:"timings"`
+	// Outputs are the stack outputs after a simulated Up.
+	Outputs map[string]any `json:"outputs,omitempty"`
 
 	errors []string
 }
 
-// Resource is one resource step of the preview.
+// Resource is one resource step of the preview, in the engine's order.
 type Resource struct {
 	URN  string `json:"urn"`
 	Type string `json:"type"`
 	Op   string `json:"op"`
+	// Diffs are the changed properties of an update or replacement, ReplaceKeys those that
+	// force the replacement.
+	Diffs       []string `json:"diffs,omitempty"`
+	ReplaceKeys []string `json:"replaceKeys,omitempty"`
+	// Inputs are the resource's new inputs as the engine reports them (not in the JSON form).
+	Inputs map[string]any `json:"-"`
 }
 
 // Violation is one policy finding.
@@ -176,6 +194,9 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Program == nil {
 		return nil, errors.New("offline.Preview: Options.Program is nil")
 	}
+	if opts.Up && !opts.Simulate {
+		return nil, errors.New("offline: Options.Up needs Options.Simulate: the doubles change nothing outside a simulation")
+	}
 	if err := Check(opts.RepoRoot, opts.Stack); err != nil {
 		return nil, err
 	}
@@ -206,7 +227,7 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 		defer func() { programNanos.Store(int64(time.Since(programStart))) }()
 		return opts.Program(ctx)
 	}
-	stack, err := selectStack(ctx, opts.RepoRoot, opts.Stack, program, tools, stateDir)
+	stack, err := selectStack(ctx, opts.RepoRoot, opts.Stack, program, tools, stateDir, opts.Simulate)
 	res.Timings.Setup = since(start)
 	if buildErr := <-built; buildErr != nil {
 		return nil, buildErr
@@ -229,13 +250,20 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 			res.add(e)
 		}
 	}()
+	policyConfig := filepath.Join(opts.RepoRoot, "policy", "config", opts.Stack+".json")
 	previewOpts := []optpreview.Option{
 		optpreview.PolicyPacks(tools.PolicyPack),
-		optpreview.PolicyPackConfigs(filepath.Join(opts.RepoRoot, "policy", "config", opts.Stack+".json")),
+		optpreview.PolicyPackConfigs(policyConfig),
 		optpreview.EventStreams(eventsCh),
+	}
+	upOpts := []optup.Option{
+		optup.PolicyPacks(tools.PolicyPack),
+		optup.PolicyPackConfigs(policyConfig),
+		optup.EventStreams(eventsCh),
 	}
 	if opts.Progress != nil {
 		previewOpts = append(previewOpts, optpreview.ProgressStreams(opts.Progress), optpreview.ErrorProgressStreams(opts.Progress))
+		upOpts = append(upOpts, optup.ProgressStreams(opts.Progress), optup.ErrorProgressStreams(opts.Progress))
 	}
 	// The inline program runs in this process; give it the repository root as working directory,
 	// as `pulumi up` runs a program in its project directory (relative paths such as the Docker
@@ -249,7 +277,29 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer os.Chdir(wd)
 	previewStart := time.Now()
-	preview, previewErr := stack.Preview(ctx, previewOpts...)
+	changes := map[string]int{}
+	var previewErr error
+	if opts.Up {
+		up, err := stack.Up(ctx, upOpts...)
+		previewErr = err
+		if up.Summary.ResourceChanges != nil {
+			for op, n := range *up.Summary.ResourceChanges {
+				changes[op] = n
+			}
+		}
+		if err == nil {
+			res.Outputs = map[string]any{}
+			for k, v := range up.Outputs {
+				res.Outputs[k] = v.Value
+			}
+		}
+	} else {
+		preview, err := stack.Preview(ctx, previewOpts...)
+		previewErr = err
+		for op, n := range preview.ChangeSummary {
+			changes[string(op)] = n
+		}
+	}
 	res.Timings.Preview = since(previewStart)
 	select {
 	case <-collected:
@@ -269,10 +319,7 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 		}
 	default:
 		res.Status = "passed"
-		res.Changes = map[string]int{}
-		for op, n := range preview.ChangeSummary {
-			res.Changes[string(op)] = n
-		}
+		res.Changes = changes
 	}
 	res.Timings.Program = seconds(time.Duration(programNanos.Load()))
 	res.Timings.Total = since(start)
@@ -287,7 +334,11 @@ func (r *Result) add(e events.EngineEvent) {
 	switch {
 	case e.ResourcePreEvent != nil:
 		m := e.ResourcePreEvent.Metadata
-		r.Resources = append(r.Resources, Resource{URN: m.URN, Type: m.Type, Op: string(m.Op)})
+		res := Resource{URN: m.URN, Type: m.Type, Op: string(m.Op), Diffs: m.Diffs, ReplaceKeys: m.Keys}
+		if m.New != nil {
+			res.Inputs = m.New.Inputs
+		}
+		r.Resources = append(r.Resources, res)
 	case e.PolicyEvent != nil:
 		p := e.PolicyEvent
 		r.Violations = append(r.Violations, Violation{
@@ -391,16 +442,11 @@ func saltLine(stackFile []byte) string {
 // selectStack selects (or first creates) the stack in its workspace, with the environment that
 // keeps the engine offline.
 func selectStack(ctx context.Context, root, stackName string, program pulumi.RunFunc, tools Tools, stateDir string,
+	simulate bool,
 ) (auto.Stack, error) {
 	work, backend, err := workspaceFor(root, stackName, stateDir)
 	if err != nil {
 		return auto.Stack{}, err
-	}
-	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{
-		Root: filepath.Dir(filepath.Dir(tools.Pulumi)), SkipVersionCheck: true,
-	})
-	if err != nil {
-		return auto.Stack{}, fmt.Errorf("offline: the Pulumi CLI at %s does not run: %w", tools.Pulumi, err)
 	}
 	passphrase := os.Getenv("PULUMI_CONFIG_PASSPHRASE")
 	if passphrase == "" {
@@ -417,7 +463,24 @@ func selectStack(ctx context.Context, root, stackName string, program pulumi.Run
 		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "false",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		"PATH": tools.DoublesDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		// Set for every command of this workspace: the CLI logs under $PULUMI_HOME/logs.
+		"PULUMI_HOME": filepath.Join(stateDir, "home"),
+		// The flag only this harness sets: the doubles simulate only in this file backend,
+		// which holds the marker (offline/doubles/simflag).
+		simflag.Env: "",
 	}
+	if simulate {
+		if err := os.WriteFile(filepath.Join(backend, simflag.Marker), []byte("offline harness simulation\n"), 0o644); err != nil {
+			return auto.Stack{}, err
+		}
+		env[simflag.Env] = backend
+	}
+	cmdEnv := make([]string, 0, len(env))
+	for k, v := range env {
+		cmdEnv = append(cmdEnv, k+"="+v)
+	}
+	sort.Strings(cmdEnv)
+	cli := cli{path: tools.Pulumi, env: cmdEnv}
 	stack, err := auto.UpsertStackInlineSource(ctx, stackName, "", program,
 		auto.WorkDir(work), auto.Pulumi(cli), auto.PulumiHome(filepath.Join(stateDir, "home")), auto.EnvVars(env))
 	if err != nil {

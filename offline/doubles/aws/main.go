@@ -8,7 +8,12 @@
 // provider's computed outputs do); invokes get fixed, obviously fake answers: account
 // 123456789012, the configured region (default us-east-1), that region's zones a, b and c, an
 // ECR token that is not a credential, an SSM parameter value naming itself a placeholder, and
-// any VPC looked up by id with the CIDR block 10.255.0.0/16.
+// any VPC looked up by id with the CIDR block 10.255.0.0/16. The region is the stack's aws:region
+// as the engine configures the provider (default us-east-1).
+//
+// In the harness's simulated up only (echo.SimulateEnv, a throwaway file backend), it creates,
+// updates and deletes in a local store instead, answering as the provider and AWS would by the
+// offline model in internal/awsmodel (simulate.go).
 package main
 
 import (
@@ -44,9 +49,10 @@ func main() {
 
 func double() echo.Double {
 	return echo.Double{
-		Package:  "aws",
-		Version:  version,
-		Computed: map[string][]string{"*": {"arn"}},
+		Package:    "aws",
+		Version:    version,
+		Computed:   map[string][]string{"*": {"arn"}},
+		Simulation: simulation(),
 		Invokes: map[string]echo.InvokeFunc{
 			"aws:index/getCallerIdentity:getCallerIdentity": func(map[string]string, map[string]any) (map[string]any, error) {
 				return map[string]any{

@@ -5,12 +5,14 @@
 // a real aws:ec2/vpc:Vpc child named like the component, and per Availability Zone i (1-based)
 // and subnet spec a real aws:ec2/subnet:Subnet child named <name>-<spec name or lower-case
 // type>-<i> with availabilityZone, vpcId, cidrBlock, mapPublicIpOnLaunch (true for public
-// subnets) and the tags Name and SubnetType. Those children
+// subnets) and the tags Name and SubnetType, with a route table of the same name and its
+// association (no routes). Those children
 // are registered through the engine, so the aws double previews them like any other resource.
 // The zones come from the aws double's getAvailabilityZones invoke (or availabilityZoneNames).
-// Outputs: vpcId, vpc, subnets, publicSubnetIds, privateSubnetIds, isolatedSubnetIds. Unlike the
-// real awsx provider it creates no internet gateway, NAT gateways, route tables or VPC
-// endpoints; outputs naming those resolve unknown in the preview.
+// Outputs: vpcId, vpc, subnets, routeTables, routeTableAssociations, publicSubnetIds,
+// privateSubnetIds, isolatedSubnetIds. Unlike the real awsx provider it creates no internet
+// gateway, NAT gateways, routes or VPC endpoints; outputs naming those resolve unknown in a
+// preview and empty after the harness's simulated up.
 package main
 
 import (
@@ -100,7 +102,7 @@ func construct(ctx *pulumi.Context, typ, name string, inputs provider.ConstructI
 		return nil, err
 	}
 
-	var subnets pulumi.ResourceArray
+	var subnets, tables, assocs pulumi.ResourceArray
 	ids := map[string]pulumi.StringArray{}
 	for s, spec := range specs {
 		if spec.Type == "Unused" {
@@ -127,16 +129,36 @@ func construct(ctx *pulumi.Context, typ, name string, inputs provider.ConstructI
 			}
 			subnets = append(subnets, pulumi.NewResourceInput(subnet))
 			ids[spec.Type] = append(ids[spec.Type], subnet.ID().ToStringOutput())
+			// As awsx: one route table per subnet, named like it, and its association.
+			table := &pulumi.CustomResourceState{}
+			err = ctx.RegisterResource("aws:ec2/routeTable:RouteTable", subnetName, pulumi.Map{
+				"vpcId": vpc.ID(),
+				"tags":  pulumi.ToStringMap(merge(args.Tags, map[string]string{"Name": subnetName})),
+			}, table, pulumi.Parent(comp), pulumi.Version(awsVersion))
+			if err != nil {
+				return nil, err
+			}
+			assoc := &pulumi.CustomResourceState{}
+			err = ctx.RegisterResource("aws:ec2/routeTableAssociation:RouteTableAssociation", subnetName, pulumi.Map{
+				"subnetId": subnet.ID(), "routeTableId": table.ID(),
+			}, assoc, pulumi.Parent(comp), pulumi.Version(awsVersion))
+			if err != nil {
+				return nil, err
+			}
+			tables = append(tables, pulumi.NewResourceInput(table))
+			assocs = append(assocs, pulumi.NewResourceInput(assoc))
 		}
 	}
 
 	outputs := pulumi.Map{
-		"vpcId":             vpc.ID().ToStringOutput(),
-		"vpc":               pulumi.NewResourceInput(vpc),
-		"subnets":           subnets,
-		"publicSubnetIds":   orEmpty(ids["Public"]),
-		"privateSubnetIds":  orEmpty(ids["Private"]),
-		"isolatedSubnetIds": orEmpty(ids["Isolated"]),
+		"vpcId":                  vpc.ID().ToStringOutput(),
+		"vpc":                    pulumi.NewResourceInput(vpc),
+		"subnets":                subnets,
+		"routeTables":            tables,
+		"routeTableAssociations": assocs,
+		"publicSubnetIds":        orEmpty(ids["Public"]),
+		"privateSubnetIds":       orEmpty(ids["Private"]),
+		"isolatedSubnetIds":      orEmpty(ids["Isolated"]),
 	}
 	if err := ctx.RegisterResourceOutputs(comp, outputs); err != nil {
 		return nil, err
@@ -158,7 +180,7 @@ func zoneNames(ctx *pulumi.Context, args vpcArgs) ([]string, error) {
 		Names []string `pulumi:"names"`
 	}
 	err := ctx.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones",
-		map[string]any{"state": "available"}, &result)
+		map[string]any{"state": "available"}, &result, pulumi.Version(awsVersion))
 	if err != nil {
 		return nil, err
 	}

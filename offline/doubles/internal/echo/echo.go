@@ -39,24 +39,50 @@ type Double struct {
 	Computed map[string][]string
 	// Invokes answers the invoke tokens the program may call; any other token is an error naming it.
 	Invokes map[string]InvokeFunc
+	// Simulation is the double's behaviour in the harness's simulated up (see SimulateEnv); nil
+	// means the defaults described on Simulation.
+	Simulation *Simulation
 }
 
 // Main serves the double on the port the engine expects; call it from the double's main.
 func Main(d Double) error {
 	return provider.Main(d.Package, func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return &server{double: d}, nil
+		return newServer(d), nil
 	})
+}
+
+func newServer(d Double) *server {
+	s := &server{double: d}
+	dir, err := simulationDir()
+	switch {
+	case err != nil:
+		s.simErr = err
+	case dir != "":
+		s.store = &Store{path: StorePath(dir, d.Package)}
+		if s.double.Simulation == nil {
+			s.double.Simulation = &Simulation{}
+		}
+	}
+	return s
 }
 
 type server struct {
 	pulumirpc.UnimplementedResourceProviderServer
 	double Double
+	// store is set in a valid simulated up; simErr says why a requested simulation was refused.
+	store  *Store
+	simErr error
 
 	mu     sync.RWMutex
 	config map[string]string
 }
 
+func (s *server) simulating() bool { return s.store != nil }
+
 func (s *server) refuse(op, urn string) error {
+	if s.simErr != nil {
+		return status.Errorf(codes.FailedPrecondition, "%s double refuses to %s %s: %v", s.double.Package, op, urn, s.simErr)
+	}
 	return status.Errorf(codes.FailedPrecondition,
 		"%s is the offline TEST DOUBLE of the %s provider: it answers previews only and refuses to %s %s; "+
 			"use the real provider for `pulumi up`", s.double.Package, s.double.Package, op, urn)
@@ -82,19 +108,72 @@ func (s *server) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pul
 
 func (s *server) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	s.mu.Lock()
-	s.config = req.GetVariables()
+	s.config = configOf(s.double.Package, req)
+	if s.store != nil {
+		s.store.Config = s.config
+	}
 	s.mu.Unlock()
 	return &pulumirpc.ConfigureResponse{
 		AcceptSecrets: true, SupportsPreview: true, AcceptResources: true, AcceptOutputs: true,
 	}, nil
 }
 
+// configOf is the provider configuration as "<pkg>:<key>" strings, from both forms the engine
+// sends to Configure: the typed args (a struct of the provider's inputs, e.g. region), which
+// win, and the legacy variables, keyed "<pkg>:config:<key>" (pulumi sdk proto provider.proto,
+// ConfigureRequest: "variables ... keys are of the form <package>:config:<name>"). Objects and
+// lists are kept as JSON text.
+func configOf(pkg string, req *pulumirpc.ConfigureRequest) map[string]string {
+	config := map[string]string{}
+	for k, v := range req.GetVariables() {
+		if p, name, ok := strings.Cut(k, ":config:"); ok {
+			k = p + ":" + name
+		}
+		config[k] = v
+	}
+	for k, v := range req.GetArgs().GetFields() {
+		switch x := v.GetKind().(type) {
+		case *structpb.Value_StringValue:
+			config[pkg+":"+k] = x.StringValue
+		case *structpb.Value_NullValue:
+		default:
+			if text, err := v.MarshalJSON(); err == nil {
+				config[pkg+":"+k] = string(text)
+			}
+		}
+	}
+	return config
+}
+
 func (s *server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+	if !s.simulating() || s.double.Simulation.Check == nil {
+		return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+	}
+	inputs, err := s.double.Simulation.Check(s.store, req.GetUrn(), req.GetType(), req.GetOlds().AsMap(), req.GetNews().AsMap())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "%s double: %v", s.double.Package, err)
+	}
+	out, err := structpb.NewStruct(inputs)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "%s double: %v", s.double.Package, err)
+	}
+	return &pulumirpc.CheckResponse{Inputs: out}, nil
 }
 
 func (s *server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return diff(req), nil
+	if !s.simulating() || s.double.Simulation.Diff == nil {
+		return diff(req), nil
+	}
+	d, err := s.double.Simulation.Diff(s.store, req.GetType(), req.GetOldInputs().AsMap(), req.GetOlds().AsMap(), req.GetNews().AsMap())
+	if err != nil {
+		return nil, status.Errorf(codes.FailedPrecondition, "%s double, diff of %s: %v", s.double.Package, req.GetUrn(), err)
+	}
+	resp := &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}
+	if len(d.Changed) > 0 || len(d.Replaces) > 0 {
+		resp.Changes = pulumirpc.DiffResponse_DIFF_SOME
+		resp.Diffs, resp.Replaces, resp.DeleteBeforeReplace = d.Changed, d.Replaces, d.DeleteBeforeReplace
+	}
+	return resp, nil
 }
 
 // diff reports a change exactly when the new inputs differ from the old ones.
@@ -110,17 +189,65 @@ func diff(req *pulumirpc.DiffRequest) *pulumirpc.DiffResponse {
 }
 
 func (s *server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	if !req.GetPreview() {
+	if req.GetPreview() {
+		return &pulumirpc.CreateResponse{Properties: s.withComputed(req.GetType(), req.GetProperties())}, nil
+	}
+	if !s.simulating() {
 		return nil, s.refuse("create", req.GetUrn())
 	}
-	return &pulumirpc.CreateResponse{Properties: s.withComputed(req.GetType(), req.GetProperties())}, nil
+	inputs := req.GetProperties().AsMap()
+	id, outputs := "sim-"+RandomHex(12), inputs
+	if f := s.double.Simulation.Create; f != nil {
+		var err error
+		if id, outputs, err = f(s.store, req.GetUrn(), req.GetType(), inputs); err != nil {
+			return nil, status.Errorf(codes.FailedPrecondition, "%s double, simulated create of %s: %v", s.double.Package, req.GetUrn(), err)
+		}
+	}
+	props, err := structpb.NewStruct(outputs)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "%s double: %v", s.double.Package, err)
+	}
+	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
 }
 
 func (s *server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	if !req.GetPreview() {
+	if req.GetPreview() && s.simulating() {
+		// The planned state of an update keeps the computed outputs it had (a Terraform SDKv2
+		// provider's plan keeps prior computed values unless the provider marks them new);
+		// UnknownOnUpdate names those it does.
+		out := &structpb.Struct{Fields: map[string]*structpb.Value{}}
+		for k, v := range req.GetOlds().GetFields() {
+			if !strings.HasPrefix(k, "__") {
+				out.Fields[k] = v
+			}
+		}
+		for k, v := range req.GetNews().GetFields() {
+			out.Fields[k] = v
+		}
+		for _, k := range s.double.Simulation.UnknownOnUpdate[req.GetType()] {
+			out.Fields[k] = structpb.NewStringValue(plugin.UnknownStringValue)
+		}
+		return &pulumirpc.UpdateResponse{Properties: out}, nil
+	}
+	if req.GetPreview() {
+		return &pulumirpc.UpdateResponse{Properties: s.withComputed(req.GetType(), req.GetNews())}, nil
+	}
+	if !s.simulating() {
 		return nil, s.refuse("update", req.GetUrn())
 	}
-	return &pulumirpc.UpdateResponse{Properties: s.withComputed(req.GetType(), req.GetNews())}, nil
+	outputs := req.GetNews().AsMap()
+	if f := s.double.Simulation.Update; f != nil {
+		var err error
+		outputs, err = f(s.store, req.GetUrn(), req.GetType(), req.GetId(), req.GetOldInputs().AsMap(), req.GetOlds().AsMap(), outputs)
+		if err != nil {
+			return nil, status.Errorf(codes.FailedPrecondition, "%s double, simulated update of %s: %v", s.double.Package, req.GetUrn(), err)
+		}
+	}
+	props, err := structpb.NewStruct(outputs)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "%s double: %v", s.double.Package, err)
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
 
 // Read answers `Get` lookups of existing resources with what the program already knows: the id
@@ -130,7 +257,15 @@ func (s *server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc
 }
 
 func (s *server) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	return nil, s.refuse("delete", req.GetUrn())
+	if !s.simulating() {
+		return nil, s.refuse("delete", req.GetUrn())
+	}
+	if f := s.double.Simulation.Delete; f != nil {
+		if err := f(s.store, req.GetUrn(), req.GetType(), req.GetId(), req.GetProperties().AsMap()); err != nil {
+			return nil, status.Errorf(codes.FailedPrecondition, "%s double, simulated delete of %s: %v", s.double.Package, req.GetUrn(), err)
+		}
+	}
+	return &emptypb.Empty{}, nil
 }
 
 func (s *server) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {

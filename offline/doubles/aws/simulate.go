@@ -1,0 +1,317 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"example.com/webstack/internal/awsmodel"
+	"example.com/webstack/offline/doubles/internal/echo"
+)
+
+// simulation answers the harness's simulated up with the offline AWS model (internal/awsmodel):
+// the bridge's autonaming in Check, the provider's diff, and a create that stores what AWS
+// returns (the read-back) plus made-up computed outputs. The store records the names AWS keeps
+// unique and each task definition family's revisions and whether each is ACTIVE.
+func simulation() *echo.Simulation {
+	return &echo.Simulation{Check: check, Diff: diffModel, Create: create, Update: update, Delete: remove,
+		// A launch template update is a new version (CreateLaunchTemplateVersion), and the
+		// provider marks latest_version new in its plan.
+		UnknownOnUpdate: map[string][]string{"aws:ec2/launchTemplate:LaunchTemplate": {"latestVersion"}},
+	}
+}
+
+// check is the bridge's autonaming (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go
+// AutoName: "<resource name>-<7 random hex digits>", kept across updates; the engine checks
+// again without olds for a replacement, which gets a new name) and its __defaults list (the
+// properties it filled in), which nameRequiresDeleteBeforeReplace reads.
+func check(_ *echo.Store, urn, typ string, olds, news map[string]any) (map[string]any, error) {
+	m, err := awsmodel.Model(typ)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for k, v := range news {
+		out[k] = v
+	}
+	defaults := []any{}
+	// No default for a property that conflicts with one set (pkg/tfbridge/schema.go
+	// buildConflictsWith): a namePrefix leaves name to AWS.
+	if m.AutoName != "" && news[m.AutoName] == nil && news["namePrefix"] == nil {
+		name := urn[strings.LastIndex(urn, "::")+2:] + "-" + echo.RandomHex(7)
+		if old, ok := olds[m.AutoName].(string); ok && old != "" {
+			if d, _ := olds["__defaults"].([]any); slices.Contains(d, any(m.AutoName)) {
+				name = old
+			}
+		}
+		out[m.AutoName] = name
+		defaults = append(defaults, m.AutoName)
+	}
+	out["__defaults"] = defaults
+	return out, nil
+}
+
+func diffModel(_ *echo.Store, typ string, oldInputs, oldState, news map[string]any) (echo.Diff, error) {
+	d, err := awsmodel.Diff(typ, oldInputs, oldState, news)
+	return echo.Diff{Changed: d.Changed, Replaces: d.Replaces, DeleteBeforeReplace: d.DeleteBeforeReplace}, err
+}
+
+// uniqueKey is the store key of a name AWS keeps unique, or "" when the type has none. props
+// are the state (the name AWS generated from a namePrefix included).
+func uniqueKey(typ string, m awsmodel.TypeModel, props map[string]any) string {
+	name, _ := plain(props[m.AutoName]).(string)
+	if !m.UniqueName || name == "" {
+		return ""
+	}
+	scope := ""
+	if m.UniqueScope != "" {
+		scope, _ = plain(props[m.UniqueScope]).(string)
+	}
+	return typ + "|" + scope + "|" + name
+}
+
+func create(s *echo.Store, urn, typ string, inputs map[string]any) (string, map[string]any, error) {
+	m, err := awsmodel.Model(typ)
+	if err != nil {
+		return "", nil, err
+	}
+	state, err := awsmodel.ReadBack(typ, inputs)
+	if err != nil {
+		return "", nil, err
+	}
+	r := region(s.Config)
+	name, _ := plain(inputs[m.AutoName]).(string)
+	if prefix, _ := plain(inputs["namePrefix"]).(string); name == "" && prefix != "" {
+		// AWS-side unique name from the prefix (the provider's create.NewNameGenerator).
+		name = prefix + echo.RandomHex(8)
+		state[m.AutoName] = name
+	}
+	if name == "" {
+		name = urn[strings.LastIndex(urn, "::")+2:]
+	}
+	id := name
+	err = s.Update(func(data map[string]any) error {
+		if key := uniqueKey(typ, m, state); key != "" {
+			names := object(data, "names")
+			if holder, taken := names[key]; taken {
+				return fmt.Errorf("%s: a live resource (%v) already has the name %q, and AWS keeps it unique", m.UniqueError, holder, name)
+			}
+			names[key] = urn
+		}
+		if typ == "aws:ecs/taskDefinition:TaskDefinition" {
+			// Each registration is a new revision of the family, ACTIVE until deregistered.
+			family, _ := plain(inputs["family"]).(string)
+			revisions := object(object(data, "taskDefinitions"), family)
+			rev := len(revisions) + 1
+			revisions[fmt.Sprint(rev)] = "ACTIVE"
+			base := fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", r, accountID, family)
+			state["revision"] = rev
+			state["arnWithoutRevision"] = base
+			state["arn"] = fmt.Sprintf("%s:%d", base, rev)
+			id = family
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	for k, v := range computed(typ, name, r, inputs) {
+		if _, set := state[k]; !set {
+			state[k] = v
+		}
+	}
+	if v, ok := state["id"].(string); ok && v != "" {
+		id = v
+	}
+	if arn, ok := state["arn"].(string); ok && (typ == "aws:ecs/service:Service" || typ == "aws:sns/topic:Topic") {
+		id = arn // these providers use the ARN as the id
+	}
+	return id, state, nil
+}
+
+// codeDeployUpdatable: for a service with the CODE_DEPLOY deployment controller, UpdateService
+// accepts only these (ECS API reference, UpdateService: "only the desired count, deployment
+// configuration, health check grace period, task placement constraints and strategies, enable
+// ECS managed tags option, and propagate tags can be updated using this API"; tags go through
+// TagResource; forceDelete and waitForSteadyState are the provider's own settings). Anything else
+// fails like pulumi/pulumi-aws#3821 and hashicorp/terraform-provider-aws #8005 and #19996.
+var codeDeployUpdatable = []string{
+	"desiredCount", "deploymentMaximumPercent", "deploymentMinimumHealthyPercent", "healthCheckGracePeriodSeconds",
+	"placementConstraints", "orderedPlacementStrategies", "enableEcsManagedTags", "propagateTags",
+	"tags", "forceDelete", "waitForSteadyState",
+}
+
+func update(s *echo.Store, urn, typ, _ string, oldInputs, oldState, news map[string]any) (map[string]any, error) {
+	if typ == "aws:ecs/service:Service" {
+		if controller, _ := plain(field(oldState, "deploymentController", "type")).(string); controller == "CODE_DEPLOY" {
+			d, err := awsmodel.Diff(typ, oldInputs, oldState, news)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range d.Changed {
+				if !slices.Contains(codeDeployUpdatable, k) {
+					return nil, fmt.Errorf("InvalidParameterException: %s cannot change on a service with a CODE_DEPLOY deployment controller "+
+						"(UpdateService accepts only %s); use AWS CodeDeploy to deploy it", k, strings.Join(codeDeployUpdatable[:8], ", "))
+				}
+			}
+		}
+	}
+	state, err := awsmodel.ReadBack(typ, news)
+	if err != nil {
+		return nil, err
+	}
+	// Computed outputs stay as they were (AWS keeps the resource's identity on an update).
+	for k, v := range oldState {
+		if _, set := state[k]; !set && !strings.HasPrefix(k, "__") {
+			if _, wasInput := oldInputs[k]; !wasInput {
+				state[k] = v
+			}
+		}
+	}
+	if typ == "aws:ec2/launchTemplate:LaunchTemplate" {
+		// Each update is a new version (EC2 API reference, CreateLaunchTemplateVersion).
+		v, _ := oldState["latestVersion"].(float64)
+		state["latestVersion"] = v + 1
+	}
+	return state, nil
+}
+
+func remove(s *echo.Store, urn, typ, _ string, state map[string]any) error {
+	m, err := awsmodel.Model(typ)
+	if err != nil {
+		return err
+	}
+	return s.Update(func(data map[string]any) error {
+		if key := uniqueKey(typ, m, state); key != "" && object(data, "names")[key] == urn {
+			delete(object(data, "names"), key)
+		}
+		if typ == "aws:ecs/taskDefinition:TaskDefinition" {
+			// skip_destroy keeps the revision: the provider's delete returns without
+			// deregistering it (internal/service/ecs/task_definition.go resourceTaskDefinitionDelete,
+			// "Retaining ECS Task Revision"). Otherwise DeregisterTaskDefinition makes it INACTIVE.
+			if keep, _ := plain(state["skipDestroy"]).(bool); !keep {
+				family, _ := plain(state["family"]).(string)
+				rev, _ := state["revision"].(float64)
+				object(object(data, "taskDefinitions"), family)[fmt.Sprint(int(rev))] = "INACTIVE"
+			}
+		}
+		return nil
+	})
+}
+
+// computed are made-up values for the outputs AWS computes that the program reads.
+func computed(typ, name, r string, inputs map[string]any) map[string]any {
+	suffix := echo.RandomHex(16)
+	arn := func(service, resource string) string {
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, r, accountID, resource)
+	}
+	switch typ {
+	case "aws:lb/loadBalancer:LoadBalancer":
+		s := "app/" + name + "/" + suffix
+		return map[string]any{"arn": arn("elasticloadbalancing", "loadbalancer/"+s), "arnSuffix": s,
+			"dnsName": name + "-" + suffix[:8] + "." + r + ".elb.amazonaws.com", "zoneId": "ZOFFLINEDOUBLE"}
+	case "aws:lb/targetGroup:TargetGroup":
+		s := "targetgroup/" + name + "/" + suffix
+		return map[string]any{"arn": arn("elasticloadbalancing", s), "arnSuffix": s}
+	case "aws:lb/listener:Listener":
+		return map[string]any{"arn": arn("elasticloadbalancing", "listener/app/"+suffix)}
+	case "aws:ecr/repository:Repository":
+		return map[string]any{"arn": arn("ecr", "repository/"+name), "registryId": accountID,
+			"repositoryUrl": fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", accountID, r, name)}
+	case "aws:ecs/cluster:Cluster":
+		return map[string]any{"arn": arn("ecs", "cluster/"+name)}
+	case "aws:ecs/service:Service":
+		cluster, _ := plain(inputs["cluster"]).(string)
+		return map[string]any{"arn": arn("ecs", "service/"+cluster[strings.LastIndex(cluster, "/")+1:]+"/"+name)}
+	case "aws:ecs/capacityProvider:CapacityProvider":
+		return map[string]any{"arn": arn("ecs", "capacity-provider/"+name)}
+	case "aws:iam/role:Role":
+		return map[string]any{"arn": "arn:aws:iam::" + accountID + ":role/" + name, "uniqueId": "AROAOFFLINE" + suffix[:8]}
+	case "aws:iam/instanceProfile:InstanceProfile":
+		return map[string]any{"arn": "arn:aws:iam::" + accountID + ":instance-profile/" + name}
+	case "aws:iam/rolePolicy:RolePolicy":
+		role, _ := plain(inputs["role"]).(string)
+		return map[string]any{"id": role + ":" + name}
+	case "aws:ec2/securityGroup:SecurityGroup":
+		return map[string]any{"id": "sg-" + suffix, "arn": arn("ec2", "security-group/sg-"+suffix)}
+	case "aws:ec2/vpc:Vpc":
+		return map[string]any{"id": "vpc-" + suffix, "arn": arn("ec2", "vpc/vpc-"+suffix)}
+	case "aws:ec2/subnet:Subnet":
+		return map[string]any{"id": "subnet-" + suffix, "arn": arn("ec2", "subnet/subnet-"+suffix)}
+	case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+		return map[string]any{"id": "sg-" + suffix, "arn": arn("ec2", "security-group/sg-"+suffix)}
+	case "aws:ec2/flowLog:FlowLog":
+		return map[string]any{"id": "fl-" + suffix, "arn": arn("ec2", "vpc-flow-log/fl-"+suffix)}
+	case "aws:ec2/routeTable:RouteTable":
+		return map[string]any{"id": "rtb-" + suffix, "arn": arn("ec2", "route-table/rtb-"+suffix)}
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		return map[string]any{"id": "rtbassoc-" + suffix}
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		return map[string]any{"id": "vpce-" + suffix, "arn": arn("ec2", "vpc-endpoint/vpce-"+suffix)}
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		return map[string]any{"id": "lt-" + suffix, "arn": arn("ec2", "launch-template/lt-"+suffix), "latestVersion": 1}
+	case "aws:autoscaling/group:Group":
+		return map[string]any{"arn": arn("autoscaling", "autoScalingGroup:"+suffix+":autoScalingGroupName/"+name)}
+	case "aws:cloudwatch/logGroup:LogGroup":
+		return map[string]any{"arn": arn("logs", "log-group:"+name)}
+	case "aws:s3/bucketV2:BucketV2":
+		bucket, _ := plain(inputs["bucket"]).(string)
+		return map[string]any{"id": bucket, "arn": "arn:aws:s3:::" + bucket, "region": r}
+	case "aws:acm/certificate:Certificate":
+		domain, _ := plain(inputs["domainName"]).(string)
+		return map[string]any{"arn": arn("acm", "certificate/"+suffix), "domainValidationOptions": []any{map[string]any{
+			"domainName": domain, "resourceRecordName": "_" + suffix[:8] + "." + domain + ".",
+			"resourceRecordType": "CNAME", "resourceRecordValue": "_" + suffix[8:] + ".acm-validations.aws.",
+		}}}
+	case "aws:route53/record:Record":
+		fqdn, _ := plain(inputs["name"]).(string)
+		return map[string]any{"fqdn": strings.TrimSuffix(fqdn, ".")}
+	case "aws:sns/topic:Topic":
+		return map[string]any{"arn": arn("sns", name)}
+	case "aws:kms/key:Key":
+		return map[string]any{"id": suffix, "keyId": suffix, "arn": arn("kms", "key/"+suffix)}
+	case "aws:wafv2/webAcl:WebAcl":
+		return map[string]any{"arn": arn("wafv2", "regional/webacl/"+name+"/"+suffix)}
+	case "aws:codedeploy/application:Application":
+		return map[string]any{"arn": arn("codedeploy", "application:"+name), "applicationId": suffix}
+	case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+		return map[string]any{"arn": arn("codedeploy", "deploymentgroup:"+suffix), "deploymentGroupId": suffix}
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		return map[string]any{"arn": arn("cloudwatch", "alarm:"+name)}
+	case "aws:cloudwatch/dashboard:Dashboard":
+		return map[string]any{"dashboardArn": "arn:aws:cloudwatch::" + accountID + ":dashboard/" + name}
+	case "aws:appautoscaling/policy:Policy":
+		return map[string]any{"arn": arn("autoscaling", "scalingPolicy:"+suffix)}
+	}
+	return map[string]any{"id": "sim-" + suffix}
+}
+
+func plain(v any) any {
+	if m, ok := v.(map[string]any); ok {
+		if _, secret := m["4dabf18193072939515e22adb298388d"]; secret {
+			return m["value"]
+		}
+	}
+	return v
+}
+
+func field(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := plain(v).(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// object is data[key] as an object, made when missing.
+func object(data map[string]any, key string) map[string]any {
+	m, ok := data[key].(map[string]any)
+	if !ok {
+		m = map[string]any{}
+		data[key] = m
+	}
+	return m
+}
