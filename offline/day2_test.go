@@ -143,9 +143,6 @@ var day2Edits = []day2Edit{
 	{name: "dev: waf false -> true", base: devBase, config: "webstack:waf: true",
 		mustChange: []string{"aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclAssociation:WebAclAssociation"}},
 	{name: "dev: accessLogs false -> true", base: devBase, config: "webstack:accessLogs: true",
-		knownDefect: "the policy pack refuses it (s3-bucket-access-logging, FSBP S3.9, mandatory in dev: the access-log " +
-			"bucket's own log bucket has no server access logging and dev's policy config has no suppression for it); " +
-			"also in a plain make preview with this overlay",
 		mustChange: []string{"aws:s3/bucketV2:BucketV2", "aws:lb/loadBalancer:LoadBalancer"}},
 	{name: "dev: vpcEndpoints false -> true", base: devBase, config: "webstack:vpcEndpoints: true",
 		mustChange: []string{"aws:ec2/vpcEndpoint:VpcEndpoint"}},

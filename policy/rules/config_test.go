@@ -44,7 +44,7 @@ func TestStackConfigFiles(t *testing.T) {
 	// A throwaway stack (plain HTTP allowed, as dev): advisory where dev fails on purpose
 	// (policy/suppressions.yaml), and ELB.16's WAF rule; any other stack is held like prod.
 	devAdvisory := []string{PolicyHTTPRedirectsToHTTPS, PolicyDeletionProtection, PolicyAccessLogs, PolicyWAFAssociation,
-		PolicyListenersHTTPSOnly, PolicyVpcEndpoints}
+		PolicyListenersHTTPSOnly, PolicyVpcEndpoints, PolicyS3AccessLogging}
 	root := filepath.Join("..", "..")
 	for _, stack := range offline.Stacks(root) {
 		throwaway := stackValue(t, root, stack, "allowInsecureHttp") == true
