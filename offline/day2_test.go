@@ -129,11 +129,7 @@ var day2Edits = []day2Edit{
 		mustChange: []string{"aws:ecs/taskDefinition:TaskDefinition", "aws:lb/targetGroup:TargetGroup", "aws:ecs/service:Service"}},
 	{name: "dev: availabilityZones 2 -> 3", base: devBase, config: "webstack:availabilityZones: 3",
 		mustChange: []string{"aws:ec2/subnet:Subnet", "aws:ecs/service:Service"}},
-	{name: "prod: availabilityZones 3 -> 2", base: prodBase, config: "webstack:availabilityZones: 2",
-		mustChange: []string{"aws:ec2/subnet:Subnet"},
-		knownDefect: "the preview passes (the new subnets' zones are unknown), then the up creates the new subnets and the " +
-			"policy pack refuses the load balancer update (lb-multi-az: prod's policy config wants 3 zones): validation should " +
-			"refuse availabilityZones below the policy's minimum before anything is created"},
+	{name: "prod: availabilityZones 3 -> 2", base: prodBase, config: "webstack:availabilityZones: 2", refused: true},
 	{name: "dev: enableExecuteCommand true -> false", base: devBase, config: "webstack:enableExecuteCommand: false",
 		mustChange: []string{"aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition"}},
 	{name: "prod: enableExecuteCommand false -> true", base: prodBase, config: "webstack:enableExecuteCommand: true", refused: true,

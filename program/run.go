@@ -25,6 +25,9 @@ func Run(ctx *pulumi.Context) error {
 	if err := cfg.refuseExampleValues(ctx.Stack(), ctx.DryRun()); err != nil {
 		return err
 	}
+	if err := cfg.refuseBelowPolicyZones(ctx.Stack()); err != nil {
+		return err
+	}
 	for _, w := range cfg.Warnings() {
 		if err := ctx.Log.Warn(w, nil); err != nil {
 			return err
