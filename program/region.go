@@ -67,7 +67,7 @@ func readStackFile(root, stack string) (string, map[string]any, error) {
 	file := filepath.Join(root, "Pulumi."+stack+".yaml")
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return file, nil, fmt.Errorf("the stack's region is read from its file: %w", err)
+		return file, nil, fmt.Errorf("the stack's region and config are read from its file: %w", err)
 	}
 	var doc struct {
 		Config map[string]any `yaml:"config"`

@@ -250,6 +250,12 @@ func TestNextRun(t *testing.T) {
 			t.Errorf("%s (%s) from %s for %s: got %s %v, want %s", c.schedule, c.tz, c.from.Format("15:04"), c.span, got, ok, c.want)
 		}
 	}
+	// A start time inside the window is a run of its own, whatever the recurrence.
+	started := act("cron(0 19 ? * MON-FRI *)", "")
+	started.StartTime = aws.Time(day.Add(5 * time.Minute))
+	if got, ok, err := nextRun(started, day, day.Add(20*time.Minute)); err != nil || !ok || !got.Equal(day.Add(5*time.Minute)) {
+		t.Errorf("StartTime in the window: %s %v %v, want %s", got, ok, err, day.Add(5*time.Minute))
+	}
 	if _, _, err := nextRun(act("cron(0 25 * * ? *)", ""), day, day.Add(time.Hour)); err == nil {
 		t.Error("hour 25 accepted")
 	}

@@ -102,6 +102,12 @@ func nextRun(a aastypes.ScheduledAction, from, to time.Time) (time.Time, bool, e
 	case strings.HasPrefix(expr, "rate(") && strings.HasSuffix(expr, ")"):
 		return rateRun(expr, a, from, to)
 	case strings.HasPrefix(expr, "cron(") && strings.HasSuffix(expr, ")"):
+		// "If you specify a start time, Application Auto Scaling performs the action at this time,
+		// and then performs the action based on the specified recurrence" (Application Auto Scaling
+		// User Guide, "Schedule recurring scaling actions using Application Auto Scaling").
+		if a.StartTime != nil && !a.StartTime.Before(from) && !a.StartTime.After(to) {
+			return *a.StartTime, true, nil
+		}
 		c, err := parseCron(expr[5 : len(expr)-1])
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("schedule %q: %w", expr, err)
@@ -117,9 +123,10 @@ func nextRun(a aastypes.ScheduledAction, from, to time.Time) (time.Time, bool, e
 	return time.Time{}, false, fmt.Errorf("schedule %q is not at(...), rate(...) or cron(...)", expr)
 }
 
-// rateRun: "rate(value unit)" runs every value minutes, hours or days. Counted from StartTime, or
-// else from the action's CreationTime (an assumption: the API reference does not say where the
-// first run falls). A period no longer than the window always runs inside it.
+// rateRun: "rate(value unit)" runs every value minutes, hours or days, counted from StartTime (the
+// action runs at its start time, then by its recurrence: User Guide, as for cron), or else from
+// the action's CreationTime (an assumption: no source says where the first run falls then). A
+// period no longer than the window always runs inside it.
 func rateRun(expr string, a aastypes.ScheduledAction, from, to time.Time) (time.Time, bool, error) {
 	f := strings.Fields(expr[5 : len(expr)-1])
 	if len(f) != 2 {
@@ -146,9 +153,10 @@ func rateRun(expr string, a aastypes.ScheduledAction, from, to time.Time) (time.
 	return next, !next.After(to), nil
 }
 
-// cronSpec is an Application Auto Scaling cron expression: "Minutes Hours Day-of-month Month
-// Day-of-week Year" (Application Auto Scaling User Guide, "Schedule recurring scaling actions using
-// cron expressions": the EventBridge format, day-of-week 1-7 = SUN-SAT, wildcards , - * ? / L W #).
+// cronSpec is an Application Auto Scaling cron expression: "[Minutes] [Hours] [Day_of_Month] [Month]
+// [Day_of_Week] [Year]" (Application Auto Scaling User Guide, "Schedule recurring scaling actions
+// using Application Auto Scaling", which refers to the EventBridge cron reference: day-of-week 1-7 =
+// SUN-SAT, wildcards , - * ? / L W #).
 type cronSpec struct {
 	minute, hour, dom, month, dow, year cronField
 }
