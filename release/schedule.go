@@ -64,9 +64,8 @@ func (d *Deployer) refuseNearScheduledAction(ctx context.Context, o StackOutputs
 	}
 	return fmt.Errorf("scheduled scaling action %s runs at %s, inside this blue-green release (expected to take %s from now): the release "+
 		"suspends scaling, so the action would be skipped, and without the suspension it would change the task count during the "+
-		"CodeDeploy deployment. Start the release after %s (once the action has run), or before %s",
-		name, at.Format("15:04 MST on 2006-01-02"), span.Round(time.Minute), at.Add(time.Minute).Format("15:04 MST"),
-		at.Add(-span).Format("15:04 MST"))
+		"CodeDeploy deployment. Start the release after %s (once the action has run); nothing was changed",
+		name, at.Format("15:04 MST on 2006-01-02"), span.Round(time.Minute), at.Add(time.Minute).Format("15:04 MST"))
 }
 
 // nextRun is the first time in [from, to] that action a runs, per its Schedule ("at(...)",
