@@ -219,7 +219,7 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	rollout, cancel := context.WithTimeout(ctx, d.timeout(after))
 	defer cancel()
 	if after.Strategy == BlueGreen {
-		if d.Config.Next != nil { // again, now that pulumi up has taken its time
+		if d.Config.Next != nil && after.TaskDefinitionArn != prev.taskDefinition { // again, now that pulumi up has taken its time
 			if err := d.refuseNearScheduledAction(rollout, after, d.Config.Next.ReleaseTime); err != nil {
 				err = &NothingReleasedError{Reason: fmt.Errorf("pulumi up ran, but no CodeDeploy deployment was created, so %s still serves: %w",
 					orNone(prev.taskDefinition), err)}

@@ -210,6 +210,15 @@ func TestScheduledActionCheckedAgainAfterUp(t *testing.T) {
 	if len(w.createdAppSpecs) != 0 || w.registerCalls != 0 || !strings.Contains(out, "==> summary: nothing released") {
 		t.Errorf("AppSpecs %v, %d RegisterScalableTarget, summary printed %v", w.createdAppSpecs, w.registerCalls, strings.Contains(out, "summary"))
 	}
+	// pulumi up changed no task definition: no deployment, nothing to refuse.
+	w = newWorld(BlueGreen)
+	w.scalableTarget, w.upNoop = true, true
+	w.onUp = func() {
+		w.scheduledActions = []map[string]any{scheduledAction("soon", cronAt(w.clock.peek().Add(10*time.Minute)))}
+	}
+	if _, err, _ := run(t, w, func(d *Deployer) { d.Config.Next = nextStack(BlueGreen, 8080) }); err != nil {
+		t.Errorf("unchanged task definition: %v", err)
+	}
 }
 
 func TestNextRun(t *testing.T) {
