@@ -2,6 +2,7 @@ package program
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"example.com/webstack/components"
@@ -55,12 +56,20 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("taskDefinitionArn", ws.TaskDefinitionArn)
 	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
 	cfg.exportReleaseOutputs(ctx, ws)
-	if cfg.DeploymentStrategy == components.StrategyBlueGreen {
-		for k, v := range AppSpecOutputs(ws.Service) {
-			ctx.Export(k, v)
-		}
+	for k, v := range cfg.deployCommandOutputs(ws) {
+		ctx.Export(k, v)
 	}
 	return nil
+}
+
+// deployCommandOutputs are the outputs named in release/outputs.go: what the deploy command
+// compares before an update (computeType) and, on a blue-green stack, carries into the AppSpec.
+func (c *Config) deployCommandOutputs(ws *components.WebService) map[string]pulumi.Input {
+	outs := map[string]pulumi.Input{release.OutputComputeType: pulumi.String(c.ComputeType)}
+	if c.DeploymentStrategy == components.StrategyBlueGreen {
+		maps.Copy(outs, c.AppSpecOutputs(ws.Service))
+	}
+	return outs
 }
 
 // Warnings are the valid but risky choices of a stack config, printed on every preview and update.
@@ -200,10 +209,12 @@ func pairs(entries []string) map[string]string {
 // AppSpecOutputs are the outputs of a blue-green stack that the deploy command puts into the next
 // release's AppSpec (names and shapes: release/outputs.go). `pulumi up` leaves a CodeDeploy
 // service's network configuration and capacity provider strategy alone
-// (components.ServiceIgnoreChanges), so a release is what applies an edit of them. The service
-// sets no platform version (ECS runs LATEST), so none is exported.
-func AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
-	return map[string]pulumi.Input{
+// (components.ServiceIgnoreChanges), so a release is what applies an edit of them. On Fargate the
+// platform version is exported as what ECS runs: the service sets none, and "If one isn't
+// specified, the LATEST platform version is used" (ECS API reference, CreateService
+// platformVersion); on EC2 there is none ("only specified for tasks that are hosted on Fargate").
+func (c *Config) AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
+	outs := map[string]pulumi.Input{
 		release.OutputServiceNetwork: pulumi.Map{
 			"subnets":        svc.SubnetIDs,
 			"securityGroups": pulumi.StringArray{svc.SecurityGroupID},
@@ -217,7 +228,14 @@ func AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
 			return out
 		}),
 	}
+	if c.ComputeType == release.ComputeFargate {
+		outs[release.OutputServicePlatformVersion] = pulumi.String(fargatePlatformVersion)
+	}
+	return outs
 }
+
+// fargatePlatformVersion is the platform version of a Fargate service that sets none.
+const fargatePlatformVersion = "LATEST"
 
 func deref(n *int) int {
 	if n == nil {

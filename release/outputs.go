@@ -26,6 +26,7 @@ type StackOutputs struct {
 	ServiceName           string
 	ContainerName         string
 	ContainerPort         int
+	ComputeType           string // OutputComputeType; "" on a stack last updated before it existed
 	Strategy              Strategy
 	TaskDefinitionArn     string
 	CodeDeployApplication string
@@ -52,6 +53,9 @@ const (
 	OutputServicePlatformVersion = "servicePlatformVersion"
 	// OutputServiceCapacityProviders is [{"capacityProvider": name, "base": n, "weight": n}].
 	OutputServiceCapacityProviders = "serviceCapacityProviderStrategy"
+	// OutputComputeType is the stack's computeType ("fargate" or "ec2"): the deploy command refuses to
+	// switch it on a live stack (edits.go).
+	OutputComputeType = "computeType"
 )
 
 // ServiceSettings are the task set properties a CodeDeploy AppSpec may carry (AppSpec "resources"
@@ -95,6 +99,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		CodeDeployApplication: str("codeDeployApplicationName"),
 		CodeDeployGroup:       str("codeDeployDeploymentGroupName"),
 		TestListenerURL:       str("testListenerUrl"),
+		ComputeType:           str(OutputComputeType),
 	}
 	o.ContainerPort = intOutput(m["containerPort"])
 	o.ReleaseTimeout = time.Duration(intOutput(m["releaseTimeoutSeconds"])) * time.Second
