@@ -21,10 +21,7 @@ func TestAutoEngineMissingStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := filepath.Join(root, "bin", "pulumi")
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("%s is missing: run `make tools` (make test does)", cli)
-	}
+	cli := pulumiCLI(t, root)
 	tmp := t.TempDir()
 	t.Setenv("PULUMI_BACKEND_URL", "file://"+filepath.Join(tmp, "state"))
 	t.Setenv("PULUMI_HOME", filepath.Join(tmp, "home"))
