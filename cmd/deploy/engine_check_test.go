@@ -146,10 +146,7 @@ func TestWithBuildVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := filepath.Join(root, "bin", "pulumi")
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("%s is missing: run `make tools` (make test does)", cli)
-	}
+	cli := pulumiCLI(t, root)
 	if v := withBuildVersion(zeroVersionCLI{}, cli).Version(); v.Major != 3 || v.Minor < 181 {
 		t.Errorf("version of %s = %s, want the pinned pulumi/pkg/v3 (3.181 or later)", cli, v)
 	}

@@ -34,17 +34,15 @@ func TestAutoEngineMissingStack(t *testing.T) {
 }
 
 // localBackend points the Pulumi CLI at a private file:// backend and PULUMI_HOME under a test
-// directory, and returns the repository root, the pinned CLI (bin/pulumi) and that directory.
+// directory, and returns the repository root, the pinned CLI (bin/pulumi, built when missing) and
+// that directory.
 func localBackend(t *testing.T) (root, cli, tmp string) {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli = filepath.Join(root, "bin", "pulumi")
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("%s is missing: run `make tools` (make test does)", cli)
-	}
+	cli = pulumiCLI(t, root)
 	tmp = t.TempDir()
 	t.Setenv("PULUMI_BACKEND_URL", "file://"+filepath.Join(tmp, "state"))
 	t.Setenv("PULUMI_HOME", filepath.Join(tmp, "home"))

@@ -89,8 +89,8 @@ func TestHelpExitsZeroAndListsEveryFlag(t *testing.T) {
 	}
 }
 
-// The release acts in the stack's region: with nothing in the environment (the README's "On
-// AWS" steps for dev), and refused, in one line, when -region or AWS_REGION names another.
+// The release acts in the stack's region: with nothing in the environment (docs/real-account.md, "With the
+// repository's commands" for dev), and refused, in one line, when -region or AWS_REGION names another.
 func TestRegionIsTheStacks(t *testing.T) {
 	t.Chdir(".") // run changes into -root; come back afterwards
 	root := t.TempDir()

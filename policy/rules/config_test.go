@@ -37,7 +37,7 @@ func TestParsePackConfigErrors(t *testing.T) {
 }
 
 // The stack config files name every policy explicitly, so each stack's enforcement is readable
-// in one place, and hold the levels the README promises.
+// in one place, and hold the levels docs/policies.md promises.
 func TestStackConfigFiles(t *testing.T) {
 	all := append(Names(), PolicyUnverifiedResources, PolicyUnverifiedStack)
 	advisoryEverywhere := []string{PolicyContainerGroupNotRoot, PolicyCapacityProviderTermination, PolicyUnverifiedResources, PolicyUnverifiedStack}
