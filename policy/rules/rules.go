@@ -130,9 +130,12 @@ type Rule struct {
 	// Level applies when the pack config does not set one.
 	Level Level
 	// Controls are the Security Hub FSBP controls the rule enforces (its violations fail the
-	// first unless they name another); Also are other standards' ids the same check serves.
-	// Both are added to Description.
-	Controls, Also []string
+	// first unless they name another). Added to Description.
+	Controls []string
+	// Related maps each of Controls to the CIS and NIST SP 800-53 r5 requirements AWS's control
+	// page lists for it (related.go); filled in by the pack and added to Description. A control
+	// whose page was not found has no entry and is named "not verified" in the description.
+	Related map[string][]string
 	// Params are the Config keys the rule reads (they form its config schema).
 	Params []string
 	// ParamsFrom names the resource rule whose config a stack rule reads: policyx delivers no
@@ -182,8 +185,21 @@ var allRules = func() []*Rule {
 			continue
 		}
 		r.Description += " Security Hub FSBP " + strings.Join(r.Controls, ", ") + "."
-		if len(r.Also) > 0 {
-			r.Description += " Also serves " + strings.Join(r.Also, ", ") + "."
+		r.Related = map[string][]string{}
+		var related, unverified []string
+		for _, c := range r.Controls {
+			if ids, ok := relatedRequirements[c]; ok {
+				r.Related[c] = ids
+				related = append(related, c+": "+strings.Join(ids, ", "))
+			} else {
+				unverified = append(unverified, c)
+			}
+		}
+		if len(related) > 0 {
+			r.Description += " Related requirements (" + relatedSource + "): " + strings.Join(related, "; ") + "."
+		}
+		if len(unverified) > 0 {
+			r.Description += " Related requirements of " + strings.Join(unverified, ", ") + " not verified."
 		}
 		r.Params = append(r.Params, paramSuppress)
 	}

@@ -36,13 +36,13 @@ var storageRules = []*Rule{
 	},
 	{
 		Name: PolicyS3PublicAccessBlock, Description: "Every bucket has a public access block with all four settings on, which keeps it from public read and write whatever its ACLs and policy say.",
-		Controls: []string{"S3.8", "S3.2", "S3.3"}, Also: []string{"CIS AWS Foundations v3.0 2.1.4"},
-		Level: Mandatory, ParamsFrom: s3Params, stack: checkS3PublicAccessBlock,
+		Controls: []string{"S3.8", "S3.2", "S3.3"},
+		Level:    Mandatory, ParamsFrom: s3Params, stack: checkS3PublicAccessBlock,
 	},
 	{
 		Name: PolicyS3TLSOnly, Description: "Every bucket's policy denies requests made without TLS (aws:SecureTransport false).",
-		Controls: []string{"S3.5"}, Also: []string{"CIS AWS Foundations v3.0 2.1.1"},
-		Level: Mandatory, ParamsFrom: s3Params, stack: checkS3TLSOnly,
+		Controls: []string{"S3.5"},
+		Level:    Mandatory, ParamsFrom: s3Params, stack: checkS3TLSOnly,
 	},
 	{
 		Name: PolicyS3AccessLogging, Description: "Every bucket has server access logging to another bucket.",

@@ -45,13 +45,13 @@ var vpcRules = []*Rule{
 	},
 	{
 		Name: PolicyDefaultSGClosed, Description: "Every VPC the stack creates has its default security group taken over with no rules.",
-		Controls: []string{"EC2.2"}, Also: []string{"CIS AWS Foundations v3.0 5.4"},
-		Level: Mandatory, ParamsFrom: vpcParams, stack: checkDefaultSGClosed,
+		Controls: []string{"EC2.2"},
+		Level:    Mandatory, ParamsFrom: vpcParams, stack: checkDefaultSGClosed,
 	},
 	{
 		Name: PolicyFlowLogs, Description: "Every VPC the stack creates has a flow log recording rejected (or all) traffic.",
-		Controls: []string{"EC2.6"}, Also: []string{"CIS AWS Foundations v3.0 3.7"},
-		Level: Mandatory, ParamsFrom: vpcParams, stack: checkFlowLogs,
+		Controls: []string{"EC2.6"},
+		Level:    Mandatory, ParamsFrom: vpcParams, stack: checkFlowLogs,
 	},
 	{
 		Name: PolicyVpcEndpoints, Description: "Every VPC the stack creates has endpoints for ec2, ecr.api, ecr.dkr, ssm, ssm-contacts and ssm-incidents.",
@@ -60,8 +60,8 @@ var vpcRules = []*Rule{
 	},
 	{
 		Name: PolicyNACLNoAdminPorts, Description: "Network ACLs allow no ingress from 0.0.0.0/0 or ::/0 to port 22 or 3389 (TCP, UDP or all protocols; any range that includes them).",
-		Controls: []string{"EC2.21"}, Also: []string{"CIS AWS Foundations v3.0 5.1"},
-		Level: Mandatory, Types: []string{typeNetworkACL, typeDefaultNetworkACL, typeNetworkACLRule}, resource: checkNACLAdminPorts,
+		Controls: []string{"EC2.21"},
+		Level:    Mandatory, Types: []string{typeNetworkACL, typeDefaultNetworkACL, typeNetworkACLRule}, resource: checkNACLAdminPorts,
 	},
 	{
 		Name: PolicyNACLAttached, Description: "Every network ACL the stack creates is attached to a subnet.",
