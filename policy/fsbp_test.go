@@ -240,3 +240,53 @@ func TestFSBPStacks(t *testing.T) {
 		})
 	}
 }
+
+// relatedLine is one "- <control>: <ids or not verified>" line of docs/fsbp.md's related
+// requirements section.
+var relatedLine = regexp.MustCompile(`^- ([A-Za-z0-9]+\.[0-9]+): (.+)$`)
+
+const relatedHeading = "## Related CIS and NIST 800-53 requirements"
+
+// TestFSBPRelatedRequirementsDoc keeps docs/fsbp.md's related requirements section equal to the
+// rules: one line per control a policy carries, with exactly the ids the policy renders (from
+// AWS's control page), or "related requirements not verified" where the page was not found.
+func TestFSBPRelatedRequirementsDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(policyDir), "docs", "fsbp.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), relatedHeading+"\n")
+	if !ok {
+		t.Fatalf("docs/fsbp.md has no %q section", relatedHeading)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	doc := map[string]string{}
+	for _, line := range strings.Split(section, "\n") {
+		if m := relatedLine.FindStringSubmatch(line); m != nil {
+			if _, dup := doc[m[1]]; dup {
+				t.Errorf("docs/fsbp.md: %s listed twice under %q", m[1], relatedHeading)
+			}
+			doc[m[1]] = m[2]
+		}
+	}
+	carried := map[string]bool{}
+	for _, r := range rules.All() {
+		for _, c := range r.Controls {
+			carried[c] = true
+			want := "related requirements not verified"
+			if ids, ok := r.Related[c]; ok {
+				want = strings.Join(ids, ", ")
+			}
+			if got, ok := doc[c]; !ok {
+				t.Errorf("docs/fsbp.md: no line for %s (%s) under %q; want %q", c, r.Name, relatedHeading, want)
+			} else if got != want {
+				t.Errorf("docs/fsbp.md: %s is %q, the policy renders %q", c, got, want)
+			}
+		}
+	}
+	for c := range doc {
+		if !carried[c] {
+			t.Errorf("docs/fsbp.md lists related requirements for %s, which no policy carries", c)
+		}
+	}
+}
