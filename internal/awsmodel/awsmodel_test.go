@@ -142,3 +142,45 @@ func TestTaskDefinitionReadBackDiff(t *testing.T) {
 		t.Errorf("skipDestroy is in place: %+v", got)
 	}
 }
+
+// TestSchemaCorrections: the entries the provider schemas corrected (each case names the
+// provider source in types.go): a change of these properties replaces, and a deployment group's
+// app_name, which the schema does not mark ForceNew, updates in place.
+func TestSchemaCorrections(t *testing.T) {
+	for _, tc := range []struct {
+		typ, prop string
+		replaces  bool
+	}{
+		{"aws:codedeploy/deploymentGroup:DeploymentGroup", "appName", false},
+		{"aws:lb/loadBalancer:LoadBalancer", "customerOwnedIpv4Pool", true},
+		{"aws:ec2/vpc:Vpc", "instanceTenancy", true},
+		{"aws:ec2/vpc:Vpc", "ipv4IpamPoolId", true},
+		{"aws:ec2/subnet:Subnet", "ipv6Native", true},
+		{"aws:ec2/subnet:Subnet", "outpostArn", true},
+		{"aws:autoscaling/group:Group", "initialLifecycleHooks", true},
+		{"aws:kms/key:Key", "customKeyStoreId", true},
+		{"aws:acm/certificate:Certificate", "validationMethod", true},
+		{"aws:acm/certificate:Certificate", "validationOptions", true},
+		{"aws:s3/bucketV2:BucketV2", "objectLockEnabled", true},
+		{"aws:ec2/vpcEndpoint:VpcEndpoint", "serviceNetworkArn", true},
+	} {
+		old := map[string]any{tc.prop: "a"}
+		res, err := Diff(tc.typ, old, old, map[string]any{tc.prop: "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(res.Replaces) > 0; got != tc.replaces {
+			t.Errorf("%s %s: replaces = %v (%v), want %v", tc.typ, tc.prop, got, res.Replaces, tc.replaces)
+		}
+	}
+}
+
+// TestEveryEntryWasRead: no entry is left "as recalled": each names the provider file it was
+// read from.
+func TestEveryEntryWasRead(t *testing.T) {
+	for typ, m := range Types {
+		if !m.Read || !strings.HasPrefix(m.Source, "internal/service/") {
+			t.Errorf("%s: Read = %v, Source %q", typ, m.Read, m.Source)
+		}
+	}
+}
