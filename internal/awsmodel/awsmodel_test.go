@@ -163,6 +163,8 @@ func TestSchemaCorrections(t *testing.T) {
 		{"aws:acm/certificate:Certificate", "validationOptions", true},
 		{"aws:s3/bucketV2:BucketV2", "objectLockEnabled", true},
 		{"aws:ec2/vpcEndpoint:VpcEndpoint", "serviceNetworkArn", true},
+		{"aws:ec2/vpcEndpoint:VpcEndpoint", "serviceRegion", true},
+		{"aws:wafv2/webAcl:WebAcl", "namePrefix", true},
 	} {
 		old := map[string]any{tc.prop: "a"}
 		res, err := Diff(tc.typ, old, old, map[string]any{tc.prop: "b"})

@@ -58,7 +58,9 @@ const cdSource = "internal/service/ecs/container_definitions.go"
 // and the stored commit of hashicorp/terraform-provider-aws whose schema was read (the search
 // store's version of that file, "@" the commit's first 12 hex digits, or "id" when only the
 // store's file id was given): versions from the v4 era (aws-sdk-go v1) to the v6 era. Where the
-// versions differ in a way that matters (a field added after v5), the comment says so.
+// versions differ in a way that matters, the pulumi-aws v6.83.4 Go SDK (in the module cache,
+// generated from the wrapped schema) decided whether the property exists there: the comment says
+// so.
 
 // Types is the model, per resource type token of the program (and of the awsx double's
 // children). A type missing here is not modelled: the doubles refuse to simulate it, naming it.
@@ -210,20 +212,21 @@ var Types = map[string]TypeModel{
 		InPlace: []string{}, Source: "internal/service/deploy/deployment_config.go @034aabf1c126", Read: true,
 	},
 	"aws:wafv2/webAcl:WebAcl": {
-		// name and scope are ForceNew (the stored v6-era version also has a ForceNew
-		// name_prefix, which the program never sets).
-		ForceNew: []string{"name", "scope"}, AutoName: "name", Source: "internal/service/wafv2/web_acl.go @0073593e7d69", Read: true,
+		// name, name_prefix and scope are ForceNew (namePrefix is in the pulumi-aws v6.83.4 Go
+		// SDK's WebAclArgs, so the wrapped schema has it).
+		ForceNew: []string{"name", "namePrefix", "scope"}, AutoName: "name", Source: "internal/service/wafv2/web_acl.go @0073593e7d69", Read: true,
 	},
 	"aws:wafv2/webAclAssociation:WebAclAssociation": {
 		ForceNew: []string{"resourceArn", "webAclArn"}, Source: "internal/service/wafv2/web_acl_association.go @011a8eed43ed", Read: true,
 	},
 	"aws:ec2/vpcEndpoint:VpcEndpoint": {
 		// ForceNew: vpc_id, service_name, vpc_endpoint_type, resource_configuration_arn,
-		// service_network_arn. Not modelled (conditional): the CustomizeDiff forces new on a
-		// private_dns_enabled change for a non-Interface endpoint. The stored version (v6 era)
-		// also has ForceNew service_region and dns_options.private_dns_preference /
-		// private_dns_specified_domains, later than the v5 provider pulumi-aws v6 wraps; left out.
-		ForceNew: []string{"vpcId", "serviceName", "vpcEndpointType", "resourceConfigurationArn", "serviceNetworkArn"},
+		// service_network_arn, service_region. Not modelled (conditional): the CustomizeDiff
+		// forces new on a private_dns_enabled change for a non-Interface endpoint. The stored
+		// version also has ForceNew dns_options.private_dns_preference /
+		// private_dns_specified_domains, which the pulumi-aws v6.83.4 Go SDK's types do not
+		// have (later than the wrapped schema): left out.
+		ForceNew: []string{"vpcId", "serviceName", "vpcEndpointType", "resourceConfigurationArn", "serviceNetworkArn", "serviceRegion"},
 		Source:   "internal/service/ec2/vpc_endpoint.go @008db85aad5e", Read: true,
 	},
 	"aws:ec2/launchTemplate:LaunchTemplate": {
