@@ -1,6 +1,9 @@
 package awsmodel
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -183,6 +186,37 @@ func TestEveryEntryWasRead(t *testing.T) {
 	for typ, m := range Types {
 		if !m.Read || !strings.HasPrefix(m.Source, "internal/service/") {
 			t.Errorf("%s: Read = %v, Source %q", typ, m.Read, m.Source)
+		}
+	}
+}
+
+// TestModelPropertiesExistInTheSDK: every property the model names is an input or output of the
+// type in the pulumi-aws Go SDK the program pins (go.mod), which is generated from the schema
+// pulumi-aws wraps: a misspelt Pulumi name, or a field the provider added after that version,
+// fails here.
+func TestModelPropertiesExistInTheSDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi-aws/sdk/v6").Output()
+	if err != nil {
+		t.Fatalf("locating the pulumi-aws SDK module: %v", err)
+	}
+	root := filepath.Join(strings.TrimSpace(string(out)), "go", "aws")
+	for typ, m := range Types {
+		module, _, _ := strings.Cut(strings.TrimPrefix(typ, "aws:"), ":")
+		dir, file, _ := strings.Cut(module, "/")
+		src, err := os.ReadFile(filepath.Join(root, dir, file+".go"))
+		if err != nil {
+			t.Errorf("%s: %v", typ, err)
+			continue
+		}
+		props := append(append([]string{m.AutoName}, m.ForceNew...), m.InPlace...)
+		for k := range m.Equivalences {
+			props = append(props, k)
+		}
+		for _, p := range props {
+			top, _, _ := strings.Cut(p, ".")
+			if top != "" && !strings.Contains(string(src), `pulumi:"`+top+`"`) {
+				t.Errorf("%s: %q is not a property of the SDK's %s", typ, top, file)
+			}
 		}
 	}
 }

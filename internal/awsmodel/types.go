@@ -248,10 +248,11 @@ var Types = map[string]TypeModel{
 	},
 	"aws:ec2/subnet:Subnet": {
 		// Not modelled (conditional): ipv6_cidr_block forces new when the subnet was created
-		// with assign_ipv6_address_on_creation.
-		ForceNew: []string{"vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId", "ipv4IpamPoolId", "ipv4NetmaskLength",
-			"ipv6IpamPoolId", "ipv6Native", "ipv6NetmaskLength", "outpostArn"},
-		Source: "internal/service/ec2/vpc_subnet.go @00cda125a19d", Read: true,
+		// with assign_ipv6_address_on_creation. The stored version's ForceNew IPAM arguments
+		// (ipv4_ipam_pool_id, ipv4_netmask_length, ipv6_ipam_pool_id, ipv6_netmask_length) are
+		// not in the pulumi-aws v6.83.4 Go SDK's SubnetArgs (later than the wrapped schema).
+		ForceNew: []string{"vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId", "ipv6Native", "outpostArn"},
+		Source:   "internal/service/ec2/vpc_subnet.go @00cda125a19d", Read: true,
 	},
 	"aws:ec2/networkAcl:NetworkAcl": {
 		ForceNew: []string{"vpcId"}, Source: "internal/service/ec2/vpc_network_acl.go @0620f2a6a126", Read: true,
