@@ -128,7 +128,12 @@ var day2Edits = []day2Edit{
 	{name: "dev: containerPort 8080 -> 8081", base: devBase, config: "webstack:containerPort: 8081",
 		mustChange: []string{"aws:ecs/taskDefinition:TaskDefinition", "aws:lb/targetGroup:TargetGroup", "aws:ecs/service:Service"}},
 	{name: "dev: availabilityZones 2 -> 3", base: devBase, config: "webstack:availabilityZones: 3",
-		mustChange: []string{"aws:ec2/subnet:Subnet", "aws:ecs/service:Service"}},
+		mustChange: []string{"aws:ec2/subnet:Subnet", "aws:ecs/service:Service"},
+		knownDefect: "every live subnet gets a new cidrBlock (awsx's Auto strategy re-carves the VPC per zone count: " +
+			"pulumi-awsx awsx/ec2/subnetDistributorNew.ts getSubnetSpecs, azBitmask = VPC bits + newBits(zones)), so the up " +
+			"replaces them create-first with blocks that overlap the live ones, which CreateSubnet refuses " +
+			"(InvalidSubnet.Conflict, hashicorp/terraform #33470, #7516); the aws double does not model that refusal, so the " +
+			"simulated up passes. Fix: give the subnets a layout that keeps existing blocks when a zone is added"},
 	{name: "prod: availabilityZones 3 -> 2", base: prodBase, config: "webstack:availabilityZones: 2", refused: true},
 	{name: "dev: enableExecuteCommand true -> false", base: devBase, config: "webstack:enableExecuteCommand: false",
 		mustChange: []string{"aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition"}},

@@ -1,6 +1,9 @@
 package awsmodel
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -140,5 +143,80 @@ func TestTaskDefinitionReadBackDiff(t *testing.T) {
 	news := map[string]any{"family": "web", "networkMode": "awsvpc", "containerDefinitions": fixed, "skipDestroy": false}
 	if got, _ := Diff("aws:ecs/taskDefinition:TaskDefinition", inputs, state, news); len(got.Replaces) != 0 || len(got.Changed) != 1 {
 		t.Errorf("skipDestroy is in place: %+v", got)
+	}
+}
+
+// TestSchemaCorrections: the entries the provider schemas corrected (each case names the
+// provider source in types.go): a change of these properties replaces, and a deployment group's
+// app_name, which the schema does not mark ForceNew, updates in place.
+func TestSchemaCorrections(t *testing.T) {
+	for _, tc := range []struct {
+		typ, prop string
+		replaces  bool
+	}{
+		{"aws:codedeploy/deploymentGroup:DeploymentGroup", "appName", false},
+		{"aws:lb/loadBalancer:LoadBalancer", "customerOwnedIpv4Pool", true},
+		{"aws:ec2/vpc:Vpc", "instanceTenancy", true},
+		{"aws:ec2/vpc:Vpc", "ipv4IpamPoolId", true},
+		{"aws:ec2/subnet:Subnet", "ipv6Native", true},
+		{"aws:ec2/subnet:Subnet", "outpostArn", true},
+		{"aws:autoscaling/group:Group", "initialLifecycleHooks", true},
+		{"aws:kms/key:Key", "customKeyStoreId", true},
+		{"aws:acm/certificate:Certificate", "validationMethod", true},
+		{"aws:acm/certificate:Certificate", "validationOptions", true},
+		{"aws:s3/bucketV2:BucketV2", "objectLockEnabled", true},
+		{"aws:ec2/vpcEndpoint:VpcEndpoint", "serviceNetworkArn", true},
+		{"aws:ec2/vpcEndpoint:VpcEndpoint", "serviceRegion", true},
+		{"aws:wafv2/webAcl:WebAcl", "namePrefix", true},
+	} {
+		old := map[string]any{tc.prop: "a"}
+		res, err := Diff(tc.typ, old, old, map[string]any{tc.prop: "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(res.Replaces) > 0; got != tc.replaces {
+			t.Errorf("%s %s: replaces = %v (%v), want %v", tc.typ, tc.prop, got, res.Replaces, tc.replaces)
+		}
+	}
+}
+
+// TestEveryEntryWasRead: no entry is left "as recalled": each names the provider file it was
+// read from.
+func TestEveryEntryWasRead(t *testing.T) {
+	for typ, m := range Types {
+		if !m.Read || !strings.HasPrefix(m.Source, "internal/service/") {
+			t.Errorf("%s: Read = %v, Source %q", typ, m.Read, m.Source)
+		}
+	}
+}
+
+// TestModelPropertiesExistInTheSDK: every property the model names is an input or output of the
+// type in the pulumi-aws Go SDK the program pins (go.mod), which is generated from the schema
+// pulumi-aws wraps: a misspelt Pulumi name, or a field the provider added after that version,
+// fails here.
+func TestModelPropertiesExistInTheSDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi-aws/sdk/v6").Output()
+	if err != nil {
+		t.Fatalf("locating the pulumi-aws SDK module: %v", err)
+	}
+	root := filepath.Join(strings.TrimSpace(string(out)), "go", "aws")
+	for typ, m := range Types {
+		module, _, _ := strings.Cut(strings.TrimPrefix(typ, "aws:"), ":")
+		dir, file, _ := strings.Cut(module, "/")
+		src, err := os.ReadFile(filepath.Join(root, dir, file+".go"))
+		if err != nil {
+			t.Errorf("%s: %v", typ, err)
+			continue
+		}
+		props := append(append([]string{m.AutoName}, m.ForceNew...), m.InPlace...)
+		for k := range m.Equivalences {
+			props = append(props, k)
+		}
+		for _, p := range props {
+			top, _, _ := strings.Cut(p, ".")
+			if top != "" && !strings.Contains(string(src), `pulumi:"`+top+`"`) {
+				t.Errorf("%s: %q is not a property of the SDK's %s", typ, top, file)
+			}
+		}
 	}
 }

@@ -24,6 +24,9 @@ func TestDocsTableIsTheModel(t *testing.T) {
 	for _, typ := range types {
 		m := Types[typ]
 		force := "`" + strings.Join(m.ForceNew, "`, `") + "`"
+		if len(m.ForceNew) == 0 {
+			force = "nothing"
+		}
 		if m.InPlace != nil {
 			force = "every input"
 			if len(m.InPlace) > 0 {
