@@ -57,8 +57,6 @@ func (a *AutoscalingArgs) withDefaults() (AutoscalingArgs, error) {
 		}
 	}
 	switch {
-	case d.ClusterName == nil || d.ServiceName == nil || d.LoadBalancerArnSuffix == nil || d.TargetGroupArnSuffix == nil:
-		return d, fmt.Errorf("Autoscaling: ClusterName, ServiceName, LoadBalancerArnSuffix and TargetGroupArnSuffix are required")
 	case d.MinCount < 2:
 		return d, fmt.Errorf("Autoscaling: MinCount %d must be at least 2 so the service spans Availability Zones", d.MinCount)
 	case d.MaxCount < d.MinCount:
@@ -84,6 +82,9 @@ type trackingPolicy struct {
 func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
 	if args == nil {
 		args = &AutoscalingArgs{}
+	}
+	if args.ClusterName == nil || args.ServiceName == nil || args.LoadBalancerArnSuffix == nil || args.TargetGroupArnSuffix == nil {
+		return nil, fmt.Errorf("Autoscaling: ClusterName, ServiceName, LoadBalancerArnSuffix and TargetGroupArnSuffix are required")
 	}
 	a, err := args.withDefaults()
 	if err != nil {

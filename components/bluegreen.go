@@ -114,7 +114,8 @@ func (a BlueGreenArgs) withDefaults() BlueGreenArgs {
 	return a
 }
 
-func (a BlueGreenArgs) validate() error {
+// wiring checks the inputs that come from the service, the load balancer and the monitoring.
+func (a BlueGreenArgs) wiring() error {
 	var errs []error
 	required := []struct {
 		field string
@@ -129,6 +130,12 @@ func (a BlueGreenArgs) validate() error {
 	if a.AlarmNames == nil {
 		errs = append(errs, errors.New("AlarmNames is required: pass the Monitoring component's alarmNames, so alarms roll back deployments"))
 	}
+	return errors.Join(errs...)
+}
+
+// validate reports every problem of the settings.
+func (a BlueGreenArgs) validate() error {
+	var errs []error
 	if err := a.TrafficShifting.validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -145,7 +152,7 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 		args = &BlueGreenArgs{}
 	}
 	a := args.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("blue-green %q: %w", name, err)
 	}
 	comp := &BlueGreen{}

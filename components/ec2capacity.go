@@ -159,6 +159,15 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 	return a
 }
 
+// wiring checks the inputs that come from the service and the network.
+func (a Ec2CapacityArgs) wiring() error {
+	if a.ClusterName == nil || a.VpcID == nil || a.SubnetIDs == nil {
+		return errors.New("ClusterName, VpcID and SubnetIDs are required: pass the cluster's name and the network's VPC id and private subnet ids")
+	}
+	return nil
+}
+
+// validate reports every problem of the settings (plain subnet ids included, when given).
 func (a Ec2CapacityArgs) validate(name string) error {
 	var errs []error
 	for _, prefix := range []string{"aws", "ecs", "fargate"} {
@@ -171,9 +180,6 @@ func (a Ec2CapacityArgs) validate(name string) error {
 	}
 	if a.Name != "" && !capacityProviderNamePattern.MatchString(a.Name) {
 		errs = append(errs, fmt.Errorf("Name %q is not a capacity provider name: use 1-255 letters, digits, - and _", a.Name))
-	}
-	if a.ClusterName == nil || a.VpcID == nil || a.SubnetIDs == nil {
-		errs = append(errs, errors.New("ClusterName, VpcID and SubnetIDs are required: pass the cluster's name and the network's VPC id and private subnet ids"))
 	}
 	if ids, ok := plainStrings(a.SubnetIDs); ok {
 		errs = append(errs, validateSubnetIDs("SubnetIDs", ids))
@@ -272,7 +278,7 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 		args = &Ec2CapacityArgs{}
 	}
 	a := args.withDefaults()
-	if err := a.validate(name); err != nil {
+	if err := errors.Join(a.wiring(), a.validate(name)); err != nil {
 		return nil, fmt.Errorf("Ec2Capacity %s: %w", name, err)
 	}
 	c := &Ec2Capacity{}

@@ -14,17 +14,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// DefaultSslPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers only
-// ("Res"): it is on Security Hub ELB.17's current list of recommended policies, which dropped
-// ELBSecurityPolicy-TLS13-1-2-2021-06 (docs/fsbp.md).
-const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
-
 // HSTSHeaderValue is the Strict-Transport-Security header the HTTPS listener adds to every
 // response, the same one the API sends (api/middleware.go): one year, subdomains included.
 const HSTSHeaderValue = "max-age=31536000; includeSubDomains"
-
-// DefaultIdleTimeoutSeconds is the ALB idle timeout unless IdleTimeoutSeconds says otherwise.
-const DefaultIdleTimeoutSeconds = 60
 
 // accessLogPrefix is where the ALB writes inside the access-log bucket; serverAccessLogPrefix is
 // where S3 writes the access-log bucket's own server access logs, inside a second bucket.
@@ -58,9 +50,9 @@ type LoadBalancerArgs struct {
 	SubnetIDs pulumi.StringArrayInput // public subnets, >= 2 AZs
 	// IngressCidrBlocks may reach ports 80 and 443. Default ["0.0.0.0/0"].
 	IngressCidrBlocks []string
-	// ContainerPort is the target group port, 1..65535 (required).
+	// ContainerPort is the target group port (required; CheckContainerPort).
 	ContainerPort int
-	// HealthCheckPath of the target group health check. Default "/healthz".
+	// HealthCheckPath of the target group health check. Default DefaultHealthCheckPath.
 	HealthCheckPath string
 	// CertificateArn of an existing ACM certificate for the HTTPS listener.
 	CertificateArn string
@@ -72,17 +64,19 @@ type LoadBalancerArgs struct {
 	AllowHTTP bool
 	// SslPolicy of the HTTPS listener. Default DefaultSslPolicy.
 	SslPolicy string
-	// IdleTimeoutSeconds 1..4000. Default 60; keep the server's keep-alive timeout longer.
+	// IdleTimeoutSeconds 1..MaxIdleTimeoutSeconds. Default DefaultIdleTimeoutSeconds; keep the
+	// server's keep-alive timeout longer.
 	IdleTimeoutSeconds int
-	// DeregistrationDelaySeconds 1..3600 (0 means the default 30): how long draining
-	// targets keep in-flight requests; keep it below the task's stop timeout.
+	// DeregistrationDelaySeconds 1..MaxDeregistrationDelaySeconds (default
+	// DefaultDeregistrationDelaySeconds): how long draining targets keep in-flight requests,
+	// bounded by the task's stop timeout.
 	DeregistrationDelaySeconds int
-	// DesyncMitigationMode "defensive" (default) or "strictest".
+	// DesyncMitigationMode "defensive" (DefaultDesyncMitigationMode) or "strictest".
 	DesyncMitigationMode string
 	DeletionProtection   bool
 	// AccessLogs writes ALB access logs to a new, private, SSE-S3 encrypted bucket.
 	AccessLogs bool
-	// AccessLogsRetentionDays before log objects expire. Default 90.
+	// AccessLogsRetentionDays before log objects expire. Default DefaultAccessLogsRetentionDays.
 	AccessLogsRetentionDays int
 	// TestListener, when set, prepares the load balancer for CodeDeploy blue-green.
 	TestListener *TestListenerArgs
@@ -119,7 +113,7 @@ func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 		a.IngressCidrBlocks = []string{anywhere}
 	}
 	if a.HealthCheckPath == "" {
-		a.HealthCheckPath = "/healthz"
+		a.HealthCheckPath = DefaultHealthCheckPath
 	}
 	if a.SslPolicy == "" {
 		a.SslPolicy = DefaultSslPolicy
@@ -128,62 +122,53 @@ func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 		a.IdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
 	if a.DeregistrationDelaySeconds == 0 {
-		a.DeregistrationDelaySeconds = 30
+		a.DeregistrationDelaySeconds = DefaultDeregistrationDelaySeconds
 	}
 	if a.DesyncMitigationMode == "" {
-		a.DesyncMitigationMode = "defensive"
+		a.DesyncMitigationMode = DefaultDesyncMitigationMode
 	}
 	if a.AccessLogsRetentionDays == 0 {
-		a.AccessLogsRetentionDays = 90
+		a.AccessLogsRetentionDays = DefaultAccessLogsRetentionDays
 	}
 	return a
 }
 
 func (a LoadBalancerArgs) hasCertificate() bool { return a.CertificateArn != "" || a.DomainName != "" }
 
+// wiring checks the inputs that come from other components (WebService passes them).
+func (a LoadBalancerArgs) wiring() error {
+	if a.VpcID == nil || a.SubnetIDs == nil {
+		return errors.New("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds")
+	}
+	return nil
+}
+
+// validate reports every problem of the settings (not the wiring).
 func (a LoadBalancerArgs) validate() error {
 	var errs []error
 	add := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	if a.VpcID == nil || a.SubnetIDs == nil {
-		add("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds")
-	}
 	for i, cidr := range a.IngressCidrBlocks {
 		if err := validateIPv4CIDR(fmt.Sprintf("IngressCidrBlocks[%d]", i), cidr); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if a.ContainerPort < 1 || a.ContainerPort > 65535 {
-		add("ContainerPort %d is not a TCP port: use 1..65535, the port the container listens on", a.ContainerPort)
-	}
-	if !strings.HasPrefix(a.HealthCheckPath, "/") || len(a.HealthCheckPath) > 1024 || strings.ContainsAny(a.HealthCheckPath, " ?#") {
-		add("HealthCheckPath %q must be a URL path starting with / (at most 1024 characters, no query), such as /healthz", a.HealthCheckPath)
-	}
-	if a.CertificateArn != "" && !(strings.HasPrefix(a.CertificateArn, "arn:") && strings.Contains(a.CertificateArn, ":acm:")) {
-		add("CertificateArn %q is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)", a.CertificateArn)
-	}
+	errs = append(errs,
+		CheckContainerPort(a.ContainerPort).For("ContainerPort"),
+		CheckHealthCheckPath(a.HealthCheckPath).For("HealthCheckPath"),
+		CheckCertificateArn(a.CertificateArn).For("CertificateArn"),
+		CheckDomainName(a.DomainName).For("DomainName"),
+		CheckHostedZoneID(a.HostedZoneID).For("HostedZoneID"),
+		CheckSslPolicy(a.SslPolicy).For("SslPolicy"),
+		CheckIdleTimeout(a.IdleTimeoutSeconds).For("IdleTimeoutSeconds"),
+		CheckDeregistrationDelay(a.DeregistrationDelaySeconds).For("DeregistrationDelaySeconds"),
+		CheckDesyncMitigationMode(a.DesyncMitigationMode).For("DesyncMitigationMode"),
+		CheckAccessLogsRetentionDays(a.AccessLogsRetentionDays).For("AccessLogsRetentionDays"),
+	)
 	if (a.DomainName == "") != (a.HostedZoneID == "") {
 		add("DomainName and HostedZoneID go together: set both for a Route 53 alias (and a DNS-validated certificate), or neither")
 	}
-	if a.DomainName != "" && (!strings.Contains(a.DomainName, ".") || strings.Contains(a.DomainName, "/") || len(a.DomainName) > 253) {
-		add("DomainName %q is not a DNS name such as api.example.com", a.DomainName)
-	}
 	if !a.hasCertificate() && !a.AllowHTTP {
 		add("no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack that may serve plain HTTP")
-	}
-	if !strings.HasPrefix(a.SslPolicy, "ELBSecurityPolicy-") {
-		add("SslPolicy %q is not an ELB security policy name such as %s", a.SslPolicy, DefaultSslPolicy)
-	}
-	if a.IdleTimeoutSeconds < 1 || a.IdleTimeoutSeconds > 4000 {
-		add("IdleTimeoutSeconds %d is out of range: use 1..4000", a.IdleTimeoutSeconds)
-	}
-	if a.DeregistrationDelaySeconds < 0 || a.DeregistrationDelaySeconds > 3600 {
-		add("DeregistrationDelaySeconds %d is out of range: use 0..3600 (0 means the default 30)", a.DeregistrationDelaySeconds)
-	}
-	if a.DesyncMitigationMode != "defensive" && a.DesyncMitigationMode != "strictest" {
-		add(`DesyncMitigationMode %q is not "defensive" or "strictest" ("monitor" lets desync attacks through)`, a.DesyncMitigationMode)
-	}
-	if a.AccessLogsRetentionDays < 1 {
-		add("AccessLogsRetentionDays %d must be at least 1", a.AccessLogsRetentionDays)
 	}
 	if t := a.TestListener; t != nil {
 		if t.Port < 1 || t.Port > 65535 || t.Port == 80 || t.Port == 443 {
@@ -228,7 +213,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		args = &LoadBalancerArgs{}
 	}
 	a := args.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("load balancer %q: %w", name, err)
 	}
 	comp := &LoadBalancer{}

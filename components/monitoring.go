@@ -106,7 +106,8 @@ func (t AlarmThresholds) validate() error {
 	return errors.Join(errs...)
 }
 
-func (a MonitoringArgs) validate() error {
+// wiring checks the inputs that come from the load balancer and the service.
+func (a MonitoringArgs) wiring() error {
 	var errs []error
 	if a.LoadBalancerArnSuffix == nil {
 		errs = append(errs, errors.New("LoadBalancerArnSuffix is required: pass the LoadBalancer's arnSuffix"))
@@ -117,6 +118,12 @@ func (a MonitoringArgs) validate() error {
 	if a.ClusterName == nil || a.ServiceName == nil {
 		errs = append(errs, errors.New("ClusterName and ServiceName are required"))
 	}
+	return errors.Join(errs...)
+}
+
+// validate reports every problem of the settings.
+func (a MonitoringArgs) validate() error {
+	var errs []error
 	if a.AlarmEmail != "" && !ValidEmail(a.AlarmEmail) {
 		errs = append(errs, fmt.Errorf("AlarmEmail %q is not an email address such as oncall@example.com", a.AlarmEmail))
 	}
@@ -215,7 +222,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	}
 	a := *args
 	a.Thresholds = a.Thresholds.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("monitoring %q: %w", name, err)
 	}
 	comp := &Monitoring{}

@@ -22,14 +22,14 @@ const (
 	NatGatewaysNone     = "None"
 )
 
-// NetworkArgs configures a Network. The zero value is a new 10.0.0.0/16 VPC over
-// two AZs with one NAT gateway per AZ, no VPC endpoints and no network ACLs.
+// NetworkArgs configures a Network. The zero value is a new DefaultVpcCidr VPC over
+// DefaultAvailabilityZones AZs with DefaultNatGateways, no VPC endpoints and no network ACLs.
 type NetworkArgs struct {
-	// CidrBlock of a new VPC. Default "10.0.0.0/16".
+	// CidrBlock of a new VPC, /MinVpcPrefixBits to /MaxVpcPrefixBits. Default DefaultVpcCidr.
 	CidrBlock string
-	// NumberOfAvailabilityZones of a new VPC, >= 2. Default 2.
+	// NumberOfAvailabilityZones of a new VPC, 2 to 6. Default DefaultAvailabilityZones.
 	NumberOfAvailabilityZones int
-	// NatGateways is "Single", "OnePerAz" (default) or "None". None is only valid with
+	// NatGateways is "Single" (DefaultNatGateways), "OnePerAz" or "None". None is only valid with
 	// VpcEndpoints: tasks in private subnets must still reach ECR, S3 and CloudWatch Logs.
 	NatGateways string
 	// VpcEndpoints adds an S3 gateway endpoint on the private route tables and ECR api,
@@ -43,7 +43,7 @@ type NetworkArgs struct {
 	// and TCP ephemeral-port return traffic, and deny everything else.
 	NetworkAcls bool
 	// FlowLogRetentionDays keeps the new VPC's flow logs (all traffic, to a CloudWatch log
-	// group) this many days. Default 30. Ignored with ExistingVpcID.
+	// group) this many days. Default DefaultFlowLogRetentionDays. Ignored with ExistingVpcID.
 	FlowLogRetentionDays int
 	// ExistingVpcID uses an existing VPC instead of creating one. The subnet lists
 	// below are then required (>= 2 each); CidrBlock, NumberOfAvailabilityZones and
@@ -67,16 +67,16 @@ type Network struct {
 
 func (a NetworkArgs) withDefaults() NetworkArgs {
 	if a.CidrBlock == "" {
-		a.CidrBlock = "10.0.0.0/16"
+		a.CidrBlock = DefaultVpcCidr
 	}
 	if a.NumberOfAvailabilityZones == 0 {
-		a.NumberOfAvailabilityZones = 2
+		a.NumberOfAvailabilityZones = DefaultAvailabilityZones
 	}
 	if a.NatGateways == "" {
-		a.NatGateways = NatGatewaysOnePerAz
+		a.NatGateways = DefaultNatGateways
 	}
 	if a.FlowLogRetentionDays == 0 {
-		a.FlowLogRetentionDays = 30
+		a.FlowLogRetentionDays = DefaultFlowLogRetentionDays
 	}
 	return a
 }
@@ -102,23 +102,11 @@ func (a NetworkArgs) validate() error {
 	if len(a.ExistingPublicSubnetIDs)+len(a.ExistingPrivateSubnetIDs) > 0 {
 		errs = append(errs, errors.New("ExistingPublicSubnetIDs and ExistingPrivateSubnetIDs need ExistingVpcID: set the VPC id, or drop the subnet ids to create a new VPC"))
 	}
-	if err := validateIPv4CIDR("CidrBlock", a.CidrBlock); err != nil {
-		errs = append(errs, err)
-	} else if _, n, _ := net.ParseCIDR(a.CidrBlock); !prefixBetween(n, 16, 24) {
-		errs = append(errs, fmt.Errorf("CidrBlock %q: a VPC's prefix length must be /16 to /24 (for example 10.0.0.0/16)", a.CidrBlock))
-	}
-	if a.NumberOfAvailabilityZones < 2 || a.NumberOfAvailabilityZones > 6 {
-		errs = append(errs, fmt.Errorf("NumberOfAvailabilityZones is %d: use 2 to 6 so tasks and the load balancer survive the loss of one zone", a.NumberOfAvailabilityZones))
-	}
-	switch a.NatGateways {
-	case NatGatewaysSingle, NatGatewaysOnePerAz:
-	case NatGatewaysNone:
-		if !a.VpcEndpoints {
-			errs = append(errs, errors.New(`NatGateways "None" needs VpcEndpoints: without a NAT gateway or endpoints tasks cannot pull images or write logs`))
-		}
-	default:
-		errs = append(errs, fmt.Errorf(`NatGateways %q is not one of "Single", "OnePerAz", "None"`, a.NatGateways))
-	}
+	errs = append(errs,
+		CheckVpcCidr(a.CidrBlock).For("CidrBlock"),
+		CheckAvailabilityZones(a.NumberOfAvailabilityZones).For("NumberOfAvailabilityZones"),
+		CheckNatGateways(a.NatGateways, a.VpcEndpoints).For("NatGateways"),
+	)
 	return errors.Join(errs...)
 }
 
@@ -149,11 +137,6 @@ func validateIPv4CIDR(field, cidr string) error {
 		return fmt.Errorf("%s %q has host bits set: use the network address %s", field, cidr, n)
 	}
 	return nil
-}
-
-func prefixBetween(n *net.IPNet, lo, hi int) bool {
-	ones, _ := n.Mask.Size()
-	return ones >= lo && ones <= hi
 }
 
 // NewNetwork creates (or adopts) the VPC. Invalid args fail before anything is registered.

@@ -62,7 +62,7 @@ func TestNetworkNewVpcDefaults(t *testing.T) {
 	for path, want := range map[string]any{
 		"cidrBlock":                 "10.0.0.0/16",
 		"numberOfAvailabilityZones": 2.0,
-		"natGateways.strategy":      "OnePerAz",
+		"natGateways.strategy":      "Single", // the program's default too (DefaultNatGateways)
 		"enableDnsHostnames":        true,
 		"subnetStrategy":            "Auto",
 	} {
@@ -262,13 +262,13 @@ func TestNetworkInvalidArgs(t *testing.T) {
 		args *NetworkArgs
 		want string
 	}{
-		{"one AZ", &NetworkArgs{NumberOfAvailabilityZones: 1}, "NumberOfAvailabilityZones is 1: use 2 to 6"},
-		{"bad CIDR", &NetworkArgs{CidrBlock: "10.0.0/16"}, `CidrBlock "10.0.0/16" is not an IPv4 CIDR block`},
-		{"host bits", &NetworkArgs{CidrBlock: "10.0.0.1/16"}, "use the network address 10.0.0.0/16"},
-		{"IPv6", &NetworkArgs{CidrBlock: "fd00::/48"}, "is not an IPv4 CIDR block"},
-		{"too small", &NetworkArgs{CidrBlock: "10.0.0.0/28"}, "must be /16 to /24"},
-		{"NAT typo", &NetworkArgs{NatGateways: "single"}, `NatGateways "single" is not one of`},
-		{"no NAT no endpoints", &NetworkArgs{NatGateways: "None"}, `NatGateways "None" needs VpcEndpoints`},
+		{"one AZ", &NetworkArgs{NumberOfAvailabilityZones: 1}, "NumberOfAvailabilityZones 1 Availability Zone(s); the service must survive the loss of one: use 2 to 6"},
+		{"bad CIDR", &NetworkArgs{CidrBlock: "10.0.0/16"}, `CidrBlock "10.0.0/16" is not an IPv4 network from /16 to /20`},
+		{"host bits", &NetworkArgs{CidrBlock: "10.0.0.1/16"}, "CidrBlock \"10.0.0.1/16\" is not an IPv4 network"},
+		{"IPv6", &NetworkArgs{CidrBlock: "fd00::/48"}, "is not an IPv4 network"},
+		{"too small", &NetworkArgs{CidrBlock: "10.0.0.0/28"}, "\"10.0.0.0/28\" is not an IPv4 network from /16 to /20"},
+		{"NAT typo", &NetworkArgs{NatGateways: "single"}, `NatGateways "single" is not supported: use one of Single, OnePerAz, None`},
+		{"no NAT no endpoints", &NetworkArgs{NatGateways: "None"}, "NatGateways None leaves private subnets without a way to reach ECR"},
 		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-a"}}, "need ExistingVpcID"},
 		{"bad VPC id", existing(NetworkArgs{ExistingVpcID: "x"}), "not a VPC id"},
 		{"one public subnet", existing(NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-a"}}), "ExistingPublicSubnetIDs has 1 subnet(s): give at least 2"},

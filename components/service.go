@@ -59,9 +59,9 @@ type ServiceArgs struct {
 	ImageDependsOn     []pulumi.Resource // the push of Image (ContainerImage.Image)
 
 	ContainerName   string            // default "api"
-	ContainerPort   int               // default 8080
-	CPU             int               // task CPU units, default 256
-	Memory          int               // task memory MiB, default 512; the pair must be in the Fargate table
+	ContainerPort   int               // default DefaultContainerPort; CheckContainerPort
+	CPU             int               // task CPU units, default DefaultCPU
+	Memory          int               // task memory MiB, default DefaultMemory; the pair must be in the Fargate table
 	CPUArchitecture string            // "X86_64" (default) or "ARM64"
 	Environment     map[string]string // plain values only
 	Secrets         map[string]string // variable name -> SSM parameter or Secrets Manager secret ARN
@@ -72,9 +72,9 @@ type ServiceArgs struct {
 
 	TaskFamily       string // default name
 	LogGroupName     string // default "/ecs/" + name
-	LogRetentionDays int    // default 30
+	LogRetentionDays int    // default DefaultLogRetentionDays
 
-	DesiredCount                  int                // default 2
+	DesiredCount                  int                // default DefaultDesiredCount
 	CapacityProviders             []CapacityProvider // Fargate only; default FARGATE weight 1
 	HealthCheckGracePeriodSeconds int
 	EnableExecuteCommand          bool
@@ -178,7 +178,7 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	}
 	d.ContainerPort = d.containerPort()
 	if d.CPU == 0 && d.Memory == 0 {
-		d.CPU, d.Memory = 256, 512
+		d.CPU, d.Memory = DefaultCPU, DefaultMemory
 	}
 	if d.CPUArchitecture == "" {
 		d.CPUArchitecture = "X86_64"
@@ -190,10 +190,10 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 		d.LogGroupName = "/ecs/" + name
 	}
 	if d.LogRetentionDays == 0 {
-		d.LogRetentionDays = 30
+		d.LogRetentionDays = DefaultLogRetentionDays
 	}
 	if d.DesiredCount == 0 {
-		d.DesiredCount = 2
+		d.DesiredCount = DefaultDesiredCount
 	}
 	if d.LoadBalancerIdleTimeoutSeconds == 0 {
 		d.LoadBalancerIdleTimeoutSeconds = DefaultIdleTimeoutSeconds
@@ -204,12 +204,6 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	if d.DeploymentController == "" {
 		d.DeploymentController = ControllerECS
 	}
-	if d.VpcID == nil || d.SubnetIDs == nil || d.LoadBalancerSecurityGroupID == nil || d.TargetGroupArn == nil {
-		return d, fmt.Errorf("Service: VpcID, SubnetIDs, LoadBalancerSecurityGroupID and TargetGroupArn are required")
-	}
-	if d.Image == "" {
-		return d, fmt.Errorf("Service: Image is required (an image reference known at preview, e.g. ContainerImage.Ref)")
-	}
 	if d.Ec2 != nil {
 		if err := d.validateEc2(name); err != nil {
 			return d, fmt.Errorf("Service: %w", err)
@@ -217,8 +211,8 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	} else if err := ValidateFargateSize(d.CPU, d.Memory); err != nil {
 		return d, fmt.Errorf("Service: %w", err)
 	}
-	if d.ContainerPort < 1024 || d.ContainerPort > 65535 {
-		return d, fmt.Errorf("Service: ContainerPort %d must be 1024-65535 (the container has no capability to bind lower ports)", d.ContainerPort)
+	if err := CheckContainerPort(d.ContainerPort).For("ContainerPort"); err != nil {
+		return d, fmt.Errorf("Service: %w", err)
 	}
 	if d.CPUArchitecture != "X86_64" && d.CPUArchitecture != "ARM64" {
 		return d, fmt.Errorf("Service: CPUArchitecture %q must be X86_64 or ARM64", d.CPUArchitecture)
@@ -266,6 +260,17 @@ func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	return d, nil
 }
 
+// wiring checks the inputs that come from the network, the load balancer and the image.
+func (a *ServiceArgs) wiring() error {
+	if a.VpcID == nil || a.SubnetIDs == nil || a.LoadBalancerSecurityGroupID == nil || a.TargetGroupArn == nil {
+		return fmt.Errorf("Service: VpcID, SubnetIDs, LoadBalancerSecurityGroupID and TargetGroupArn are required")
+	}
+	if a.Image == "" {
+		return fmt.Errorf("Service: Image is required (an image reference known at preview, e.g. ContainerImage.Ref)")
+	}
+	return nil
+}
+
 // ec2Args are the Ec2Capacity args of the service's cluster.
 func (a *ServiceArgs) ec2Args(clusterName pulumi.StringInput) *Ec2CapacityArgs {
 	e := *a.Ec2
@@ -284,7 +289,7 @@ func (a *ServiceArgs) validateEc2(name string) error {
 	if len(a.CapacityProviders) > 0 {
 		return fmt.Errorf("CapacityProviders are Fargate providers; with Ec2 the service runs on the EC2 capacity provider: leave them empty")
 	}
-	e := a.ec2Args(pulumi.String("stand-in")).withDefaults()
+	e := a.ec2Args(nil).withDefaults() // the cluster is not created yet: check the settings only
 	if err := e.validate(name + "-ec2"); err != nil {
 		return err
 	}
@@ -297,9 +302,6 @@ func (a *ServiceArgs) validateEc2(name string) error {
 	return nil
 }
 
-// DefaultContainerPort is the port the container listens on unless ContainerPort says otherwise.
-const DefaultContainerPort = 8080
-
 func (a *ServiceArgs) containerPort() int {
 	if a.ContainerPort == 0 {
 		return DefaultContainerPort
@@ -311,6 +313,9 @@ func (a *ServiceArgs) containerPort() int {
 func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
 	if args == nil {
 		args = &ServiceArgs{}
+	}
+	if err := args.wiring(); err != nil {
+		return nil, err
 	}
 	a, err := args.withDefaults(name)
 	if err != nil {

@@ -15,7 +15,8 @@ import (
 const Project = "webstack"
 
 // Config is the typed stack configuration. Each field's key and default are in Pulumi.yaml, which a
-// test keeps equal to Defaults().
+// test (TestPulumiYamlMatchesConfig) keeps equal to Defaults(), whose values are the components'
+// Default* constants wherever a component has a default: those constants are the source.
 type Config struct {
 	ServiceName string
 
@@ -196,9 +197,9 @@ func (c *Config) fields() []field {
 func Defaults() Config {
 	return Config{
 		ServiceName:                   "webstack",
-		AvailabilityZones:             2,
-		VpcCidr:                       "10.0.0.0/16",
-		NatGateways:                   "Single",
+		AvailabilityZones:             components.DefaultAvailabilityZones,
+		VpcCidr:                       components.DefaultVpcCidr,
+		NatGateways:                   components.DefaultNatGateways,
 		ExistingPublicSubnetIDs:       []string{},
 		ExistingPrivateSubnetIDs:      []string{},
 		BuildContext:                  ".",
@@ -208,22 +209,22 @@ func Defaults() Config {
 		UntaggedImageExpiryDays:       7,
 		ImagesToKeep:                  30,
 		IngressCidrs:                  []string{"0.0.0.0/0"},
-		ContainerPort:                 8080,
-		HealthCheckPath:               "/healthz",
-		SslPolicy:                     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-		IdleTimeoutSeconds:            60,
-		DeregistrationDelaySeconds:    30,
-		DesyncMitigationMode:          "defensive",
-		AccessLogsRetentionDays:       90,
+		ContainerPort:                 components.DefaultContainerPort,
+		HealthCheckPath:               components.DefaultHealthCheckPath,
+		SslPolicy:                     components.DefaultSslPolicy,
+		IdleTimeoutSeconds:            components.DefaultIdleTimeoutSeconds,
+		DeregistrationDelaySeconds:    components.DefaultDeregistrationDelaySeconds,
+		DesyncMitigationMode:          components.DefaultDesyncMitigationMode,
+		AccessLogsRetentionDays:       components.DefaultAccessLogsRetentionDays,
 		WafRateLimit:                  2000,
-		CPU:                           256,
-		Memory:                        512,
-		DesiredCount:                  2,
+		CPU:                           components.DefaultCPU,
+		Memory:                        components.DefaultMemory,
+		DesiredCount:                  components.DefaultDesiredCount,
 		MinCount:                      2,
 		MaxCount:                      4,
 		FargateWeight:                 1,
 		HealthCheckGracePeriodSeconds: 30,
-		LogRetentionDays:              30,
+		LogRetentionDays:              components.DefaultLogRetentionDays,
 		Environment:                   []string{},
 		Secrets:                       []string{},
 		ComputeType:                   "fargate",
@@ -347,6 +348,13 @@ func (p Problem) FullKey() string {
 
 // Problems collects every problem found, in key order of discovery.
 type Problems []Problem
+
+// check adds a component's SettingError (nil: no problem) under key.
+func (ps *Problems) check(key string, err *components.SettingError) {
+	if err != nil {
+		ps.add(key, err.Problem, err.Fix)
+	}
+}
 
 func (ps *Problems) add(key, message, fix string) {
 	*ps = append(*ps, Problem{Key: key, Message: message, Fix: fix})
