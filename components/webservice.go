@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"example.com/webstack/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -27,10 +28,11 @@ type WebServiceArgs struct {
 	BlueGreen *BlueGreenArgs
 }
 
-// The deployment strategies: who moves traffic to a new task definition.
+// The deployment strategies: who moves traffic to a new task definition (values: package
+// contract, which the deploy command reads too).
 const (
-	StrategyRolling   = "rolling"
-	StrategyBlueGreen = "blue-green"
+	StrategyRolling   = string(contract.Rolling)
+	StrategyBlueGreen = string(contract.BlueGreen)
 )
 
 // Strategy is the deployment strategy these args ask for.

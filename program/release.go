@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"example.com/webstack/components"
+	"example.com/webstack/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -91,17 +92,17 @@ func (c *Config) addReleaseArgs(args *components.WebServiceArgs) {
 	}
 }
 
-// exportReleaseOutputs are the stack outputs cmd/deploy reads (contracts.md, "Release-related
-// stack outputs"); the blue-green ones only under blue-green.
-func (c *Config) exportReleaseOutputs(ctx *pulumi.Context, ws *components.WebService) {
-	ctx.Export("deploymentStrategy", pulumi.String(c.DeploymentStrategy))
-	ctx.Export("releaseTimeoutSeconds", pulumi.Int(int(c.ReleaseTimeout().Seconds())))
-	ctx.Export("alarmNames", ws.AlarmNames)
-	ctx.Export("dashboardName", ws.DashboardName)
-	ctx.Export("alarmTopicArn", ws.AlarmTopicArn)
+// addReleaseOutputs adds the release-related stack outputs cmd/deploy reads (names: package
+// contract); the blue-green ones only under blue-green.
+func (c *Config) addReleaseOutputs(out map[string]pulumi.Input, ws *components.WebService) {
+	out[contract.OutputDeploymentStrategy] = pulumi.String(c.DeploymentStrategy)
+	out[contract.OutputReleaseTimeoutSeconds] = pulumi.Int(int(c.ReleaseTimeout().Seconds()))
+	out[contract.OutputAlarmNames] = ws.AlarmNames
+	out["dashboardName"] = ws.DashboardName
+	out["alarmTopicArn"] = ws.AlarmTopicArn
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
-		ctx.Export("codeDeployApplicationName", ws.CodeDeployApplicationName)
-		ctx.Export("codeDeployDeploymentGroupName", ws.CodeDeployDeploymentGroupName)
-		ctx.Export("testListenerUrl", ws.TestListenerURL)
+		out[contract.OutputCodeDeployApplication] = ws.CodeDeployApplicationName
+		out[contract.OutputCodeDeployGroup] = ws.CodeDeployDeploymentGroupName
+		out[contract.OutputTestListenerURL] = ws.TestListenerURL
 	}
 }

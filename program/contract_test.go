@@ -1,0 +1,80 @@
+package program
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"testing"
+
+	"example.com/webstack/components"
+	"example.com/webstack/contract"
+	"example.com/webstack/internal/clouddouble"
+	"example.com/webstack/release"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// What the program exports, the deploy command reads: run the program's stack outputs under the
+// double, turn them into the JSON the deploy command gets from `pulumi stack output --json`, and
+// parse them with release.ParseOutputs. A renamed output on either side (they share package
+// contract's names) or a missing one fails here.
+func TestStackOutputsRoundTrip(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} { // rolling and blue-green
+		t.Run(stack, func(t *testing.T) {
+			cfg := stackConfig(t, stack)
+			t.Chdir(projectDir)
+			var c Config
+			plain := map[string]any{}
+			_, err := clouddouble.RunWith(clouddouble.Options{DryRun: stack == "prod"}, stack, cfg, func(ctx *pulumi.Context) error {
+				var err error
+				if c, err = Load(ctx.Stack(), ctx.GetConfig); err != nil {
+					return err
+				}
+				ws, err := components.NewWebService(ctx, c.ServiceName, c.WebServiceArgs(ctx.Stack()))
+				if err != nil {
+					return err
+				}
+				outs := c.stackOutputs(ws, "us-east-1")
+				keys := slices.Sorted(maps.Keys(outs))
+				var inputs []any
+				for _, k := range keys {
+					inputs = append(inputs, outs[k])
+				}
+				pulumi.All(inputs...).ApplyT(func(v []any) error {
+					for i, k := range keys {
+						b, err := json.Marshal(v[i])
+						if err != nil {
+							return err
+						}
+						var x any
+						if err := json.Unmarshal(b, &x); err != nil {
+							return err
+						}
+						plain[k] = x
+					}
+					return nil
+				})
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := release.ParseOutputs(plain)
+			if err != nil {
+				t.Fatalf("ParseOutputs: %v (outputs %v)", err, plain)
+			}
+			if o.URL == "" || o.ClusterName == "" || o.ServiceName == "" || o.TaskDefinitionArn == "" {
+				t.Errorf("parsed %+v: url, cluster, service and task definition must all come through", o)
+			}
+			if string(o.Strategy) != c.DeploymentStrategy || o.ContainerName != ContainerName || o.ContainerPort != c.ContainerPort || o.ReleaseTimeout != c.ReleaseTimeout() {
+				t.Errorf("parsed strategy %q container %s:%d timeout %s, want %q %s:%d %s", o.Strategy, o.ContainerName, o.ContainerPort, o.ReleaseTimeout,
+					c.DeploymentStrategy, ContainerName, c.ContainerPort, c.ReleaseTimeout())
+			}
+			if len(o.AlarmNames) == 0 {
+				t.Errorf("no alarm names came through: the release could not watch its rollback alarms")
+			}
+			if o.Strategy == contract.BlueGreen && (o.CodeDeployApplication == "" || o.CodeDeployGroup == "" || o.TestListenerURL == "" || len(o.Service.Subnets) == 0) {
+				t.Errorf("blue-green outputs missing in %+v", o)
+			}
+		})
+	}
+}
