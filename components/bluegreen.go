@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -162,8 +161,10 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 	parent := pulumi.Parent(comp)
 	physical := stackScopedName(ctx, name)
 
-	assume, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-		"Effect": "Allow", "Principal": map[string]any{"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}}})
+	assume, err := assumedBy("codedeploy.amazonaws.com").JSON()
+	if err != nil {
+		return nil, err
+	}
 	role, err := iam.NewRole(ctx, name+"-codedeploy", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(assume),
 		Description:      pulumi.String("CodeDeploy blue/green deployments of " + physical),

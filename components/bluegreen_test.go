@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,13 +53,13 @@ func TestBlueGreenDeploymentGroup(t *testing.T) {
 	var assume struct {
 		Statement []struct {
 			Principal struct{ Service string }
-			Action    string
+			Action    []string
 		}
 	}
 	if err := json.Unmarshal([]byte(role.Inputs["assumeRolePolicy"].StringValue()), &assume); err != nil {
 		t.Fatal(err)
 	}
-	if len(assume.Statement) != 1 || assume.Statement[0].Principal.Service != "codedeploy.amazonaws.com" || assume.Statement[0].Action != "sts:AssumeRole" {
+	if len(assume.Statement) != 1 || assume.Statement[0].Principal.Service != "codedeploy.amazonaws.com" || !slices.Equal(assume.Statement[0].Action, []string{"sts:AssumeRole"}) {
 		t.Errorf("service role trust = %+v", assume)
 	}
 	attach := d.One(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")

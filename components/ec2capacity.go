@@ -2,7 +2,6 @@ package components
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -473,20 +472,13 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 // newInstanceProfile creates the instances' role, assumable by EC2 only, with exactly the
 // given managed policies.
 func newInstanceProfile(ctx *pulumi.Context, name string, policyArns []string, parent pulumi.ResourceOrInvokeOption) (*iam.InstanceProfile, error) {
-	trust, err := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]string{"Service": "ec2.amazonaws.com"},
-			"Action":    "sts:AssumeRole",
-		}},
-	})
+	trust, err := assumedBy("ec2.amazonaws.com").JSON()
 	if err != nil {
 		return nil, err
 	}
 	role, err := iam.NewRole(ctx, name+"-instance", &iam.RoleArgs{
 		Description:      pulumi.String("ECS container instances"),
-		AssumeRolePolicy: pulumi.String(string(trust)),
+		AssumeRolePolicy: pulumi.String(trust),
 	}, parent)
 	if err != nil {
 		return nil, err

@@ -151,13 +151,13 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 			Statement []struct {
 				Effect    string
 				Principal map[string]string
-				Action    string
+				Action    []string
 			}
 		}
 		if err := json.Unmarshal([]byte(clouddouble.Path(role, "assumeRolePolicy").StringValue()), &trust); err != nil {
 			t.Fatalf("assumeRolePolicy: %v", err)
 		}
-		if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "ec2.amazonaws.com" || trust.Statement[0].Action != "sts:AssumeRole" {
+		if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "ec2.amazonaws.com" || !slices.Equal(trust.Statement[0].Action, []string{"sts:AssumeRole"}) {
 			t.Errorf("trust policy %+v, want EC2 alone may assume the role", trust.Statement)
 		}
 		if deps := d.One(t, "aws:iam/instanceProfile:InstanceProfile").Dependencies; len(deps) < len(tc.want) {

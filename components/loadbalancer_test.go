@@ -195,7 +195,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		allow := doc.Statement[0]
 		// us-east-1 predates the log-delivery service principal: its ELB account is the principal.
 		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"AWS": "arn:aws:iam::127311923021:root"}) ||
-			allow.Action != "s3:PutObject" || allow.Resource != "arn:aws:s3:::web-logs-bucket/alb/AWSLogs/*" {
+			!reflect.DeepEqual(allow.Action, []any{"s3:PutObject"}) || !reflect.DeepEqual(allow.Resource, []any{"arn:aws:s3:::web-logs-bucket/alb/AWSLogs/*"}) {
 			t.Errorf("log delivery statement = %+v", allow)
 		}
 		for _, s := range doc.Statement[1:] {
@@ -236,7 +236,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		}
 		allow := doc.Statement[0]
 		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"Service": "logging.s3.amazonaws.com"}) ||
-			allow.Action != "s3:PutObject" || allow.Resource != "arn:aws:s3:::web-logs-access-bucket/s3/*" ||
+			!reflect.DeepEqual(allow.Action, []any{"s3:PutObject"}) || !reflect.DeepEqual(allow.Resource, []any{"arn:aws:s3:::web-logs-access-bucket/s3/*"}) ||
 			allow.Condition["ArnLike"]["aws:SourceArn"] != "arn:aws:s3:::web-logs-bucket" {
 			t.Errorf("server access log delivery statement = %+v", allow)
 		}

@@ -238,13 +238,16 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 
 	// CloudWatch cannot publish to a topic under the AWS managed alias/aws/sns key (its policy
 	// does not let cloudwatch.amazonaws.com use it), so the topic gets a customer managed key.
-	keyPolicy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{
-		map[string]any{"Sid": "AccountAdministers", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
-			"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct.ID + ":root"}},
-		map[string]any{"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Action": []string{"kms:Decrypt", "kms:GenerateDataKey*"},
-			"Resource": "*", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": acct.ID}}},
-	}})
+	keyPolicy, err := policy(
+		statement{Sid: "AccountAdministers", Effect: "Allow", Action: []string{"kms:*"}, Resource: []string{"*"},
+			Principal: map[string]string{"AWS": "arn:aws:iam::" + acct.ID + ":root"}},
+		statement{Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+			Resource: []string{"*"}, Principal: servicePrincipal("cloudwatch.amazonaws.com"),
+			Condition: map[string]map[string]any{"StringEquals": {"aws:SourceAccount": acct.ID}}},
+	).JSON()
+	if err != nil {
+		return nil, err
+	}
 	key, err := kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
 		Description:       pulumi.String("Encrypts the alarm topic of " + physical),
 		EnableKeyRotation: pulumi.Bool(true),

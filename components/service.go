@@ -1,19 +1,12 @@
 package components
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -122,54 +115,6 @@ type Service struct {
 	SubnetIDs                pulumi.StringArrayOutput                       `pulumi:"subnetIds"`
 	CapacityProviderStrategy ecs.ServiceCapacityProviderStrategyArrayOutput `pulumi:"capacityProviderStrategy"`
 }
-
-var (
-	envNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	ecsNameRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	secretArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
-	kmsKeyArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-zA-Z-]+$`)
-	// The random suffix Secrets Manager appends to a secret's name in its ARN: "-" and 6 characters.
-	secretSuffixRe = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
-)
-
-// ValidKmsKeyArn reports whether arn is a KMS key ARN (not an alias: IAM authorizes kms:Decrypt on
-// the key's ARN).
-func ValidKmsKeyArn(arn string) bool { return kmsKeyArnRe.MatchString(arn) }
-
-// SecretResourceArn is the IAM resource that covers a container secret's valueFrom. An SSM
-// parameter ARN is its own resource. A Secrets Manager valueFrom may carry a JSON key, version
-// stage and version id after the secret's ARN ("arn:...:secret:name-AbCdEf:json-key:stage:id", ECS
-// developer guide, "Pass Secrets Manager secrets through environment variables"): the resource is
-// the first seven fields. A partial ARN (the name without Secrets Manager's "-" and 6 random
-// characters) becomes "name-??????", which IAM matches against the full ARN (Secrets Manager user
-// guide, "Resource: secret ARN" in its IAM policy examples). As Secrets Manager itself warns, a
-// partial ARN whose name happens to end in "-" and six letters or digits reads as a full one: give
-// full ARNs for such names.
-func SecretResourceArn(valueFrom string) string {
-	fields := strings.Split(valueFrom, ":")
-	if len(fields) < 7 || fields[2] != "secretsmanager" {
-		return valueFrom
-	}
-	arn := strings.Join(fields[:7], ":")
-	if !secretSuffixRe.MatchString(fields[6]) {
-		arn += "-??????"
-	}
-	return arn
-}
-
-// secretService is the AWS service that hands a secret's value to ECS: the kms:ViaService of
-// its decryption.
-func secretService(valueFrom string) (service, region string) {
-	fields := strings.Split(valueFrom, ":")
-	return fields[2], fields[3]
-}
-
-// ValidEnvName reports whether name can be a container environment variable.
-func ValidEnvName(name string) bool { return envNameRe.MatchString(name) }
-
-// ValidSecretArn reports whether arn names an SSM parameter or a Secrets Manager secret, the two
-// sources ECS injects through a container's secrets.
-func ValidSecretArn(arn string) bool { return secretArnRe.MatchString(arn) }
 
 func (a *ServiceArgs) withDefaults(name string) (ServiceArgs, error) {
 	d := *a
@@ -374,95 +319,18 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	trust, err := json.Marshal(ecsTasksTrustPolicy(acct))
-	if err != nil {
-		return nil, err
-	}
-	execRole, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
-		Description:      pulumi.String("Lets ECS pull this service's image, write its logs and read its secrets"),
-		AssumeRolePolicy: pulumi.String(trust),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	execPolicy, err := json.Marshal(executionPolicy(acct, a))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{
-		Role:   execRole.ID(),
-		Policy: pulumi.String(execPolicy),
-	}, parent); err != nil {
-		return nil, err
-	}
-	// The application itself calls no AWS API: its role is empty, except for the channels ECS Exec
-	// needs when it is on.
-	taskRole, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
-		Description:      pulumi.String("The application's own AWS permissions (none)"),
-		AssumeRolePolicy: pulumi.String(trust),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	var taskDeps []pulumi.Resource
-	if a.EnableExecuteCommand {
-		execCmd, err := json.Marshal(policyDocument{Version: "2012-10-17", Statement: []statement{{
-			Effect:   "Allow",
-			Action:   []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
-			Resource: []string{"*"},
-		}}})
-		if err != nil {
-			return nil, err
-		}
-		p, err := iam.NewRolePolicy(ctx, name+"-exec-command", &iam.RolePolicyArgs{
-			Role: taskRole.ID(), Policy: pulumi.String(string(execCmd)),
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		taskDeps = append(taskDeps, p)
-	}
-
-	containerDefs, err := ContainerDefinitions(acct.Region, a)
-	if err != nil {
-		return nil, err
-	}
-	var volumes ecs.TaskDefinitionVolumeArray
-	for _, m := range execMounts(a.EnableExecuteCommand) {
-		volumes = append(volumes, ecs.TaskDefinitionVolumeArgs{Name: pulumi.String(m.SourceVolume)})
-	}
-	taskDef, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.String(a.TaskFamily),
-		RequiresCompatibilities: pulumi.ToStringArray([]string{compatibility}),
-		NetworkMode:             pulumi.String("awsvpc"),
-		Cpu:                     pulumi.String(strconv.Itoa(a.CPU)),
-		Memory:                  pulumi.String(strconv.Itoa(a.Memory)),
-		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
-			OperatingSystemFamily: pulumi.String("LINUX"),
-			CpuArchitecture:       pulumi.String(a.CPUArchitecture),
-		},
-		ExecutionRoleArn:     execRole.Arn,
-		TaskRoleArn:          taskRole.Arn,
-		ContainerDefinitions: pulumi.String(containerDefs),
-		Volumes:              volumes,
-		// A replacement registers a new revision and leaves the previous one ACTIVE: ECS refuses an
-		// INACTIVE (deregistered) revision for UpdateService and CreateTaskSet
-		// (DeregisterTaskDefinition API reference), so rollbacks need it. The deploy command
-		// prunes old revisions.
-		SkipDestroy: pulumi.Bool(true),
-	}, parent, createFirst, pulumi.DependsOn(append(slices.Clone(a.ImageDependsOn), taskDeps...)))
+	roles, err := newServiceRoles(ctx, name, acct, a, parent)
 	if err != nil {
 		return nil, err
 	}
 
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-tasks", &ec2.SecurityGroupArgs{
-		VpcId:       a.VpcID,
-		Description: pulumi.String("ECS tasks: traffic from the load balancer only"),
-	}, parent)
+	taskDef, err := newTaskDefinition(ctx, name, acct.Region, a, compatibility, roles, parent)
 	if err != nil {
 		return nil, err
 	}
-	if err := securityGroupRules(ctx, name, sg.ID(), a.LoadBalancerSecurityGroupID, a.ContainerPort, parent); err != nil {
+
+	sg, err := newTaskSecurityGroup(ctx, name, a, parent)
+	if err != nil {
 		return nil, err
 	}
 
@@ -585,240 +453,4 @@ func optionalName(n string) pulumi.StringPtrInput {
 		return nil
 	}
 	return pulumi.String(n)
-}
-
-// securityGroupRules: the tasks accept the container port from the load balancer only and reach
-// out on 443 only (ECR, CloudWatch Logs, Secrets Manager/SSM, through NAT or VPC endpoints); the
-// load balancer's only egress is the container port on the tasks.
-func securityGroupRules(ctx *pulumi.Context, name string, taskSG pulumi.IDOutput, albSG pulumi.StringInput, port int, parent pulumi.ResourceOption) error {
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-tasks-from-alb", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           taskSG,
-		ReferencedSecurityGroupId: albSG,
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(port),
-		ToPort:                    pulumi.Int(port),
-		Description:               pulumi.String("container port from the load balancer"),
-	}, parent); err != nil {
-		return err
-	}
-	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-tasks-https-out", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId: taskSG,
-		CidrIpv4:        pulumi.String("0.0.0.0/0"),
-		IpProtocol:      pulumi.String("tcp"),
-		FromPort:        pulumi.Int(443),
-		ToPort:          pulumi.Int(443),
-		Description:     pulumi.String("HTTPS to ECR, CloudWatch Logs and secrets"),
-	}, parent); err != nil {
-		return err
-	}
-	_, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-to-tasks", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId:           albSG,
-		ReferencedSecurityGroupId: taskSG,
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(port),
-		ToPort:                    pulumi.Int(port),
-		Description:               pulumi.String("load balancer to the container port of the tasks"),
-	}, parent)
-	return err
-}
-
-type policyDocument struct {
-	Version   string      `json:"Version"`
-	Statement []statement `json:"Statement"`
-}
-
-type statement struct {
-	Effect    string                    `json:"Effect"`
-	Principal map[string]string         `json:"Principal,omitempty"`
-	Action    []string                  `json:"Action"`
-	Resource  []string                  `json:"Resource,omitempty"`
-	Condition map[string]map[string]any `json:"Condition,omitempty"`
-}
-
-// ecsTasksTrustPolicy lets only ECS tasks of this account and region assume the role (the
-// conditions stop the confused-deputy problem).
-func ecsTasksTrustPolicy(acct account) policyDocument {
-	return policyDocument{Version: "2012-10-17", Statement: []statement{{
-		Effect:    "Allow",
-		Principal: map[string]string{"Service": "ecs-tasks.amazonaws.com"},
-		Action:    []string{"sts:AssumeRole"},
-		Condition: map[string]map[string]any{
-			"ArnLike":      {"aws:SourceArn": acct.arn("ecs", "*")},
-			"StringEquals": {"aws:SourceAccount": acct.ID},
-		},
-	}}}
-}
-
-// executionPolicy: pull this repository, write this log group, read these secrets; nothing else.
-// ecr:GetAuthorizationToken has no resource-level permissions, so it alone takes "*".
-func executionPolicy(acct account, a ServiceArgs) policyDocument {
-	st := []statement{{
-		Effect:   "Allow",
-		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-		Resource: []string{acct.arn("logs", "log-group:"+a.LogGroupName+":*")},
-	}}
-	if a.ImageRepositoryArn != "" {
-		st = append(st,
-			statement{Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
-			statement{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}, Resource: []string{a.ImageRepositoryArn}},
-		)
-	}
-	var ssmArns, smArns []string
-	for _, arn := range slices.Sorted(maps.Values(a.Secrets)) {
-		if strings.Contains(arn, ":ssm:") {
-			ssmArns = append(ssmArns, arn)
-		} else {
-			smArns = append(smArns, SecretResourceArn(arn))
-		}
-	}
-	slices.Sort(smArns)
-	if len(ssmArns) > 0 {
-		st = append(st, statement{Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: slices.Compact(ssmArns)})
-	}
-	if len(smArns) > 0 {
-		st = append(st, statement{Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: slices.Compact(smArns)})
-	}
-	// A secret under a customer managed key needs kms:Decrypt on that key (ECS developer guide,
-	// "Required IAM permissions for Amazon ECS secrets"), and only through the secret's service.
-	viaServices := map[string][]string{}
-	for name, key := range a.SecretKmsKeys {
-		service, region := secretService(a.Secrets[name])
-		viaServices[key] = append(viaServices[key], service+"."+region+".amazonaws.com")
-	}
-	for _, key := range slices.Sorted(maps.Keys(viaServices)) {
-		via := slices.Compact(slices.Sorted(slices.Values(viaServices[key])))
-		st = append(st, statement{Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{key},
-			Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": via}}})
-	}
-	return policyDocument{Version: "2012-10-17", Statement: st}
-}
-
-// The container definition, in the shape of the ECS API (RegisterTaskDefinition).
-type containerDefinition struct {
-	Name                   string           `json:"name"`
-	Image                  string           `json:"image"`
-	Essential              bool             `json:"essential"`
-	User                   string           `json:"user"`
-	Privileged             bool             `json:"privileged"`
-	ReadonlyRootFilesystem bool             `json:"readonlyRootFilesystem"`
-	LinuxParameters        linuxParameters  `json:"linuxParameters"`
-	PortMappings           []portMapping    `json:"portMappings"`
-	Environment            []nameValue      `json:"environment"`
-	Secrets                []nameValueFrom  `json:"secrets,omitempty"`
-	HealthCheck            healthCheck      `json:"healthCheck"`
-	StopTimeout            int              `json:"stopTimeout"`
-	LogConfiguration       logConfiguration `json:"logConfiguration"`
-	MountPoints            []mountPoint     `json:"mountPoints,omitempty"`
-}
-
-type linuxParameters struct {
-	Capabilities       capabilities `json:"capabilities"`
-	InitProcessEnabled bool         `json:"initProcessEnabled"`
-}
-
-// capabilities is rendered as ECS returns it: with add, even empty. ECS stores {"drop": ["ALL"]}
-// as {"add": [], "drop": ["ALL"]}, and the provider's equivalence does not look inside
-// linuxParameters, so a missing add replaced the task definition on every up (issue 12 item 1;
-// internal/awsmodel DescribedContainerDefinitions has the sources).
-type capabilities struct {
-	Add  []string `json:"add"`
-	Drop []string `json:"drop"`
-}
-
-// portMapping: under awsvpc ECS returns hostPort = containerPort; it is sent the same.
-type portMapping struct {
-	ContainerPort int    `json:"containerPort"`
-	HostPort      int    `json:"hostPort"`
-	Protocol      string `json:"protocol"`
-	Name          string `json:"name"`
-}
-
-type nameValue struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-type nameValueFrom struct {
-	Name      string `json:"name"`
-	ValueFrom string `json:"valueFrom"`
-}
-
-type healthCheck struct {
-	Command     []string `json:"command"`
-	Interval    int      `json:"interval"`
-	Timeout     int      `json:"timeout"`
-	Retries     int      `json:"retries"`
-	StartPeriod int      `json:"startPeriod"`
-}
-
-type logConfiguration struct {
-	LogDriver string            `json:"logDriver"`
-	Options   map[string]string `json:"options"`
-}
-
-type mountPoint struct {
-	SourceVolume  string `json:"sourceVolume"`
-	ContainerPath string `json:"containerPath"`
-	ReadOnly      bool   `json:"readOnly"`
-}
-
-// execMounts: the ECS Exec agent writes under /var/lib/amazon and /var/log/amazon, which a
-// read-only root filesystem would refuse; task-scoped volumes keep exec working without making
-// the rest of the filesystem writable.
-func execMounts(enabled bool) []mountPoint {
-	if !enabled {
-		return nil
-	}
-	return []mountPoint{
-		{SourceVolume: "ecs-exec-lib", ContainerPath: "/var/lib/amazon"},
-		{SourceVolume: "ecs-exec-log", ContainerPath: "/var/log/amazon"},
-	}
-}
-
-// ContainerDefinitions renders the task's containerDefinitions JSON. Every value in it is known
-// during preview, so policies can read it in `pulumi preview`.
-func ContainerDefinitions(region string, a ServiceArgs) (string, error) {
-	env := map[string]string{
-		"PORT":             strconv.Itoa(a.ContainerPort),
-		"DRAIN_DELAY":      fmt.Sprintf("%ds", DrainDelaySeconds),
-		"SHUTDOWN_TIMEOUT": fmt.Sprintf("%ds", ShutdownTimeoutSeconds),
-		"IDLE_TIMEOUT":     fmt.Sprintf("%ds", a.LoadBalancerIdleTimeoutSeconds+KeepAliveMarginSeconds),
-	}
-	for k, v := range a.Environment {
-		if _, reserved := env[k]; reserved {
-			return "", fmt.Errorf("Service: environment variable %s is set by the component", k)
-		}
-		env[k] = v
-	}
-	def := containerDefinition{
-		Name:                   a.ContainerName,
-		Image:                  a.Image,
-		Essential:              true,
-		User:                   ContainerUser,
-		Privileged:             false,
-		ReadonlyRootFilesystem: true,
-		LinuxParameters: linuxParameters{
-			Capabilities:       capabilities{Add: []string{}, Drop: []string{"ALL"}},
-			InitProcessEnabled: true,
-		},
-		PortMappings: []portMapping{{ContainerPort: a.ContainerPort, HostPort: a.ContainerPort, Protocol: "tcp", Name: "http"}},
-		// The API binary checks itself: no shell in the image.
-		HealthCheck: healthCheck{Command: []string{"CMD", "/api", "healthcheck"}, Interval: 10, Timeout: 5, Retries: 3, StartPeriod: 10},
-		StopTimeout: StopTimeoutSeconds,
-		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
-			"awslogs-group":         a.LogGroupName,
-			"awslogs-region":        region,
-			"awslogs-stream-prefix": a.ContainerName,
-			"mode":                  "non-blocking",
-		}},
-		MountPoints: execMounts(a.EnableExecuteCommand),
-	}
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		def.Environment = append(def.Environment, nameValue{Name: k, Value: env[k]})
-	}
-	for _, k := range slices.Sorted(maps.Keys(a.Secrets)) {
-		def.Secrets = append(def.Secrets, nameValueFrom{Name: k, ValueFrom: a.Secrets[k]})
-	}
-	b, err := json.Marshal([]containerDefinition{def})
-	return string(b), err
 }
