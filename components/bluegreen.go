@@ -31,18 +31,27 @@ var predefinedDeploymentConfigs = map[TrafficShifting]string{
 	{"all-at-once", 0, 0}: "CodeDeployDefault.ECSAllAtOnce",
 }
 
+// Blue-green defaults: a canary of DefaultTrafficShiftPercent for DefaultTrafficShiftIntervalMinutes,
+// and blue kept DefaultTerminationWaitMinutes after the shift.
+const (
+	DefaultTrafficShifting             = "canary"
+	DefaultTrafficShiftPercent         = 10
+	DefaultTrafficShiftIntervalMinutes = 5
+	DefaultTerminationWaitMinutes      = 5
+)
+
 func (t TrafficShifting) withDefaults() TrafficShifting {
 	if t.Type == "" {
-		t.Type = "canary"
+		t.Type = DefaultTrafficShifting
 	}
 	if t.Type == "all-at-once" {
 		return TrafficShifting{Type: t.Type} // percentage and interval mean nothing here
 	}
 	if t.Percentage == 0 {
-		t.Percentage = 10
+		t.Percentage = DefaultTrafficShiftPercent
 	}
 	if t.IntervalMinutes == 0 {
-		t.IntervalMinutes = 5
+		t.IntervalMinutes = DefaultTrafficShiftIntervalMinutes
 	}
 	return t
 }
@@ -108,7 +117,7 @@ type BlueGreen struct {
 func (a BlueGreenArgs) withDefaults() BlueGreenArgs {
 	a.TrafficShifting = a.TrafficShifting.withDefaults()
 	if a.TerminationWaitMinutes == 0 {
-		a.TerminationWaitMinutes = 5
+		a.TerminationWaitMinutes = DefaultTerminationWaitMinutes
 	}
 	return a
 }

@@ -117,7 +117,7 @@ func TestServiceRefusesBadSecretKmsKeys(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			args := serviceArgs()
 			args.SecretKmsKeys = keys
-			if _, err := args.withDefaults("svc"); err == nil {
+			if err := args.withDefaults("svc").validate("svc"); err == nil {
 				t.Errorf("SecretKmsKeys %v accepted", keys)
 			}
 		})

@@ -32,9 +32,16 @@ type Firewall struct {
 	WebAclArn pulumi.StringOutput `pulumi:"webAclArn"`
 }
 
+// Firewall defaults and limits: requests per 5 minutes per client IP (WAF rate-based rule).
+const (
+	DefaultWafRateLimit = 2000
+	MinWafRateLimit     = 100
+	MaxWafRateLimit     = 2_000_000_000
+)
+
 func (a FirewallArgs) withDefaults() FirewallArgs {
 	if a.RateLimit == 0 {
-		a.RateLimit = 2000
+		a.RateLimit = DefaultWafRateLimit
 	}
 	return a
 }
@@ -50,9 +57,7 @@ func (a FirewallArgs) wiring() error {
 // validate reports every problem of the settings.
 func (a FirewallArgs) validate() error {
 	var errs []error
-	if a.RateLimit < 100 || a.RateLimit > 2_000_000_000 {
-		errs = append(errs, fmt.Errorf("RateLimit %d is out of range: use 100..2000000000 requests per 5 minutes per IP", a.RateLimit))
-	}
+	errs = append(errs, CheckIntRange(a.RateLimit, MinWafRateLimit, MaxWafRateLimit).For("RateLimit"))
 	return errors.Join(errs...)
 }
 

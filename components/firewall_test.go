@@ -105,7 +105,7 @@ func TestFirewallInvalidArgs(t *testing.T) {
 		args FirewallArgs
 		want string
 	}{
-		{"rate too low", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: 99}, "RateLimit 99 is out of range: use 100..2000000000"},
+		{"rate too low", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: 99}, "RateLimit 99 is out of range: use a value from 100 to 2000000000"},
 		{"negative rate", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: -1}, "RateLimit -1 is out of range"},
 		{"no ALB", FirewallArgs{}, "LoadBalancerArn is required"},
 	} {

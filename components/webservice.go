@@ -87,23 +87,17 @@ func (a *WebServiceArgs) Validate(name string) error {
 	lb := a.LoadBalancer
 	lb.ContainerPort = a.Service.containerPort()
 	errs := []error{a.Network.withDefaults().validate(), lb.withDefaults().validate()}
-	if _, err := a.Image.withDefaults(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, a.Image.withDefaults().validate())
 	svc := a.Service
 	if a.BlueGreen != nil {
 		svc.DeploymentController = ControllerCodeDeploy
 	}
-	if _, err := svc.withDefaults(name + "-app"); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, svc.withDefaults(name+"-app").validate(name+"-app"))
 	if a.Firewall != nil {
 		errs = append(errs, a.Firewall.withDefaults().validate())
 	}
 	if a.Autoscaling != nil {
-		if _, err := a.Autoscaling.withDefaults(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, a.Autoscaling.withDefaults().validate())
 	}
 	if a.Monitoring != nil {
 		mon := *a.Monitoring

@@ -202,12 +202,12 @@ func Defaults() Config {
 		NatGateways:                   components.DefaultNatGateways,
 		ExistingPublicSubnetIDs:       []string{},
 		ExistingPrivateSubnetIDs:      []string{},
-		BuildContext:                  ".",
-		Dockerfile:                    "Dockerfile",
-		ImagePlatform:                 "linux/amd64",
-		EcrEncryption:                 "AES256",
-		UntaggedImageExpiryDays:       7,
-		ImagesToKeep:                  30,
+		BuildContext:                  components.DefaultBuildContext,
+		Dockerfile:                    components.DefaultDockerfile,
+		ImagePlatform:                 components.DefaultImagePlatform,
+		EcrEncryption:                 components.DefaultEcrEncryption,
+		UntaggedImageExpiryDays:       components.DefaultUntaggedExpiryDays,
+		ImagesToKeep:                  components.DefaultImagesToKeep,
 		IngressCidrs:                  []string{"0.0.0.0/0"},
 		ContainerPort:                 components.DefaultContainerPort,
 		HealthCheckPath:               components.DefaultHealthCheckPath,
@@ -216,35 +216,35 @@ func Defaults() Config {
 		DeregistrationDelaySeconds:    components.DefaultDeregistrationDelaySeconds,
 		DesyncMitigationMode:          components.DefaultDesyncMitigationMode,
 		AccessLogsRetentionDays:       components.DefaultAccessLogsRetentionDays,
-		WafRateLimit:                  2000,
+		WafRateLimit:                  components.DefaultWafRateLimit,
 		CPU:                           components.DefaultCPU,
 		Memory:                        components.DefaultMemory,
 		DesiredCount:                  components.DefaultDesiredCount,
-		MinCount:                      2,
-		MaxCount:                      4,
+		MinCount:                      components.DefaultMinCount,
+		MaxCount:                      components.DefaultMaxCount,
 		FargateWeight:                 1,
 		HealthCheckGracePeriodSeconds: 30,
 		LogRetentionDays:              components.DefaultLogRetentionDays,
 		Environment:                   []string{},
 		Secrets:                       []string{},
 		ComputeType:                   "fargate",
-		InstanceTypes:                 []string{"t3.medium"},
-		MinInstances:                  2,
-		MaxInstances:                  4,
-		TargetCapacityPercent:         100,
-		InstanceRootVolumeGiB:         30,
+		InstanceTypes:                 []string{components.DefaultInstanceType},
+		MinInstances:                  components.DefaultMinInstances,
+		MaxInstances:                  2 * components.DefaultMinInstances, // Ec2CapacityArgs.MaxInstances' default
+		TargetCapacityPercent:         components.DefaultTargetCapacityPercent,
+		InstanceRootVolumeGiB:         components.DefaultRootVolumeSizeGiB,
 		Autoscaling:                   true,
-		CPUTargetPercent:              60,
-		MemoryTargetPercent:           70,
-		RequestsPerTarget:             1000,
-		ScaleInCooldownSeconds:        300,
-		ScaleOutCooldownSeconds:       60,
+		CPUTargetPercent:              components.DefaultCPUTargetPercent,
+		MemoryTargetPercent:           components.DefaultMemoryTargetPercent,
+		RequestsPerTarget:             components.DefaultRequestsPerTarget,
+		ScaleInCooldownSeconds:        components.DefaultScaleInCooldownSeconds,
+		ScaleOutCooldownSeconds:       components.DefaultScaleOutCooldownSeconds,
 		ScaleSchedules:                []string{},
 		DeploymentStrategy:            components.StrategyRolling,
-		TrafficShifting:               "canary",
-		TrafficShiftPercent:           10,
-		TrafficShiftIntervalMinutes:   5,
-		BlueTerminationWaitMinutes:    5,
+		TrafficShifting:               components.DefaultTrafficShifting,
+		TrafficShiftPercent:           components.DefaultTrafficShiftPercent,
+		TrafficShiftIntervalMinutes:   components.DefaultTrafficShiftIntervalMinutes,
+		BlueTerminationWaitMinutes:    components.DefaultTerminationWaitMinutes,
 		TestListenerPort:              8443,
 		TestListenerCidrs:             []string{},
 		Alarm5xxRatePercent:           1,
@@ -328,46 +328,4 @@ func parseInto(ptr any, raw string) error {
 		panic(fmt.Sprintf("config field of unsupported type %T", ptr))
 	}
 	return nil
-}
-
-// Problem is one invalid config value: which key, what is wrong, how to fix it.
-type Problem struct {
-	Key     string
-	Message string
-	Fix     string
-}
-
-// FullKey is the key as the stack file spells it: "webstack:cpu", or "aws:region" for a key of
-// another namespace.
-func (p Problem) FullKey() string {
-	if strings.Contains(p.Key, ":") {
-		return p.Key
-	}
-	return Project + ":" + p.Key
-}
-
-// Problems collects every problem found, in key order of discovery.
-type Problems []Problem
-
-// check adds a component's SettingError (nil: no problem) under key.
-func (ps *Problems) check(key string, err *components.SettingError) {
-	if err != nil {
-		ps.add(key, err.Problem, err.Fix)
-	}
-}
-
-func (ps *Problems) add(key, message, fix string) {
-	*ps = append(*ps, Problem{Key: key, Message: message, Fix: fix})
-}
-
-// ConfigError is the one error Load returns for an invalid stack config.
-type ConfigError struct{ Problems Problems }
-
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "invalid stack config (%d problem(s)); nothing was created:", len(e.Problems))
-	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  - %s: %s; fix: %s", p.FullKey(), p.Message, p.Fix)
-	}
-	return b.String()
 }

@@ -112,7 +112,7 @@ func (c *Config) validate() Problems {
 	p.check("deregistrationDelaySeconds", components.CheckDeregistrationDelay(c.DeregistrationDelaySeconds))
 	p.check("desyncMitigationMode", components.CheckDesyncMitigationMode(c.DesyncMitigationMode))
 	p.check("accessLogsRetentionDays", components.CheckAccessLogsRetentionDays(c.AccessLogsRetentionDays))
-	intRange("wafRateLimit", c.WafRateLimit, 100, 2000000000)
+	intRange("wafRateLimit", c.WafRateLimit, components.MinWafRateLimit, components.MaxWafRateLimit)
 
 	// Service.
 	if c.ComputeType != "ec2" { // EC2 tasks must fit the instance types instead (validateCompute)
