@@ -218,7 +218,7 @@ func TestServiceUpdatesThatStayInPlace(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		netAwait(ctx, "appspec", func(v []any) {
+		clouddouble.Await(ctx, "appspec", func(v []any) {
 			subnets, strategy = v[0].([]string), v[1].([]ecs.ServiceCapacityProviderStrategy)
 		}, s.SubnetIDs, s.CapacityProviderStrategy)
 		return nil

@@ -40,7 +40,7 @@ func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*clouddouble.Double, 
 			return err
 		}
 		out.listeners = len(l.Listeners)
-		netAwait(ctx, "lb", func(v []any) {
+		clouddouble.Await(ctx, "lb", func(v []any) {
 			out.url, out.dnsName, out.productionListenerArn = v[0].(string), v[1].(string), v[2].(string)
 			out.securityGroupID, out.targetGroupArn = v[3].(string), v[4].(string)
 		}, l.URL, l.DNSName, l.ProductionListenerArn, l.SecurityGroupID, l.TargetGroupArn)
@@ -55,7 +55,7 @@ func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*clouddouble.Double, 
 func netWant(t *testing.T, r clouddouble.Recorded, want map[string]any) {
 	t.Helper()
 	for path, w := range want {
-		if got := netProp(r.Inputs, path).V; got != w {
+		if got := clouddouble.DottedPath(r.Inputs, path).V; got != w {
 			t.Errorf("%s %s: %s = %v, want %v", r.Type, r.Name, path, got, w)
 		}
 	}
@@ -64,7 +64,7 @@ func netWant(t *testing.T, r clouddouble.Recorded, want map[string]any) {
 // listenerActions returns a listener's default actions as plain maps.
 func listenerActions(r clouddouble.Recorded) []map[string]any {
 	var out []map[string]any
-	for _, a := range netProp(r.Inputs, "defaultActions").ArrayValue() {
+	for _, a := range clouddouble.DottedPath(r.Inputs, "defaultActions").ArrayValue() {
 		out = append(out, a.ObjectValue().Mappable())
 	}
 	return out
@@ -82,7 +82,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	t.Run("security group: 80/443 from the CIDRs, no egress", func(t *testing.T) {
 		sg := d.Named(t, netTypeSecGroup, "web-alb")
 		for _, dir := range []string{"ingress", "egress"} {
-			if v := netProp(sg.Inputs, dir); v.IsArray() && len(v.ArrayValue()) > 0 {
+			if v := clouddouble.DottedPath(sg.Inputs, dir); v.IsArray() && len(v.ArrayValue()) > 0 {
 				t.Errorf("ALB security group has inline %s %v", dir, v)
 			}
 		}
@@ -94,10 +94,10 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		var got []string
 		for _, r := range d.OfType(netTypeIngressRule) {
 			netWant(t, r, map[string]any{"securityGroupId": "web-alb-id", "ipProtocol": "tcp"})
-			if netProp(r.Inputs, "fromPort").V != netProp(r.Inputs, "toPort").V {
+			if clouddouble.DottedPath(r.Inputs, "fromPort").V != clouddouble.DottedPath(r.Inputs, "toPort").V {
 				t.Errorf("%s opens a port range", r.Name)
 			}
-			got = append(got, fmt.Sprintf("%s:%v", netProp(r.Inputs, "cidrIpv4").StringValue(), netProp(r.Inputs, "fromPort").NumberValue()))
+			got = append(got, fmt.Sprintf("%s:%v", clouddouble.DottedPath(r.Inputs, "cidrIpv4").StringValue(), clouddouble.DottedPath(r.Inputs, "fromPort").NumberValue()))
 		}
 		slices.Sort(got)
 		want := []string{"198.51.100.0/24:443", "198.51.100.0/24:80", "203.0.113.0/24:443", "203.0.113.0/24:80"}
@@ -117,10 +117,10 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 			"accessLogs.bucket": "web-logs-bucket", "accessLogs.prefix": "alb", "accessLogs.enabled": true,
 			"namePrefix": "web-",
 		})
-		if got := clouddouble.Strings(netProp(alb.Inputs, "securityGroups")); !reflect.DeepEqual(got, []string{"web-alb-id"}) {
+		if got := clouddouble.Strings(clouddouble.DottedPath(alb.Inputs, "securityGroups")); !reflect.DeepEqual(got, []string{"web-alb-id"}) {
 			t.Errorf("ALB security groups = %v", got)
 		}
-		if got := clouddouble.Strings(netProp(alb.Inputs, "subnets")); !reflect.DeepEqual(got, []string{"subnet-public-1", "subnet-public-2"}) {
+		if got := clouddouble.Strings(clouddouble.DottedPath(alb.Inputs, "subnets")); !reflect.DeepEqual(got, []string{"subnet-public-1", "subnet-public-2"}) {
 			t.Errorf("ALB subnets = %v", got)
 		}
 		if !strings.Contains(alb.Parent, "webstack:components:LoadBalancer") {
@@ -171,11 +171,11 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		})
 		netWant(t, d.Named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
 		sse := d.Named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs")
-		if got := netProp(sse.Inputs, "rules").ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue(); got != "AES256" {
+		if got := clouddouble.DottedPath(sse.Inputs, "rules").ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue(); got != "AES256" {
 			t.Errorf("SSE algorithm = %q, want AES256 (the only one ALB logs support)", got)
 		}
 		lc := d.Named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs")
-		rule := netProp(lc.Inputs, "rules").ArrayValue()[0].ObjectValue()
+		rule := clouddouble.DottedPath(lc.Inputs, "rules").ArrayValue()[0].ObjectValue()
 		if rule["status"].StringValue() != "Enabled" || rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
 			t.Errorf("lifecycle rule = %v, want enabled expiry after 30 days", rule)
 		}
@@ -189,7 +189,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 				Resource  any
 			}
 		}
-		if err := json.Unmarshal([]byte(netProp(pol.Inputs, "policy").StringValue()), &doc); err != nil {
+		if err := json.Unmarshal([]byte(clouddouble.DottedPath(pol.Inputs, "policy").StringValue()), &doc); err != nil {
 			t.Fatalf("bucket policy is not JSON: %v", err)
 		}
 		allow := doc.Statement[0]
@@ -218,7 +218,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		netWant(t, d.Named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs-access"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
 		d.Named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs-access")
 		lc := d.Named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs-access")
-		if rule := netProp(lc.Inputs, "rules").ArrayValue()[0].ObjectValue(); rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
+		if rule := clouddouble.DottedPath(lc.Inputs, "rules").ArrayValue()[0].ObjectValue(); rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
 			t.Errorf("server access log lifecycle rule = %v, want expiry after 30 days", rule)
 		}
 		var doc struct {
@@ -231,7 +231,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 			}
 		}
 		pol := d.Named(t, "aws:s3/bucketPolicy:BucketPolicy", "web-logs-access")
-		if err := json.Unmarshal([]byte(netProp(pol.Inputs, "policy").StringValue()), &doc); err != nil {
+		if err := json.Unmarshal([]byte(clouddouble.DottedPath(pol.Inputs, "policy").StringValue()), &doc); err != nil {
 			t.Fatalf("bucket policy is not JSON: %v", err)
 		}
 		allow := doc.Statement[0]
@@ -293,7 +293,7 @@ func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
 	}
 	alb := d.Named(t, netTypeLoadBalancer, "web-alb")
 	netWant(t, alb, map[string]any{"enableDeletionProtection": false})
-	if v := netProp(alb.Inputs, "accessLogs"); !v.IsNull() {
+	if v := clouddouble.DottedPath(alb.Inputs, "accessLogs"); !v.IsNull() {
 		t.Errorf("access logs off, yet ALB accessLogs = %v", v)
 	}
 	if n := len(d.OfType("aws:s3/bucketV2:BucketV2")); n != 0 {
@@ -307,11 +307,11 @@ func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
 	netWant(t, d.Named(t, "aws:acm/certificate:Certificate", "web-cert"), map[string]any{"domainName": "api.example.com", "validationMethod": "DNS"})
 	validation := d.Named(t, netTypeRecord, "web-cert-validation")
 	netWant(t, validation, map[string]any{"zoneId": "Z0123", "name": "_x1.api.example.com.", "type": "CNAME"})
-	if got := clouddouble.Strings(netProp(validation.Inputs, "records")); !reflect.DeepEqual(got, []string{"_x2.acm-validations.aws."}) {
+	if got := clouddouble.Strings(clouddouble.DottedPath(validation.Inputs, "records")); !reflect.DeepEqual(got, []string{"_x2.acm-validations.aws."}) {
 		t.Errorf("validation record values = %v", got)
 	}
 	cv := d.Named(t, "aws:acm/certificateValidation:CertificateValidation", "web-cert")
-	if got := clouddouble.Strings(netProp(cv.Inputs, "validationRecordFqdns")); !reflect.DeepEqual(got, []string{"_x1.api.example.com"}) {
+	if got := clouddouble.Strings(clouddouble.DottedPath(cv.Inputs, "validationRecordFqdns")); !reflect.DeepEqual(got, []string{"_x1.api.example.com"}) {
 		t.Errorf("validation fqdns = %v", got)
 	}
 	https := d.Named(t, netTypeListener, "web-https")
@@ -320,7 +320,7 @@ func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
 	alias := d.Named(t, netTypeRecord, "web-alias")
 	netWant(t, alias, map[string]any{"zoneId": "Z0123", "name": "api.example.com", "type": "A"})
 	wantAlias := []any{map[string]any{"name": out.dnsName, "zoneId": "Z35SXDOTRQ7X7K", "evaluateTargetHealth": true}}
-	if got := netProp(alias.Inputs, "aliases").Mappable(); !reflect.DeepEqual(got, wantAlias) {
+	if got := clouddouble.DottedPath(alias.Inputs, "aliases").Mappable(); !reflect.DeepEqual(got, wantAlias) {
 		t.Errorf("alias = %v, want %v", got, wantAlias)
 	}
 	if out.url != "https://api.example.com" {

@@ -13,6 +13,30 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// resolveOutputs stores in plain, once they resolve inside the program run, the values of outs as
+// the deploy command receives stack outputs: through JSON.
+func resolveOutputs(outs map[string]pulumi.Input, plain map[string]any) {
+	keys := slices.Sorted(maps.Keys(outs))
+	var inputs []any
+	for _, k := range keys {
+		inputs = append(inputs, outs[k])
+	}
+	pulumi.All(inputs...).ApplyT(func(v []any) error {
+		for i, k := range keys {
+			b, err := json.Marshal(v[i])
+			if err != nil {
+				return err
+			}
+			var x any
+			if err := json.Unmarshal(b, &x); err != nil {
+				return err
+			}
+			plain[k] = x
+		}
+		return nil
+	})
+}
+
 // What the program exports, the deploy command reads: run the program's stack outputs under the
 // double, turn them into the JSON the deploy command gets from `pulumi stack output --json`, and
 // parse them with release.ParseOutputs. A renamed output on either side (they share package
@@ -33,26 +57,7 @@ func TestStackOutputsRoundTrip(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				outs := c.stackOutputs(ws, "us-east-1")
-				keys := slices.Sorted(maps.Keys(outs))
-				var inputs []any
-				for _, k := range keys {
-					inputs = append(inputs, outs[k])
-				}
-				pulumi.All(inputs...).ApplyT(func(v []any) error {
-					for i, k := range keys {
-						b, err := json.Marshal(v[i])
-						if err != nil {
-							return err
-						}
-						var x any
-						if err := json.Unmarshal(b, &x); err != nil {
-							return err
-						}
-						plain[k] = x
-					}
-					return nil
-				})
+				resolveOutputs(c.stackOutputs(ws, "us-east-1"), plain)
 				return nil
 			})
 			if err != nil {

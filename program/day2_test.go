@@ -2,9 +2,7 @@ package program
 
 import (
 	"encoding/json"
-	"maps"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -82,26 +80,7 @@ func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		outs := AppSpecOutputs(ws.Service)
-		keys := slices.Sorted(maps.Keys(outs))
-		var inputs []any
-		for _, k := range keys {
-			inputs = append(inputs, outs[k])
-		}
-		pulumi.All(inputs...).ApplyT(func(v []any) error {
-			for i, k := range keys {
-				b, err := json.Marshal(v[i]) // stack outputs reach the deploy command as JSON
-				if err != nil {
-					return err
-				}
-				var x any
-				if err := json.Unmarshal(b, &x); err != nil {
-					return err
-				}
-				plain[k] = x
-			}
-			return nil
-		})
+		resolveOutputs(AppSpecOutputs(ws.Service), plain)
 		return nil
 	})
 	if err != nil {

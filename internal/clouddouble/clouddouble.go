@@ -52,6 +52,7 @@ type Invoke func(args pulumi.MockCallArgs) (resource.PropertyMap, error)
 // Options narrow the invokes and add per-type outputs for tests that need them.
 type Double struct {
 	opts      Options
+	stack     string
 	mu        sync.Mutex
 	resources []Recorded
 	invokes   []string
@@ -200,7 +201,7 @@ func RunStack(stack string, config map[string]string, program pulumi.RunFunc) (*
 
 // RunWith is RunStack against a double adapted by opts.
 func RunWith(opts Options, stack string, config map[string]string, program pulumi.RunFunc) (*Double, error) {
-	d := &Double{opts: opts}
+	d := &Double{opts: opts, stack: stack}
 	withConfig := func(info *pulumi.RunInfo) { info.Config, info.DryRun = config, opts.DryRun }
 	err := pulumi.RunErr(program, pulumi.WithMocks("webstack", stack, d), withConfig)
 	return d, err
