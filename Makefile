@@ -1,4 +1,4 @@
-# One place for every command the README names. Each target builds what it needs,
+# One place for every command the README and docs/ name. Each target builds what it needs,
 # so a fresh machine runs them in the order the README gives, with nothing installed by hand.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c

@@ -43,7 +43,7 @@ const (
 // hands each P (the runtime's CPU slot) its own; a single shared buffer, even one guarded by
 // an uncontended mutex, made every request move the lock's and the buffer's cache lines
 // between CPUs: per-CPU batches gave the whole server about 3 % more throughput on two CPUs
-// (1–7 % in four paired runs; README, "Performance"). The price is order: batches from
+// (1–7 % in four paired runs; docs/performance.md). The price is order: batches from
 // different CPUs reach the output in the order they fill or are flushed, so two lines written
 // within one flush interval on different CPUs can appear swapped, by at most the interval
 // (or by logStuckAfter while the output is behind, when a batch waits for room).

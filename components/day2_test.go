@@ -321,7 +321,7 @@ func TestBlueGreenRequestScalingFollowsTraffic(t *testing.T) {
 }
 
 // AZ rebalancing is set explicitly (the provider would send DISABLED otherwise): on for rolling
-// services on Fargate and EC2, off under CODE_DEPLOY (README, "Availability Zone rebalancing").
+// services on Fargate and EC2, off under CODE_DEPLOY (docs/day2-components.md, "Availability Zone rebalancing").
 func TestAZRebalancingIsExplicit(t *testing.T) {
 	cd := serviceArgs()
 	cd.DeploymentController = ControllerCodeDeploy

@@ -28,6 +28,9 @@ const (
 	OutputAlarmNames         = "alarmNames"
 	// OutputReleaseTimeoutSeconds is the stack's budget for a release's rollout and verification.
 	OutputReleaseTimeoutSeconds = "releaseTimeoutSeconds"
+	// OutputComputeType is the stack's computeType ("fargate" or "ec2"): the deploy command
+	// refuses to switch it on a live stack.
+	OutputComputeType = "computeType"
 
 	OutputCodeDeployApplication = "codeDeployApplicationName"
 	OutputCodeDeployGroup       = "codeDeployDeploymentGroupName"

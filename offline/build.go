@@ -32,14 +32,44 @@ func toolsIn(root string) Tools {
 // doubles are the providers with an offline test double, each in offline/doubles/<package>.
 var doubles = []string{"aws", "awsx", "docker"}
 
+// EnsureCLI builds the pinned Pulumi CLI into <root>/bin/pulumi when it is missing, as `make
+// tools` does, and returns its path. Tests outside this package that run the CLI (cmd/deploy)
+// call it, so plain `go test ./...` on a clean clone builds the CLI instead of failing.
+func EnsureCLI(ctx context.Context, root string, log io.Writer) (string, error) {
+	t := toolsIn(root)
+	return t.Pulumi, ensureCLI(ctx, t, root, log)
+}
+
 // ensureCLI builds the pinned Pulumi CLI only when bin/pulumi is missing: a cold build takes
 // minutes, and `make tools` shares the same binary.
 func ensureCLI(ctx context.Context, t Tools, root string, log io.Writer) error {
 	if _, err := os.Stat(t.Pulumi); err == nil {
 		return nil
 	}
+	// One build at a time: `go test ./...` runs offline, cmd/preview and cmd/deploy in parallel,
+	// and each may find bin/pulumi missing. The others wait here and then find it built.
+	if err := os.MkdirAll(filepath.Dir(t.Pulumi), 0o755); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(filepath.Join(filepath.Dir(t.Pulumi), ".pulumi-build-lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	if _, err := os.Stat(t.Pulumi); err == nil {
+		return nil
+	}
 	fmt.Fprintln(log, "offline: building the pinned Pulumi CLI into bin/pulumi (once per machine, a few minutes)")
-	return goBuild(ctx, filepath.Join(root, "tools"), t.Pulumi, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
+	// Build beside it, then rename: a reader never sees a half-written binary.
+	tmp := fmt.Sprintf("%s.%d", t.Pulumi, os.Getpid())
+	if err := goBuild(ctx, filepath.Join(root, "tools"), tmp, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, t.Pulumi)
 }
 
 // buildPackAndDoubles always runs go build (a no-op when current) in one invocation, so the

@@ -198,7 +198,12 @@ func TestFSBPStacks(t *testing.T) {
 	rows := controlTable(t)
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {
-			fs := analyze(runStack(t, stack, stackConfig(t, stack)), packConfig(t, stack))
+			regs := runStack(t, stack, stackConfig(t, stack))
+			var created []string // the logical names of what the stack creates
+			for _, r := range regs {
+				created = append(created, r.inputs.Name)
+			}
+			fs := analyze(regs, packConfig(t, stack))
 			failing := map[string][]string{} // control -> resources
 			for _, f := range fs {
 				if f.Unverifiable || f.Control == "" {
@@ -211,6 +216,9 @@ func TestFSBPStacks(t *testing.T) {
 			}
 			for _, entry := range suppressedIn(sups, stack) {
 				control, res, _ := strings.Cut(entry, ":")
+				if !slices.Contains(created, res) {
+					continue // dormant: the stack does not create the resource today (policy/suppressions.yaml)
+				}
 				if !slices.Contains(failing[control], res) {
 					t.Errorf("stale suppression: %s no longer fails %s on %s; remove it from policy/suppressions.yaml and %s.json", stack, control, res, stack)
 				}

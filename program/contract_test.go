@@ -6,10 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"example.com/webstack/components"
 	"example.com/webstack/contract"
-	"example.com/webstack/internal/clouddouble"
-	"example.com/webstack/release"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -38,41 +35,24 @@ func resolveOutputs(outs map[string]pulumi.Input, plain map[string]any) {
 }
 
 // What the program exports, the deploy command reads: run the program's stack outputs under the
-// double, turn them into the JSON the deploy command gets from `pulumi stack output --json`, and
-// parse them with release.ParseOutputs. A renamed output on either side (they share package
-// contract's names) or a missing one fails here.
+// double and parse them with release.ParseOutputs (deployCommandOutputs, which fails on a parse
+// error). A renamed output on either side (they share package contract's names) or a missing one
+// fails here.
 func TestStackOutputsRoundTrip(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} { // rolling and blue-green
 		t.Run(stack, func(t *testing.T) {
-			cfg := stackConfig(t, stack)
-			t.Chdir(projectDir)
-			var c Config
-			plain := map[string]any{}
-			_, err := clouddouble.RunWith(clouddouble.Options{DryRun: stack == "prod"}, stack, cfg, func(ctx *pulumi.Context) error {
-				var err error
-				if c, err = Load(ctx.Stack(), ctx.GetConfig); err != nil {
-					return err
-				}
-				ws, err := components.NewWebService(ctx, c.ServiceName, c.WebServiceArgs(ctx.Stack()))
-				if err != nil {
-					return err
-				}
-				resolveOutputs(c.stackOutputs(ws, "us-east-1"), plain)
-				return nil
-			})
+			c, err := Load(stack, getter(stackConfig(t, stack)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			o, err := release.ParseOutputs(plain)
-			if err != nil {
-				t.Fatalf("ParseOutputs: %v (outputs %v)", err, plain)
-			}
+			o := deployCommandOutputs(t, stack, nil)
 			if o.URL == "" || o.ClusterName == "" || o.ServiceName == "" || o.TaskDefinitionArn == "" {
 				t.Errorf("parsed %+v: url, cluster, service and task definition must all come through", o)
 			}
-			if string(o.Strategy) != c.DeploymentStrategy || o.ContainerName != ContainerName || o.ContainerPort != c.ContainerPort || o.ReleaseTimeout != c.ReleaseTimeout() {
-				t.Errorf("parsed strategy %q container %s:%d timeout %s, want %q %s:%d %s", o.Strategy, o.ContainerName, o.ContainerPort, o.ReleaseTimeout,
-					c.DeploymentStrategy, ContainerName, c.ContainerPort, c.ReleaseTimeout())
+			if string(o.Strategy) != c.DeploymentStrategy || o.ContainerName != ContainerName || o.ContainerPort != c.ContainerPort ||
+				o.ReleaseTimeout != c.ReleaseTimeout() || o.ComputeType != c.ComputeType {
+				t.Errorf("parsed strategy %q container %s:%d timeout %s compute %q, want %q %s:%d %s %q", o.Strategy, o.ContainerName, o.ContainerPort,
+					o.ReleaseTimeout, o.ComputeType, c.DeploymentStrategy, ContainerName, c.ContainerPort, c.ReleaseTimeout(), c.ComputeType)
 			}
 			if len(o.AlarmNames) == 0 {
 				t.Errorf("no alarm names came through: the release could not watch its rollback alarms")

@@ -2,9 +2,11 @@ package program
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"example.com/webstack/components"
 	"example.com/webstack/internal/clouddouble"
@@ -65,13 +67,43 @@ func TestIdleTimeoutFromStack(t *testing.T) {
 	bad.AssertRefused(t, err, "environment: IDLE_TIMEOUT is set by the program")
 }
 
-// A blue-green stack exports what the next AppSpec must carry, in the shape release.ParseOutputs
-// reads (the service ignores these on `pulumi up`).
+// A blue-green stack exports what the next AppSpec must carry, and every stack what the deploy
+// command compares before an update, in the shape release.ParseOutputs reads (the service ignores
+// the AppSpec settings on `pulumi up`). The platform version is what ECS runs on Fargate (LATEST, as
+// the service sets none) and absent on EC2, where ECS has none.
 func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
-	cfg := stackConfig(t, "prod")
+	prod := deployCommandOutputs(t, "prod", nil)
+	want := release.ServiceSettings{
+		Subnets: []string{"subnet-private-1", "subnet-private-2", "subnet-private-3"}, SecurityGroups: []string{"webstack-app-tasks-id"},
+		PlatformVersion:   "LATEST",
+		CapacityProviders: []release.CapacityProviderItem{{CapacityProvider: "FARGATE", Base: 0, Weight: 1}},
+	}
+	if !reflect.DeepEqual(prod.Service, want) || prod.ComputeType != "fargate" {
+		t.Errorf("prod: AppSpec settings from the outputs %+v, computeType %q; want %+v, fargate", prod.Service, prod.ComputeType, want)
+	}
+
+	ec2 := ec2Fixture(t)
+	maps.Copy(ec2, map[string]string{"deploymentStrategy": "blue-green", "testListenerCidrs": `["198.51.100.0/24"]`, "enableExecuteCommand": "false"})
+	onEc2 := deployCommandOutputs(t, "dev", ec2)
+	if onEc2.Service.PlatformVersion != "" || onEc2.ComputeType != "ec2" || len(onEc2.Service.Subnets) == 0 {
+		t.Errorf("blue-green on EC2: settings %+v, computeType %q; want no platform version, ec2, the network", onEc2.Service, onEc2.ComputeType)
+	}
+
+	dev := deployCommandOutputs(t, "dev", nil) // rolling: no AppSpec settings, the compute type still
+	if !reflect.DeepEqual(dev.Service, release.ServiceSettings{}) || dev.ComputeType != "fargate" {
+		t.Errorf("dev: settings %+v, computeType %q; want none, fargate", dev.Service, dev.ComputeType)
+	}
+}
+
+// deployCommandOutputs runs the program's components for stack and reads what Run exports
+// (stackOutputs) back through release.ParseOutputs, as JSON, the way stack outputs reach it.
+func deployCommandOutputs(t *testing.T, stack string, overrides map[string]string) release.StackOutputs {
+	t.Helper()
+	cfg := stackConfig(t, stack)
+	setConfig(cfg, overrides)
 	t.Chdir(projectDir)
 	plain := map[string]any{}
-	_, err := clouddouble.RunWith(clouddouble.Options{DryRun: true}, "prod", cfg, func(ctx *pulumi.Context) error {
+	_, err := clouddouble.RunWith(clouddouble.Options{DryRun: true}, stack, cfg, func(ctx *pulumi.Context) error {
 		c, err := Load(ctx.Stack(), ctx.GetConfig)
 		if err != nil {
 			return err
@@ -80,18 +112,48 @@ func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		resolveOutputs(AppSpecOutputs(ws.Service), plain)
+		resolveOutputs(c.stackOutputs(ws, "us-east-1"), plain)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _ := release.ParseOutputs(plain) // the other outputs are not part of this test
-	want := release.ServiceSettings{
-		Subnets: []string{"subnet-private-1", "subnet-private-2", "subnet-private-3"}, SecurityGroups: []string{"webstack-app-tasks-id"},
-		CapacityProviders: []release.CapacityProviderItem{{CapacityProvider: "FARGATE", Base: 0, Weight: 1}},
+	o, err := release.ParseOutputs(plain)
+	if err != nil {
+		t.Fatalf("ParseOutputs: %v (outputs %v)", err, plain)
 	}
-	if !reflect.DeepEqual(o.Service, want) {
-		t.Errorf("AppSpec settings from the outputs %+v, want %+v (outputs %v)", o.Service, want, plain)
+	return o
+}
+
+// The deploy command reads the next config from the stack file with StackFileConfig: the same
+// Config as the program gets from the Pulumi CLI (stackConfig: the file over Pulumi.yaml's
+// defaults, values as the CLI passes them), and the expected blue-green release time from it.
+func TestStackFileConfigIsWhatTheProgramLoads(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		got, err := StackFileConfig(projectDir, stack)
+		if err != nil {
+			t.Fatalf("%s: %v", stack, err)
+		}
+		cli := stackConfig(t, stack)
+		want, err := Load(stack, func(k string) (string, bool) { v, ok := cli[k]; return v, ok })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: StackFileConfig %+v\nwant %+v", stack, got, want)
+		}
+	}
+	prod, _ := StackFileConfig(projectDir, "prod")
+	next := prod.NextStack()
+	// canary 10 % / 5 min and a 5 min termination wait (Pulumi.prod.yaml): TaskStart 30 s + 3 healthy
+	// checks + 5 min shift + 5 min wait + deregistration + drain.
+	timing := release.WebstackTiming(releaseTaskStart, time.Duration(prod.DeregistrationDelaySeconds)*time.Second)
+	timing.TrafficShift, timing.TerminationWait = prod.trafficShifting().Duration(), time.Duration(prod.BlueTerminationWaitMinutes)*time.Minute
+	if next.Strategy != release.BlueGreen || next.ComputeType != "fargate" || next.ContainerPort != prod.ContainerPort ||
+		next.ReleaseTime != release.EstimateReleaseTime(timing, release.BlueGreen).Done || next.ReleaseTime < 10*time.Minute {
+		t.Errorf("prod NextStack %+v", next)
+	}
+	if _, err := StackFileConfig(t.TempDir(), "prod"); err == nil {
+		t.Error("a missing stack file read without error")
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The README's config reference is Pulumi.yaml and the stack files, row for row.
-func TestReadmeConfigReference(t *testing.T) {
+// The config reference (docs/configuration.md) is Pulumi.yaml and the stack files, row for row.
+func TestDocsConfigReference(t *testing.T) {
 	var project struct {
 		Config yaml.Node
 	}
@@ -42,20 +42,20 @@ func TestReadmeConfigReference(t *testing.T) {
 			cell(t, decl.Default), cell(t, dev.Config[key]), cell(t, prod.Config[key]), strings.ReplaceAll(decl.Description, "|", `\|`)))
 	}
 
-	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(projectDir, "docs", "configuration.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := strings.Index(string(readme), want[0])
+	start := strings.Index(string(doc), want[0])
 	if start < 0 {
-		t.Fatalf("README.md has no config reference table; it should be:\n%s", strings.Join(want, "\n"))
+		t.Fatalf("docs/configuration.md has no config reference table; it should be:\n%s", strings.Join(want, "\n"))
 	}
-	got := strings.Split(string(readme[start:]), "\n")
+	got := strings.Split(string(doc[start:]), "\n")
 	if len(got) > len(want) {
 		got = got[:len(want)]
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("README.md config reference is out of date; it should be:\n%s", strings.Join(want, "\n"))
+		t.Errorf("docs/configuration.md's config reference is out of date; it should be:\n%s", strings.Join(want, "\n"))
 	}
 }
 
@@ -79,44 +79,60 @@ func cell(t *testing.T, v any) string {
 	}
 }
 
-// Every `pulumi preview` and `pulumi up` the README tells a reader to run (in its code blocks and
-// its command table) runs the policy pack with the stack's config, or says on the line why not.
-func TestReadmeCommandsRunThePolicyPack(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+// Every `pulumi preview` and `pulumi up` the README or a page of docs/ tells a reader to run (in
+// their code blocks and the README's command table) runs the policy pack with the stack's config,
+// or says on the line why not.
+func TestDocsCommandsRunThePolicyPack(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join(projectDir, "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	pages = append([]string{filepath.Join(projectDir, "README.md")}, pages...)
 	isPulumi := func(cmd string) bool {
 		return strings.HasPrefix(cmd, "pulumi preview") || strings.HasPrefix(cmd, "pulumi up")
 	}
-	var commands []string // "line: command"
-	inCode, inTable := false, false
-	for i, line := range strings.Split(string(readme), "\n") {
-		switch {
-		case strings.HasPrefix(line, "```"):
-			inCode = !inCode
-		case inCode:
-			if cmd, comment, _ := strings.Cut(line, " #"); isPulumi(strings.TrimSpace(cmd)) {
-				if !strings.HasPrefix(strings.TrimSpace(comment), "no policy pack: ") {
-					commands = append(commands, fmt.Sprintf("%d: %s", i+1, strings.TrimSpace(cmd)))
+	var commands []string // "file:line: command"
+	inTables := 0
+	for _, page := range pages {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, _ := filepath.Rel(projectDir, page)
+		inCode, inTable := false, false
+		for i, line := range strings.Split(string(text), "\n") {
+			switch {
+			case strings.HasPrefix(line, "```"):
+				inCode = !inCode
+			case inCode:
+				if cmd, comment, _ := strings.Cut(line, " #"); isPulumi(strings.TrimSpace(cmd)) {
+					if !strings.HasPrefix(strings.TrimSpace(comment), "no policy pack: ") {
+						commands = append(commands, fmt.Sprintf("%s:%d: %s", name, i+1, strings.TrimSpace(cmd)))
+					}
 				}
-			}
-		case strings.HasPrefix(line, "#"):
-			inTable = line == "### Which command for which job"
-		case inTable:
-			for j, span := range strings.Split(line, "`") {
-				if j%2 == 1 && isPulumi(span) {
-					commands = append(commands, fmt.Sprintf("%d: %s", i+1, span))
+			case strings.HasPrefix(line, "#"):
+				inTable = line == "### Which command for which job"
+			case inTable:
+				for j, span := range strings.Split(line, "`") {
+					if j%2 == 1 && isPulumi(span) {
+						commands = append(commands, fmt.Sprintf("%s:%d: %s", name, i+1, span))
+						if name == "README.md" {
+							inTables++
+						}
+					}
 				}
 			}
 		}
+	}
+	if inTables < 2 {
+		t.Errorf("README.md's command table (### Which command for which job) has %d pulumi preview/up commands, want its preview and up rows", inTables)
 	}
 	if len(commands) < 5 {
 		t.Errorf("found %d pulumi preview/up commands, want the command table's and the walkthrough's: %q", len(commands), commands)
 	}
 	for _, c := range commands {
 		if !strings.Contains(c, " --policy-pack bin/policy-pack ") || !strings.Contains(c, " --policy-pack-config policy/config/") {
-			t.Errorf("README.md:%s runs without the policy pack and its stack config", c)
+			t.Errorf("%s runs without the policy pack and its stack config", c)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package program
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,23 +48,67 @@ func validateRegion(stack, region string) Problems {
 
 // StackRegion is the aws:region that Pulumi.<stack>.yaml in root sets, checked as Load checks it.
 func StackRegion(root, stack string) (string, error) {
-	file := filepath.Join(root, "Pulumi."+stack+".yaml")
-	data, err := os.ReadFile(file)
+	file, config, err := readStackFile(root, stack)
 	if err != nil {
-		return "", fmt.Errorf("the stack's region is read from its file: %w", err)
+		return "", err
 	}
-	var doc struct {
-		Config map[string]any `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return "", fmt.Errorf("%s: %w", file, err)
-	}
-	region, ok := doc.Config[RegionKey].(string)
-	if _, set := doc.Config[RegionKey]; set && !ok {
+	region, ok := config[RegionKey].(string)
+	if _, set := config[RegionKey]; set && !ok {
 		return "", fmt.Errorf("%s: %s must be a plain string such as us-east-1", file, RegionKey)
 	}
 	if probs := validateRegion(stack, region); len(probs) > 0 {
 		return "", fmt.Errorf("%s: %s: %s; fix: %s", file, RegionKey, probs[0].Message, probs[0].Fix)
 	}
 	return region, nil
+}
+
+// readStackFile reads the config section of Pulumi.<stack>.yaml in root.
+func readStackFile(root, stack string) (string, map[string]any, error) {
+	file := filepath.Join(root, "Pulumi."+stack+".yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return file, nil, fmt.Errorf("the stack's region and config are read from its file: %w", err)
+	}
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return file, nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return file, doc.Config, nil
+}
+
+// StackFileConfig is the stack config that Pulumi.<stack>.yaml in root sets, loaded and validated
+// by Load as `pulumi up` will (the deploy command compares it with the live stack before the
+// update). Values reach Load as the Pulumi CLI passes them to the program: strings as they are,
+// lists as JSON, numbers and booleans as text. Secret values ({secure: ...}) cannot be read
+// without the stack's key and are left to their defaults; none of the keys the deploy command
+// compares is a secret.
+func StackFileConfig(root, stack string) (Config, error) {
+	file, config, err := readStackFile(root, stack)
+	if err != nil {
+		return Config{}, err
+	}
+	values := map[string]string{}
+	for k, v := range config {
+		switch x := v.(type) {
+		case string:
+			values[k] = x
+		case []any:
+			b, err := json.Marshal(x)
+			if err != nil {
+				return Config{}, fmt.Errorf("%s: %s: %w", file, k, err)
+			}
+			values[k] = string(b)
+		case map[string]any: // {secure: ...}
+		default:
+			values[k] = fmt.Sprint(x)
+		}
+	}
+	get := func(key string) (string, bool) { v, ok := values[key]; return v, ok }
+	c, err := Load(stack, get)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", file, err)
+	}
+	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"example.com/webstack/components"
 	"example.com/webstack/contract"
+	"example.com/webstack/release"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -26,6 +27,22 @@ func (c *Config) ReleaseTimeout() time.Duration {
 
 func (c *Config) trafficShifting() components.TrafficShifting {
 	return components.TrafficShifting{Type: c.TrafficShifting, Percentage: c.TrafficShiftPercent, IntervalMinutes: c.TrafficShiftIntervalMinutes}
+}
+
+// releaseTaskStart is the time a new Fargate task takes from placement to a started process (image
+// pull included): an assumption, the only part of a release's duration no setting decides
+// (release.Timing). The same figure as the release-time comparison in release/estimate_test.go.
+const releaseTaskStart = 30 * time.Second
+
+// NextStack is what the deploy command compares with the live stack before `pulumi up`
+// (release/edits.go), with the expected duration of a blue-green release under this config:
+// EstimateReleaseTime with our target group, drain and CodeDeploy settings.
+func (c *Config) NextStack() *release.NextStack {
+	timing := release.WebstackTiming(releaseTaskStart, time.Duration(c.DeregistrationDelaySeconds)*time.Second)
+	timing.TrafficShift = c.trafficShifting().Duration()
+	timing.TerminationWait = time.Duration(c.BlueTerminationWaitMinutes) * time.Minute
+	return &release.NextStack{Strategy: release.Strategy(c.DeploymentStrategy), ComputeType: c.ComputeType, ContainerPort: c.ContainerPort,
+		ReleaseTime: release.EstimateReleaseTime(timing, release.BlueGreen).Done}
 }
 
 // validateRelease checks the deployment strategy and alarm keys.

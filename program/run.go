@@ -2,10 +2,12 @@ package program
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"example.com/webstack/components"
 	"example.com/webstack/contract"
+	"example.com/webstack/release"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -23,6 +25,9 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 	if err := cfg.refuseExampleValues(ctx.Stack(), ctx.DryRun()); err != nil {
+		return err
+	}
+	if err := cfg.refuseBelowPolicyZones(ctx.Stack()); err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings() {
@@ -62,12 +67,12 @@ func (c *Config) stackOutputs(ws *components.WebService, region string) map[stri
 		"region":                         pulumi.String(region),
 		contract.OutputTaskDefinitionArn: ws.TaskDefinitionArn,
 		"taskDefinitionFamily":           ws.TaskDefinitionFamily,
+		// What the deploy command compares before an update.
+		contract.OutputComputeType: pulumi.String(c.ComputeType),
 	}
 	c.addReleaseOutputs(out, ws)
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
-		for k, v := range AppSpecOutputs(ws.Service) {
-			out[k] = v
-		}
+		maps.Copy(out, c.AppSpecOutputs(ws.Service))
 	}
 	return out
 }
@@ -209,10 +214,12 @@ func pairs(entries []string) map[string]string {
 // AppSpecOutputs are the outputs of a blue-green stack that the deploy command puts into the next
 // release's AppSpec (names and shapes: package contract). `pulumi up` leaves a CodeDeploy
 // service's network configuration and capacity provider strategy alone
-// (components.ServiceIgnoreChanges), so a release is what applies an edit of them. The service
-// sets no platform version (ECS runs LATEST), so none is exported.
-func AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
-	return map[string]pulumi.Input{
+// (components.ServiceIgnoreChanges), so a release is what applies an edit of them. On Fargate the
+// platform version is exported as what ECS runs: the service sets none, and "If one isn't
+// specified, the LATEST platform version is used" (ECS API reference, CreateService
+// platformVersion); on EC2 there is none ("only specified for tasks that are hosted on Fargate").
+func (c *Config) AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
+	outs := map[string]pulumi.Input{
 		contract.OutputServiceNetwork: pulumi.Map{
 			"subnets":        svc.SubnetIDs,
 			"securityGroups": pulumi.StringArray{svc.SecurityGroupID},
@@ -226,7 +233,14 @@ func AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
 			return out
 		}),
 	}
+	if c.ComputeType == release.ComputeFargate {
+		outs[contract.OutputServicePlatformVersion] = pulumi.String(fargatePlatformVersion)
+	}
+	return outs
 }
+
+// fargatePlatformVersion is the platform version of a Fargate service that sets none.
+const fargatePlatformVersion = "LATEST"
 
 func deref(n *int) int {
 	if n == nil {

@@ -121,7 +121,7 @@ func (c *Config) validate() Problems {
 			if !components.IsFargateCPU(c.CPU) {
 				key = "cpu"
 			}
-			p.add(key, err.Error(), "pick a pair from the Fargate table (README, config reference)")
+			p.add(key, err.Error(), "pick a pair from the Fargate table (docs/configuration.md)")
 		}
 	}
 	if c.MinCount < 2 {

@@ -144,12 +144,15 @@ type world struct {
 	scalableTarget     bool            // the service has an Application Auto Scaling target
 	suspendedAtCreate  map[string]bool // the suspended state when CreateDeployment was called
 	createInputs       []map[string]any
-	staleAfterUp       int    // staleReads armed when up returns
-	testListenerErrors int    // the test listener's first requests that answer 502
-	testRequests       int    // requests the test listener received
-	alarmWhenServing   string // the alarm enters ALARM once CodeDeploy finished moving to this task definition
-	exportSettings     bool   // the stack exports the service's network configuration, platform version, capacity providers
-	onUp               func() // called inside Up (a test interrupts there)
+	staleAfterUp       int              // staleReads armed when up returns
+	testListenerErrors int              // the test listener's first requests that answer 502
+	testRequests       int              // requests the test listener received
+	alarmWhenServing   string           // the alarm enters ALARM once CodeDeploy finished moving to this task definition
+	exportSettings     bool             // the stack exports the service's network configuration, platform version, capacity providers
+	onUp               func()           // called inside Up (a test interrupts there)
+	computeType        string           // the stack output computeType ("" = not exported)
+	prodOnGreen        bool             // the production listener forwards to the green target group (a release ended there)
+	scheduledActions   []map[string]any // the service's Application Auto Scaling scheduled actions (DescribeScheduledActions)
 
 	// what the deployer did
 	updateServiceTDs []string
@@ -679,6 +682,8 @@ func (w *world) codeDeployAPI(op string, in map[string]any) (any, string) {
 				map[string]any{"taskSetLabel": "Blue", "trafficWeight": 100 - w.greenWeight, "runningCount": 2, "desiredCount": 2},
 				map[string]any{"taskSetLabel": "Green", "trafficWeight": w.greenWeight, "runningCount": running, "desiredCount": 2},
 			}}}}, ""
+	case "GetDeploymentGroup":
+		return w.getDeploymentGroup(in)
 	case "StopDeployment":
 		d := find()
 		w.stopped = append(w.stopped, fmt.Sprintf("%s autoRollback=%v", d.id, in["autoRollbackEnabled"]))
@@ -766,6 +771,9 @@ func (w *world) stsAPI(action string, _ map[string][]string) (int, string) {
 }
 
 func (w *world) elbAPI(action string, form map[string][]string) (int, string) {
+	if action == "DescribeRules" {
+		return w.describeRules(form)
+	}
 	tg := form["TargetGroupArn"][0]
 	var b strings.Builder
 	for _, t := range w.tasks {
@@ -795,6 +803,9 @@ func (e *engineDouble) outputs() map[string]any {
 		"alarmNames": []any{alarmName}, "releaseTimeoutSeconds": float64(e.w.releaseTimeout)}
 	if e.w.strategy == BlueGreen {
 		o["codeDeployApplicationName"], o["codeDeployDeploymentGroupName"], o["testListenerUrl"] = "webstack", "webstack-dg", e.testURL
+	}
+	if e.w.computeType != "" {
+		o[OutputComputeType] = e.w.computeType
 	}
 	if e.w.exportSettings { // as the Automation API hands outputs over: JSON values
 		o[OutputServiceNetwork] = map[string]any{"subnets": []any{"subnet-a", "subnet-b"}, "securityGroups": []any{"sg-svc"}, "assignPublicIp": false}
@@ -889,6 +900,8 @@ func (w *world) autoScalingAPI(op string, in map[string]any) (any, string) {
 			}
 		}
 		return map[string]any{"ScalableTargetARN": "arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/1"}, ""
+	case "DescribeScheduledActions":
+		return w.describeScheduledActions(in)
 	}
 	return nil, "UnknownOperationException"
 }

@@ -53,6 +53,7 @@ type CodeDeployAPI interface {
 	ListDeploymentTargets(context.Context, *codedeploy.ListDeploymentTargetsInput, ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentTargetsOutput, error)
 	GetDeploymentTarget(context.Context, *codedeploy.GetDeploymentTargetInput, ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error)
 	StopDeployment(context.Context, *codedeploy.StopDeploymentInput, ...func(*codedeploy.Options)) (*codedeploy.StopDeploymentOutput, error)
+	GetDeploymentGroup(context.Context, *codedeploy.GetDeploymentGroupInput, ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentGroupOutput, error) // edits.go
 }
 
 // CloudWatchAPI is the part of *cloudwatch.Client a release uses.
@@ -63,6 +64,7 @@ type CloudWatchAPI interface {
 // ELBAPI is the part of *elasticloadbalancingv2.Client a release uses.
 type ELBAPI interface {
 	DescribeTargetHealth(context.Context, *elbv2.DescribeTargetHealthInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
+	DescribeRules(context.Context, *elbv2.DescribeRulesInput, ...func(*elbv2.Options)) (*elbv2.DescribeRulesOutput, error) // edits.go
 }
 
 // STSAPI is the part of *sts.Client a release uses.
@@ -80,6 +82,8 @@ type Config struct {
 	VerifySamples   int // consecutive answers from the wanted version that end a check
 	MaxSampleErrors int // failed /v1/info or /healthz samples tolerated during verification
 	KeepRevisions   int // ACTIVE task definition revisions kept after a release (prune.go); 0: no pruning
+	// Next is what the stack's config file asks for (edits.go); nil: edits and scheduled actions are not checked.
+	Next *NextStack
 }
 
 // Deployer performs one release. All fields are required.
@@ -215,6 +219,14 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	rollout, cancel := context.WithTimeout(ctx, d.timeout(after))
 	defer cancel()
 	if after.Strategy == BlueGreen {
+		if d.Config.Next != nil && after.TaskDefinitionArn != prev.taskDefinition { // again, now that pulumi up has taken its time
+			if err := d.refuseNearScheduledAction(rollout, after, d.Config.Next.ReleaseTime); err != nil {
+				err = &NothingReleasedError{Reason: fmt.Errorf("pulumi up ran, but no CodeDeploy deployment was created, so %s still serves: %w",
+					orNone(prev.taskDefinition), err)}
+				d.sayf("==> summary: nothing released: %v", err)
+				return res, err
+			}
+		}
 		pause, err := d.suspendScaling(rollout, after)
 		if err != nil {
 			return res, &NothingReleasedError{Reason: fmt.Errorf("%w; no CodeDeploy deployment was created, so %s still serves", err, orNone(prev.taskDefinition))}
@@ -398,6 +410,14 @@ func (d *Deployer) preflight(ctx context.Context) (StackOutputs, current, error)
 	if err != nil {
 		return before, prev, err
 	}
+	if err := d.refusedEdits(ctx, before, svc); err != nil {
+		return before, prev, err
+	}
+	if next := d.Config.Next; next != nil && next.Strategy == BlueGreen {
+		if err := d.refuseNearScheduledAction(ctx, before, next.ReleaseTime); err != nil {
+			return before, prev, err
+		}
+	}
 	if before.Strategy == Rolling {
 		if d.deploymentsBefore, err = d.serviceDeployments(ctx, before); err != nil {
 			return before, prev, err
@@ -429,6 +449,15 @@ func (d *Deployer) preflight(ctx context.Context) (StackOutputs, current, error)
 }
 
 func (d *Deployer) dryRun(ctx context.Context, before StackOutputs, prev current) error {
+	if before.Strategy == BlueGreen {
+		// CodeDeploy moved production since Pulumi's state was written: a preview from that state
+		// plans against the wrong target group (refresh.go). A refresh writes only Pulumi's state.
+		d.sayf("==> pulumi refresh (stack %s): Pulumi's state follows what CodeDeploy moved, so the preview is not stale; nothing in AWS is changed",
+			d.Config.Stack)
+		if err := d.Engine.Refresh(ctx, d.Out); err != nil {
+			return fmt.Errorf("pulumi refresh failed, so no preview was made (one from stale state could plan against the wrong target group): %w", err)
+		}
+	}
 	d.sayf("==> pulumi preview (stack %s, with the policy pack); nothing is changed", d.Config.Stack)
 	if err := d.Engine.Preview(ctx, d.Out); err != nil {
 		return fmt.Errorf("pulumi preview failed: %w", err)

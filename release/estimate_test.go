@@ -56,7 +56,7 @@ func stackValue[T any](t *testing.T, stack, key string) T {
 	return v
 }
 
-// TestReleaseTimeOursVersusAWSDefaults holds the README's "Release time" figures, computed from
+// TestReleaseTimeOursVersusAWSDefaults holds docs/releases.md's "How long a release takes" figures, computed from
 // each stack's config (go test -run ReleaseTime -v ./release), and our target: old tasks drained
 // in at most 1/5 of the time AWS defaults take.
 func TestReleaseTimeOursVersusAWSDefaults(t *testing.T) {

@@ -25,6 +25,7 @@ type StackOutputs struct {
 	ServiceName           string
 	ContainerName         string
 	ContainerPort         int
+	ComputeType           string // OutputComputeType; "" on a stack last updated before it existed
 	Strategy              Strategy
 	TaskDefinitionArn     string
 	CodeDeployApplication string
@@ -46,6 +47,9 @@ const (
 	OutputServiceNetwork           = contract.OutputServiceNetwork
 	OutputServicePlatformVersion   = contract.OutputServicePlatformVersion
 	OutputServiceCapacityProviders = contract.OutputServiceCapacityProviders
+	// OutputComputeType is the stack's computeType ("fargate" or "ec2"): the deploy command refuses to
+	// switch it on a live stack (edits.go).
+	OutputComputeType = contract.OutputComputeType
 )
 
 // ServiceSettings are the task set properties a CodeDeploy AppSpec may carry (AppSpec "resources"
@@ -89,6 +93,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		CodeDeployApplication: str(contract.OutputCodeDeployApplication),
 		CodeDeployGroup:       str(contract.OutputCodeDeployGroup),
 		TestListenerURL:       str(contract.OutputTestListenerURL),
+		ComputeType:           str(contract.OutputComputeType),
 	}
 	o.ContainerPort = intOutput(m[contract.OutputContainerPort])
 	o.ReleaseTimeout = time.Duration(intOutput(m[contract.OutputReleaseTimeoutSeconds])) * time.Second

@@ -205,14 +205,14 @@ func TestKeepRevisionsAndCheckFlags(t *testing.T) {
 	}
 }
 
-// The README's flag table states the default from its one home.
-func TestReadmeStatesTheKeepRevisionsDefault(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+// The flag table (docs/releases.md) states the default from its one home.
+func TestDocsStateTheKeepRevisionsDefault(t *testing.T) {
+	b, err := os.ReadFile("../docs/releases.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("| `-keep-revisions` | %d |", DefaultKeepRevisions)
 	if !strings.Contains(string(b), want) {
-		t.Errorf("README.md has no row %q", want)
+		t.Errorf("docs/releases.md has no row %q", want)
 	}
 }

@@ -82,24 +82,10 @@ func TestChangedSteps(t *testing.T) {
 // component resources only (no provider plugin): Refresh works and finds a missing stack; after
 // an up, PreviewChanges reports nothing, and after the program changes, exactly what changed.
 func TestAutoEngineRefreshAndPreviewChanges(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli := filepath.Join(root, "bin", "pulumi")
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("%s is missing: run `make tools` (make test does)", cli)
-	}
-	tmp := t.TempDir()
-	t.Setenv("PULUMI_BACKEND_URL", "file://"+filepath.Join(tmp, "state"))
-	t.Setenv("PULUMI_HOME", filepath.Join(tmp, "home"))
-	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-	t.Setenv("PULUMI_SKIP_UPDATE_CHECK", "1")
+	_, cli, tmp := localBackend(t)
 	project := filepath.Join(tmp, "project")
-	for _, dir := range []string{filepath.Join(tmp, "state"), project} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.MkdirAll(project, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(project, "Pulumi.yaml"), []byte("name: checktest\nruntime: go\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -160,10 +146,7 @@ func TestWithBuildVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := filepath.Join(root, "bin", "pulumi")
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("%s is missing: run `make tools` (make test does)", cli)
-	}
+	cli := pulumiCLI(t, root)
 	if v := withBuildVersion(zeroVersionCLI{}, cli).Version(); v.Major != 3 || v.Minor < 181 {
 		t.Errorf("version of %s = %s, want the pinned pulumi/pkg/v3 (3.181 or later)", cli, v)
 	}

@@ -86,6 +86,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "deploy:", err)
 		return release.ExitBadFlags
 	}
+	// The config `pulumi up` is about to apply, loaded as the program loads it: the release refuses
+	// edits of the live stack one update cannot make (release/edits.go) and blue-green releases
+	// that would overlap a scheduled scaling action (release/schedule.go).
+	next, err := program.StackFileConfig(root, f.Stack)
+	if err != nil {
+		fmt.Fprintln(stderr, "deploy:", err)
+		return release.ExitNothingReleased
+	}
+	f.Config.Next = next.NextStack()
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
 	if err != nil {
 		fmt.Fprintln(stderr, "deploy:", err)

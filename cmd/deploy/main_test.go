@@ -89,8 +89,8 @@ func TestHelpExitsZeroAndListsEveryFlag(t *testing.T) {
 	}
 }
 
-// The release acts in the stack's region: with nothing in the environment (the README's "On
-// AWS" steps for dev), and refused, in one line, when -region or AWS_REGION names another.
+// The release acts in the stack's region: with nothing in the environment (docs/real-account.md, "With the
+// repository's commands" for dev), and refused, in one line, when -region or AWS_REGION names another.
 func TestRegionIsTheStacks(t *testing.T) {
 	t.Chdir(".") // run changes into -root; come back afterwards
 	root := t.TempDir()
@@ -141,5 +141,23 @@ func TestMakeDeployNeedsAStack(t *testing.T) {
 	out, err = exec.Command("make", "-n", "-C", root, "preview").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "./cmd/preview -stack dev") {
 		t.Errorf("make preview: %v\n%s", err, out)
+	}
+}
+
+// The deploy command reads the config `pulumi up` will apply, as the program loads it, before it
+// touches AWS: an invalid one is one message and nothing released (and a valid one feeds the
+// preflight's comparison with the live stack, release/edits.go).
+func TestStackConfigIsReadBeforeAnythingElse(t *testing.T) {
+	t.Chdir(".")
+	offlineAWS(t)
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "Pulumi.dev.yaml"), []byte("config:\n  aws:region: eu-west-1\n  webstack:cpu: lots\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"-stack", "dev", "-root", root}, &stdout, &stderr)
+	if msg := stderr.String(); code != release.ExitNothingReleased || !strings.HasPrefix(msg, "deploy: "+filepath.Join(root, "Pulumi.dev.yaml")+": invalid stack config") ||
+		!strings.Contains(msg, `webstack:cpu: "lots" is not an integer`) || stdout.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), msg)
 	}
 }

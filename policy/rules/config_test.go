@@ -37,14 +37,14 @@ func TestParsePackConfigErrors(t *testing.T) {
 }
 
 // The stack config files name every policy explicitly, so each stack's enforcement is readable
-// in one place, and hold the levels the README promises.
+// in one place, and hold the levels docs/policies.md promises.
 func TestStackConfigFiles(t *testing.T) {
 	all := append(Names(), PolicyUnverifiedResources, PolicyUnverifiedStack)
 	advisoryEverywhere := []string{PolicyContainerGroupNotRoot, PolicyCapacityProviderTermination, PolicyUnverifiedResources, PolicyUnverifiedStack}
 	// A throwaway stack (plain HTTP allowed, as dev): advisory where dev fails on purpose
 	// (policy/suppressions.yaml), and ELB.16's WAF rule; any other stack is held like prod.
 	devAdvisory := []string{PolicyHTTPRedirectsToHTTPS, PolicyDeletionProtection, PolicyAccessLogs, PolicyWAFAssociation,
-		PolicyListenersHTTPSOnly, PolicyVpcEndpoints}
+		PolicyListenersHTTPSOnly, PolicyVpcEndpoints, PolicyS3AccessLogging}
 	root := filepath.Join("..", "..")
 	for _, stack := range offline.Stacks(root) {
 		throwaway := stackValue(t, root, stack, "allowInsecureHttp") == true
