@@ -33,7 +33,7 @@ type TestListenerArgs struct {
 type LoadBalancerArgs struct {
 	VpcID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput // public subnets, >= 2 AZs
-	// IngressCidrBlocks may reach ports 80 and 443. Default ["0.0.0.0/0"].
+	// IngressCidrBlocks may reach ports 80 and 443. Default [DefaultIngressCidr].
 	IngressCidrBlocks []string
 	// ContainerPort is the target group port (required; CheckContainerPort).
 	ContainerPort int
@@ -95,7 +95,7 @@ type LoadBalancer struct {
 
 func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 	if len(a.IngressCidrBlocks) == 0 {
-		a.IngressCidrBlocks = []string{anywhere}
+		a.IngressCidrBlocks = []string{DefaultIngressCidr}
 	}
 	if a.HealthCheckPath == "" {
 		a.HealthCheckPath = DefaultHealthCheckPath

@@ -51,26 +51,39 @@ type Monitoring struct {
 	DashboardName      pulumi.StringOutput      `pulumi:"dashboardName"`
 }
 
+// The default alarm thresholds.
+const (
+	DefaultAlb5xxRatePercent       = 1
+	DefaultTarget5xxPerMinute      = 10
+	DefaultUnhealthyHosts          = 1
+	DefaultP99LatencySeconds       = 1
+	DefaultAlarmCPUPercent         = 85
+	DefaultAlarmMemoryPercent      = 85
+	DefaultTasksBelowDesiredPeriod = 5
+	DefaultEvaluationMinutes       = 3
+	DefaultDatapointsToAlarm       = 2 // at most EvaluationMinutes
+)
+
 func (t AlarmThresholds) withDefaults() AlarmThresholds {
 	def := func(v *float64, d float64) {
 		if *v == 0 {
 			*v = d
 		}
 	}
-	def(&t.Alb5xxRatePercent, 1)
-	def(&t.Target5xxPerMinute, 10)
-	def(&t.UnhealthyHosts, 1)
-	def(&t.P99LatencySeconds, 1)
-	def(&t.CPUPercent, 85)
-	def(&t.MemoryPercent, 85)
+	def(&t.Alb5xxRatePercent, DefaultAlb5xxRatePercent)
+	def(&t.Target5xxPerMinute, DefaultTarget5xxPerMinute)
+	def(&t.UnhealthyHosts, DefaultUnhealthyHosts)
+	def(&t.P99LatencySeconds, DefaultP99LatencySeconds)
+	def(&t.CPUPercent, DefaultAlarmCPUPercent)
+	def(&t.MemoryPercent, DefaultAlarmMemoryPercent)
 	if t.TasksBelowDesiredPeriod == 0 {
-		t.TasksBelowDesiredPeriod = 5
+		t.TasksBelowDesiredPeriod = DefaultTasksBelowDesiredPeriod
 	}
 	if t.EvaluationMinutes == 0 {
-		t.EvaluationMinutes = 3
+		t.EvaluationMinutes = DefaultEvaluationMinutes
 	}
 	if t.DatapointsToAlarm == 0 {
-		t.DatapointsToAlarm = min(2, t.EvaluationMinutes)
+		t.DatapointsToAlarm = min(DefaultDatapointsToAlarm, t.EvaluationMinutes)
 	}
 	return t
 }

@@ -106,8 +106,10 @@ const (
 	DefaultDeregistrationDelaySeconds = 30
 	// MaxDeregistrationDelaySeconds keeps draining shorter than the task's stop timeout minus its
 	// drain delay (see StopTimeoutSeconds), so ECS never kills a task still serving a request.
-	MaxDeregistrationDelaySeconds  = StopTimeoutSeconds - DrainDelaySeconds - 1
-	DefaultHealthCheckPath         = "/healthz"
+	MaxDeregistrationDelaySeconds = StopTimeoutSeconds - DrainDelaySeconds - 1
+	DefaultHealthCheckPath        = "/healthz"
+	// DefaultIngressCidr: anyone may reach ports 80 and 443 (a public API).
+	DefaultIngressCidr             = "0.0.0.0/0"
 	DefaultDesyncMitigationMode    = "defensive"
 	DefaultAccessLogsRetentionDays = 90
 	MaxAccessLogsRetentionDays     = 3650
