@@ -80,12 +80,9 @@ func (t TrafficShifting) validate() error {
 		return fmt.Errorf("TrafficShifting.Type %q is unknown: use canary, linear or all-at-once", t.Type)
 	}
 	var errs []error
-	if t.Percentage < 1 || t.Percentage > 99 {
-		errs = append(errs, fmt.Errorf("TrafficShifting.Percentage %d is out of range: use 1..99 (percent of traffic per step)", t.Percentage))
-	}
-	if t.IntervalMinutes < 1 {
-		errs = append(errs, fmt.Errorf("TrafficShifting.IntervalMinutes %d is out of range: use 1 or more minutes", t.IntervalMinutes))
-	}
+	errs = append(errs,
+		CheckTrafficShiftPercent(t.Percentage).For("TrafficShifting.Percentage"),
+		CheckTrafficShiftInterval(t.IntervalMinutes).For("TrafficShifting.IntervalMinutes"))
 	return errors.Join(errs...)
 }
 
@@ -147,9 +144,7 @@ func (a BlueGreenArgs) validate() error {
 	if err := a.TrafficShifting.validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if a.TerminationWaitMinutes < 0 || a.TerminationWaitMinutes > 2880 {
-		errs = append(errs, fmt.Errorf("TerminationWaitMinutes %d is out of range: use 0..2880 (CodeDeploy keeps blue at most 2 days)", a.TerminationWaitMinutes))
-	}
+	errs = append(errs, CheckTerminationWait(a.TerminationWaitMinutes).For("TerminationWaitMinutes"))
 	return errors.Join(errs...)
 }
 

@@ -156,9 +156,7 @@ func (a LoadBalancerArgs) validate() error {
 		add("no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack that may serve plain HTTP")
 	}
 	if t := a.TestListener; t != nil {
-		if t.Port < 1 || t.Port > 65535 || t.Port == 80 || t.Port == 443 {
-			add("TestListener.Port %d: use a free TCP port other than 80 and 443 (the production listeners), such as 8443", t.Port)
-		}
+		errs = append(errs, CheckTestListenerPort(t.Port).For("TestListener.Port"))
 		if len(t.CidrBlocks) == 0 {
 			add("TestListener.CidrBlocks is empty: list the CIDRs of the machines that run the release checks")
 		}

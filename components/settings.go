@@ -188,6 +188,32 @@ func CheckAccessLogsRetentionDays(days int) *SettingError {
 	return CheckIntRange(days, 1, MaxAccessLogsRetentionDays)
 }
 
+// CheckTestListenerPort checks blue-green's test listener port.
+func CheckTestListenerPort(port int) *SettingError {
+	if port < 1 || port > 65535 || port == 80 || port == 443 {
+		return settingErr(fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", port), "use another TCP port, such as 8443")
+	}
+	return nil
+}
+
+// Blue-green limits: CodeDeploy's canary/linear step is 1..99 percent, its interval at most a day
+// here, and it keeps the blue task set at most 2 days (terminationWaitTimeInMinutes).
+const (
+	MaxTrafficShiftIntervalMinutes = 1440
+	MaxTerminationWaitMinutes      = 2880
+)
+
+// CheckTrafficShiftPercent checks a canary or linear step.
+func CheckTrafficShiftPercent(p int) *SettingError { return CheckIntRange(p, 1, 99) }
+
+// CheckTrafficShiftInterval checks the minutes between canary or linear steps.
+func CheckTrafficShiftInterval(m int) *SettingError {
+	return CheckIntRange(m, 1, MaxTrafficShiftIntervalMinutes)
+}
+
+// CheckTerminationWait checks how long blue is kept after a blue-green shift.
+func CheckTerminationWait(m int) *SettingError { return CheckIntRange(m, 1, MaxTerminationWaitMinutes) }
+
 // Service defaults and limits.
 const (
 	// DefaultContainerPort is the port the container listens on.

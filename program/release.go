@@ -49,12 +49,10 @@ func (c *Config) NextStack() *release.NextStack {
 func (c *Config) validateRelease(p *Problems, intRange func(key string, v, lo, hi int), oneOf func(key, v string, allowed ...string)) {
 	oneOf("deploymentStrategy", c.DeploymentStrategy, components.StrategyRolling, components.StrategyBlueGreen)
 	oneOf("trafficShifting", c.TrafficShifting, "canary", "linear", "all-at-once")
-	intRange("trafficShiftPercent", c.TrafficShiftPercent, 1, 99)
-	intRange("trafficShiftIntervalMinutes", c.TrafficShiftIntervalMinutes, 1, 1440)
-	intRange("blueTerminationWaitMinutes", c.BlueTerminationWaitMinutes, 1, 2880) // CodeDeploy keeps blue at most 2 days
-	if c.TestListenerPort < 1 || c.TestListenerPort > 65535 || c.TestListenerPort == 80 || c.TestListenerPort == 443 {
-		p.add("testListenerPort", fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", c.TestListenerPort), "use another TCP port, such as 8443")
-	}
+	p.check("trafficShiftPercent", components.CheckTrafficShiftPercent(c.TrafficShiftPercent))
+	p.check("trafficShiftIntervalMinutes", components.CheckTrafficShiftInterval(c.TrafficShiftIntervalMinutes))
+	p.check("blueTerminationWaitMinutes", components.CheckTerminationWait(c.BlueTerminationWaitMinutes))
+	p.check("testListenerPort", components.CheckTestListenerPort(c.TestListenerPort))
 	if c.DeploymentStrategy == components.StrategyBlueGreen && len(c.TestListenerCidrs) == 0 {
 		p.add("testListenerCidrs", "empty: blue-green opens a test listener to the machines that run the release checks, and only to them",
 			`list their IPv4 CIDRs, e.g. ["203.0.113.0/24"]`)

@@ -22,6 +22,9 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		{"healthCheckPath", "/a%20b", func(c *Config) { c.HealthCheckPath = "/a%20b" }},
 		{"accessLogsRetentionDays", "4000", func(c *Config) { c.AccessLogsRetentionDays = 4000 }},
 		{"natGateways", "None", func(c *Config) { c.NatGateways = "None" }},
+		{"trafficShiftIntervalMinutes", "1441", func(c *Config) { blueGreen(c); c.TrafficShiftIntervalMinutes = 1441 }},
+		{"trafficShiftIntervalMinutes", "1440", func(c *Config) { blueGreen(c); c.TrafficShiftIntervalMinutes = 1440 }},
+		{"testListenerPort", "443", func(c *Config) { blueGreen(c); c.TestListenerPort = 443 }},
 	} {
 		c := Defaults()
 		c.AllowInsecureHTTP = true
@@ -35,4 +38,9 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 			t.Errorf("%s = %s: program refuses: %v; components: %v", tc.key, tc.value, programRefuses, componentErr)
 		}
 	}
+}
+
+// blueGreen turns a config into a valid blue-green one.
+func blueGreen(c *Config) {
+	c.DeploymentStrategy, c.EnableExecuteCommand, c.TestListenerCidrs = "blue-green", false, []string{"203.0.113.0/24"}
 }
