@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
@@ -45,31 +46,55 @@ type Autoscaling struct {
 	ResourceID pulumi.StringOutput `pulumi:"resourceId"`
 }
 
-func (a *AutoscalingArgs) withDefaults() (AutoscalingArgs, error) {
+// Autoscaling defaults.
+const (
+	DefaultMinCount                = 2
+	DefaultMaxCount                = 4
+	DefaultCPUTargetPercent        = 60
+	DefaultMemoryTargetPercent     = 70
+	DefaultRequestsPerTarget       = 1000
+	DefaultScaleInCooldownSeconds  = 300
+	DefaultScaleOutCooldownSeconds = 60
+)
+
+func (a *AutoscalingArgs) withDefaults() AutoscalingArgs {
 	d := *a
 	for _, f := range []struct {
 		v   *int
 		def int
-	}{{&d.MinCount, 2}, {&d.MaxCount, 4}, {&d.CPUTargetPercent, 60}, {&d.MemoryTargetPercent, 70},
-		{&d.RequestsPerTarget, 1000}, {&d.ScaleInCooldownSeconds, 300}, {&d.ScaleOutCooldownSeconds, 60}} {
+	}{{&d.MinCount, DefaultMinCount}, {&d.MaxCount, DefaultMaxCount}, {&d.CPUTargetPercent, DefaultCPUTargetPercent},
+		{&d.MemoryTargetPercent, DefaultMemoryTargetPercent}, {&d.RequestsPerTarget, DefaultRequestsPerTarget},
+		{&d.ScaleInCooldownSeconds, DefaultScaleInCooldownSeconds}, {&d.ScaleOutCooldownSeconds, DefaultScaleOutCooldownSeconds}} {
 		if *f.v == 0 {
 			*f.v = f.def
 		}
 	}
-	switch {
-	case d.ClusterName == nil || d.ServiceName == nil || d.LoadBalancerArnSuffix == nil || d.TargetGroupArnSuffix == nil:
-		return d, fmt.Errorf("Autoscaling: ClusterName, ServiceName, LoadBalancerArnSuffix and TargetGroupArnSuffix are required")
-	case d.MinCount < 2:
-		return d, fmt.Errorf("Autoscaling: MinCount %d must be at least 2 so the service spans Availability Zones", d.MinCount)
-	case d.MaxCount < d.MinCount:
-		return d, fmt.Errorf("Autoscaling: MaxCount %d must be at least MinCount %d", d.MaxCount, d.MinCount)
+	return d
+}
+
+// validate reports every problem of the settings.
+func (d AutoscalingArgs) validate() error {
+	var errs []error
+	if d.MinCount < 2 {
+		errs = append(errs, fmt.Errorf("Autoscaling: MinCount %d must be at least 2 so the service spans Availability Zones", d.MinCount))
+	}
+	if d.MaxCount < d.MinCount {
+		errs = append(errs, fmt.Errorf("Autoscaling: MaxCount %d must be at least MinCount %d", d.MaxCount, d.MinCount))
 	}
 	for _, s := range d.Schedules {
 		if s.Name == "" || s.Schedule == "" || s.MinCount < 2 || s.MaxCount < s.MinCount {
-			return d, fmt.Errorf("Autoscaling: schedule %+v needs a name, a schedule and 2 <= MinCount <= MaxCount", s)
+			errs = append(errs, fmt.Errorf("Autoscaling: schedule %+v needs a name, a schedule and 2 <= MinCount <= MaxCount", s))
 		}
 	}
-	return d, nil
+	return errors.Join(errs...)
+}
+
+// wiring checks the inputs that come from the service and the load balancer.
+func (a *AutoscalingArgs) wiring() error {
+	if a.ClusterName == nil || a.ServiceName == nil || a.LoadBalancerArnSuffix == nil || a.TargetGroupArnSuffix == nil {
+		return fmt.Errorf("Autoscaling: ClusterName, ServiceName, LoadBalancerArnSuffix and TargetGroupArnSuffix are required")
+	}
+	return nil
 }
 
 // trackingPolicy is one target tracking policy: a predefined or a customized metric.
@@ -85,8 +110,8 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 	if args == nil {
 		args = &AutoscalingArgs{}
 	}
-	a, err := args.withDefaults()
-	if err != nil {
+	a := args.withDefaults()
+	if err := errors.Join(args.wiring(), a.validate()); err != nil {
 		return nil, err
 	}
 	c := &Autoscaling{}

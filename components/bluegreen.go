@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -32,18 +31,27 @@ var predefinedDeploymentConfigs = map[TrafficShifting]string{
 	{"all-at-once", 0, 0}: "CodeDeployDefault.ECSAllAtOnce",
 }
 
+// Blue-green defaults: a canary of DefaultTrafficShiftPercent for DefaultTrafficShiftIntervalMinutes,
+// and blue kept DefaultTerminationWaitMinutes after the shift.
+const (
+	DefaultTrafficShifting             = "canary"
+	DefaultTrafficShiftPercent         = 10
+	DefaultTrafficShiftIntervalMinutes = 5
+	DefaultTerminationWaitMinutes      = 5
+)
+
 func (t TrafficShifting) withDefaults() TrafficShifting {
 	if t.Type == "" {
-		t.Type = "canary"
+		t.Type = DefaultTrafficShifting
 	}
 	if t.Type == "all-at-once" {
 		return TrafficShifting{Type: t.Type} // percentage and interval mean nothing here
 	}
 	if t.Percentage == 0 {
-		t.Percentage = 10
+		t.Percentage = DefaultTrafficShiftPercent
 	}
 	if t.IntervalMinutes == 0 {
-		t.IntervalMinutes = 5
+		t.IntervalMinutes = DefaultTrafficShiftIntervalMinutes
 	}
 	return t
 }
@@ -72,12 +80,9 @@ func (t TrafficShifting) validate() error {
 		return fmt.Errorf("TrafficShifting.Type %q is unknown: use canary, linear or all-at-once", t.Type)
 	}
 	var errs []error
-	if t.Percentage < 1 || t.Percentage > 99 {
-		errs = append(errs, fmt.Errorf("TrafficShifting.Percentage %d is out of range: use 1..99 (percent of traffic per step)", t.Percentage))
-	}
-	if t.IntervalMinutes < 1 {
-		errs = append(errs, fmt.Errorf("TrafficShifting.IntervalMinutes %d is out of range: use 1 or more minutes", t.IntervalMinutes))
-	}
+	errs = append(errs,
+		CheckTrafficShiftPercent(t.Percentage).For("TrafficShifting.Percentage"),
+		CheckTrafficShiftInterval(t.IntervalMinutes).For("TrafficShifting.IntervalMinutes"))
 	return errors.Join(errs...)
 }
 
@@ -109,12 +114,13 @@ type BlueGreen struct {
 func (a BlueGreenArgs) withDefaults() BlueGreenArgs {
 	a.TrafficShifting = a.TrafficShifting.withDefaults()
 	if a.TerminationWaitMinutes == 0 {
-		a.TerminationWaitMinutes = 5
+		a.TerminationWaitMinutes = DefaultTerminationWaitMinutes
 	}
 	return a
 }
 
-func (a BlueGreenArgs) validate() error {
+// wiring checks the inputs that come from the service, the load balancer and the monitoring.
+func (a BlueGreenArgs) wiring() error {
 	var errs []error
 	required := []struct {
 		field string
@@ -129,12 +135,16 @@ func (a BlueGreenArgs) validate() error {
 	if a.AlarmNames == nil {
 		errs = append(errs, errors.New("AlarmNames is required: pass the Monitoring component's alarmNames, so alarms roll back deployments"))
 	}
+	return errors.Join(errs...)
+}
+
+// validate reports every problem of the settings.
+func (a BlueGreenArgs) validate() error {
+	var errs []error
 	if err := a.TrafficShifting.validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if a.TerminationWaitMinutes < 0 || a.TerminationWaitMinutes > 2880 {
-		errs = append(errs, fmt.Errorf("TerminationWaitMinutes %d is out of range: use 0..2880 (CodeDeploy keeps blue at most 2 days)", a.TerminationWaitMinutes))
-	}
+	errs = append(errs, CheckTerminationWait(a.TerminationWaitMinutes).For("TerminationWaitMinutes"))
 	return errors.Join(errs...)
 }
 
@@ -145,7 +155,7 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 		args = &BlueGreenArgs{}
 	}
 	a := args.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("blue-green %q: %w", name, err)
 	}
 	comp := &BlueGreen{}
@@ -155,8 +165,10 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 	parent := pulumi.Parent(comp)
 	physical := stackScopedName(ctx, name)
 
-	assume, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-		"Effect": "Allow", "Principal": map[string]any{"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}}})
+	assume, err := assumedBy("codedeploy.amazonaws.com").JSON()
+	if err != nil {
+		return nil, err
+	}
 	role, err := iam.NewRole(ctx, name+"-codedeploy", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(assume),
 		Description:      pulumi.String("CodeDeploy blue/green deployments of " + physical),

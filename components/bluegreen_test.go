@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,8 +31,8 @@ func runBlueGreen(t *testing.T, args *BlueGreenArgs) (*clouddouble.Double, [2]st
 		if err != nil {
 			return err
 		}
-		releaseAwaitString(bg.ApplicationName, &names[0])
-		releaseAwaitString(bg.DeploymentGroupName, &names[1])
+		clouddouble.AwaitString(bg.ApplicationName, &names[0])
+		clouddouble.AwaitString(bg.DeploymentGroupName, &names[1])
 		return nil
 	})
 	return d, names, err
@@ -52,13 +53,13 @@ func TestBlueGreenDeploymentGroup(t *testing.T) {
 	var assume struct {
 		Statement []struct {
 			Principal struct{ Service string }
-			Action    string
+			Action    []string
 		}
 	}
 	if err := json.Unmarshal([]byte(role.Inputs["assumeRolePolicy"].StringValue()), &assume); err != nil {
 		t.Fatal(err)
 	}
-	if len(assume.Statement) != 1 || assume.Statement[0].Principal.Service != "codedeploy.amazonaws.com" || assume.Statement[0].Action != "sts:AssumeRole" {
+	if len(assume.Statement) != 1 || assume.Statement[0].Principal.Service != "codedeploy.amazonaws.com" || !slices.Equal(assume.Statement[0].Action, []string{"sts:AssumeRole"}) {
 		t.Errorf("service role trust = %+v", assume)
 	}
 	attach := d.One(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
@@ -70,7 +71,7 @@ func TestBlueGreenDeploymentGroup(t *testing.T) {
 	}
 
 	group := d.One(t, "aws:codedeploy/deploymentGroup:DeploymentGroup")
-	in := releasePlain(group.Inputs)
+	in := group.Inputs.Mappable()
 	want := map[string]any{
 		"deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent5Minutes",
 		"deploymentStyle":      map[string]any{"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
@@ -144,7 +145,7 @@ func TestBlueGreenTrafficShifting(t *testing.T) {
 			if len(configs) != 1 {
 				t.Fatalf("%d custom configs, want 1", len(configs))
 			}
-			in := releasePlain(configs[0].Inputs)
+			in := configs[0].Inputs.Mappable()
 			if got := mustJSON(t, in["trafficRoutingConfig"]); got != tc.custom || in["computePlatform"] != "ECS" {
 				t.Errorf("custom config = %s (%v), want %s", got, in["computePlatform"], tc.custom)
 			}

@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -51,37 +52,55 @@ func ValidRepositoryName(name string) bool {
 	return len(name) >= 2 && len(name) <= 256 && ecrNameRe.MatchString(name)
 }
 
-func (a *ContainerImageArgs) withDefaults() (ContainerImageArgs, error) {
+// ContainerImage defaults.
+const (
+	DefaultBuildContext       = "."
+	DefaultDockerfile         = "Dockerfile"
+	DefaultImagePlatform      = "linux/amd64"
+	DefaultEcrEncryption      = "AES256"
+	DefaultUntaggedExpiryDays = 7
+	DefaultImagesToKeep       = 30
+)
+
+func (a *ContainerImageArgs) withDefaults() ContainerImageArgs {
 	d := *a
 	if d.Context == "" {
-		d.Context = "."
+		d.Context = DefaultBuildContext
 	}
 	if d.Dockerfile == "" {
-		d.Dockerfile = "Dockerfile"
+		d.Dockerfile = DefaultDockerfile
 	}
 	if d.Platform == "" {
-		d.Platform = "linux/amd64"
+		d.Platform = DefaultImagePlatform
 	}
 	if d.Encryption == "" {
-		d.Encryption = "AES256"
+		d.Encryption = DefaultEcrEncryption
 	}
 	if d.UntaggedExpiryDays == 0 {
-		d.UntaggedExpiryDays = 7
+		d.UntaggedExpiryDays = DefaultUntaggedExpiryDays
 	}
 	if d.ImagesToKeep == 0 {
-		d.ImagesToKeep = 30
+		d.ImagesToKeep = DefaultImagesToKeep
 	}
-	switch {
-	case !ValidRepositoryName(d.RepositoryName):
-		return d, fmt.Errorf("ContainerImage: RepositoryName %q must be 2-256 lowercase letters, digits and . _ - /", d.RepositoryName)
-	case !slices.Contains([]string{"linux/amd64", "linux/arm64"}, d.Platform):
-		return d, fmt.Errorf("ContainerImage: Platform %q must be linux/amd64 or linux/arm64", d.Platform)
-	case d.Encryption != "AES256" && d.Encryption != "KMS":
-		return d, fmt.Errorf("ContainerImage: Encryption %q must be AES256 or KMS", d.Encryption)
-	case d.UntaggedExpiryDays < 1 || d.ImagesToKeep < 1:
-		return d, fmt.Errorf("ContainerImage: UntaggedExpiryDays and ImagesToKeep must be at least 1")
+	return d
+}
+
+// validate reports every problem of the settings.
+func (d ContainerImageArgs) validate() error {
+	var errs []error
+	if !ValidRepositoryName(d.RepositoryName) {
+		errs = append(errs, fmt.Errorf("ContainerImage: RepositoryName %q must be 2-256 lowercase letters, digits and . _ - /", d.RepositoryName))
 	}
-	return d, nil
+	if !slices.Contains([]string{"linux/amd64", "linux/arm64"}, d.Platform) {
+		errs = append(errs, fmt.Errorf("ContainerImage: Platform %q must be linux/amd64 or linux/arm64", d.Platform))
+	}
+	if d.Encryption != "AES256" && d.Encryption != "KMS" {
+		errs = append(errs, fmt.Errorf("ContainerImage: Encryption %q must be AES256 or KMS", d.Encryption))
+	}
+	if d.UntaggedExpiryDays < 1 || d.ImagesToKeep < 1 {
+		errs = append(errs, fmt.Errorf("ContainerImage: UntaggedExpiryDays and ImagesToKeep must be at least 1"))
+	}
+	return errors.Join(errs...)
 }
 
 // NewContainerImage creates the repository, hashes the build context and pushes the image.
@@ -89,8 +108,8 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 	if args == nil {
 		args = &ContainerImageArgs{}
 	}
-	a, err := args.withDefaults()
-	if err != nil {
+	a := args.withDefaults()
+	if err := a.validate(); err != nil {
 		return nil, err
 	}
 	tag, err := ImageTag(a.Context, a.Dockerfile, a.Platform)

@@ -117,7 +117,7 @@ func TestServiceRefusesBadSecretKmsKeys(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			args := serviceArgs()
 			args.SecretKmsKeys = keys
-			if _, err := args.withDefaults("svc"); err == nil {
+			if err := args.withDefaults("svc").validate("svc"); err == nil {
 				t.Errorf("SecretKmsKeys %v accepted", keys)
 			}
 		})
@@ -218,7 +218,7 @@ func TestServiceUpdatesThatStayInPlace(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		netAwait(ctx, "appspec", func(v []any) {
+		clouddouble.Await(ctx, "appspec", func(v []any) {
 			subnets, strategy = v[0].([]string), v[1].([]ecs.ServiceCapacityProviderStrategy)
 		}, s.SubnetIDs, s.CapacityProviderStrategy)
 		return nil

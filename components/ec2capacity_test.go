@@ -65,15 +65,15 @@ func TestEc2CapacityLaunchTemplate(t *testing.T) {
 	d, out := runEc2Capacity(t, ec2TestArgs())
 	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
 
-	ec2Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")
-	ec2Want(t, "metadataOptions.httpTokens", clouddouble.Path(lt, "metadataOptions", "httpTokens"), "required")
-	ec2Want(t, "metadataOptions.httpPutResponseHopLimit", clouddouble.Path(lt, "metadataOptions", "httpPutResponseHopLimit"), 1)
-	ec2Want(t, "metadataOptions.httpEndpoint", clouddouble.Path(lt, "metadataOptions", "httpEndpoint"), "enabled")
+	clouddouble.Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")
+	clouddouble.Want(t, "metadataOptions.httpTokens", clouddouble.Path(lt, "metadataOptions", "httpTokens"), "required")
+	clouddouble.Want(t, "metadataOptions.httpPutResponseHopLimit", clouddouble.Path(lt, "metadataOptions", "httpPutResponseHopLimit"), 1)
+	clouddouble.Want(t, "metadataOptions.httpEndpoint", clouddouble.Path(lt, "metadataOptions", "httpEndpoint"), "enabled")
 
 	if n := len(clouddouble.Path(lt, "networkInterfaces").ArrayValue()); n != 1 {
 		t.Fatalf("%d network interfaces, want 1", n)
 	}
-	ec2Want(t, "networkInterfaces[0].associatePublicIpAddress", clouddouble.Path(lt, "networkInterfaces", 0, "associatePublicIpAddress"), "false")
+	clouddouble.Want(t, "networkInterfaces[0].associatePublicIpAddress", clouddouble.Path(lt, "networkInterfaces", 0, "associatePublicIpAddress"), "false")
 	if sgs := clouddouble.Strings(clouddouble.Path(lt, "networkInterfaces", 0, "securityGroups")); !slices.Equal(sgs, []string{out.SecurityGroupID}) {
 		t.Errorf("instance security groups %v, want only the component's %s", sgs, out.SecurityGroupID)
 	}
@@ -84,14 +84,14 @@ func TestEc2CapacityLaunchTemplate(t *testing.T) {
 	if n := len(clouddouble.Path(lt, "blockDeviceMappings").ArrayValue()); n != 1 {
 		t.Fatalf("%d block device mappings, want 1 (the root volume)", n)
 	}
-	ec2Want(t, "root deviceName", clouddouble.Path(lt, "blockDeviceMappings", 0, "deviceName"), "/dev/xvda")
-	ec2Want(t, "root ebs.encrypted", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "encrypted"), "true")
-	ec2Want(t, "root ebs.volumeType", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeType"), "gp3")
-	ec2Want(t, "root ebs.volumeSize", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 30)
-	ec2Want(t, "monitoring.enabled", clouddouble.Path(lt, "monitoring", "enabled"), true)
+	clouddouble.Want(t, "root deviceName", clouddouble.Path(lt, "blockDeviceMappings", 0, "deviceName"), "/dev/xvda")
+	clouddouble.Want(t, "root ebs.encrypted", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "encrypted"), "true")
+	clouddouble.Want(t, "root ebs.volumeType", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeType"), "gp3")
+	clouddouble.Want(t, "root ebs.volumeSize", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 30)
+	clouddouble.Want(t, "monitoring.enabled", clouddouble.Path(lt, "monitoring", "enabled"), true)
 
 	profile := d.One(t, "aws:iam/instanceProfile:InstanceProfile")
-	ec2Want(t, "iamInstanceProfile.arn", clouddouble.Path(lt, "iamInstanceProfile", "arn"), "arn:aws:double:us-east-1:123456789012:"+profile.Name)
+	clouddouble.Want(t, "iamInstanceProfile.arn", clouddouble.Path(lt, "iamInstanceProfile", "arn"), "arn:aws:double:us-east-1:123456789012:"+profile.Name)
 	if out.LaunchTemplateID != "web-id" {
 		t.Errorf("LaunchTemplateID output %q, want the template's id web-id", out.LaunchTemplateID)
 	}
@@ -103,8 +103,8 @@ func TestEc2CapacityGravitonUsesArm64Ami(t *testing.T) {
 	args.RootVolumeSizeGiB = 50
 	d, _ := runEc2Capacity(t, args)
 	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
-	ec2Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")
-	ec2Want(t, "root ebs.volumeSize", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
+	clouddouble.Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")
+	clouddouble.Want(t, "root ebs.volumeSize", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
 }
 
 func TestEc2InstanceArchitecture(t *testing.T) {
@@ -151,13 +151,13 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 			Statement []struct {
 				Effect    string
 				Principal map[string]string
-				Action    string
+				Action    []string
 			}
 		}
 		if err := json.Unmarshal([]byte(clouddouble.Path(role, "assumeRolePolicy").StringValue()), &trust); err != nil {
 			t.Fatalf("assumeRolePolicy: %v", err)
 		}
-		if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "ec2.amazonaws.com" || trust.Statement[0].Action != "sts:AssumeRole" {
+		if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "ec2.amazonaws.com" || !slices.Equal(trust.Statement[0].Action, []string{"sts:AssumeRole"}) {
 			t.Errorf("trust policy %+v, want EC2 alone may assume the role", trust.Statement)
 		}
 		if deps := d.One(t, "aws:iam/instanceProfile:InstanceProfile").Dependencies; len(deps) < len(tc.want) {
@@ -214,24 +214,24 @@ func TestEc2CapacityAutoScalingGroup(t *testing.T) {
 	if got := clouddouble.Strings(clouddouble.Path(in, "vpcZoneIdentifiers")); !slices.Equal(got, []string{"subnet-a", "subnet-b", "subnet-c"}) {
 		t.Errorf("vpcZoneIdentifiers %v, want the three private subnets", got)
 	}
-	ec2Want(t, "minSize", clouddouble.Path(in, "minSize"), 3)
-	ec2Want(t, "maxSize", clouddouble.Path(in, "maxSize"), 9)
-	ec2Want(t, "desiredCapacity", clouddouble.Path(in, "desiredCapacity"), 3)
+	clouddouble.Want(t, "minSize", clouddouble.Path(in, "minSize"), 3)
+	clouddouble.Want(t, "maxSize", clouddouble.Path(in, "maxSize"), 9)
+	clouddouble.Want(t, "desiredCapacity", clouddouble.Path(in, "desiredCapacity"), 3)
 	if !slices.Contains(asg.IgnoreChanges, "desiredCapacity") {
 		t.Errorf("ignoreChanges %v, want desiredCapacity (ECS managed scaling owns it)", asg.IgnoreChanges)
 	}
-	ec2Want(t, "capacityRebalance", clouddouble.Path(in, "capacityRebalance"), true)
-	ec2Want(t, "protectFromScaleIn", clouddouble.Path(in, "protectFromScaleIn"), true)
-	ec2Want(t, "healthCheckGracePeriod", clouddouble.Path(in, "healthCheckGracePeriod"), 300)
+	clouddouble.Want(t, "capacityRebalance", clouddouble.Path(in, "capacityRebalance"), true)
+	clouddouble.Want(t, "protectFromScaleIn", clouddouble.Path(in, "protectFromScaleIn"), true)
+	clouddouble.Want(t, "healthCheckGracePeriod", clouddouble.Path(in, "healthCheckGracePeriod"), 300)
 
-	ec2Want(t, "instanceRefresh.strategy", clouddouble.Path(in, "instanceRefresh", "strategy"), "Rolling")
-	ec2Want(t, "instanceRefresh minHealthyPercentage", clouddouble.Path(in, "instanceRefresh", "preferences", "minHealthyPercentage"), 90)
-	ec2Want(t, "instanceRefresh maxHealthyPercentage", clouddouble.Path(in, "instanceRefresh", "preferences", "maxHealthyPercentage"), 150)
-	ec2Want(t, "instanceRefresh scaleInProtectedInstances", clouddouble.Path(in, "instanceRefresh", "preferences", "scaleInProtectedInstances"), "Refresh")
+	clouddouble.Want(t, "instanceRefresh.strategy", clouddouble.Path(in, "instanceRefresh", "strategy"), "Rolling")
+	clouddouble.Want(t, "instanceRefresh minHealthyPercentage", clouddouble.Path(in, "instanceRefresh", "preferences", "minHealthyPercentage"), 90)
+	clouddouble.Want(t, "instanceRefresh maxHealthyPercentage", clouddouble.Path(in, "instanceRefresh", "preferences", "maxHealthyPercentage"), 150)
+	clouddouble.Want(t, "instanceRefresh scaleInProtectedInstances", clouddouble.Path(in, "instanceRefresh", "preferences", "scaleInProtectedInstances"), "Refresh")
 
 	spec := clouddouble.Path(in, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
-	ec2Want(t, "launch template id", clouddouble.Path(spec.ObjectValue(), "launchTemplateId"), "web-id")
-	ec2Want(t, "launch template version", clouddouble.Path(spec.ObjectValue(), "version"), "3")
+	clouddouble.Want(t, "launch template id", clouddouble.Path(spec.ObjectValue(), "launchTemplateId"), "web-id")
+	clouddouble.Want(t, "launch template version", clouddouble.Path(spec.ObjectValue(), "version"), "3")
 	var types []string
 	for _, o := range clouddouble.Path(in, "mixedInstancesPolicy", "launchTemplate", "overrides").ArrayValue() {
 		types = append(types, clouddouble.Path(o.ObjectValue(), "instanceType").StringValue())
@@ -240,9 +240,9 @@ func TestEc2CapacityAutoScalingGroup(t *testing.T) {
 		t.Errorf("instance type overrides %v, want %v", types, args.InstanceTypes)
 	}
 	dist := clouddouble.Path(in, "mixedInstancesPolicy", "instancesDistribution").ObjectValue()
-	ec2Want(t, "onDemandPercentageAboveBaseCapacity", clouddouble.Path(dist, "onDemandPercentageAboveBaseCapacity"), 75)
-	ec2Want(t, "onDemandBaseCapacity", clouddouble.Path(dist, "onDemandBaseCapacity"), 0)
-	ec2Want(t, "spotAllocationStrategy", clouddouble.Path(dist, "spotAllocationStrategy"), "capacity-optimized")
+	clouddouble.Want(t, "onDemandPercentageAboveBaseCapacity", clouddouble.Path(dist, "onDemandPercentageAboveBaseCapacity"), 75)
+	clouddouble.Want(t, "onDemandBaseCapacity", clouddouble.Path(dist, "onDemandBaseCapacity"), 0)
+	clouddouble.Want(t, "spotAllocationStrategy", clouddouble.Path(dist, "spotAllocationStrategy"), "capacity-optimized")
 
 	var managedTag bool
 	for _, tag := range clouddouble.Path(in, "tags").ArrayValue() {
@@ -266,16 +266,16 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 
 	cp := d.One(t, ec2TypeProvider).Inputs
 	asgp := clouddouble.Path(cp, "autoScalingGroupProvider").ObjectValue()
-	ec2Want(t, "autoScalingGroupArn", clouddouble.Path(asgp, "autoScalingGroupArn"), "arn:aws:double:us-east-1:123456789012:web")
-	ec2Want(t, "managedTerminationProtection", clouddouble.Path(asgp, "managedTerminationProtection"), "ENABLED")
-	ec2Want(t, "managedDraining", clouddouble.Path(asgp, "managedDraining"), "ENABLED")
-	ec2Want(t, "managedScaling.status", clouddouble.Path(asgp, "managedScaling", "status"), "ENABLED")
-	ec2Want(t, "managedScaling.targetCapacity", clouddouble.Path(asgp, "managedScaling", "targetCapacity"), 80)
-	ec2Want(t, "managedScaling.minimumScalingStepSize", clouddouble.Path(asgp, "managedScaling", "minimumScalingStepSize"), 1)
-	ec2Want(t, "managedScaling.maximumScalingStepSize", clouddouble.Path(asgp, "managedScaling", "maximumScalingStepSize"), 6)
+	clouddouble.Want(t, "autoScalingGroupArn", clouddouble.Path(asgp, "autoScalingGroupArn"), "arn:aws:double:us-east-1:123456789012:web")
+	clouddouble.Want(t, "managedTerminationProtection", clouddouble.Path(asgp, "managedTerminationProtection"), "ENABLED")
+	clouddouble.Want(t, "managedDraining", clouddouble.Path(asgp, "managedDraining"), "ENABLED")
+	clouddouble.Want(t, "managedScaling.status", clouddouble.Path(asgp, "managedScaling", "status"), "ENABLED")
+	clouddouble.Want(t, "managedScaling.targetCapacity", clouddouble.Path(asgp, "managedScaling", "targetCapacity"), 80)
+	clouddouble.Want(t, "managedScaling.minimumScalingStepSize", clouddouble.Path(asgp, "managedScaling", "minimumScalingStepSize"), 1)
+	clouddouble.Want(t, "managedScaling.maximumScalingStepSize", clouddouble.Path(asgp, "managedScaling", "maximumScalingStepSize"), 6)
 
 	assoc := d.One(t, ec2TypeAssociation).Inputs
-	ec2Want(t, "clusterName", clouddouble.Path(assoc, "clusterName"), "web-cluster")
+	clouddouble.Want(t, "clusterName", clouddouble.Path(assoc, "clusterName"), "web-cluster")
 	if got := clouddouble.Strings(clouddouble.Path(assoc, "capacityProviders")); !slices.Equal(got, []string{"web-double", "FARGATE", "FARGATE_SPOT"}) {
 		t.Errorf("cluster capacity providers %v, want this one then the additional ones", got)
 	}
@@ -283,8 +283,8 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 	if len(strategies) != 1 {
 		t.Fatalf("%d default strategies, want 1", len(strategies))
 	}
-	ec2Want(t, "default strategy provider", clouddouble.Path(strategies[0].ObjectValue(), "capacityProvider"), "web-double")
-	ec2Want(t, "default strategy weight", clouddouble.Path(strategies[0].ObjectValue(), "weight"), 1)
+	clouddouble.Want(t, "default strategy provider", clouddouble.Path(strategies[0].ObjectValue(), "capacityProvider"), "web-double")
+	clouddouble.Want(t, "default strategy weight", clouddouble.Path(strategies[0].ObjectValue(), "weight"), 1)
 
 	if out.CapacityProviderName != "web-double" || out.ServiceStrategyProvider != "web-double" {
 		t.Errorf("CapacityProviderName %q, service strategy provider %q, want web-double", out.CapacityProviderName, out.ServiceStrategyProvider)
@@ -294,7 +294,7 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 func TestEc2CapacitySecurityGroupHasNoIngress(t *testing.T) {
 	d, out := runEc2Capacity(t, ec2TestArgs())
 	sg := d.One(t, ec2TypeSecurityGroup)
-	ec2Want(t, "vpcId", clouddouble.Path(sg.Inputs, "vpcId"), "vpc-0123")
+	clouddouble.Want(t, "vpcId", clouddouble.Path(sg.Inputs, "vpcId"), "vpc-0123")
 	if ingress := clouddouble.Path(sg.Inputs, "ingress"); !ingress.IsArray() || len(ingress.ArrayValue()) != 0 {
 		t.Errorf("ingress %v, want an explicit empty list", ingress)
 	}
@@ -303,9 +303,9 @@ func TestEc2CapacitySecurityGroupHasNoIngress(t *testing.T) {
 		t.Fatalf("%d egress rules, want 1", len(egress))
 	}
 	e := egress[0].ObjectValue()
-	ec2Want(t, "egress protocol", clouddouble.Path(e, "protocol"), "tcp")
-	ec2Want(t, "egress fromPort", clouddouble.Path(e, "fromPort"), 443)
-	ec2Want(t, "egress toPort", clouddouble.Path(e, "toPort"), 443)
+	clouddouble.Want(t, "egress protocol", clouddouble.Path(e, "protocol"), "tcp")
+	clouddouble.Want(t, "egress fromPort", clouddouble.Path(e, "fromPort"), 443)
+	clouddouble.Want(t, "egress toPort", clouddouble.Path(e, "toPort"), 443)
 	if out.SecurityGroupID != sg.Name+"-id" {
 		t.Errorf("SecurityGroupID %q, want %s-id", out.SecurityGroupID, sg.Name)
 	}

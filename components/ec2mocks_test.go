@@ -1,8 +1,6 @@
 package components
 
 import (
-	"testing"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -26,15 +24,4 @@ func runEc2Double(program pulumi.RunFunc) (*clouddouble.Double, error) {
 			},
 		},
 	}, "test", nil, program)
-}
-
-// ec2Want compares one recorded value with its expected Go value (string, int or bool).
-func ec2Want(t *testing.T, what string, got resource.PropertyValue, want any) {
-	t.Helper()
-	if n, ok := want.(int); ok {
-		want = float64(n) // recorded numbers are float64
-	}
-	if !got.HasValue() || got.V != want {
-		t.Errorf("%s = %v, want %v", what, got.V, want)
-	}
 }

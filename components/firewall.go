@@ -32,21 +32,32 @@ type Firewall struct {
 	WebAclArn pulumi.StringOutput `pulumi:"webAclArn"`
 }
 
+// Firewall defaults and limits: requests per 5 minutes per client IP (WAF rate-based rule).
+const (
+	DefaultWafRateLimit = 2000
+	MinWafRateLimit     = 100
+	MaxWafRateLimit     = 2_000_000_000
+)
+
 func (a FirewallArgs) withDefaults() FirewallArgs {
 	if a.RateLimit == 0 {
-		a.RateLimit = 2000
+		a.RateLimit = DefaultWafRateLimit
 	}
 	return a
 }
 
+// wiring checks the input that comes from the load balancer.
+func (a FirewallArgs) wiring() error {
+	if a.LoadBalancerArn == nil {
+		return errors.New("LoadBalancerArn is required: pass the LoadBalancer's loadBalancerArn")
+	}
+	return nil
+}
+
+// validate reports every problem of the settings.
 func (a FirewallArgs) validate() error {
 	var errs []error
-	if a.LoadBalancerArn == nil {
-		errs = append(errs, errors.New("LoadBalancerArn is required: pass the LoadBalancer's loadBalancerArn"))
-	}
-	if a.RateLimit < 100 || a.RateLimit > 2_000_000_000 {
-		errs = append(errs, fmt.Errorf("RateLimit %d is out of range: use 100..2000000000 requests per 5 minutes per IP", a.RateLimit))
-	}
+	errs = append(errs, CheckIntRange(a.RateLimit, MinWafRateLimit, MaxWafRateLimit).For("RateLimit"))
 	return errors.Join(errs...)
 }
 
@@ -67,7 +78,7 @@ func NewFirewall(ctx *pulumi.Context, name string, args *FirewallArgs, opts ...p
 		args = &FirewallArgs{}
 	}
 	a := args.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("firewall %q: %w", name, err)
 	}
 	comp := &Firewall{}

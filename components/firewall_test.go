@@ -1,6 +1,8 @@
 package components
 
 import (
+	"example.com/webstack/internal/clouddouble"
+
 	"reflect"
 	"strings"
 	"testing"
@@ -17,7 +19,7 @@ func TestFirewallRulesAndAssociation(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		netAwait(ctx, "waf", func(v []any) { webAclArn = v[0].(string) }, f.WebAclArn)
+		clouddouble.Await(ctx, "waf", func(v []any) { webAclArn = v[0].(string) }, f.WebAclArn)
 		return nil
 	})
 	if err != nil {
@@ -29,8 +31,8 @@ func TestFirewallRulesAndAssociation(t *testing.T) {
 		"scope": "REGIONAL", "visibilityConfig.cloudwatchMetricsEnabled": true,
 		"visibilityConfig.sampledRequestsEnabled": true, "visibilityConfig.metricName": "web-waf",
 	})
-	if v := netProp(acl.Inputs, "defaultAction.allow"); !v.IsObject() {
-		t.Errorf("default action = %v, want allow", netProp(acl.Inputs, "defaultAction"))
+	if v := clouddouble.DottedPath(acl.Inputs, "defaultAction.allow"); !v.IsObject() {
+		t.Errorf("default action = %v, want allow", clouddouble.DottedPath(acl.Inputs, "defaultAction"))
 	}
 	if !strings.Contains(acl.Parent, "webstack:components:Firewall") {
 		t.Errorf("web ACL parent = %q", acl.Parent)
@@ -43,7 +45,7 @@ func TestFirewallRulesAndAssociation(t *testing.T) {
 		Action   string // "override none" for managed groups, "block" for the rate rule
 	}
 	var got []ruleSummary
-	for _, r := range netProp(acl.Inputs, "rules").ArrayValue() {
+	for _, r := range clouddouble.DottedPath(acl.Inputs, "rules").ArrayValue() {
 		m := r.ObjectValue()
 		vis := m["visibilityConfig"].ObjectValue()
 		if !vis["cloudwatchMetricsEnabled"].BoolValue() || !vis["sampledRequestsEnabled"].BoolValue() || vis["metricName"].StringValue() != "web-waf-"+m["name"].StringValue() {
@@ -93,7 +95,7 @@ func TestFirewallDefaultRateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := netProp(d.Named(t, "aws:wafv2/webAcl:WebAcl", "waf").Inputs, "rules").ArrayValue()
+	rules := clouddouble.DottedPath(d.Named(t, "aws:wafv2/webAcl:WebAcl", "waf").Inputs, "rules").ArrayValue()
 	if got := rules[len(rules)-1].ObjectValue()["statement"].ObjectValue()["rateBasedStatement"].ObjectValue()["limit"].NumberValue(); got != 2000 {
 		t.Errorf("default rate limit = %v, want 2000", got)
 	}
@@ -105,7 +107,7 @@ func TestFirewallInvalidArgs(t *testing.T) {
 		args FirewallArgs
 		want string
 	}{
-		{"rate too low", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: 99}, "RateLimit 99 is out of range: use 100..2000000000"},
+		{"rate too low", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: 99}, "RateLimit 99 is out of range: use a value from 100 to 2000000000"},
 		{"negative rate", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: -1}, "RateLimit -1 is out of range"},
 		{"no ALB", FirewallArgs{}, "LoadBalancerArn is required"},
 	} {

@@ -1,8 +1,6 @@
 package components
 
 import (
-	"encoding/json"
-
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -24,10 +22,7 @@ func newFlowLog(ctx *pulumi.Context, name string, vpcID pulumi.StringInput, rete
 	if err != nil {
 		return err
 	}
-	trust, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-		"Effect": "Allow", "Action": "sts:AssumeRole",
-		"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
-	}}})
+	trust, err := assumedBy("vpc-flow-logs.amazonaws.com").JSON()
 	if err != nil {
 		return err
 	}
@@ -41,15 +36,12 @@ func newFlowLog(ctx *pulumi.Context, name string, vpcID pulumi.StringInput, rete
 	policy, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
 		Role: role.ID(),
 		Policy: group.Arn.ApplyT(func(arn string) (string, error) {
-			b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{
-				map[string]any{
-					"Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-					"Resource": []string{arn, arn + ":*"},
-				},
+			return policy(
+				statement{Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+					Resource: []string{arn, arn + ":*"}},
 				// DescribeLogGroups takes no log group resource; it lists names only.
-				map[string]any{"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
-			}})
-			return string(b), err
+				statement{Effect: "Allow", Action: []string{"logs:DescribeLogGroups"}, Resource: []string{"*"}},
+			).JSON()
 		}).(pulumi.StringOutput),
 	}, parent)
 	if err != nil {

@@ -1,36 +1,13 @@
 package components
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
-
-// DefaultSslPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers only
-// ("Res"): it is on Security Hub ELB.17's current list of recommended policies, which dropped
-// ELBSecurityPolicy-TLS13-1-2-2021-06 (docs/fsbp.md).
-const DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
-
-// HSTSHeaderValue is the Strict-Transport-Security header the HTTPS listener adds to every
-// response, the same one the API sends (api/middleware.go): one year, subdomains included.
-const HSTSHeaderValue = "max-age=31536000; includeSubDomains"
-
-// DefaultIdleTimeoutSeconds is the ALB idle timeout unless IdleTimeoutSeconds says otherwise.
-const DefaultIdleTimeoutSeconds = 60
-
-// accessLogPrefix is where the ALB writes inside the access-log bucket; serverAccessLogPrefix is
-// where S3 writes the access-log bucket's own server access logs, inside a second bucket.
-const (
-	accessLogPrefix       = "alb"
-	serverAccessLogPrefix = "s3/"
 )
 
 // The target groups' health check. A new target serves after HealthyThreshold passing checks
@@ -56,11 +33,11 @@ type TestListenerArgs struct {
 type LoadBalancerArgs struct {
 	VpcID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput // public subnets, >= 2 AZs
-	// IngressCidrBlocks may reach ports 80 and 443. Default ["0.0.0.0/0"].
+	// IngressCidrBlocks may reach ports 80 and 443. Default [DefaultIngressCidr].
 	IngressCidrBlocks []string
-	// ContainerPort is the target group port, 1..65535 (required).
+	// ContainerPort is the target group port (required; CheckContainerPort).
 	ContainerPort int
-	// HealthCheckPath of the target group health check. Default "/healthz".
+	// HealthCheckPath of the target group health check. Default DefaultHealthCheckPath.
 	HealthCheckPath string
 	// CertificateArn of an existing ACM certificate for the HTTPS listener.
 	CertificateArn string
@@ -72,17 +49,19 @@ type LoadBalancerArgs struct {
 	AllowHTTP bool
 	// SslPolicy of the HTTPS listener. Default DefaultSslPolicy.
 	SslPolicy string
-	// IdleTimeoutSeconds 1..4000. Default 60; keep the server's keep-alive timeout longer.
+	// IdleTimeoutSeconds 1..MaxIdleTimeoutSeconds. Default DefaultIdleTimeoutSeconds; keep the
+	// server's keep-alive timeout longer.
 	IdleTimeoutSeconds int
-	// DeregistrationDelaySeconds 1..3600 (0 means the default 30): how long draining
-	// targets keep in-flight requests; keep it below the task's stop timeout.
+	// DeregistrationDelaySeconds 1..MaxDeregistrationDelaySeconds (default
+	// DefaultDeregistrationDelaySeconds): how long draining targets keep in-flight requests,
+	// bounded by the task's stop timeout.
 	DeregistrationDelaySeconds int
-	// DesyncMitigationMode "defensive" (default) or "strictest".
+	// DesyncMitigationMode "defensive" (DefaultDesyncMitigationMode) or "strictest".
 	DesyncMitigationMode string
 	DeletionProtection   bool
 	// AccessLogs writes ALB access logs to a new, private, SSE-S3 encrypted bucket.
 	AccessLogs bool
-	// AccessLogsRetentionDays before log objects expire. Default 90.
+	// AccessLogsRetentionDays before log objects expire. Default DefaultAccessLogsRetentionDays.
 	AccessLogsRetentionDays int
 	// TestListener, when set, prepares the load balancer for CodeDeploy blue-green.
 	TestListener *TestListenerArgs
@@ -116,10 +95,10 @@ type LoadBalancer struct {
 
 func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 	if len(a.IngressCidrBlocks) == 0 {
-		a.IngressCidrBlocks = []string{anywhere}
+		a.IngressCidrBlocks = []string{DefaultIngressCidr}
 	}
 	if a.HealthCheckPath == "" {
-		a.HealthCheckPath = "/healthz"
+		a.HealthCheckPath = DefaultHealthCheckPath
 	}
 	if a.SslPolicy == "" {
 		a.SslPolicy = DefaultSslPolicy
@@ -128,67 +107,56 @@ func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 		a.IdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
 	if a.DeregistrationDelaySeconds == 0 {
-		a.DeregistrationDelaySeconds = 30
+		a.DeregistrationDelaySeconds = DefaultDeregistrationDelaySeconds
 	}
 	if a.DesyncMitigationMode == "" {
-		a.DesyncMitigationMode = "defensive"
+		a.DesyncMitigationMode = DefaultDesyncMitigationMode
 	}
 	if a.AccessLogsRetentionDays == 0 {
-		a.AccessLogsRetentionDays = 90
+		a.AccessLogsRetentionDays = DefaultAccessLogsRetentionDays
 	}
 	return a
 }
 
 func (a LoadBalancerArgs) hasCertificate() bool { return a.CertificateArn != "" || a.DomainName != "" }
 
+// wiring checks the inputs that come from other components (WebService passes them).
+func (a LoadBalancerArgs) wiring() error {
+	if a.VpcID == nil || a.SubnetIDs == nil {
+		return errors.New("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds")
+	}
+	return nil
+}
+
+// validate reports every problem of the settings (not the wiring).
 func (a LoadBalancerArgs) validate() error {
 	var errs []error
 	add := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	if a.VpcID == nil || a.SubnetIDs == nil {
-		add("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds")
-	}
 	for i, cidr := range a.IngressCidrBlocks {
 		if err := validateIPv4CIDR(fmt.Sprintf("IngressCidrBlocks[%d]", i), cidr); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if a.ContainerPort < 1 || a.ContainerPort > 65535 {
-		add("ContainerPort %d is not a TCP port: use 1..65535, the port the container listens on", a.ContainerPort)
-	}
-	if !strings.HasPrefix(a.HealthCheckPath, "/") || len(a.HealthCheckPath) > 1024 || strings.ContainsAny(a.HealthCheckPath, " ?#") {
-		add("HealthCheckPath %q must be a URL path starting with / (at most 1024 characters, no query), such as /healthz", a.HealthCheckPath)
-	}
-	if a.CertificateArn != "" && !(strings.HasPrefix(a.CertificateArn, "arn:") && strings.Contains(a.CertificateArn, ":acm:")) {
-		add("CertificateArn %q is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)", a.CertificateArn)
-	}
+	errs = append(errs,
+		CheckContainerPort(a.ContainerPort).For("ContainerPort"),
+		CheckHealthCheckPath(a.HealthCheckPath).For("HealthCheckPath"),
+		CheckCertificateArn(a.CertificateArn).For("CertificateArn"),
+		CheckDomainName(a.DomainName).For("DomainName"),
+		CheckHostedZoneID(a.HostedZoneID).For("HostedZoneID"),
+		CheckSslPolicy(a.SslPolicy).For("SslPolicy"),
+		CheckIdleTimeout(a.IdleTimeoutSeconds).For("IdleTimeoutSeconds"),
+		CheckDeregistrationDelay(a.DeregistrationDelaySeconds).For("DeregistrationDelaySeconds"),
+		CheckDesyncMitigationMode(a.DesyncMitigationMode).For("DesyncMitigationMode"),
+		CheckAccessLogsRetentionDays(a.AccessLogsRetentionDays).For("AccessLogsRetentionDays"),
+	)
 	if (a.DomainName == "") != (a.HostedZoneID == "") {
 		add("DomainName and HostedZoneID go together: set both for a Route 53 alias (and a DNS-validated certificate), or neither")
-	}
-	if a.DomainName != "" && (!strings.Contains(a.DomainName, ".") || strings.Contains(a.DomainName, "/") || len(a.DomainName) > 253) {
-		add("DomainName %q is not a DNS name such as api.example.com", a.DomainName)
 	}
 	if !a.hasCertificate() && !a.AllowHTTP {
 		add("no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack that may serve plain HTTP")
 	}
-	if !strings.HasPrefix(a.SslPolicy, "ELBSecurityPolicy-") {
-		add("SslPolicy %q is not an ELB security policy name such as %s", a.SslPolicy, DefaultSslPolicy)
-	}
-	if a.IdleTimeoutSeconds < 1 || a.IdleTimeoutSeconds > 4000 {
-		add("IdleTimeoutSeconds %d is out of range: use 1..4000", a.IdleTimeoutSeconds)
-	}
-	if a.DeregistrationDelaySeconds < 0 || a.DeregistrationDelaySeconds > 3600 {
-		add("DeregistrationDelaySeconds %d is out of range: use 0..3600 (0 means the default 30)", a.DeregistrationDelaySeconds)
-	}
-	if a.DesyncMitigationMode != "defensive" && a.DesyncMitigationMode != "strictest" {
-		add(`DesyncMitigationMode %q is not "defensive" or "strictest" ("monitor" lets desync attacks through)`, a.DesyncMitigationMode)
-	}
-	if a.AccessLogsRetentionDays < 1 {
-		add("AccessLogsRetentionDays %d must be at least 1", a.AccessLogsRetentionDays)
-	}
 	if t := a.TestListener; t != nil {
-		if t.Port < 1 || t.Port > 65535 || t.Port == 80 || t.Port == 443 {
-			add("TestListener.Port %d: use a free TCP port other than 80 and 443 (the production listeners), such as 8443", t.Port)
-		}
+		errs = append(errs, CheckTestListenerPort(t.Port).For("TestListener.Port"))
 		if len(t.CidrBlocks) == 0 {
 			add("TestListener.CidrBlocks is empty: list the CIDRs of the machines that run the release checks")
 		}
@@ -228,7 +196,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		args = &LoadBalancerArgs{}
 	}
 	a := args.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("load balancer %q: %w", name, err)
 	}
 	comp := &LoadBalancer{}
@@ -286,109 +254,24 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		forwardOpts = append(forwardOpts, pulumi.IgnoreChanges([]string{"defaultActions"}))
 	}
 
-	url := pulumi.Sprintf("http://%s", alb.DnsName)
-	var certificateArn pulumi.StringOutput
-	if a.hasCertificate() {
-		certificateArn = pulumi.String(a.CertificateArn).ToStringOutput()
-		if a.CertificateArn == "" {
-			if certificateArn, err = validatedCertificate(ctx, name, a, parent); err != nil {
-				return nil, err
-			}
-		}
-		https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
-			LoadBalancerArn: alb.Arn,
-			Port:            pulumi.Int(443),
-			Protocol:        pulumi.String("HTTPS"),
-			SslPolicy:       pulumi.String(a.SslPolicy),
-			CertificateArn:  certificateArn,
-			DefaultActions:  forward,
-			// HSTS belongs to whoever terminates TLS (browsers ignore it over plain HTTP, which
-			// is all the targets see), and set here it also covers the load balancer's own
-			// answers: 503 with no healthy target, WAF blocks. No "Server: awselb/2.0" either.
-			RoutingHttpResponseStrictTransportSecurityHeaderValue: pulumi.String(HSTSHeaderValue),
-			RoutingHttpResponseServerEnabled:                      pulumi.Bool(false),
-		}, forwardOpts...)
-		if err != nil {
-			return nil, err
-		}
-		redirect, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
-			LoadBalancerArn: alb.Arn,
-			Port:            pulumi.Int(80),
-			Protocol:        pulumi.String("HTTP"),
-			DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
-				Type:     pulumi.String("redirect"),
-				Redirect: lb.ListenerDefaultActionRedirectArgs{Protocol: pulumi.String("HTTPS"), Port: pulumi.String("443"), StatusCode: pulumi.String("HTTP_301")},
-			}},
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		comp.ProductionListenerArn = https.Arn
-		comp.Listeners = []pulumi.Resource{https, redirect}
-		url = pulumi.Sprintf("https://%s", alb.DnsName)
-	} else {
-		http, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
-			LoadBalancerArn: alb.Arn,
-			Port:            pulumi.Int(80),
-			Protocol:        pulumi.String("HTTP"),
-			DefaultActions:  forward,
-		}, forwardOpts...)
-		if err != nil {
-			return nil, err
-		}
-		comp.ProductionListenerArn = http.Arn
-		comp.Listeners = []pulumi.Resource{http}
+	prod, err := newProductionListeners(ctx, name, a, alb, forward, forwardOpts, parent)
+	if err != nil {
+		return nil, err
 	}
+	comp.ProductionListenerArn, comp.Listeners = prod.arn, prod.listeners
+	url, certificateArn := prod.url, prod.certificateArn
 
 	if a.DomainName != "" {
-		if _, err := route53.NewRecord(ctx, name+"-alias", &route53.RecordArgs{
-			ZoneId: pulumi.String(a.HostedZoneID),
-			Name:   pulumi.String(a.DomainName),
-			Type:   pulumi.String("A"),
-			Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
-				Name: alb.DnsName, ZoneId: alb.ZoneId, EvaluateTargetHealth: pulumi.Bool(true),
-			}},
-		}, parent); err != nil {
+		if url, err = aliasRecord(ctx, name, a, alb, parent); err != nil {
 			return nil, err
 		}
-		url = pulumi.String("https://" + a.DomainName).ToStringOutput()
 	}
 
 	outputs := pulumi.Map{}
-	if t := a.TestListener; t != nil {
-		green, err := targetGroup(ctx, name, "-tg-green", a, parent)
-		if err != nil {
+	if a.TestListener != nil {
+		if err := comp.addTestListener(ctx, name, a, alb, sg, certificateArn, forwardOpts, parent, outputs); err != nil {
 			return nil, err
 		}
-		if err := allowIngress(ctx, name+"-alb-test", sg.ID(), t.CidrBlocks, []int{t.Port}, parent); err != nil {
-			return nil, err
-		}
-		testArgs := &lb.ListenerArgs{
-			LoadBalancerArn: alb.Arn,
-			Port:            pulumi.Int(t.Port),
-			Protocol:        pulumi.String("HTTP"),
-			DefaultActions:  forwardTo(green),
-		}
-		scheme, host := "http", alb.DnsName
-		if a.hasCertificate() {
-			scheme = "https"
-			testArgs.Protocol, testArgs.SslPolicy, testArgs.CertificateArn = pulumi.String("HTTPS"), pulumi.String(a.SslPolicy), certificateArn
-		}
-		if a.DomainName != "" {
-			host = pulumi.String(a.DomainName).ToStringOutput() // the certificate's name
-		}
-		test, err := lb.NewListener(ctx, name+"-test", testArgs, forwardOpts...)
-		if err != nil {
-			return nil, err
-		}
-		comp.GreenTargetGroupName = green.Name
-		comp.GreenTargetGroupArnSuffix = green.ArnSuffix
-		comp.TestListenerArn = test.Arn
-		comp.TestListenerURL = pulumi.Sprintf("%s://%s:%d", scheme, host, t.Port)
-		outputs["greenTargetGroupName"] = comp.GreenTargetGroupName
-		outputs["greenTargetGroupArnSuffix"] = comp.GreenTargetGroupArnSuffix
-		outputs["testListenerArn"] = comp.TestListenerArn
-		outputs["testListenerUrl"] = comp.TestListenerURL
 	}
 
 	comp.LoadBalancerArn = alb.Arn
@@ -440,210 +323,4 @@ func targetGroup(ctx *pulumi.Context, name, suffix string, a LoadBalancerArgs, p
 
 func forwardTo(tg *lb.TargetGroup) lb.ListenerDefaultActionArray {
 	return lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{Type: pulumi.String("forward"), TargetGroupArn: tg.Arn}}
-}
-
-// validatedCertificate requests an ACM certificate for DomainName, publishes its DNS
-// validation record in the hosted zone and returns the ARN once ACM has issued it.
-func validatedCertificate(ctx *pulumi.Context, name string, a LoadBalancerArgs, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
-	cert, err := acm.NewCertificate(ctx, name+"-cert", &acm.CertificateArgs{
-		DomainName:       pulumi.String(a.DomainName),
-		ValidationMethod: pulumi.String("DNS"),
-	}, parent)
-	if err != nil {
-		return pulumi.StringOutput{}, err
-	}
-	option := cert.DomainValidationOptions.Index(pulumi.Int(0))
-	record, err := route53.NewRecord(ctx, name+"-cert-validation", &route53.RecordArgs{
-		ZoneId:         pulumi.String(a.HostedZoneID),
-		Name:           option.ResourceRecordName().Elem(),
-		Type:           option.ResourceRecordType().Elem(),
-		Records:        pulumi.StringArray{option.ResourceRecordValue().Elem()},
-		Ttl:            pulumi.Int(60),
-		AllowOverwrite: pulumi.Bool(true),
-	}, parent)
-	if err != nil {
-		return pulumi.StringOutput{}, err
-	}
-	validation, err := acm.NewCertificateValidation(ctx, name+"-cert", &acm.CertificateValidationArgs{
-		CertificateArn:        cert.Arn,
-		ValidationRecordFqdns: pulumi.StringArray{record.Fqdn},
-	}, parent)
-	if err != nil {
-		return pulumi.StringOutput{}, err
-	}
-	return validation.CertificateArn, nil
-}
-
-// accessLogBucket creates the private, encrypted, expiring bucket the ALB logs to and
-// returns it with the resources that must exist before the ALB writes to it. S3 records who reads
-// or changes those logs (server access logging, Security Hub S3.9) in a second bucket of the same
-// kind; that bucket logs nowhere, since logging it would need a third (docs/fsbp.md, S3.9).
-func accessLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, parent pulumi.ResourceOption) (*s3.BucketV2, []pulumi.Resource, error) {
-	bucket, block, encryption, err := privateLogBucket(ctx, name+"-logs", a, "expire-access-logs", parent)
-	if err != nil {
-		return nil, nil, err
-	}
-	policy, err := s3.NewBucketPolicy(ctx, name+"-logs", &s3.BucketPolicyArgs{
-		Bucket: bucket.ID(),
-		Policy: pulumi.All(bucket.Arn, bucket.Region).ApplyT(func(v []any) (string, error) {
-			return accessLogBucketPolicy(v[0].(string), v[1].(string))
-		}),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{block}))
-	if err != nil {
-		return nil, nil, err
-	}
-
-	target, targetBlock, _, err := privateLogBucket(ctx, name+"-logs-access", a, "expire-server-access-logs", parent)
-	if err != nil {
-		return nil, nil, err
-	}
-	targetPolicy, err := s3.NewBucketPolicy(ctx, name+"-logs-access", &s3.BucketPolicyArgs{
-		Bucket: target.ID(),
-		Policy: pulumi.All(target.Arn, bucket.Arn).ApplyT(func(v []any) (string, error) {
-			return serverAccessLogBucketPolicy(v[0].(string), v[1].(string))
-		}),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{targetBlock}))
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := s3.NewBucketLoggingV2(ctx, name+"-logs", &s3.BucketLoggingV2Args{
-		Bucket:       bucket.ID(),
-		TargetBucket: target.ID(),
-		TargetPrefix: pulumi.String(serverAccessLogPrefix),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{targetPolicy})); err != nil {
-		return nil, nil, err
-	}
-	return bucket, []pulumi.Resource{policy, encryption}, nil
-}
-
-// privateLogBucket is a log bucket: owner-enforced objects (no ACLs), all public access blocked,
-// SSE-S3 (ALB access logs support SSE-S3 only, not SSE-KMS), objects expiring after
-// AccessLogsRetentionDays. It returns the bucket, its public access block and its encryption.
-func privateLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, ruleID string, parent pulumi.ResourceOption) (*s3.BucketV2, pulumi.Resource, pulumi.Resource, error) {
-	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		// Without deletion protection (dev) the stack can be torn down with its logs.
-		ForceDestroy: pulumi.Bool(!a.DeletionProtection),
-	}, parent)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, parent); err != nil {
-		return nil, nil, nil, err
-	}
-	block, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, parent)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	encryption, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-		}},
-	}, parent)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:         pulumi.String(ruleID),
-			Status:     pulumi.String("Enabled"),
-			Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
-			Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.AccessLogsRetentionDays)},
-			AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
-				DaysAfterInitiation: pulumi.Int(1),
-			},
-		}},
-	}, parent); err != nil {
-		return nil, nil, nil, err
-	}
-	return bucket, block, encryption, nil
-}
-
-// serverAccessLogBucketPolicy lets the S3 logging service write the source bucket's server access
-// logs under serverAccessLogPrefix, and refuses requests made without TLS. With BucketOwnerEnforced
-// a bucket policy (not the log-delivery ACL) is how the permission is given. Source: S3 User
-// Guide, "Permissions for log delivery" (principal logging.s3.amazonaws.com, aws:SourceArn).
-func serverAccessLogBucketPolicy(targetArn, sourceArn string) (string, error) {
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{
-			{
-				"Sid":       "AllowS3ServerAccessLogDelivery",
-				"Effect":    "Allow",
-				"Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
-				"Action":    "s3:PutObject",
-				"Resource":  targetArn + "/" + serverAccessLogPrefix + "*",
-				"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": sourceArn}},
-			},
-			denyInsecureTransport(targetArn),
-		},
-	}
-	b, err := json.Marshal(doc)
-	return string(b), err
-}
-
-// denyInsecureTransport refuses any request to the bucket made without TLS (Security Hub S3.5).
-func denyInsecureTransport(bucketArn string) map[string]any {
-	return map[string]any{
-		"Sid":       "DenyInsecureTransport",
-		"Effect":    "Deny",
-		"Principal": "*",
-		"Action":    "s3:*",
-		"Resource":  []string{bucketArn, bucketArn + "/*"},
-		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-	}
-}
-
-// elbLogDeliveryAccounts are the ELB accounts that deliver access logs in the regions
-// opened before August 2022; there AWS documents the account as the bucket policy
-// principal, elsewhere the logdelivery.elasticloadbalancing.amazonaws.com service.
-// Source: ELB user guide, "Enable access logs for your Application Load Balancer".
-var elbLogDeliveryAccounts = map[string]string{
-	"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
-	"af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-south-1": "718504428378",
-	"ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331",
-	"ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266", "ap-southeast-3": "589379963580",
-	"ca-central-1": "985666609251", "eu-central-1": "054676820928", "eu-west-1": "156460612806",
-	"eu-west-2": "652711504416", "eu-west-3": "009996457667", "eu-south-1": "635631232127",
-	"eu-north-1": "897822967062", "me-south-1": "076674570225", "sa-east-1": "507241528517",
-	"us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635",
-	"cn-north-1": "638102146993", "cn-northwest-1": "037604701340",
-}
-
-// accessLogBucketPolicy lets ELB log delivery write under the log prefix and refuses
-// any request made without TLS. The bucket's region (an output, so no invoke) picks
-// the principal; its ARN gives the partition.
-func accessLogBucketPolicy(bucketArn, region string) (string, error) {
-	principal := map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
-	if account, ok := elbLogDeliveryAccounts[region]; ok {
-		partition := strings.Split(bucketArn, ":")[1]
-		principal = map[string]any{"AWS": "arn:" + partition + ":iam::" + account + ":root"}
-	}
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{
-			{
-				"Sid":       "AllowElbLogDelivery",
-				"Effect":    "Allow",
-				"Principal": principal,
-				"Action":    "s3:PutObject",
-				"Resource":  bucketArn + "/" + accessLogPrefix + "/AWSLogs/*",
-			},
-			denyInsecureTransport(bucketArn),
-		},
-	}
-	b, err := json.Marshal(doc)
-	return string(b), err
 }

@@ -40,7 +40,7 @@ func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*clouddouble.Double, 
 			return err
 		}
 		out.listeners = len(l.Listeners)
-		netAwait(ctx, "lb", func(v []any) {
+		clouddouble.Await(ctx, "lb", func(v []any) {
 			out.url, out.dnsName, out.productionListenerArn = v[0].(string), v[1].(string), v[2].(string)
 			out.securityGroupID, out.targetGroupArn = v[3].(string), v[4].(string)
 		}, l.URL, l.DNSName, l.ProductionListenerArn, l.SecurityGroupID, l.TargetGroupArn)
@@ -55,7 +55,7 @@ func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*clouddouble.Double, 
 func netWant(t *testing.T, r clouddouble.Recorded, want map[string]any) {
 	t.Helper()
 	for path, w := range want {
-		if got := netProp(r.Inputs, path).V; got != w {
+		if got := clouddouble.DottedPath(r.Inputs, path).V; got != w {
 			t.Errorf("%s %s: %s = %v, want %v", r.Type, r.Name, path, got, w)
 		}
 	}
@@ -64,7 +64,7 @@ func netWant(t *testing.T, r clouddouble.Recorded, want map[string]any) {
 // listenerActions returns a listener's default actions as plain maps.
 func listenerActions(r clouddouble.Recorded) []map[string]any {
 	var out []map[string]any
-	for _, a := range netProp(r.Inputs, "defaultActions").ArrayValue() {
+	for _, a := range clouddouble.DottedPath(r.Inputs, "defaultActions").ArrayValue() {
 		out = append(out, a.ObjectValue().Mappable())
 	}
 	return out
@@ -82,7 +82,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	t.Run("security group: 80/443 from the CIDRs, no egress", func(t *testing.T) {
 		sg := d.Named(t, netTypeSecGroup, "web-alb")
 		for _, dir := range []string{"ingress", "egress"} {
-			if v := netProp(sg.Inputs, dir); v.IsArray() && len(v.ArrayValue()) > 0 {
+			if v := clouddouble.DottedPath(sg.Inputs, dir); v.IsArray() && len(v.ArrayValue()) > 0 {
 				t.Errorf("ALB security group has inline %s %v", dir, v)
 			}
 		}
@@ -94,10 +94,10 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		var got []string
 		for _, r := range d.OfType(netTypeIngressRule) {
 			netWant(t, r, map[string]any{"securityGroupId": "web-alb-id", "ipProtocol": "tcp"})
-			if netProp(r.Inputs, "fromPort").V != netProp(r.Inputs, "toPort").V {
+			if clouddouble.DottedPath(r.Inputs, "fromPort").V != clouddouble.DottedPath(r.Inputs, "toPort").V {
 				t.Errorf("%s opens a port range", r.Name)
 			}
-			got = append(got, fmt.Sprintf("%s:%v", netProp(r.Inputs, "cidrIpv4").StringValue(), netProp(r.Inputs, "fromPort").NumberValue()))
+			got = append(got, fmt.Sprintf("%s:%v", clouddouble.DottedPath(r.Inputs, "cidrIpv4").StringValue(), clouddouble.DottedPath(r.Inputs, "fromPort").NumberValue()))
 		}
 		slices.Sort(got)
 		want := []string{"198.51.100.0/24:443", "198.51.100.0/24:80", "203.0.113.0/24:443", "203.0.113.0/24:80"}
@@ -117,10 +117,10 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 			"accessLogs.bucket": "web-logs-bucket", "accessLogs.prefix": "alb", "accessLogs.enabled": true,
 			"namePrefix": "web-",
 		})
-		if got := clouddouble.Strings(netProp(alb.Inputs, "securityGroups")); !reflect.DeepEqual(got, []string{"web-alb-id"}) {
+		if got := clouddouble.Strings(clouddouble.DottedPath(alb.Inputs, "securityGroups")); !reflect.DeepEqual(got, []string{"web-alb-id"}) {
 			t.Errorf("ALB security groups = %v", got)
 		}
-		if got := clouddouble.Strings(netProp(alb.Inputs, "subnets")); !reflect.DeepEqual(got, []string{"subnet-public-1", "subnet-public-2"}) {
+		if got := clouddouble.Strings(clouddouble.DottedPath(alb.Inputs, "subnets")); !reflect.DeepEqual(got, []string{"subnet-public-1", "subnet-public-2"}) {
 			t.Errorf("ALB subnets = %v", got)
 		}
 		if !strings.Contains(alb.Parent, "webstack:components:LoadBalancer") {
@@ -171,11 +171,11 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		})
 		netWant(t, d.Named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
 		sse := d.Named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs")
-		if got := netProp(sse.Inputs, "rules").ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue(); got != "AES256" {
+		if got := clouddouble.DottedPath(sse.Inputs, "rules").ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue(); got != "AES256" {
 			t.Errorf("SSE algorithm = %q, want AES256 (the only one ALB logs support)", got)
 		}
 		lc := d.Named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs")
-		rule := netProp(lc.Inputs, "rules").ArrayValue()[0].ObjectValue()
+		rule := clouddouble.DottedPath(lc.Inputs, "rules").ArrayValue()[0].ObjectValue()
 		if rule["status"].StringValue() != "Enabled" || rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
 			t.Errorf("lifecycle rule = %v, want enabled expiry after 30 days", rule)
 		}
@@ -189,13 +189,13 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 				Resource  any
 			}
 		}
-		if err := json.Unmarshal([]byte(netProp(pol.Inputs, "policy").StringValue()), &doc); err != nil {
+		if err := json.Unmarshal([]byte(clouddouble.DottedPath(pol.Inputs, "policy").StringValue()), &doc); err != nil {
 			t.Fatalf("bucket policy is not JSON: %v", err)
 		}
 		allow := doc.Statement[0]
 		// us-east-1 predates the log-delivery service principal: its ELB account is the principal.
 		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"AWS": "arn:aws:iam::127311923021:root"}) ||
-			allow.Action != "s3:PutObject" || allow.Resource != "arn:aws:s3:::web-logs-bucket/alb/AWSLogs/*" {
+			!reflect.DeepEqual(allow.Action, []any{"s3:PutObject"}) || !reflect.DeepEqual(allow.Resource, []any{"arn:aws:s3:::web-logs-bucket/alb/AWSLogs/*"}) {
 			t.Errorf("log delivery statement = %+v", allow)
 		}
 		for _, s := range doc.Statement[1:] {
@@ -218,7 +218,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		netWant(t, d.Named(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-logs-access"), map[string]any{"rule.objectOwnership": "BucketOwnerEnforced"})
 		d.Named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "web-logs-access")
 		lc := d.Named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "web-logs-access")
-		if rule := netProp(lc.Inputs, "rules").ArrayValue()[0].ObjectValue(); rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
+		if rule := clouddouble.DottedPath(lc.Inputs, "rules").ArrayValue()[0].ObjectValue(); rule["expiration"].ObjectValue()["days"].NumberValue() != 30 {
 			t.Errorf("server access log lifecycle rule = %v, want expiry after 30 days", rule)
 		}
 		var doc struct {
@@ -231,12 +231,12 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 			}
 		}
 		pol := d.Named(t, "aws:s3/bucketPolicy:BucketPolicy", "web-logs-access")
-		if err := json.Unmarshal([]byte(netProp(pol.Inputs, "policy").StringValue()), &doc); err != nil {
+		if err := json.Unmarshal([]byte(clouddouble.DottedPath(pol.Inputs, "policy").StringValue()), &doc); err != nil {
 			t.Fatalf("bucket policy is not JSON: %v", err)
 		}
 		allow := doc.Statement[0]
 		if allow.Effect != "Allow" || !reflect.DeepEqual(allow.Principal, map[string]any{"Service": "logging.s3.amazonaws.com"}) ||
-			allow.Action != "s3:PutObject" || allow.Resource != "arn:aws:s3:::web-logs-access-bucket/s3/*" ||
+			!reflect.DeepEqual(allow.Action, []any{"s3:PutObject"}) || !reflect.DeepEqual(allow.Resource, []any{"arn:aws:s3:::web-logs-access-bucket/s3/*"}) ||
 			allow.Condition["ArnLike"]["aws:SourceArn"] != "arn:aws:s3:::web-logs-bucket" {
 			t.Errorf("server access log delivery statement = %+v", allow)
 		}
@@ -293,7 +293,7 @@ func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
 	}
 	alb := d.Named(t, netTypeLoadBalancer, "web-alb")
 	netWant(t, alb, map[string]any{"enableDeletionProtection": false})
-	if v := netProp(alb.Inputs, "accessLogs"); !v.IsNull() {
+	if v := clouddouble.DottedPath(alb.Inputs, "accessLogs"); !v.IsNull() {
 		t.Errorf("access logs off, yet ALB accessLogs = %v", v)
 	}
 	if n := len(d.OfType("aws:s3/bucketV2:BucketV2")); n != 0 {
@@ -307,11 +307,11 @@ func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
 	netWant(t, d.Named(t, "aws:acm/certificate:Certificate", "web-cert"), map[string]any{"domainName": "api.example.com", "validationMethod": "DNS"})
 	validation := d.Named(t, netTypeRecord, "web-cert-validation")
 	netWant(t, validation, map[string]any{"zoneId": "Z0123", "name": "_x1.api.example.com.", "type": "CNAME"})
-	if got := clouddouble.Strings(netProp(validation.Inputs, "records")); !reflect.DeepEqual(got, []string{"_x2.acm-validations.aws."}) {
+	if got := clouddouble.Strings(clouddouble.DottedPath(validation.Inputs, "records")); !reflect.DeepEqual(got, []string{"_x2.acm-validations.aws."}) {
 		t.Errorf("validation record values = %v", got)
 	}
 	cv := d.Named(t, "aws:acm/certificateValidation:CertificateValidation", "web-cert")
-	if got := clouddouble.Strings(netProp(cv.Inputs, "validationRecordFqdns")); !reflect.DeepEqual(got, []string{"_x1.api.example.com"}) {
+	if got := clouddouble.Strings(clouddouble.DottedPath(cv.Inputs, "validationRecordFqdns")); !reflect.DeepEqual(got, []string{"_x1.api.example.com"}) {
 		t.Errorf("validation fqdns = %v", got)
 	}
 	https := d.Named(t, netTypeListener, "web-https")
@@ -320,7 +320,7 @@ func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
 	alias := d.Named(t, netTypeRecord, "web-alias")
 	netWant(t, alias, map[string]any{"zoneId": "Z0123", "name": "api.example.com", "type": "A"})
 	wantAlias := []any{map[string]any{"name": out.dnsName, "zoneId": "Z35SXDOTRQ7X7K", "evaluateTargetHealth": true}}
-	if got := netProp(alias.Inputs, "aliases").Mappable(); !reflect.DeepEqual(got, wantAlias) {
+	if got := clouddouble.DottedPath(alias.Inputs, "aliases").Mappable(); !reflect.DeepEqual(got, wantAlias) {
 		t.Errorf("alias = %v, want %v", got, wantAlias)
 	}
 	if out.url != "https://api.example.com" {
@@ -341,18 +341,18 @@ func TestLoadBalancerInvalidArgs(t *testing.T) {
 			"no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack"},
 		{"bad CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"0.0.0.0/0", "10.1.2.3/8"} }), `IngressCidrBlocks[1] "10.1.2.3/8" has host bits set`},
 		{"not a CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"everyone"} }), `IngressCidrBlocks[0] "everyone" is not an IPv4 CIDR block`},
-		{"no port", with(func(a *LoadBalancerArgs) { a.ContainerPort = 0 }), "ContainerPort 0 is not a TCP port"},
-		{"port too big", with(func(a *LoadBalancerArgs) { a.ContainerPort = 70000 }), "ContainerPort 70000 is not a TCP port"},
-		{"health path", with(func(a *LoadBalancerArgs) { a.HealthCheckPath = "healthz" }), `HealthCheckPath "healthz" must be a URL path starting with /`},
+		{"no port", with(func(a *LoadBalancerArgs) { a.ContainerPort = 0 }), "ContainerPort 0 is out of range: use a value from 1024 to 65535"},
+		{"port too big", with(func(a *LoadBalancerArgs) { a.ContainerPort = 70000 }), "ContainerPort 70000 is out of range"},
+		{"health path", with(func(a *LoadBalancerArgs) { a.HealthCheckPath = "healthz" }), `HealthCheckPath "healthz" is not a valid target group health-check path`},
 		{"cert ARN", with(func(a *LoadBalancerArgs) { a.CertificateArn = "arn:aws:iam::1:server-certificate/x" }), "is not an ACM certificate ARN"},
 		{"domain without zone", with(func(a *LoadBalancerArgs) { a.DomainName = "api.example.com" }), "DomainName and HostedZoneID go together"},
-		{"domain with scheme", with(func(a *LoadBalancerArgs) { a.DomainName, a.HostedZoneID = "https://api.example.com", "Z1" }), "is not a DNS name"},
-		{"ssl policy", with(func(a *LoadBalancerArgs) { a.SslPolicy = "TLS13" }), `SslPolicy "TLS13" is not an ELB security policy name`},
-		{"idle timeout", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }), "IdleTimeoutSeconds 4001 is out of range: use 1..4000"},
+		{"domain with scheme", with(func(a *LoadBalancerArgs) { a.DomainName, a.HostedZoneID = "https://api.example.com", "Z1" }), "is not a lowercase DNS name"},
+		{"ssl policy", with(func(a *LoadBalancerArgs) { a.SslPolicy = "TLS13" }), `SslPolicy "TLS13" is not an ELB security policy`},
+		{"idle timeout", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }), "IdleTimeoutSeconds 4001 is out of range: use a value from 1 to 4000"},
 		{"negative idle", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = -1 }), "IdleTimeoutSeconds -1 is out of range"},
-		{"deregistration", with(func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = 3601 }), "DeregistrationDelaySeconds 3601 is out of range: use 0..3600"},
-		{"desync monitor", with(func(a *LoadBalancerArgs) { a.DesyncMitigationMode = "monitor" }), `DesyncMitigationMode "monitor" is not "defensive" or "strictest"`},
-		{"retention", with(func(a *LoadBalancerArgs) { a.AccessLogs, a.AccessLogsRetentionDays = true, -5 }), "AccessLogsRetentionDays -5 must be at least 1"},
+		{"deregistration", with(func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = 3601 }), "DeregistrationDelaySeconds 3601: draining must end before the task's stop timeout"},
+		{"desync monitor", with(func(a *LoadBalancerArgs) { a.DesyncMitigationMode = "monitor" }), `DesyncMitigationMode "monitor" is not supported: use one of defensive, strictest`},
+		{"retention", with(func(a *LoadBalancerArgs) { a.AccessLogs, a.AccessLogsRetentionDays = true, -5 }), "AccessLogsRetentionDays -5 is out of range: use a value from 1 to 3650"},
 		{"no VPC", with(func(a *LoadBalancerArgs) { a.VpcID = nil }), "VpcID and SubnetIDs are required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -52,26 +51,39 @@ type Monitoring struct {
 	DashboardName      pulumi.StringOutput      `pulumi:"dashboardName"`
 }
 
+// The default alarm thresholds.
+const (
+	DefaultAlb5xxRatePercent       = 1
+	DefaultTarget5xxPerMinute      = 10
+	DefaultUnhealthyHosts          = 1
+	DefaultP99LatencySeconds       = 1
+	DefaultAlarmCPUPercent         = 85
+	DefaultAlarmMemoryPercent      = 85
+	DefaultTasksBelowDesiredPeriod = 5
+	DefaultEvaluationMinutes       = 3
+	DefaultDatapointsToAlarm       = 2 // at most EvaluationMinutes
+)
+
 func (t AlarmThresholds) withDefaults() AlarmThresholds {
 	def := func(v *float64, d float64) {
 		if *v == 0 {
 			*v = d
 		}
 	}
-	def(&t.Alb5xxRatePercent, 1)
-	def(&t.Target5xxPerMinute, 10)
-	def(&t.UnhealthyHosts, 1)
-	def(&t.P99LatencySeconds, 1)
-	def(&t.CPUPercent, 85)
-	def(&t.MemoryPercent, 85)
+	def(&t.Alb5xxRatePercent, DefaultAlb5xxRatePercent)
+	def(&t.Target5xxPerMinute, DefaultTarget5xxPerMinute)
+	def(&t.UnhealthyHosts, DefaultUnhealthyHosts)
+	def(&t.P99LatencySeconds, DefaultP99LatencySeconds)
+	def(&t.CPUPercent, DefaultAlarmCPUPercent)
+	def(&t.MemoryPercent, DefaultAlarmMemoryPercent)
 	if t.TasksBelowDesiredPeriod == 0 {
-		t.TasksBelowDesiredPeriod = 5
+		t.TasksBelowDesiredPeriod = DefaultTasksBelowDesiredPeriod
 	}
 	if t.EvaluationMinutes == 0 {
-		t.EvaluationMinutes = 3
+		t.EvaluationMinutes = DefaultEvaluationMinutes
 	}
 	if t.DatapointsToAlarm == 0 {
-		t.DatapointsToAlarm = min(2, t.EvaluationMinutes)
+		t.DatapointsToAlarm = min(DefaultDatapointsToAlarm, t.EvaluationMinutes)
 	}
 	return t
 }
@@ -106,7 +118,8 @@ func (t AlarmThresholds) validate() error {
 	return errors.Join(errs...)
 }
 
-func (a MonitoringArgs) validate() error {
+// wiring checks the inputs that come from the load balancer and the service.
+func (a MonitoringArgs) wiring() error {
 	var errs []error
 	if a.LoadBalancerArnSuffix == nil {
 		errs = append(errs, errors.New("LoadBalancerArnSuffix is required: pass the LoadBalancer's arnSuffix"))
@@ -117,6 +130,12 @@ func (a MonitoringArgs) validate() error {
 	if a.ClusterName == nil || a.ServiceName == nil {
 		errs = append(errs, errors.New("ClusterName and ServiceName are required"))
 	}
+	return errors.Join(errs...)
+}
+
+// validate reports every problem of the settings.
+func (a MonitoringArgs) validate() error {
+	var errs []error
 	if a.AlarmEmail != "" && !ValidEmail(a.AlarmEmail) {
 		errs = append(errs, fmt.Errorf("AlarmEmail %q is not an email address such as oncall@example.com", a.AlarmEmail))
 	}
@@ -215,7 +234,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	}
 	a := *args
 	a.Thresholds = a.Thresholds.withDefaults()
-	if err := a.validate(); err != nil {
+	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("monitoring %q: %w", name, err)
 	}
 	comp := &Monitoring{}
@@ -231,13 +250,16 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 
 	// CloudWatch cannot publish to a topic under the AWS managed alias/aws/sns key (its policy
 	// does not let cloudwatch.amazonaws.com use it), so the topic gets a customer managed key.
-	keyPolicy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{
-		map[string]any{"Sid": "AccountAdministers", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
-			"Principal": map[string]any{"AWS": "arn:aws:iam::" + acct.ID + ":root"}},
-		map[string]any{"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Action": []string{"kms:Decrypt", "kms:GenerateDataKey*"},
-			"Resource": "*", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": acct.ID}}},
-	}})
+	keyPolicy, err := policy(
+		statement{Sid: "AccountAdministers", Effect: "Allow", Action: []string{"kms:*"}, Resource: []string{"*"},
+			Principal: map[string]string{"AWS": "arn:aws:iam::" + acct.ID + ":root"}},
+		statement{Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+			Resource: []string{"*"}, Principal: servicePrincipal("cloudwatch.amazonaws.com"),
+			Condition: map[string]map[string]any{"StringEquals": {"aws:SourceAccount": acct.ID}}},
+	).JSON()
+	if err != nil {
+		return nil, err
+	}
 	key, err := kms.NewKey(ctx, name+"-alarms", &kms.KeyArgs{
 		Description:       pulumi.String("Encrypts the alarm topic of " + physical),
 		EnableKeyRotation: pulumi.Bool(true),
@@ -314,63 +336,4 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 	return comp, nil
-}
-
-// dashboardWidget is one CloudWatch dashboard widget (the dashboard body's JSON shape).
-type dashboardWidget struct {
-	Type       string         `json:"type"`
-	X          int            `json:"x"`
-	Y          int            `json:"y"`
-	Width      int            `json:"width"`
-	Height     int            `json:"height"`
-	Properties map[string]any `json:"properties"`
-}
-
-// dashboardBody is the dashboard JSON: requests, p50/p99 latency, 5xx, healthy hosts per AZ,
-// CPU/memory, running tasks, and the alarms' states.
-func dashboardBody(region, lb string, targetGroups []string, cluster, service string, alarmArns []string) (string, error) {
-	const alb, ecs, insights = "AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights"
-	metric := func(namespace, name string, dims []string, opts map[string]any) []any {
-		m := []any{namespace, name}
-		for _, d := range dims {
-			m = append(m, d)
-		}
-		return append(m, opts)
-	}
-	lbDims := []string{"LoadBalancer", lb}
-	svcDims := []string{"ClusterName", cluster, "ServiceName", service}
-	var perAZ []any
-	for i, tg := range targetGroups {
-		// SEARCH finds one series per Availability Zone the target group has targets in.
-		perAZ = append(perAZ, []any{map[string]any{"id": fmt.Sprintf("e%d", i+1), "expression": fmt.Sprintf(
-			`SEARCH('{%s,AvailabilityZone,LoadBalancer,TargetGroup} MetricName="HealthyHostCount" LoadBalancer="%s" TargetGroup="%s"', 'Minimum', 60)`,
-			alb, lb, tg)}})
-	}
-	graph := func(title string, metrics []any, stat string) map[string]any {
-		return map[string]any{"title": title, "view": "timeSeries", "region": region, "period": 60, "stat": stat, "metrics": metrics}
-	}
-	widgets := []dashboardWidget{
-		{"metric", 0, 0, 12, 6, graph("Requests", []any{metric(alb, "RequestCount", lbDims, map[string]any{"label": "requests"})}, "Sum")},
-		{"metric", 12, 0, 12, 6, graph("Target response time", []any{
-			metric(alb, "TargetResponseTime", lbDims, map[string]any{"stat": "p50", "label": "p50"}),
-			metric(alb, "TargetResponseTime", lbDims, map[string]any{"stat": "p99", "label": "p99"}),
-		}, "p99")},
-		{"metric", 0, 6, 12, 6, graph("5xx", []any{
-			metric(alb, "HTTPCode_ELB_5XX_Count", lbDims, map[string]any{"label": "load balancer 5xx"}),
-			metric(alb, "HTTPCode_Target_5XX_Count", lbDims, map[string]any{"label": "target 5xx"}),
-		}, "Sum")},
-		{"metric", 12, 6, 12, 6, graph("Healthy hosts per AZ", perAZ, "Minimum")},
-		{"metric", 0, 12, 12, 6, graph("CPU and memory", []any{
-			metric(ecs, "CPUUtilization", svcDims, map[string]any{"label": "CPU %"}),
-			metric(ecs, "MemoryUtilization", svcDims, map[string]any{"label": "memory %"}),
-		}, "Average")},
-		{"metric", 12, 12, 12, 6, graph("Tasks", []any{
-			metric(insights, "RunningTaskCount", svcDims, map[string]any{"label": "running"}),
-			metric(insights, "DesiredTaskCount", svcDims, map[string]any{"label": "desired"}),
-			metric(insights, "PendingTaskCount", svcDims, map[string]any{"label": "pending"}),
-		}, "Average")},
-		{"alarm", 0, 18, 24, 4, map[string]any{"title": "Alarms", "alarms": alarmArns}},
-	}
-	b, err := json.Marshal(map[string]any{"widgets": widgets})
-	return string(b), err
 }

@@ -25,11 +25,11 @@ func runMonitoring(t *testing.T, args *MonitoringArgs) (*clouddouble.Double, mon
 		if err != nil {
 			return err
 		}
-		releaseAwaitStrings(m.AlarmNames, &seen.alarmNames)
-		releaseAwaitStrings(m.RollbackAlarmNames, &seen.rollbackNames)
-		releaseAwaitStrings(m.AlarmArns, &seen.alarmArns)
-		releaseAwaitString(m.TopicArn, &seen.topicArn)
-		releaseAwaitString(m.DashboardName, &seen.dashboardName)
+		clouddouble.AwaitStrings(m.AlarmNames, &seen.alarmNames)
+		clouddouble.AwaitStrings(m.RollbackAlarmNames, &seen.rollbackNames)
+		clouddouble.AwaitStrings(m.AlarmArns, &seen.alarmArns)
+		clouddouble.AwaitString(m.TopicArn, &seen.topicArn)
+		clouddouble.AwaitString(m.DashboardName, &seen.dashboardName)
 		return nil
 	})
 	return d, seen, err
@@ -90,7 +90,7 @@ func TestMonitoringAlarmsTopicAndDashboard(t *testing.T) {
 
 	alarms := map[string]map[string]any{}
 	for _, a := range d.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
-		in := releasePlain(a.Inputs)
+		in := a.Inputs.Mappable()
 		alarms[strings.TrimPrefix(in["name"].(string), "mon-test-")] = in
 		if in["alarmActions"].([]any)[0] != seen.topicArn || in["okActions"].([]any)[0] != seen.topicArn ||
 			in["treatMissingData"] != "notBreaching" {
@@ -168,7 +168,7 @@ func TestMonitoringBlueGreenWatchesBothTargetGroups(t *testing.T) {
 		if a.Name != "mon-unhealthy-hosts" {
 			continue
 		}
-		q := fmt.Sprint(releasePlain(a.Inputs)["metricQueries"])
+		q := fmt.Sprint(a.Inputs.Mappable()["metricQueries"])
 		if !strings.Contains(q, "FILL(m0, 0) + FILL(m1, 0)") || !strings.Contains(q, "targetgroup/green/2") || !strings.Contains(q, "targetgroup/blue/1") {
 			t.Errorf("unhealthy-hosts does not sum both target groups: %s", q)
 		}

@@ -6,16 +6,14 @@ import (
 
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"example.com/webstack/internal/clouddouble"
 )
 
 const (
-	netDoubleProject = "webstack"
-	netDoubleStack   = "test"
-	netDoubleRegion  = "us-east-1"
+	netDoubleStack  = "test"
+	netDoubleRegion = "us-east-1"
 	// netDoubleExistingCidr is what the getVpc invoke double answers for an existing VPC.
 	netDoubleExistingCidr = "172.31.0.0/16"
 )
@@ -40,7 +38,7 @@ func runNetDouble(program pulumi.RunFunc) (*clouddouble.Double, error) {
 				// the tests register stand-ins for them first (see registerRouteTableAssociationDoubles).
 				var refs []resource.PropertyValue
 				for _, r := range d.OfType("aws:ec2/routeTableAssociation:RouteTableAssociation") {
-					refs = append(refs, resource.MakeCustomResourceReference(netURN(r), resource.ID(r.Name+"-id"), ""))
+					refs = append(refs, resource.MakeCustomResourceReference(d.URN(r), resource.ID(r.Name+"-id"), ""))
 				}
 				out["routeTableAssociations"] = resource.NewArrayProperty(refs)
 				return ""
@@ -55,15 +53,6 @@ func runNetDouble(program pulumi.RunFunc) (*clouddouble.Double, error) {
 			},
 		},
 	}, netDoubleStack, nil, program)
-}
-
-// netURN is the URN the engine gives a recorded registration.
-func netURN(r clouddouble.Recorded) resource.URN {
-	parentType := tokens.Type("")
-	if p := resource.URN(r.Parent); p != "" && p.QualifiedType() != resource.RootStackType {
-		parentType = p.QualifiedType()
-	}
-	return resource.NewURN(netDoubleStack, netDoubleProject, parentType, tokens.Type(r.Type), r.Name)
 }
 
 // registerRouteTableAssociationDoubles stands in for the route table associations the
@@ -84,23 +73,4 @@ func registerRouteTableAssociationDoubles(ctx *pulumi.Context, azs int) ([]pulum
 		}
 	}
 	return out, nil
-}
-
-// netAwait hands the resolved values of outputs to check. The combined output is
-// exported under key because the run awaits stack outputs before it returns, and an
-// apply on plain or invoke outputs alone is not otherwise waited for.
-func netAwait(ctx *pulumi.Context, key string, check func(values []any), outputs ...any) {
-	ctx.Export(key, pulumi.All(outputs...).ApplyT(func(v []any) int {
-		check(v)
-		return len(v)
-	}))
-}
-
-// netProp reads a nested property path such as "healthCheck.path" from recorded inputs.
-func netProp(m resource.PropertyMap, path string) resource.PropertyValue {
-	var steps []any
-	for _, k := range strings.Split(path, ".") {
-		steps = append(steps, k)
-	}
-	return clouddouble.Path(m, steps...)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -22,14 +21,14 @@ const (
 	NatGatewaysNone     = "None"
 )
 
-// NetworkArgs configures a Network. The zero value is a new 10.0.0.0/16 VPC over
-// two AZs with one NAT gateway per AZ, no VPC endpoints and no network ACLs.
+// NetworkArgs configures a Network. The zero value is a new DefaultVpcCidr VPC over
+// DefaultAvailabilityZones AZs with DefaultNatGateways, no VPC endpoints and no network ACLs.
 type NetworkArgs struct {
-	// CidrBlock of a new VPC. Default "10.0.0.0/16".
+	// CidrBlock of a new VPC, /MinVpcPrefixBits to /MaxVpcPrefixBits. Default DefaultVpcCidr.
 	CidrBlock string
-	// NumberOfAvailabilityZones of a new VPC, >= 2. Default 2.
+	// NumberOfAvailabilityZones of a new VPC, 2 to 6. Default DefaultAvailabilityZones.
 	NumberOfAvailabilityZones int
-	// NatGateways is "Single", "OnePerAz" (default) or "None". None is only valid with
+	// NatGateways is "Single" (DefaultNatGateways), "OnePerAz" or "None". None is only valid with
 	// VpcEndpoints: tasks in private subnets must still reach ECR, S3 and CloudWatch Logs.
 	NatGateways string
 	// VpcEndpoints adds an S3 gateway endpoint on the private route tables and ECR api,
@@ -43,7 +42,7 @@ type NetworkArgs struct {
 	// and TCP ephemeral-port return traffic, and deny everything else.
 	NetworkAcls bool
 	// FlowLogRetentionDays keeps the new VPC's flow logs (all traffic, to a CloudWatch log
-	// group) this many days. Default 30. Ignored with ExistingVpcID.
+	// group) this many days. Default DefaultFlowLogRetentionDays. Ignored with ExistingVpcID.
 	FlowLogRetentionDays int
 	// ExistingVpcID uses an existing VPC instead of creating one. The subnet lists
 	// below are then required (>= 2 each); CidrBlock, NumberOfAvailabilityZones and
@@ -67,16 +66,16 @@ type Network struct {
 
 func (a NetworkArgs) withDefaults() NetworkArgs {
 	if a.CidrBlock == "" {
-		a.CidrBlock = "10.0.0.0/16"
+		a.CidrBlock = DefaultVpcCidr
 	}
 	if a.NumberOfAvailabilityZones == 0 {
-		a.NumberOfAvailabilityZones = 2
+		a.NumberOfAvailabilityZones = DefaultAvailabilityZones
 	}
 	if a.NatGateways == "" {
-		a.NatGateways = NatGatewaysOnePerAz
+		a.NatGateways = DefaultNatGateways
 	}
 	if a.FlowLogRetentionDays == 0 {
-		a.FlowLogRetentionDays = 30
+		a.FlowLogRetentionDays = DefaultFlowLogRetentionDays
 	}
 	return a
 }
@@ -102,23 +101,11 @@ func (a NetworkArgs) validate() error {
 	if len(a.ExistingPublicSubnetIDs)+len(a.ExistingPrivateSubnetIDs) > 0 {
 		errs = append(errs, errors.New("ExistingPublicSubnetIDs and ExistingPrivateSubnetIDs need ExistingVpcID: set the VPC id, or drop the subnet ids to create a new VPC"))
 	}
-	if err := validateIPv4CIDR("CidrBlock", a.CidrBlock); err != nil {
-		errs = append(errs, err)
-	} else if _, n, _ := net.ParseCIDR(a.CidrBlock); !prefixBetween(n, 16, 24) {
-		errs = append(errs, fmt.Errorf("CidrBlock %q: a VPC's prefix length must be /16 to /24 (for example 10.0.0.0/16)", a.CidrBlock))
-	}
-	if a.NumberOfAvailabilityZones < 2 || a.NumberOfAvailabilityZones > 6 {
-		errs = append(errs, fmt.Errorf("NumberOfAvailabilityZones is %d: use 2 to 6 so tasks and the load balancer survive the loss of one zone", a.NumberOfAvailabilityZones))
-	}
-	switch a.NatGateways {
-	case NatGatewaysSingle, NatGatewaysOnePerAz:
-	case NatGatewaysNone:
-		if !a.VpcEndpoints {
-			errs = append(errs, errors.New(`NatGateways "None" needs VpcEndpoints: without a NAT gateway or endpoints tasks cannot pull images or write logs`))
-		}
-	default:
-		errs = append(errs, fmt.Errorf(`NatGateways %q is not one of "Single", "OnePerAz", "None"`, a.NatGateways))
-	}
+	errs = append(errs,
+		CheckVpcCidr(a.CidrBlock).For("CidrBlock"),
+		CheckAvailabilityZones(a.NumberOfAvailabilityZones).For("NumberOfAvailabilityZones"),
+		CheckNatGateways(a.NatGateways, a.VpcEndpoints).For("NatGateways"),
+	)
 	return errors.Join(errs...)
 }
 
@@ -149,11 +136,6 @@ func validateIPv4CIDR(field, cidr string) error {
 		return fmt.Errorf("%s %q has host bits set: use the network address %s", field, cidr, n)
 	}
 	return nil
-}
-
-func prefixBetween(n *net.IPNet, lo, hi int) bool {
-	ones, _ := n.Mask.Size()
-	return ones >= lo && ones <= hi
 }
 
 // NewNetwork creates (or adopts) the VPC. Invalid args fail before anything is registered.
@@ -309,97 +291,4 @@ func (n *Network) createEndpoints(ctx *pulumi.Context, name string, a NetworkArg
 		}
 	}
 	return nil
-}
-
-// allowIngress admits TCP on each port from each CIDR, one rule resource per pair so
-// other components can add rules to the same group without fighting inline rules.
-func allowIngress(ctx *pulumi.Context, name string, securityGroupID pulumi.StringInput, cidrs []string, ports []int, parent pulumi.ResourceOrInvokeOption) error {
-	for _, port := range ports {
-		for i, cidr := range cidrs {
-			if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-%d-%d", name, port, i), &vpc.SecurityGroupIngressRuleArgs{
-				SecurityGroupId: securityGroupID,
-				IpProtocol:      pulumi.String("tcp"),
-				FromPort:        pulumi.Int(port),
-				ToPort:          pulumi.Int(port),
-				CidrIpv4:        pulumi.String(cidr),
-			}, parent); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// naclRule allows one protocol/port range to or from one CIDR. NACLs are stateless,
-// so every flow needs its request and its reply allowed in both subnets' lists.
-type naclRule struct {
-	protocol string // "tcp", or "-1" for all traffic
-	from, to int
-	cidr     string
-}
-
-const (
-	anywhere       = "0.0.0.0/0"
-	ephemeralFirst = 1024
-	ephemeralLast  = 65535
-	// rdpPort is left out of the ephemeral range admitted from the internet: Security Hub EC2.21
-	// fails any NACL entry from 0.0.0.0/0 whose range covers 22 or 3389, whatever comes before
-	// it (awsdocs/aws-config-developer-guide issue 25). 22 is below the range already.
-	rdpPort = 3389
-)
-
-func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCidr string, parent pulumi.ResourceOrInvokeOption) error {
-	internal := naclRule{"-1", 0, 0, vpcCidr}
-	// Return traffic from the internet on ephemeral ports, in two entries around 3389. Replies to
-	// a NAT gateway connection that happened to use source port 3389 are dropped (NAT gateways
-	// use 1024-65535); the client's retry takes another port. Tasks' own ports (Linux
-	// 32768-60999) are not affected. docs/fsbp.md has the trade-off.
-	ephemeralLow := naclRule{"tcp", ephemeralFirst, rdpPort - 1, anywhere}
-	ephemeralHigh := naclRule{"tcp", rdpPort + 1, ephemeralLast, anywhere}
-	// Going out, the ephemeral ports are the internet clients' and are not an EC2.21 matter
-	// (it checks ingress only), so one entry stays.
-	ephemeralOut := naclRule{"tcp", ephemeralFirst, ephemeralLast, anywhere}
-	httpsOut := naclRule{"tcp", 443, 443, anywhere}
-	lists := []struct {
-		suffix          string
-		subnets         pulumi.StringArrayOutput
-		ingress, egress []naclRule
-	}{
-		// Public: clients reach the ALB on 80/443; NAT gateways forward the private
-		// subnets' HTTPS out and receive the replies on ephemeral ports.
-		{"public", n.PublicSubnetIDs,
-			[]naclRule{{"tcp", 80, 80, anywhere}, {"tcp", 443, 443, anywhere}, ephemeralLow, internal, ephemeralHigh},
-			[]naclRule{ephemeralOut, httpsOut, internal}},
-		// Private: tasks take traffic from the ALB and endpoints inside the VPC, and
-		// their outbound HTTPS (via NAT or the S3 gateway) gets replies on ephemeral ports.
-		{"private", n.PrivateSubnetIDs,
-			[]naclRule{internal, ephemeralLow, ephemeralHigh},
-			[]naclRule{internal, httpsOut}},
-	}
-	for _, l := range lists {
-		var ingress awsec2.NetworkAclIngressArray
-		for i, r := range l.ingress {
-			ingress = append(ingress, naclEntry(i, r))
-		}
-		var egress awsec2.NetworkAclEgressArray
-		for i, r := range l.egress {
-			egress = append(egress, awsec2.NetworkAclEgressArgs(naclEntry(i, r)))
-		}
-		if _, err := awsec2.NewNetworkAcl(ctx, name+"-"+l.suffix, &awsec2.NetworkAclArgs{
-			VpcId:     n.VpcID,
-			SubnetIds: l.subnets,
-			Ingress:   ingress,
-			Egress:    egress,
-		}, parent); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// naclEntry numbers rules 100, 110, ... in list order. Egress entries have the same
-// shape and are converted from it.
-func naclEntry(i int, r naclRule) awsec2.NetworkAclIngressArgs {
-	return awsec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(100 + 10*i), Action: pulumi.String("allow"),
-		Protocol: pulumi.String(r.protocol), FromPort: pulumi.Int(r.from), ToPort: pulumi.Int(r.to), CidrBlock: pulumi.String(r.cidr)}
 }

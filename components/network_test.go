@@ -39,7 +39,7 @@ func runNetwork(t *testing.T, args *NetworkArgs) (*clouddouble.Double, []any) {
 		if err != nil {
 			return err
 		}
-		netAwait(ctx, "network", func(v []any) { outputs = v }, n.VpcID, n.VpcCidrBlock, n.PublicSubnetIDs, n.PrivateSubnetIDs)
+		clouddouble.Await(ctx, "network", func(v []any) { outputs = v }, n.VpcID, n.VpcCidrBlock, n.PublicSubnetIDs, n.PrivateSubnetIDs)
 		return nil
 	})
 	if err != nil {
@@ -62,16 +62,16 @@ func TestNetworkNewVpcDefaults(t *testing.T) {
 	for path, want := range map[string]any{
 		"cidrBlock":                 "10.0.0.0/16",
 		"numberOfAvailabilityZones": 2.0,
-		"natGateways.strategy":      "OnePerAz",
+		"natGateways.strategy":      "Single", // the program's default too (DefaultNatGateways)
 		"enableDnsHostnames":        true,
 		"subnetStrategy":            "Auto",
 	} {
-		if got := netProp(v.Inputs, path).V; got != want {
+		if got := clouddouble.DottedPath(v.Inputs, path).V; got != want {
 			t.Errorf("awsx Vpc %s = %v, want %v", path, got, want)
 		}
 	}
 	var types []string
-	for _, s := range netProp(v.Inputs, "subnetSpecs").ArrayValue() {
+	for _, s := range clouddouble.DottedPath(v.Inputs, "subnetSpecs").ArrayValue() {
 		types = append(types, s.ObjectValue()["type"].StringValue())
 	}
 	if !reflect.DeepEqual(types, []string{"Public", "Private"}) {
@@ -103,21 +103,21 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 			privateSubnets := []string{"subnet-private-1", "subnet-private-2", "subnet-private-3"}
 
 			s3 := d.Named(t, netTypeVpcEndpoint, "web-s3")
-			if got := netProp(s3.Inputs, "serviceName").StringValue(); got != "com.amazonaws.us-east-1.s3" {
+			if got := clouddouble.DottedPath(s3.Inputs, "serviceName").StringValue(); got != "com.amazonaws.us-east-1.s3" {
 				t.Errorf("S3 endpoint service = %q", got)
 			}
-			if got := netProp(s3.Inputs, "vpcEndpointType").StringValue(); got != "Gateway" {
+			if got := clouddouble.DottedPath(s3.Inputs, "vpcEndpointType").StringValue(); got != "Gateway" {
 				t.Errorf("S3 endpoint type = %q, want Gateway", got)
 			}
-			if got := clouddouble.Strings(netProp(s3.Inputs, "routeTableIds")); !reflect.DeepEqual(got, []string{"rtb-private-1", "rtb-private-2", "rtb-private-3"}) {
+			if got := clouddouble.Strings(clouddouble.DottedPath(s3.Inputs, "routeTableIds")); !reflect.DeepEqual(got, []string{"rtb-private-1", "rtb-private-2", "rtb-private-3"}) {
 				t.Errorf("S3 endpoint route tables = %v, want exactly the private ones", got)
 			}
 
 			sg := d.Named(t, netTypeSecGroup, "web-endpoints")
-			if e := netProp(sg.Inputs, "egress"); e.IsArray() && len(e.ArrayValue()) > 0 {
+			if e := clouddouble.DottedPath(sg.Inputs, "egress"); e.IsArray() && len(e.ArrayValue()) > 0 {
 				t.Errorf("endpoint security group has egress rules %v, want none", e)
 			}
-			if i := netProp(sg.Inputs, "ingress"); i.IsArray() && len(i.ArrayValue()) > 0 {
+			if i := clouddouble.DottedPath(sg.Inputs, "ingress"); i.IsArray() && len(i.ArrayValue()) > 0 {
 				t.Errorf("endpoint security group has inline ingress %v, want separate rules", i)
 			}
 			rules := d.OfType(netTypeIngressRule)
@@ -131,15 +131,15 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 				if e.Name == "web-s3" {
 					continue
 				}
-				svc := strings.TrimPrefix(netProp(e.Inputs, "serviceName").StringValue(), "com.amazonaws.us-east-1.")
+				svc := strings.TrimPrefix(clouddouble.DottedPath(e.Inputs, "serviceName").StringValue(), "com.amazonaws.us-east-1.")
 				got = append(got, svc)
-				if netProp(e.Inputs, "vpcEndpointType").StringValue() != "Interface" || !netProp(e.Inputs, "privateDnsEnabled").BoolValue() {
+				if clouddouble.DottedPath(e.Inputs, "vpcEndpointType").StringValue() != "Interface" || !clouddouble.DottedPath(e.Inputs, "privateDnsEnabled").BoolValue() {
 					t.Errorf("%s: want an Interface endpoint with private DNS, got %v", svc, e.Inputs)
 				}
-				if s := clouddouble.Strings(netProp(e.Inputs, "subnetIds")); !reflect.DeepEqual(s, privateSubnets) {
+				if s := clouddouble.Strings(clouddouble.DottedPath(e.Inputs, "subnetIds")); !reflect.DeepEqual(s, privateSubnets) {
 					t.Errorf("%s subnets = %v, want the private subnets", svc, s)
 				}
-				if s := clouddouble.Strings(netProp(e.Inputs, "securityGroupIds")); !reflect.DeepEqual(s, []string{"web-endpoints-id"}) {
+				if s := clouddouble.Strings(clouddouble.DottedPath(e.Inputs, "securityGroupIds")); !reflect.DeepEqual(s, []string{"web-endpoints-id"}) {
 					t.Errorf("%s security groups = %v", svc, s)
 				}
 				if !strings.Contains(e.Parent, netTypeNetwork) {
@@ -158,7 +158,7 @@ func netAssertIngressRule(t *testing.T, r clouddouble.Recorded, sgID string, por
 	t.Helper()
 	want := map[string]any{"securityGroupId": sgID, "ipProtocol": "tcp", "fromPort": float64(port), "toPort": float64(port), "cidrIpv4": cidr}
 	for k, v := range want {
-		if got := netProp(r.Inputs, k).V; got != v {
+		if got := clouddouble.DottedPath(r.Inputs, k).V; got != v {
 			t.Errorf("rule %s: %s = %v, want %v", r.Name, k, got, v)
 		}
 	}
@@ -205,13 +205,13 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 			[]netNaclEntry{vpc, https}},
 	} {
 		acl := d.Named(t, netTypeNetworkAcl, tc.name)
-		if got := clouddouble.Strings(netProp(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
+		if got := clouddouble.Strings(clouddouble.DottedPath(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
 			t.Errorf("%s subnets = %v, want %v", tc.name, got, tc.subnets)
 		}
-		if got := netProp(acl.Inputs, "vpcId").StringValue(); got != "vpc-double" {
+		if got := clouddouble.DottedPath(acl.Inputs, "vpcId").StringValue(); got != "vpc-double" {
 			t.Errorf("%s vpcId = %q", tc.name, got)
 		}
-		got := netNaclEntries(t, netProp(acl.Inputs, "ingress"))
+		got := netNaclEntries(t, clouddouble.DottedPath(acl.Inputs, "ingress"))
 		if !reflect.DeepEqual(got, tc.ingress) {
 			t.Errorf("%s ingress = %v, want %v", tc.name, got, tc.ingress)
 		}
@@ -222,7 +222,7 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 				}
 			}
 		}
-		if got := netNaclEntries(t, netProp(acl.Inputs, "egress")); !reflect.DeepEqual(got, tc.egress) {
+		if got := netNaclEntries(t, clouddouble.DottedPath(acl.Inputs, "egress")); !reflect.DeepEqual(got, tc.egress) {
 			t.Errorf("%s egress = %v, want %v", tc.name, got, tc.egress)
 		}
 	}
@@ -262,13 +262,13 @@ func TestNetworkInvalidArgs(t *testing.T) {
 		args *NetworkArgs
 		want string
 	}{
-		{"one AZ", &NetworkArgs{NumberOfAvailabilityZones: 1}, "NumberOfAvailabilityZones is 1: use 2 to 6"},
-		{"bad CIDR", &NetworkArgs{CidrBlock: "10.0.0/16"}, `CidrBlock "10.0.0/16" is not an IPv4 CIDR block`},
-		{"host bits", &NetworkArgs{CidrBlock: "10.0.0.1/16"}, "use the network address 10.0.0.0/16"},
-		{"IPv6", &NetworkArgs{CidrBlock: "fd00::/48"}, "is not an IPv4 CIDR block"},
-		{"too small", &NetworkArgs{CidrBlock: "10.0.0.0/28"}, "must be /16 to /24"},
-		{"NAT typo", &NetworkArgs{NatGateways: "single"}, `NatGateways "single" is not one of`},
-		{"no NAT no endpoints", &NetworkArgs{NatGateways: "None"}, `NatGateways "None" needs VpcEndpoints`},
+		{"one AZ", &NetworkArgs{NumberOfAvailabilityZones: 1}, "NumberOfAvailabilityZones 1 Availability Zone(s); the service must survive the loss of one: use 2 to 6"},
+		{"bad CIDR", &NetworkArgs{CidrBlock: "10.0.0/16"}, `CidrBlock "10.0.0/16" is not an IPv4 network from /16 to /20`},
+		{"host bits", &NetworkArgs{CidrBlock: "10.0.0.1/16"}, "CidrBlock \"10.0.0.1/16\" is not an IPv4 network"},
+		{"IPv6", &NetworkArgs{CidrBlock: "fd00::/48"}, "is not an IPv4 network"},
+		{"too small", &NetworkArgs{CidrBlock: "10.0.0.0/28"}, "\"10.0.0.0/28\" is not an IPv4 network from /16 to /20"},
+		{"NAT typo", &NetworkArgs{NatGateways: "single"}, `NatGateways "single" is not supported: use one of Single, OnePerAz, None`},
+		{"no NAT no endpoints", &NetworkArgs{NatGateways: "None"}, "NatGateways None leaves private subnets without a way to reach ECR"},
 		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-a"}}, "need ExistingVpcID"},
 		{"bad VPC id", existing(NetworkArgs{ExistingVpcID: "x"}), "not a VPC id"},
 		{"one public subnet", existing(NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-a"}}), "ExistingPublicSubnetIDs has 1 subnet(s): give at least 2"},
@@ -297,30 +297,30 @@ func TestNetworkInvalidArgs(t *testing.T) {
 func TestNetworkClosesDefaultSGAndLogsFlows(t *testing.T) {
 	d, _ := runNetwork(t, &NetworkArgs{FlowLogRetentionDays: 7})
 	sg := d.Named(t, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "web-default-sg")
-	if got := netProp(sg.Inputs, "vpcId").StringValue(); got != "vpc-double" {
+	if got := clouddouble.DottedPath(sg.Inputs, "vpcId").StringValue(); got != "vpc-double" {
 		t.Errorf("default security group vpcId = %q, want the new VPC", got)
 	}
 	for _, k := range []string{"ingress", "egress"} {
-		if v := netProp(sg.Inputs, k); v.IsArray() && len(v.ArrayValue()) > 0 {
+		if v := clouddouble.DottedPath(sg.Inputs, k); v.IsArray() && len(v.ArrayValue()) > 0 {
 			t.Errorf("default security group %s = %v, want no rules", k, v)
 		}
 	}
 	flow := d.Named(t, "aws:ec2/flowLog:FlowLog", "web-flow-log")
 	for k, want := range map[string]any{"vpcId": "vpc-double", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs",
 		"logDestination": "arn:aws:double:us-east-1:123456789012:web-flow-logs", "iamRoleArn": "arn:aws:double:us-east-1:123456789012:web-flow-logs"} {
-		if got := netProp(flow.Inputs, k).V; got != want {
+		if got := clouddouble.DottedPath(flow.Inputs, k).V; got != want {
 			t.Errorf("flow log %s = %v, want %v", k, got, want)
 		}
 	}
 	group := d.Named(t, "aws:cloudwatch/logGroup:LogGroup", "web-flow-logs")
-	if got := netProp(group.Inputs, "retentionInDays").NumberValue(); got != 7 {
+	if got := clouddouble.DottedPath(group.Inputs, "retentionInDays").NumberValue(); got != 7 {
 		t.Errorf("flow log retention = %v days, want 7", got)
 	}
 	role := d.Named(t, "aws:iam/role:Role", "web-flow-logs")
-	if !strings.Contains(netProp(role.Inputs, "assumeRolePolicy").StringValue(), `"vpc-flow-logs.amazonaws.com"`) {
-		t.Errorf("flow log role trust = %v, want the vpc-flow-logs service", netProp(role.Inputs, "assumeRolePolicy"))
+	if !strings.Contains(clouddouble.DottedPath(role.Inputs, "assumeRolePolicy").StringValue(), `"vpc-flow-logs.amazonaws.com"`) {
+		t.Errorf("flow log role trust = %v, want the vpc-flow-logs service", clouddouble.DottedPath(role.Inputs, "assumeRolePolicy"))
 	}
-	policy := netProp(d.Named(t, "aws:iam/rolePolicy:RolePolicy", "web-flow-logs").Inputs, "policy").StringValue()
+	policy := clouddouble.DottedPath(d.Named(t, "aws:iam/rolePolicy:RolePolicy", "web-flow-logs").Inputs, "policy").StringValue()
 	if !strings.Contains(policy, `"arn:aws:double:us-east-1:123456789012:web-flow-logs:*"`) || strings.Contains(policy, "kms:") {
 		t.Errorf("flow log role policy = %s, want writes scoped to its log group", policy)
 	}

@@ -24,7 +24,7 @@ func TestLoadBalancerTestListenerForBlueGreen(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		netAwait(ctx, "testUrl", func(v []any) { testURL = v[0].(string) }, l.TestListenerURL)
+		clouddouble.Await(ctx, "testUrl", func(v []any) { testURL = v[0].(string) }, l.TestListenerURL)
 		return nil
 	})
 	if err != nil {
@@ -195,7 +195,7 @@ func TestWebServiceBlueGreenOutputs(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		netAwait(ctx, "outputs", func(v []any) { got = v }, w.AlarmNames, w.CodeDeployApplicationName,
+		clouddouble.Await(ctx, "outputs", func(v []any) { got = v }, w.AlarmNames, w.CodeDeployApplicationName,
 			w.CodeDeployDeploymentGroupName, w.TestListenerURL, w.DashboardName, w.ServiceName, w.ClusterName)
 		return nil
 	})

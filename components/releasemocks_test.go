@@ -1,7 +1,6 @@
 package components
 
 import (
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"example.com/webstack/internal/clouddouble"
@@ -23,16 +22,4 @@ func runReleaseDouble(program pulumi.RunFunc) (*clouddouble.Double, error) {
 			"aws:index/getRegion:getRegion":                 nil,
 		},
 	}, "test", nil, program)
-}
-
-// releasePlain turns recorded inputs into Go values for comparisons.
-func releasePlain(m resource.PropertyMap) map[string]any { return m.Mappable() }
-
-// releaseAwaitStrings resolves string array outputs inside the program run.
-func releaseAwaitStrings(out pulumi.StringArrayOutput, dst *[]string) {
-	out.ApplyT(func(v []string) error { *dst = v; return nil })
-}
-
-func releaseAwaitString(out pulumi.StringOutput, dst *string) {
-	out.ApplyT(func(v string) error { *dst = v; return nil })
 }

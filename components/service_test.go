@@ -319,7 +319,7 @@ func TestServiceInvalidArgs(t *testing.T) {
 		want   string
 	}{
 		{"fargate size", func(a *ServiceArgs) { a.CPU, a.Memory = 256, 4096 }, "memory 4096 is not valid with cpu 256"},
-		{"low port", func(a *ServiceArgs) { a.ContainerPort = 80 }, "ContainerPort 80 must be 1024-65535"},
+		{"low port", func(a *ServiceArgs) { a.ContainerPort = 80 }, "ContainerPort 80 is out of range: use a value from 1024 to 65535"},
 		{"one task", func(a *ServiceArgs) { a.DesiredCount = 1 }, "DesiredCount 1 must be at least 2"},
 		{"no image", func(a *ServiceArgs) { a.Image = "" }, "Image is required"},
 		{"plain secret", func(a *ServiceArgs) { a.Secrets = map[string]string{"TOKEN": "hunter2"} }, `secret TOKEN="hunter2" must name an SSM parameter`},

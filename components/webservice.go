@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"example.com/webstack/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -27,10 +28,11 @@ type WebServiceArgs struct {
 	BlueGreen *BlueGreenArgs
 }
 
-// The deployment strategies: who moves traffic to a new task definition.
+// The deployment strategies: who moves traffic to a new task definition (values: package
+// contract, which the deploy command reads too).
 const (
-	StrategyRolling   = "rolling"
-	StrategyBlueGreen = "blue-green"
+	StrategyRolling   = string(contract.Rolling)
+	StrategyBlueGreen = string(contract.BlueGreen)
 )
 
 // Strategy is the deployment strategy these args ask for.
@@ -77,42 +79,28 @@ type WebService struct {
 	BlueGreen    *BlueGreen
 }
 
-// validate checks the plain values of every part up front: a part failing its own checks after
-// earlier parts were registered would leave a half-created stack. The connecting fields are
-// filled with stand-ins here because WebService supplies them.
-func (a *WebServiceArgs) validate() error {
-	stand := pulumi.String("")
+// Validate reports every problem of every part's settings up front (name is the WebService's: its
+// parts' names derive from it): a part failing its own checks after earlier parts were registered
+// would leave a half-created stack. The wiring between the parts (ids, ARNs, names) is not
+// checked here: WebService supplies it when it creates them.
+func (a *WebServiceArgs) Validate(name string) error {
 	lb := a.LoadBalancer
-	lb.VpcID, lb.SubnetIDs, lb.ContainerPort = stand, pulumi.StringArray{}, a.Service.containerPort()
+	lb.ContainerPort = a.Service.containerPort()
 	errs := []error{a.Network.withDefaults().validate(), lb.withDefaults().validate()}
-	if _, err := a.Image.withDefaults(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, a.Image.withDefaults().validate())
 	svc := a.Service
 	if a.BlueGreen != nil {
 		svc.DeploymentController = ControllerCodeDeploy
 	}
-	// Two subnets, as the Network guarantees: Ec2 capacity checks the count of plain subnet ids.
-	subnets := pulumi.ToStringArray([]string{"subnet-stand-in-1", "subnet-stand-in-2"})
-	svc.VpcID, svc.SubnetIDs, svc.LoadBalancerSecurityGroupID, svc.TargetGroupArn, svc.Image = stand, subnets, stand, stand, "stand-in"
-	if _, err := svc.withDefaults("stand-in"); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, svc.withDefaults(name+"-app").validate(name+"-app"))
 	if a.Firewall != nil {
-		fw := *a.Firewall
-		fw.LoadBalancerArn = stand
-		errs = append(errs, fw.withDefaults().validate())
+		errs = append(errs, a.Firewall.withDefaults().validate())
 	}
 	if a.Autoscaling != nil {
-		as := *a.Autoscaling
-		as.ClusterName, as.ServiceName, as.LoadBalancerArnSuffix, as.TargetGroupArnSuffix = stand, stand, stand, stand
-		if _, err := as.withDefaults(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, a.Autoscaling.withDefaults().validate())
 	}
 	if a.Monitoring != nil {
 		mon := *a.Monitoring
-		mon.LoadBalancerArnSuffix, mon.TargetGroupArnSuffixes, mon.ClusterName, mon.ServiceName = stand, []pulumi.StringInput{stand}, stand, stand
 		mon.Thresholds = mon.Thresholds.withDefaults()
 		errs = append(errs, mon.validate())
 	}
@@ -123,10 +111,7 @@ func (a *WebServiceArgs) validate() error {
 		if a.Monitoring == nil {
 			errs = append(errs, errors.New("BlueGreen needs Monitoring: its alarms roll deployments back"))
 		}
-		bg := *a.BlueGreen
-		bg.ClusterName, bg.ServiceName, bg.BlueTargetGroupName, bg.GreenTargetGroupName, bg.ProductionListenerArn = stand, stand, stand, stand, stand
-		bg.AlarmNames = pulumi.StringArray{}
-		errs = append(errs, bg.withDefaults().validate())
+		errs = append(errs, a.BlueGreen.withDefaults().validate())
 	}
 	return errors.Join(errs...)
 }
@@ -149,7 +134,7 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	if args == nil {
 		return nil, fmt.Errorf("WebService: args are required (at least Image.RepositoryName and a certificate or LoadBalancer.AllowHTTP)")
 	}
-	if err := args.validate(); err != nil {
+	if err := args.Validate(name); err != nil {
 		return nil, fmt.Errorf("WebService %q: %w", name, err)
 	}
 

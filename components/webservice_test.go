@@ -60,7 +60,7 @@ func TestWebServiceValidatesAllPartsFirst(t *testing.T) {
 			a.Firewall = &FirewallArgs{RateLimit: 5}
 		}, []string{"memory 8192 is not valid with cpu 256", "RateLimit 5 is out of range"}},
 		{"autoscaling bounds", func(a *WebServiceArgs) { a.Autoscaling = &AutoscalingArgs{MinCount: 1} }, []string{"MinCount 1 must be at least 2"}},
-		{"network", func(a *WebServiceArgs) { a.Network.NumberOfAvailabilityZones = 1 }, []string{"NumberOfAvailabilityZones is 1"}},
+		{"network", func(a *WebServiceArgs) { a.Network.NumberOfAvailabilityZones = 1 }, []string{"NumberOfAvailabilityZones 1 Availability Zone(s)"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

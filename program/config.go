@@ -15,7 +15,8 @@ import (
 const Project = "webstack"
 
 // Config is the typed stack configuration. Each field's key and default are in Pulumi.yaml, which a
-// test keeps equal to Defaults().
+// test (TestPulumiYamlMatchesConfig) keeps equal to Defaults(), whose values are the components'
+// Default* constants wherever a component has a default: those constants are the source.
 type Config struct {
 	ServiceName string
 
@@ -196,65 +197,65 @@ func (c *Config) fields() []field {
 func Defaults() Config {
 	return Config{
 		ServiceName:                   "webstack",
-		AvailabilityZones:             2,
-		VpcCidr:                       "10.0.0.0/16",
-		NatGateways:                   "Single",
+		AvailabilityZones:             components.DefaultAvailabilityZones,
+		VpcCidr:                       components.DefaultVpcCidr,
+		NatGateways:                   components.DefaultNatGateways,
 		ExistingPublicSubnetIDs:       []string{},
 		ExistingPrivateSubnetIDs:      []string{},
-		BuildContext:                  ".",
-		Dockerfile:                    "Dockerfile",
-		ImagePlatform:                 "linux/amd64",
-		EcrEncryption:                 "AES256",
-		UntaggedImageExpiryDays:       7,
-		ImagesToKeep:                  30,
-		IngressCidrs:                  []string{"0.0.0.0/0"},
-		ContainerPort:                 8080,
-		HealthCheckPath:               "/healthz",
-		SslPolicy:                     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-		IdleTimeoutSeconds:            60,
-		DeregistrationDelaySeconds:    30,
-		DesyncMitigationMode:          "defensive",
-		AccessLogsRetentionDays:       90,
-		WafRateLimit:                  2000,
-		CPU:                           256,
-		Memory:                        512,
-		DesiredCount:                  2,
-		MinCount:                      2,
-		MaxCount:                      4,
+		BuildContext:                  components.DefaultBuildContext,
+		Dockerfile:                    components.DefaultDockerfile,
+		ImagePlatform:                 components.DefaultImagePlatform,
+		EcrEncryption:                 components.DefaultEcrEncryption,
+		UntaggedImageExpiryDays:       components.DefaultUntaggedExpiryDays,
+		ImagesToKeep:                  components.DefaultImagesToKeep,
+		IngressCidrs:                  []string{components.DefaultIngressCidr},
+		ContainerPort:                 components.DefaultContainerPort,
+		HealthCheckPath:               components.DefaultHealthCheckPath,
+		SslPolicy:                     components.DefaultSslPolicy,
+		IdleTimeoutSeconds:            components.DefaultIdleTimeoutSeconds,
+		DeregistrationDelaySeconds:    components.DefaultDeregistrationDelaySeconds,
+		DesyncMitigationMode:          components.DefaultDesyncMitigationMode,
+		AccessLogsRetentionDays:       components.DefaultAccessLogsRetentionDays,
+		WafRateLimit:                  components.DefaultWafRateLimit,
+		CPU:                           components.DefaultCPU,
+		Memory:                        components.DefaultMemory,
+		DesiredCount:                  components.DefaultDesiredCount,
+		MinCount:                      components.DefaultMinCount,
+		MaxCount:                      components.DefaultMaxCount,
 		FargateWeight:                 1,
 		HealthCheckGracePeriodSeconds: 30,
-		LogRetentionDays:              30,
+		LogRetentionDays:              components.DefaultLogRetentionDays,
 		Environment:                   []string{},
 		Secrets:                       []string{},
 		ComputeType:                   "fargate",
-		InstanceTypes:                 []string{"t3.medium"},
-		MinInstances:                  2,
-		MaxInstances:                  4,
-		TargetCapacityPercent:         100,
-		InstanceRootVolumeGiB:         30,
+		InstanceTypes:                 []string{components.DefaultInstanceType},
+		MinInstances:                  components.DefaultMinInstances,
+		MaxInstances:                  2 * components.DefaultMinInstances, // Ec2CapacityArgs.MaxInstances' default
+		TargetCapacityPercent:         components.DefaultTargetCapacityPercent,
+		InstanceRootVolumeGiB:         components.DefaultRootVolumeSizeGiB,
 		Autoscaling:                   true,
-		CPUTargetPercent:              60,
-		MemoryTargetPercent:           70,
-		RequestsPerTarget:             1000,
-		ScaleInCooldownSeconds:        300,
-		ScaleOutCooldownSeconds:       60,
+		CPUTargetPercent:              components.DefaultCPUTargetPercent,
+		MemoryTargetPercent:           components.DefaultMemoryTargetPercent,
+		RequestsPerTarget:             components.DefaultRequestsPerTarget,
+		ScaleInCooldownSeconds:        components.DefaultScaleInCooldownSeconds,
+		ScaleOutCooldownSeconds:       components.DefaultScaleOutCooldownSeconds,
 		ScaleSchedules:                []string{},
 		DeploymentStrategy:            components.StrategyRolling,
-		TrafficShifting:               "canary",
-		TrafficShiftPercent:           10,
-		TrafficShiftIntervalMinutes:   5,
-		BlueTerminationWaitMinutes:    5,
+		TrafficShifting:               components.DefaultTrafficShifting,
+		TrafficShiftPercent:           components.DefaultTrafficShiftPercent,
+		TrafficShiftIntervalMinutes:   components.DefaultTrafficShiftIntervalMinutes,
+		BlueTerminationWaitMinutes:    components.DefaultTerminationWaitMinutes,
 		TestListenerPort:              8443,
 		TestListenerCidrs:             []string{},
-		Alarm5xxRatePercent:           1,
-		AlarmTarget5xxPerMinute:       10,
-		AlarmUnhealthyHosts:           1,
-		AlarmP99LatencyMs:             1000,
-		AlarmTasksBelowDesiredMinutes: 5,
-		AlarmCPUPercent:               85,
-		AlarmMemoryPercent:            85,
-		AlarmEvaluationMinutes:        3,
-		AlarmDatapointsToAlarm:        2,
+		Alarm5xxRatePercent:           components.DefaultAlb5xxRatePercent,
+		AlarmTarget5xxPerMinute:       components.DefaultTarget5xxPerMinute,
+		AlarmUnhealthyHosts:           components.DefaultUnhealthyHosts,
+		AlarmP99LatencyMs:             components.DefaultP99LatencySeconds * 1000,
+		AlarmTasksBelowDesiredMinutes: components.DefaultTasksBelowDesiredPeriod,
+		AlarmCPUPercent:               components.DefaultAlarmCPUPercent,
+		AlarmMemoryPercent:            components.DefaultAlarmMemoryPercent,
+		AlarmEvaluationMinutes:        components.DefaultEvaluationMinutes,
+		AlarmDatapointsToAlarm:        components.DefaultDatapointsToAlarm,
 	}
 }
 
@@ -327,39 +328,4 @@ func parseInto(ptr any, raw string) error {
 		panic(fmt.Sprintf("config field of unsupported type %T", ptr))
 	}
 	return nil
-}
-
-// Problem is one invalid config value: which key, what is wrong, how to fix it.
-type Problem struct {
-	Key     string
-	Message string
-	Fix     string
-}
-
-// FullKey is the key as the stack file spells it: "webstack:cpu", or "aws:region" for a key of
-// another namespace.
-func (p Problem) FullKey() string {
-	if strings.Contains(p.Key, ":") {
-		return p.Key
-	}
-	return Project + ":" + p.Key
-}
-
-// Problems collects every problem found, in key order of discovery.
-type Problems []Problem
-
-func (ps *Problems) add(key, message, fix string) {
-	*ps = append(*ps, Problem{Key: key, Message: message, Fix: fix})
-}
-
-// ConfigError is the one error Load returns for an invalid stack config.
-type ConfigError struct{ Problems Problems }
-
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "invalid stack config (%d problem(s)); nothing was created:", len(e.Problems))
-	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  - %s: %s; fix: %s", p.FullKey(), p.Message, p.Fix)
-	}
-	return b.String()
 }

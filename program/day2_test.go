@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"maps"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,8 +95,8 @@ func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
 	}
 }
 
-// deployCommandOutputs runs the program's components for stack and reads what Run exports for the
-// deploy command back through release.ParseOutputs, as JSON, the way stack outputs reach it.
+// deployCommandOutputs runs the program's components for stack and reads what Run exports
+// (stackOutputs) back through release.ParseOutputs, as JSON, the way stack outputs reach it.
 func deployCommandOutputs(t *testing.T, stack string, overrides map[string]string) release.StackOutputs {
 	t.Helper()
 	cfg := stackConfig(t, stack)
@@ -113,32 +112,16 @@ func deployCommandOutputs(t *testing.T, stack string, overrides map[string]strin
 		if err != nil {
 			return err
 		}
-		outs := c.deployCommandOutputs(ws)
-		keys := slices.Sorted(maps.Keys(outs))
-		var inputs []any
-		for _, k := range keys {
-			inputs = append(inputs, outs[k])
-		}
-		pulumi.All(inputs...).ApplyT(func(v []any) error {
-			for i, k := range keys {
-				b, err := json.Marshal(v[i]) // stack outputs reach the deploy command as JSON
-				if err != nil {
-					return err
-				}
-				var x any
-				if err := json.Unmarshal(b, &x); err != nil {
-					return err
-				}
-				plain[k] = x
-			}
-			return nil
-		})
+		resolveOutputs(c.stackOutputs(ws, "us-east-1"), plain)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _ := release.ParseOutputs(plain) // the other outputs are not part of this test
+	o, err := release.ParseOutputs(plain)
+	if err != nil {
+		t.Fatalf("ParseOutputs: %v (outputs %v)", err, plain)
+	}
 	return o
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"example.com/webstack/components"
+	"example.com/webstack/contract"
 	"example.com/webstack/release"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -48,12 +49,10 @@ func (c *Config) NextStack() *release.NextStack {
 func (c *Config) validateRelease(p *Problems, intRange func(key string, v, lo, hi int), oneOf func(key, v string, allowed ...string)) {
 	oneOf("deploymentStrategy", c.DeploymentStrategy, components.StrategyRolling, components.StrategyBlueGreen)
 	oneOf("trafficShifting", c.TrafficShifting, "canary", "linear", "all-at-once")
-	intRange("trafficShiftPercent", c.TrafficShiftPercent, 1, 99)
-	intRange("trafficShiftIntervalMinutes", c.TrafficShiftIntervalMinutes, 1, 1440)
-	intRange("blueTerminationWaitMinutes", c.BlueTerminationWaitMinutes, 1, 2880) // CodeDeploy keeps blue at most 2 days
-	if c.TestListenerPort < 1 || c.TestListenerPort > 65535 || c.TestListenerPort == 80 || c.TestListenerPort == 443 {
-		p.add("testListenerPort", fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", c.TestListenerPort), "use another TCP port, such as 8443")
-	}
+	p.check("trafficShiftPercent", components.CheckTrafficShiftPercent(c.TrafficShiftPercent))
+	p.check("trafficShiftIntervalMinutes", components.CheckTrafficShiftInterval(c.TrafficShiftIntervalMinutes))
+	p.check("blueTerminationWaitMinutes", components.CheckTerminationWait(c.BlueTerminationWaitMinutes))
+	p.check("testListenerPort", components.CheckTestListenerPort(c.TestListenerPort))
 	if c.DeploymentStrategy == components.StrategyBlueGreen && len(c.TestListenerCidrs) == 0 {
 		p.add("testListenerCidrs", "empty: blue-green opens a test listener to the machines that run the release checks, and only to them",
 			`list their IPv4 CIDRs, e.g. ["203.0.113.0/24"]`)
@@ -108,17 +107,17 @@ func (c *Config) addReleaseArgs(args *components.WebServiceArgs) {
 	}
 }
 
-// exportReleaseOutputs are the stack outputs cmd/deploy reads (contracts.md, "Release-related
-// stack outputs"); the blue-green ones only under blue-green.
-func (c *Config) exportReleaseOutputs(ctx *pulumi.Context, ws *components.WebService) {
-	ctx.Export("deploymentStrategy", pulumi.String(c.DeploymentStrategy))
-	ctx.Export("releaseTimeoutSeconds", pulumi.Int(int(c.ReleaseTimeout().Seconds())))
-	ctx.Export("alarmNames", ws.AlarmNames)
-	ctx.Export("dashboardName", ws.DashboardName)
-	ctx.Export("alarmTopicArn", ws.AlarmTopicArn)
+// addReleaseOutputs adds the release-related stack outputs cmd/deploy reads (names: package
+// contract); the blue-green ones only under blue-green.
+func (c *Config) addReleaseOutputs(out map[string]pulumi.Input, ws *components.WebService) {
+	out[contract.OutputDeploymentStrategy] = pulumi.String(c.DeploymentStrategy)
+	out[contract.OutputReleaseTimeoutSeconds] = pulumi.Int(int(c.ReleaseTimeout().Seconds()))
+	out[contract.OutputAlarmNames] = ws.AlarmNames
+	out["dashboardName"] = ws.DashboardName
+	out["alarmTopicArn"] = ws.AlarmTopicArn
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
-		ctx.Export("codeDeployApplicationName", ws.CodeDeployApplicationName)
-		ctx.Export("codeDeployDeploymentGroupName", ws.CodeDeployDeploymentGroupName)
-		ctx.Export("testListenerUrl", ws.TestListenerURL)
+		out[contract.OutputCodeDeployApplication] = ws.CodeDeployApplicationName
+		out[contract.OutputCodeDeployGroup] = ws.CodeDeployDeploymentGroupName
+		out[contract.OutputTestListenerURL] = ws.TestListenerURL
 	}
 }

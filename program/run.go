@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"example.com/webstack/components"
+	"example.com/webstack/contract"
 	"example.com/webstack/release"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
@@ -42,34 +43,38 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("looking up the AWS region: %w", err)
 	}
-	ctx.Export("url", ws.URL)
-	ctx.Export("albDnsName", ws.AlbDNSName)
-	ctx.Export("repositoryUrl", ws.RepositoryURL)
-	ctx.Export("imageRef", ws.ImageRef)
-	ctx.Export("clusterName", ws.ClusterName)
-	ctx.Export("serviceName", ws.ServiceName)
-	ctx.Export("logGroupName", ws.LogGroupName)
-	ctx.Export("vpcId", ws.VpcID)
-	ctx.Export("containerName", pulumi.String(ContainerName))
-	ctx.Export("containerPort", pulumi.Int(cfg.ContainerPort))
-	ctx.Export("region", pulumi.String(region.Name))
-	ctx.Export("taskDefinitionArn", ws.TaskDefinitionArn)
-	ctx.Export("taskDefinitionFamily", ws.TaskDefinitionFamily)
-	cfg.exportReleaseOutputs(ctx, ws)
-	for k, v := range cfg.deployCommandOutputs(ws) {
+	for k, v := range cfg.stackOutputs(ws, region.Name) {
 		ctx.Export(k, v)
 	}
 	return nil
 }
 
-// deployCommandOutputs are the outputs named in release/outputs.go: what the deploy command
-// compares before an update (computeType) and, on a blue-green stack, carries into the AppSpec.
-func (c *Config) deployCommandOutputs(ws *components.WebService) map[string]pulumi.Input {
-	outs := map[string]pulumi.Input{release.OutputComputeType: pulumi.String(c.ComputeType)}
-	if c.DeploymentStrategy == components.StrategyBlueGreen {
-		maps.Copy(outs, c.AppSpecOutputs(ws.Service))
+// stackOutputs are everything Run exports. The names the deploy command reads come from package
+// contract (TestStackOutputsRoundTrip reads them back through release.ParseOutputs); the others
+// are for people and scripts.
+func (c *Config) stackOutputs(ws *components.WebService, region string) map[string]pulumi.Input {
+	out := map[string]pulumi.Input{
+		contract.OutputURL:               ws.URL,
+		"albDnsName":                     ws.AlbDNSName,
+		"repositoryUrl":                  ws.RepositoryURL,
+		"imageRef":                       ws.ImageRef,
+		contract.OutputClusterName:       ws.ClusterName,
+		contract.OutputServiceName:       ws.ServiceName,
+		"logGroupName":                   ws.LogGroupName,
+		"vpcId":                          ws.VpcID,
+		contract.OutputContainerName:     pulumi.String(ContainerName),
+		contract.OutputContainerPort:     pulumi.Int(c.ContainerPort),
+		"region":                         pulumi.String(region),
+		contract.OutputTaskDefinitionArn: ws.TaskDefinitionArn,
+		"taskDefinitionFamily":           ws.TaskDefinitionFamily,
+		// What the deploy command compares before an update.
+		contract.OutputComputeType: pulumi.String(c.ComputeType),
 	}
-	return outs
+	c.addReleaseOutputs(out, ws)
+	if c.DeploymentStrategy == components.StrategyBlueGreen {
+		maps.Copy(out, c.AppSpecOutputs(ws.Service))
+	}
+	return out
 }
 
 // Warnings are the valid but risky choices of a stack config, printed on every preview and update.
@@ -207,7 +212,7 @@ func pairs(entries []string) map[string]string {
 }
 
 // AppSpecOutputs are the outputs of a blue-green stack that the deploy command puts into the next
-// release's AppSpec (names and shapes: release/outputs.go). `pulumi up` leaves a CodeDeploy
+// release's AppSpec (names and shapes: package contract). `pulumi up` leaves a CodeDeploy
 // service's network configuration and capacity provider strategy alone
 // (components.ServiceIgnoreChanges), so a release is what applies an edit of them. On Fargate the
 // platform version is exported as what ECS runs: the service sets none, and "If one isn't
@@ -215,12 +220,12 @@ func pairs(entries []string) map[string]string {
 // platformVersion); on EC2 there is none ("only specified for tasks that are hosted on Fargate").
 func (c *Config) AppSpecOutputs(svc *components.Service) map[string]pulumi.Input {
 	outs := map[string]pulumi.Input{
-		release.OutputServiceNetwork: pulumi.Map{
+		contract.OutputServiceNetwork: pulumi.Map{
 			"subnets":        svc.SubnetIDs,
 			"securityGroups": pulumi.StringArray{svc.SecurityGroupID},
 			"assignPublicIp": pulumi.Bool(false),
 		},
-		release.OutputServiceCapacityProviders: svc.CapacityProviderStrategy.ApplyT(func(strategy []ecs.ServiceCapacityProviderStrategy) []map[string]any {
+		contract.OutputServiceCapacityProviders: svc.CapacityProviderStrategy.ApplyT(func(strategy []ecs.ServiceCapacityProviderStrategy) []map[string]any {
 			out := []map[string]any{}
 			for _, cp := range strategy {
 				out = append(out, map[string]any{"capacityProvider": cp.CapacityProvider, "base": deref(cp.Base), "weight": deref(cp.Weight)})
@@ -229,7 +234,7 @@ func (c *Config) AppSpecOutputs(svc *components.Service) map[string]pulumi.Input
 		}),
 	}
 	if c.ComputeType == release.ComputeFargate {
-		outs[release.OutputServicePlatformVersion] = pulumi.String(fargatePlatformVersion)
+		outs[contract.OutputServicePlatformVersion] = pulumi.String(fargatePlatformVersion)
 	}
 	return outs
 }

@@ -20,10 +20,6 @@ var (
 	serviceNameRe  = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
 	vpcIDRe        = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
 	subnetIDRe     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
-	certArnRe      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
-	domainRe       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	hostedZoneRe   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	healthPathRe   = regexp.MustCompile(`^/[A-Za-z0-9_\-./~@:+]*$`)
 	secretLikeRe   = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
 	scheduleNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
 )
@@ -31,18 +27,13 @@ var (
 // logRetentionValues are the only retention periods CloudWatch Logs accepts.
 var logRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
+// validate reports every problem of the config under its key. A setting a component also takes
+// is checked by that component's check (components/settings.go), so the limit is written once;
+// the rules here are the program's own and those that span components.
 func (c *Config) validate() Problems {
 	var p Problems
-	intRange := func(key string, v, lo, hi int) {
-		if v < lo || v > hi {
-			p.add(key, fmt.Sprintf("%d is out of range", v), fmt.Sprintf("use a value from %d to %d", lo, hi))
-		}
-	}
-	oneOf := func(key, v string, allowed ...string) {
-		if !slices.Contains(allowed, v) {
-			p.add(key, fmt.Sprintf("%q is not supported", v), "use one of "+strings.Join(allowed, ", "))
-		}
-	}
+	intRange := func(key string, v, lo, hi int) { p.check(key, components.CheckIntRange(v, lo, hi)) }
+	oneOf := func(key, v string, allowed ...string) { p.check(key, components.CheckOneOf(v, allowed...)) }
 
 	if len(c.ServiceName) > MaxServiceNameLength || !serviceNameRe.MatchString(c.ServiceName) {
 		p.add("serviceName", fmt.Sprintf("%q is not a valid name", c.ServiceName),
@@ -71,16 +62,9 @@ func (c *Config) validate() Problems {
 		if len(c.ExistingPublicSubnetIDs)+len(c.ExistingPrivateSubnetIDs) > 0 {
 			p.add("existingVpcId", "subnet ids are set but existingVpcId is empty", "set existingVpcId too, or remove the subnet ids")
 		}
-		if c.AvailabilityZones < 2 || c.AvailabilityZones > 6 {
-			p.add("availabilityZones", fmt.Sprintf("%d Availability Zone(s); the service must survive the loss of one", c.AvailabilityZones), "use 2 to 6")
-		}
-		if pfx, err := netip.ParsePrefix(c.VpcCidr); err != nil || !pfx.Addr().Is4() || pfx.Bits() < 16 || pfx.Bits() > 20 || pfx.Masked() != pfx {
-			p.add("vpcCidr", fmt.Sprintf("%q is not an IPv4 network from /16 to /20", c.VpcCidr), "use a private range such as 10.0.0.0/16")
-		}
-		oneOf("natGateways", c.NatGateways, "Single", "OnePerAz", "None")
-		if c.NatGateways == "None" && !c.VpcEndpoints {
-			p.add("natGateways", "None leaves private subnets without a way to reach ECR and CloudWatch Logs", "set vpcEndpoints to true, or use Single")
-		}
+		p.check("availabilityZones", components.CheckAvailabilityZones(c.AvailabilityZones))
+		p.check("vpcCidr", components.CheckVpcCidr(c.VpcCidr))
+		p.check("natGateways", components.CheckNatGateways(c.NatGateways, c.VpcEndpoints))
 	}
 
 	// Image.
@@ -107,14 +91,9 @@ func (c *Config) validate() Problems {
 			p.add("ingressCidrs", fmt.Sprintf("%q is not an IPv4 CIDR block", s), "use blocks like 203.0.113.0/24 (host bits zero)")
 		}
 	}
-	// Ports below 1024 need CAP_NET_BIND_SERVICE, which the task drops with all other capabilities.
-	intRange("containerPort", c.ContainerPort, 1024, 65535)
-	if len(c.HealthCheckPath) > 1024 || !healthPathRe.MatchString(c.HealthCheckPath) {
-		p.add("healthCheckPath", fmt.Sprintf("%q is not a valid target group health-check path", c.HealthCheckPath), `use an absolute path without query or spaces, e.g. "/healthz"`)
-	}
-	if c.CertificateArn != "" && !certArnRe.MatchString(c.CertificateArn) {
-		p.add("certificateArn", fmt.Sprintf("%q is not an ACM certificate ARN", c.CertificateArn), "use arn:aws:acm:<region>:<account>:certificate/<id>")
-	}
+	p.check("containerPort", components.CheckContainerPort(c.ContainerPort))
+	p.check("healthCheckPath", components.CheckHealthCheckPath(c.HealthCheckPath))
+	p.check("certificateArn", components.CheckCertificateArn(c.CertificateArn))
 	if (c.DomainName == "") != (c.HostedZoneID == "") {
 		missing := "domainName" // the key at fault is the one left out
 		if c.HostedZoneID == "" {
@@ -122,27 +101,18 @@ func (c *Config) validate() Problems {
 		}
 		p.add(missing, "empty: domainName and hostedZoneId go together (the certificate is validated in that zone)", "set both, or neither")
 	}
-	if c.DomainName != "" && (len(c.DomainName) > 253 || !domainRe.MatchString(c.DomainName)) {
-		p.add("domainName", fmt.Sprintf("%q is not a lowercase DNS name", c.DomainName), "use a name like api.example.com")
-	}
-	if c.HostedZoneID != "" && !hostedZoneRe.MatchString(c.HostedZoneID) {
-		p.add("hostedZoneId", fmt.Sprintf("%q is not a Route 53 hosted zone id", c.HostedZoneID), "use the zone's id, like Z0123456789ABCDEFGHIJ (aws route53 list-hosted-zones)")
-	}
+	p.check("domainName", components.CheckDomainName(c.DomainName))
+	p.check("hostedZoneId", components.CheckHostedZoneID(c.HostedZoneID))
 	if !c.HasCertificate() && !c.AllowInsecureHTTP {
 		p.add("certificateArn", "no certificate and no domain: the load balancer would serve plain HTTP",
 			"set certificateArn, or domainName and hostedZoneId; or, for a throwaway stack only, allowInsecureHttp: true")
 	}
-	if !strings.HasPrefix(c.SslPolicy, "ELBSecurityPolicy-") {
-		p.add("sslPolicy", fmt.Sprintf("%q is not an ELB security policy", c.SslPolicy), "use ELBSecurityPolicy-TLS13-1-2-Res-2021-06")
-	}
-	intRange("idleTimeoutSeconds", c.IdleTimeoutSeconds, 1, 4000)
-	if maxDelay := components.StopTimeoutSeconds - components.DrainDelaySeconds - 1; c.DeregistrationDelaySeconds < 1 || c.DeregistrationDelaySeconds > maxDelay {
-		p.add("deregistrationDelaySeconds", fmt.Sprintf("%d: draining must end before the task's stop timeout (%ds) minus its drain delay (%ds)", c.DeregistrationDelaySeconds, components.StopTimeoutSeconds, components.DrainDelaySeconds),
-			fmt.Sprintf("use 1 to %d", maxDelay))
-	}
-	oneOf("desyncMitigationMode", c.DesyncMitigationMode, "defensive", "strictest")
-	intRange("accessLogsRetentionDays", c.AccessLogsRetentionDays, 1, 3650)
-	intRange("wafRateLimit", c.WafRateLimit, 100, 2000000000)
+	p.check("sslPolicy", components.CheckSslPolicy(c.SslPolicy))
+	p.check("idleTimeoutSeconds", components.CheckIdleTimeout(c.IdleTimeoutSeconds))
+	p.check("deregistrationDelaySeconds", components.CheckDeregistrationDelay(c.DeregistrationDelaySeconds))
+	p.check("desyncMitigationMode", components.CheckDesyncMitigationMode(c.DesyncMitigationMode))
+	p.check("accessLogsRetentionDays", components.CheckAccessLogsRetentionDays(c.AccessLogsRetentionDays))
+	intRange("wafRateLimit", c.WafRateLimit, components.MinWafRateLimit, components.MaxWafRateLimit)
 
 	// Service.
 	if c.ComputeType != "ec2" { // EC2 tasks must fit the instance types instead (validateCompute)

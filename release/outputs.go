@@ -6,20 +6,19 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"example.com/webstack/contract"
 )
 
-// Strategy is the stack's deployment.strategy: who moves traffic to a new task definition.
-type Strategy string
+// Strategy is the stack's deployment strategy (its home: package contract).
+type Strategy = contract.Strategy
 
 const (
-	// Rolling lets the ECS deployment controller replace tasks (circuit breaker + alarm rollback).
-	Rolling Strategy = "rolling"
-	// BlueGreen hands each release to a CodeDeploy deployment that shifts ALB traffic.
-	BlueGreen Strategy = "blue-green"
+	Rolling   = contract.Rolling
+	BlueGreen = contract.BlueGreen
 )
 
-// StackOutputs are the stack outputs the deploy command reads (contracts.md, "Stack outputs" and
-// "Release-related stack outputs").
+// StackOutputs are the stack outputs the deploy command reads (their names: package contract).
 type StackOutputs struct {
 	URL                   string
 	ClusterName           string
@@ -43,19 +42,14 @@ type StackOutputs struct {
 	ReleaseTimeout time.Duration
 }
 
-// The stack outputs the program must export so a blue-green release carries the service's network
-// configuration, platform version and capacity provider strategy into the AppSpec (one home for
-// their names: ParseOutputs and the program's tests read them from here).
+// The stack outputs a blue-green release carries into the AppSpec (names: package contract).
 const (
-	// OutputServiceNetwork is {"subnets": [ids], "securityGroups": [ids], "assignPublicIp": bool}.
-	OutputServiceNetwork = "serviceNetworkConfiguration"
-	// OutputServicePlatformVersion is the Fargate platform version ("LATEST", "1.4.0"); absent on EC2.
-	OutputServicePlatformVersion = "servicePlatformVersion"
-	// OutputServiceCapacityProviders is [{"capacityProvider": name, "base": n, "weight": n}].
-	OutputServiceCapacityProviders = "serviceCapacityProviderStrategy"
+	OutputServiceNetwork           = contract.OutputServiceNetwork
+	OutputServicePlatformVersion   = contract.OutputServicePlatformVersion
+	OutputServiceCapacityProviders = contract.OutputServiceCapacityProviders
 	// OutputComputeType is the stack's computeType ("fargate" or "ec2"): the deploy command refuses to
 	// switch it on a live stack (edits.go).
-	OutputComputeType = "computeType"
+	OutputComputeType = contract.OutputComputeType
 )
 
 // ServiceSettings are the task set properties a CodeDeploy AppSpec may carry (AppSpec "resources"
@@ -90,20 +84,20 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		return ""
 	}
 	o := StackOutputs{
-		URL:                   str("url"),
-		ClusterName:           str("clusterName"),
-		ServiceName:           str("serviceName"),
-		ContainerName:         str("containerName"),
-		Strategy:              Strategy(str("deploymentStrategy")),
-		TaskDefinitionArn:     str("taskDefinitionArn"),
-		CodeDeployApplication: str("codeDeployApplicationName"),
-		CodeDeployGroup:       str("codeDeployDeploymentGroupName"),
-		TestListenerURL:       str("testListenerUrl"),
-		ComputeType:           str(OutputComputeType),
+		URL:                   str(contract.OutputURL),
+		ClusterName:           str(contract.OutputClusterName),
+		ServiceName:           str(contract.OutputServiceName),
+		ContainerName:         str(contract.OutputContainerName),
+		Strategy:              Strategy(str(contract.OutputDeploymentStrategy)),
+		TaskDefinitionArn:     str(contract.OutputTaskDefinitionArn),
+		CodeDeployApplication: str(contract.OutputCodeDeployApplication),
+		CodeDeployGroup:       str(contract.OutputCodeDeployGroup),
+		TestListenerURL:       str(contract.OutputTestListenerURL),
+		ComputeType:           str(contract.OutputComputeType),
 	}
-	o.ContainerPort = intOutput(m["containerPort"])
-	o.ReleaseTimeout = time.Duration(intOutput(m["releaseTimeoutSeconds"])) * time.Second
-	if names, ok := m["alarmNames"].([]any); ok {
+	o.ContainerPort = intOutput(m[contract.OutputContainerPort])
+	o.ReleaseTimeout = time.Duration(intOutput(m[contract.OutputReleaseTimeoutSeconds])) * time.Second
+	if names, ok := m[contract.OutputAlarmNames].([]any); ok {
 		for _, n := range names {
 			if s, ok := n.(string); ok {
 				o.AlarmNames = append(o.AlarmNames, s)
@@ -115,14 +109,14 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		return o, nil // stack created but never deployed
 	}
 	missing := []string{}
-	need := map[string]string{"url": o.URL, "clusterName": o.ClusterName, "serviceName": o.ServiceName,
-		"deploymentStrategy": string(o.Strategy), "taskDefinitionArn": o.TaskDefinitionArn}
+	need := map[string]string{contract.OutputURL: o.URL, contract.OutputClusterName: o.ClusterName, contract.OutputServiceName: o.ServiceName,
+		contract.OutputDeploymentStrategy: string(o.Strategy), contract.OutputTaskDefinitionArn: o.TaskDefinitionArn}
 	if o.Strategy == BlueGreen {
-		need["containerName"] = o.ContainerName
-		need["codeDeployApplicationName"] = o.CodeDeployApplication
-		need["codeDeployDeploymentGroupName"] = o.CodeDeployGroup
+		need[contract.OutputContainerName] = o.ContainerName
+		need[contract.OutputCodeDeployApplication] = o.CodeDeployApplication
+		need[contract.OutputCodeDeployGroup] = o.CodeDeployGroup
 		if o.ContainerPort == 0 {
-			need["containerPort"] = ""
+			need[contract.OutputContainerPort] = ""
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(need)) {
@@ -131,7 +125,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return o, fmt.Errorf("stack outputs %v are missing: the program must export them (see contracts.md)", missing)
+		return o, fmt.Errorf("stack outputs %v are missing: the program must export them (see package contract)", missing)
 	}
 	if o.Strategy != Rolling && o.Strategy != BlueGreen {
 		return o, fmt.Errorf("stack output deploymentStrategy is %q: want %q or %q", o.Strategy, Rolling, BlueGreen)

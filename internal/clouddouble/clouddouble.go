@@ -48,10 +48,11 @@ type Invoke func(args pulumi.MockCallArgs) (resource.PropertyMap, error)
 
 // Double stands in for the Pulumi engine and AWS in mocks runs (pulumi.WithMocks). It records each registration with the options the
 // engine would see (parent, dependencies, ignoreChanges), echoes inputs back with fake ids and
-// ARNs, and answers only the invokes contracts.md allows (any other invoke fails the run).
+// ARNs, and answers only the three invokes the program makes (Call; any other invoke fails the run).
 // Options narrow the invokes and add per-type outputs for tests that need them.
 type Double struct {
 	opts      Options
+	stack     string
 	mu        sync.Mutex
 	resources []Recorded
 	invokes   []string
@@ -169,7 +170,7 @@ func (d *Double) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	if d.opts.Invokes != nil {
 		answer, allowed := d.opts.Invokes[args.Token]
 		if !allowed {
-			return nil, fmt.Errorf("Double: invoke %s is not in this test's list (keep contracts.md's invoke list true)", args.Token)
+			return nil, fmt.Errorf("Double: invoke %s is not in this test's list (the double answers only those Call lists)", args.Token)
 		}
 		if answer != nil {
 			return answer(args)
@@ -184,7 +185,7 @@ func (d *Double) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
 		return resource.NewPropertyMapFromMap(map[string]any{"userName": "AWS", "password": "double-password", "proxyEndpoint": "https://" + account + ".dkr.ecr." + region + ".amazonaws.com", "authorizationToken": "QVdTOmRvdWJsZS1wYXNzd29yZA==", "expiresAt": "2030-01-01T00:00:00Z", "id": region}), nil
 	}
-	return nil, fmt.Errorf("Double: invoke %s is not in contracts.md's list", args.Token)
+	return nil, fmt.Errorf("Double: invoke %s is not one the double answers: the program makes only those Call lists", args.Token)
 }
 
 // Run runs program against a fresh double as stack "test" of project webstack.
@@ -200,7 +201,7 @@ func RunStack(stack string, config map[string]string, program pulumi.RunFunc) (*
 
 // RunWith is RunStack against a double adapted by opts.
 func RunWith(opts Options, stack string, config map[string]string, program pulumi.RunFunc) (*Double, error) {
-	d := &Double{opts: opts}
+	d := &Double{opts: opts, stack: stack}
 	withConfig := func(info *pulumi.RunInfo) { info.Config, info.DryRun = config, opts.DryRun }
 	err := pulumi.RunErr(program, pulumi.WithMocks("webstack", stack, d), withConfig)
 	return d, err

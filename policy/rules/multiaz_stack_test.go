@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// awsxVpcStack builds the awsx ec2.Vpc shape from contracts.md: the component, its aws Vpc child
+// awsxVpcStack builds the shape components.Network registers through awsx ec2.Vpc: the component, its aws Vpc child
 // and per AZ a public and a private subnet. known sets subnet ids (after an update).
 func awsxVpcStack(name string, azs []string, known bool) []Resource {
 	vpc := res(typeAwsxVpc, name, map[string]any{"numberOfAvailabilityZones": len(azs)})

@@ -1,0 +1,150 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// The settings of an Ec2Capacity: defaults, the inputs the service supplies (wiring) and the
+// checks of every setting, with the instance-type rules they rest on.
+
+var capacityProviderNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+// instanceTypePattern is family.size, e.g. t3.medium, m7gd.2xlarge, u-6tb1.metal.
+var instanceTypePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*?)([0-9]+)([a-z-]*)\.[a-z0-9-]+$`)
+
+// Ec2InstanceArchitecture is the CPU architecture of an instance type in ECS runtimePlatform
+// terms, "ARM64" or "X86_64", for checking that a task definition's cpuArchitecture matches the
+// instances. It follows EC2's naming: a "g" among the attributes after the generation digit
+// (t4g, m7gd, c7gn, g5g) marks an AWS Graviton processor; the one family named otherwise is the
+// first Graviton generation, a1.
+func Ec2InstanceArchitecture(instanceType string) string {
+	m := instanceTypePattern.FindStringSubmatch(instanceType)
+	if m != nil && (strings.Contains(m[3], "g") || m[1] == "a" && m[2] == "1") {
+		return "ARM64"
+	}
+	return "X86_64"
+}
+
+// Ec2Capacity defaults (MaxInstances defaults to twice MinInstances).
+const (
+	DefaultInstanceType          = "t3.medium"
+	DefaultMinInstances          = 2
+	DefaultTargetCapacityPercent = 100
+	DefaultRootVolumeSizeGiB     = 30
+)
+
+func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
+	if len(a.InstanceTypes) == 0 {
+		a.InstanceTypes = []string{DefaultInstanceType}
+	}
+	if a.MinInstances == 0 {
+		a.MinInstances = DefaultMinInstances
+	}
+	if a.MaxInstances == 0 {
+		a.MaxInstances = 2 * a.MinInstances
+	}
+	if a.TargetCapacityPercent == 0 {
+		a.TargetCapacityPercent = DefaultTargetCapacityPercent
+	}
+	if a.RootVolumeSizeGiB == 0 {
+		a.RootVolumeSizeGiB = DefaultRootVolumeSizeGiB
+	}
+	if a.AmiParameterName == "" {
+		a.AmiParameterName = EcsAmiParameterX86
+		if Ec2InstanceArchitecture(a.InstanceTypes[0]) == "ARM64" {
+			a.AmiParameterName = EcsAmiParameterArm64
+		}
+	}
+	if a.ContainerStopTimeoutSeconds == 0 {
+		a.ContainerStopTimeoutSeconds = 30
+	}
+	return a
+}
+
+// wiring checks the inputs that come from the service and the network.
+func (a Ec2CapacityArgs) wiring() error {
+	if a.ClusterName == nil || a.VpcID == nil || a.SubnetIDs == nil {
+		return errors.New("ClusterName, VpcID and SubnetIDs are required: pass the cluster's name and the network's VPC id and private subnet ids")
+	}
+	return nil
+}
+
+// validate reports every problem of the settings (plain subnet ids included, when given).
+func (a Ec2CapacityArgs) validate(name string) error {
+	var errs []error
+	for _, prefix := range []string{"aws", "ecs", "fargate"} {
+		if strings.HasPrefix(strings.ToLower(name), prefix) && a.Name == "" {
+			errs = append(errs, fmt.Errorf("Ec2Capacity name %q starts with %q: ECS capacity provider names (derived from it) cannot start with aws, ecs or fargate; pick another name", name, prefix))
+		}
+		if strings.HasPrefix(strings.ToLower(a.Name), prefix) {
+			errs = append(errs, fmt.Errorf("Name %q starts with %q: ECS capacity provider names cannot start with aws, ecs or fargate; pick another name", a.Name, prefix))
+		}
+	}
+	if a.Name != "" && !capacityProviderNamePattern.MatchString(a.Name) {
+		errs = append(errs, fmt.Errorf("Name %q is not a capacity provider name: use 1-255 letters, digits, - and _", a.Name))
+	}
+	if ids, ok := plainStrings(a.SubnetIDs); ok {
+		errs = append(errs, validateSubnetIDs("SubnetIDs", ids))
+	}
+	for i, t := range a.InstanceTypes {
+		if !instanceTypePattern.MatchString(t) {
+			errs = append(errs, fmt.Errorf("InstanceTypes[%d] %q is not an EC2 instance type: give one like t3.medium", i, t))
+		} else if slices.Index(a.InstanceTypes, t) != i {
+			errs = append(errs, fmt.Errorf("InstanceTypes lists %s twice", t))
+		}
+		if Ec2InstanceArchitecture(t) != Ec2InstanceArchitecture(a.InstanceTypes[0]) {
+			errs = append(errs, fmt.Errorf("InstanceTypes mixes arm64 (Graviton) and x86_64 types (%s, %s): one launch template has one AMI, so use one architecture", a.InstanceTypes[0], t))
+		}
+	}
+	if a.MinInstances < 2 {
+		errs = append(errs, fmt.Errorf("MinInstances is %d: use at least 2 so the instances span two availability zones", a.MinInstances))
+	}
+	if a.MaxInstances < a.MinInstances {
+		errs = append(errs, fmt.Errorf("MaxInstances %d is below MinInstances %d: raise MaxInstances", a.MaxInstances, a.MinInstances))
+	}
+	if a.TargetCapacityPercent < 1 || a.TargetCapacityPercent > 100 {
+		errs = append(errs, fmt.Errorf("TargetCapacityPercent is %d: use 1 to 100 (100 fills instances, lower keeps spare room)", a.TargetCapacityPercent))
+	}
+	if a.SpotInstancePercent < 0 || a.SpotInstancePercent > 100 {
+		errs = append(errs, fmt.Errorf("SpotInstancePercent is %d: use 0 (all On-Demand) to 100 (all Spot)", a.SpotInstancePercent))
+	}
+	if a.RootVolumeSizeGiB < 30 {
+		errs = append(errs, fmt.Errorf("RootVolumeSizeGiB is %d: the ECS-optimized AMI needs at least 30", a.RootVolumeSizeGiB))
+	}
+	if strings.HasPrefix(a.AmiParameterName, "resolve:") || strings.HasPrefix(a.AmiParameterName, "ami-") || strings.ContainsAny(a.AmiParameterName, " \t\n") {
+		errs = append(errs, fmt.Errorf("AmiParameterName %q is not an SSM parameter name: give one like %s", a.AmiParameterName, EcsAmiParameterX86))
+	}
+	if a.ContainerStopTimeoutSeconds < 2 || a.ContainerStopTimeoutSeconds > 120 {
+		errs = append(errs, fmt.Errorf("ContainerStopTimeoutSeconds is %d: use 2 to 120, the task definition's stopTimeout", a.ContainerStopTimeoutSeconds))
+	}
+	for i, p := range a.AdditionalCapacityProviders {
+		if p == "" || slices.Index(a.AdditionalCapacityProviders, p) != i {
+			errs = append(errs, fmt.Errorf("AdditionalCapacityProviders[%d] %q is empty or listed twice", i, p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// plainStrings returns the values of a pulumi.StringArray of plain strings, the one form of
+// StringArrayInput whose length is known before deployment.
+func plainStrings(in pulumi.StringArrayInput) ([]string, bool) {
+	arr, ok := in.(pulumi.StringArray)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(arr))
+	for i, v := range arr {
+		s, ok := v.(pulumi.String)
+		if !ok {
+			return nil, false
+		}
+		out[i] = string(s)
+	}
+	return out, true
+}

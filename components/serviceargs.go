@@ -1,0 +1,227 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// The settings of a Service: their defaults (withDefaults), the inputs other components supply
+// (wiring) and the checks of every setting.
+
+// CapacityProvider is one entry of the service's capacity provider strategy.
+type CapacityProvider struct {
+	Name   string // "FARGATE" or "FARGATE_SPOT"
+	Base   int    // tasks always placed on this provider first
+	Weight int    // share of the tasks beyond the base
+}
+
+// ServiceArgs configures an ECS service behind an existing load balancer target group, on Fargate
+// or, with Ec2, on EC2 capacity.
+type ServiceArgs struct {
+	VpcID                       pulumi.StringInput
+	SubnetIDs                   pulumi.StringArrayInput // private subnets, in >= 2 Availability Zones
+	LoadBalancerSecurityGroupID pulumi.StringInput
+	TargetGroupArn              pulumi.StringInput
+	Listeners                   []pulumi.Resource // the service registers only after they exist
+
+	Image              string            // image reference known at preview (ContainerImage.Ref)
+	ImageRepositoryArn string            // ECR repository the execution role may pull from (ContainerImage.RepositoryArn)
+	ImageDependsOn     []pulumi.Resource // the push of Image (ContainerImage.Image)
+
+	ContainerName   string            // default "api"
+	ContainerPort   int               // default DefaultContainerPort; CheckContainerPort
+	CPU             int               // task CPU units, default DefaultCPU
+	Memory          int               // task memory MiB, default DefaultMemory; the pair must be in the Fargate table
+	CPUArchitecture string            // "X86_64" (default) or "ARM64"
+	Environment     map[string]string // plain values only
+	Secrets         map[string]string // variable name -> SSM parameter or Secrets Manager secret ARN
+	// SecretKmsKeys: variable name (a key of Secrets) -> ARN of the customer managed KMS key that
+	// encrypts that secret; the execution role may then decrypt with it, through that secret's
+	// service only. Secrets under the AWS managed key need no entry.
+	SecretKmsKeys map[string]string
+
+	TaskFamily       string // default name
+	LogGroupName     string // default "/ecs/" + name
+	LogRetentionDays int    // default DefaultLogRetentionDays
+
+	DesiredCount                  int                // default DefaultDesiredCount
+	CapacityProviders             []CapacityProvider // Fargate only; default FARGATE weight 1
+	HealthCheckGracePeriodSeconds int
+	EnableExecuteCommand          bool
+	// LoadBalancerIdleTimeoutSeconds is the ALB's idle timeout (default DefaultIdleTimeoutSeconds);
+	// the container's IDLE_TIMEOUT is KeepAliveMarginSeconds longer.
+	LoadBalancerIdleTimeoutSeconds int
+	// Autoscaling hands desiredCount to an autoscaler: `pulumi up` then leaves it alone.
+	Autoscaling bool
+	// Ec2 runs the tasks on EC2 capacity instead of Fargate (nil: Fargate). The service fills in
+	// its ClusterName, VpcID, SubnetIDs, ContainerStopTimeoutSeconds and, with a fixed
+	// ClusterName, Name (ClusterName + "-ec2"); the task must fit the instance types
+	// (Ec2TasksPerInstance) and share their CPU architecture.
+	Ec2 *Ec2CapacityArgs
+
+	// ClusterName and ServiceName are physical names (1-255 letters, digits, - and _); empty: Pulumi
+	// picks them. Fixed names let alarms refer to the service before it exists.
+	ClusterName, ServiceName string
+	// DeploymentController is "ECS" (default: rolling, circuit breaker with rollback) or
+	// "CODE_DEPLOY" (blue-green: CodeDeploy owns the service's task definition and target group).
+	DeploymentController string
+	// DeploymentAlarmNames roll an ECS deployment back when one of them enters ALARM (ECS only).
+	DeploymentAlarmNames pulumi.StringArrayInput
+}
+
+// The deployment controllers of ServiceArgs.DeploymentController.
+const (
+	ControllerECS        = "ECS"
+	ControllerCodeDeploy = "CODE_DEPLOY"
+)
+
+// withDefaults fills in the documented defaults (name names the task family and log group).
+func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
+	d := *a
+	if d.ContainerName == "" {
+		d.ContainerName = "api"
+	}
+	d.ContainerPort = d.containerPort()
+	if d.CPU == 0 && d.Memory == 0 {
+		d.CPU, d.Memory = DefaultCPU, DefaultMemory
+	}
+	if d.CPUArchitecture == "" {
+		d.CPUArchitecture = "X86_64"
+	}
+	if d.TaskFamily == "" {
+		d.TaskFamily = name
+	}
+	if d.LogGroupName == "" {
+		d.LogGroupName = "/ecs/" + name
+	}
+	if d.LogRetentionDays == 0 {
+		d.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if d.DesiredCount == 0 {
+		d.DesiredCount = DefaultDesiredCount
+	}
+	if d.LoadBalancerIdleTimeoutSeconds == 0 {
+		d.LoadBalancerIdleTimeoutSeconds = DefaultIdleTimeoutSeconds
+	}
+	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
+		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}}
+	}
+	if d.DeploymentController == "" {
+		d.DeploymentController = ControllerECS
+	}
+	return d
+}
+
+// validate reports every problem of the settings of d (withDefaults applied), not the wiring.
+func (d ServiceArgs) validate(name string) error {
+	var errs []error
+	if d.Ec2 != nil {
+		if err := d.validateEc2(name); err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
+		}
+	} else if err := ValidateFargateSize(d.CPU, d.Memory); err != nil {
+		errs = append(errs, fmt.Errorf("Service: %w", err))
+	}
+	if err := CheckContainerPort(d.ContainerPort).For("ContainerPort"); err != nil {
+		errs = append(errs, fmt.Errorf("Service: %w", err))
+	}
+	if d.CPUArchitecture != "X86_64" && d.CPUArchitecture != "ARM64" {
+		errs = append(errs, fmt.Errorf("Service: CPUArchitecture %q must be X86_64 or ARM64", d.CPUArchitecture))
+	}
+	if d.DesiredCount < 2 {
+		errs = append(errs, fmt.Errorf("Service: DesiredCount %d must be at least 2 so the service spans Availability Zones", d.DesiredCount))
+	}
+	for _, cp := range d.CapacityProviders {
+		if cp.Name != "FARGATE" && cp.Name != "FARGATE_SPOT" {
+			errs = append(errs, fmt.Errorf("Service: capacity provider %q must be FARGATE or FARGATE_SPOT", cp.Name))
+		}
+	}
+	if d.DeploymentController != ControllerECS && d.DeploymentController != ControllerCodeDeploy {
+		errs = append(errs, fmt.Errorf("Service: DeploymentController %q must be ECS or CODE_DEPLOY", d.DeploymentController))
+	}
+	if d.DeploymentController == ControllerCodeDeploy && d.EnableExecuteCommand {
+		errs = append(errs, fmt.Errorf("Service: EnableExecuteCommand cannot be used with CODE_DEPLOY: UpdateService refuses enableExecuteCommand on a blue-green service, so it could never be switched; turn it off, or use the ECS (rolling) controller to debug with ECS Exec"))
+	}
+	if d.DeploymentController == ControllerCodeDeploy && d.DeploymentAlarmNames != nil {
+		errs = append(errs, fmt.Errorf("Service: DeploymentAlarmNames work with the ECS controller only; under CODE_DEPLOY give the alarms to the deployment group"))
+	}
+	for _, n := range []string{d.ClusterName, d.ServiceName} {
+		if n != "" && !ecsNameRe.MatchString(n) {
+			errs = append(errs, fmt.Errorf("Service: name %q must be 1-255 letters, digits, hyphens and underscores", n))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.Environment)) {
+		if !ValidEnvName(k) {
+			errs = append(errs, fmt.Errorf("Service: environment variable name %q is invalid", k))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.Secrets)) {
+		arn := d.Secrets[k]
+		if !ValidEnvName(k) || !ValidSecretArn(arn) {
+			errs = append(errs, fmt.Errorf("Service: secret %s=%q must name an SSM parameter or Secrets Manager secret ARN", k, arn))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.SecretKmsKeys)) {
+		key := d.SecretKmsKeys[k]
+		if _, ok := d.Secrets[k]; !ok {
+			errs = append(errs, fmt.Errorf("Service: SecretKmsKeys names %s, which is not a secret: give the key of an entry of Secrets", k))
+		} else if !ValidKmsKeyArn(key) {
+			errs = append(errs, fmt.Errorf("Service: KMS key %q of secret %s is not a key ARN (arn:aws:kms:<region>:<account>:key/<id>; an alias will not do)", key, k))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// wiring checks the inputs that come from the network, the load balancer and the image.
+func (a *ServiceArgs) wiring() error {
+	if a.VpcID == nil || a.SubnetIDs == nil || a.LoadBalancerSecurityGroupID == nil || a.TargetGroupArn == nil {
+		return fmt.Errorf("Service: VpcID, SubnetIDs, LoadBalancerSecurityGroupID and TargetGroupArn are required")
+	}
+	if a.Image == "" {
+		return fmt.Errorf("Service: Image is required (an image reference known at preview, e.g. ContainerImage.Ref)")
+	}
+	return nil
+}
+
+// ec2Args are the Ec2Capacity args of the service's cluster.
+func (a *ServiceArgs) ec2Args(clusterName pulumi.StringInput) *Ec2CapacityArgs {
+	e := *a.Ec2
+	e.ClusterName, e.VpcID, e.SubnetIDs = clusterName, a.VpcID, a.SubnetIDs
+	if a.ClusterName != "" {
+		// A fixed provider name, known during preview (see Ec2CapacityArgs.Name).
+		e.Name = a.ClusterName + "-ec2"
+	}
+	// The agent's SIGKILL grace for containers is the task's own stop timeout.
+	e.ContainerStopTimeoutSeconds = StopTimeoutSeconds
+	return &e
+}
+
+// validateEc2 checks the EC2 capacity and that the task fits and matches its instances.
+func (a *ServiceArgs) validateEc2(name string) error {
+	if len(a.CapacityProviders) > 0 {
+		return fmt.Errorf("CapacityProviders are Fargate providers; with Ec2 the service runs on the EC2 capacity provider: leave them empty")
+	}
+	e := a.ec2Args(nil).withDefaults() // the cluster is not created yet: check the settings only
+	if err := e.validate(name + "-ec2"); err != nil {
+		return err
+	}
+	if _, err := Ec2TasksPerInstance(e.InstanceTypes, a.CPU, a.Memory); err != nil {
+		return err
+	}
+	if arch := Ec2InstanceArchitecture(e.InstanceTypes[0]); arch != a.CPUArchitecture {
+		return fmt.Errorf("CPUArchitecture %s does not match the %s instance types (%s): build the image for that architecture", a.CPUArchitecture, arch, strings.Join(e.InstanceTypes, ", "))
+	}
+	return nil
+}
+
+func (a *ServiceArgs) containerPort() int {
+	if a.ContainerPort == 0 {
+		return DefaultContainerPort
+	}
+	return a.ContainerPort
+}

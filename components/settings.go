@@ -1,0 +1,231 @@
+package components
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// This file is the one home of the limits and defaults of the settings a user gives more than one
+// part of the stack (the components' args and program's webstack: keys). A component reports a
+// failed check under its Go field name (via SettingError.For), program under its config key; the
+// limit, the default and the wording are written here once.
+
+// A SettingError is what is wrong with one setting's value and how to fix it.
+type SettingError struct{ Problem, Fix string }
+
+func (e *SettingError) Error() string { return e.Problem + ": " + e.Fix }
+
+// For names the field at fault: "ContainerPort 80 is out of range: use a value from 1024 to 65535".
+// A nil SettingError gives a nil error, so callers can append For's result unconditionally.
+func (e *SettingError) For(field string) error {
+	if e == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %s", field, e.Problem, e.Fix)
+}
+
+func settingErr(problem, fix string, a ...any) *SettingError {
+	return &SettingError{Problem: problem, Fix: fmt.Sprintf(fix, a...)}
+}
+
+// CheckIntRange is the shape of every integer limit.
+func CheckIntRange(v, lo, hi int) *SettingError {
+	if v < lo || v > hi {
+		return settingErr(fmt.Sprintf("%d is out of range", v), "use a value from %d to %d", lo, hi)
+	}
+	return nil
+}
+
+// CheckOneOf is the shape of every enumerated setting.
+func CheckOneOf(v string, allowed ...string) *SettingError {
+	if !slices.Contains(allowed, v) {
+		return settingErr(fmt.Sprintf("%q is not supported", v), "use one of %s", strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+// Network defaults and limits.
+const (
+	DefaultVpcCidr           = "10.0.0.0/16"
+	DefaultAvailabilityZones = 2
+	// DefaultNatGateways is one NAT gateway for the VPC: the stacks that want one per zone
+	// (Pulumi.prod.yaml) say so.
+	DefaultNatGateways          = NatGatewaysSingle
+	DefaultFlowLogRetentionDays = 30
+	// A new VPC's prefix is /16 to /20: AWS allows /28, but the VPC is split evenly into a public
+	// and a private subnet per zone (awsx's "Auto" subnet strategy), and a /20 over six zones
+	// still leaves /24 subnets, room for the tasks of a rolling deploy (twice the desired count),
+	// the interface endpoints and the load balancer's nodes.
+	MinVpcPrefixBits     = 16
+	MaxVpcPrefixBits     = 20
+	MinAvailabilityZones = 2
+	MaxAvailabilityZones = 6
+)
+
+// CheckVpcCidr checks the CIDR block of a new VPC.
+func CheckVpcCidr(cidr string) *SettingError {
+	if pfx, err := netip.ParsePrefix(cidr); err != nil || !pfx.Addr().Is4() || pfx.Bits() < MinVpcPrefixBits || pfx.Bits() > MaxVpcPrefixBits || pfx.Masked() != pfx {
+		return settingErr(fmt.Sprintf("%q is not an IPv4 network from /%d to /%d", cidr, MinVpcPrefixBits, MaxVpcPrefixBits), "use a private range such as %s", DefaultVpcCidr)
+	}
+	return nil
+}
+
+// CheckAvailabilityZones checks the zone count of a new VPC.
+func CheckAvailabilityZones(n int) *SettingError {
+	if n < MinAvailabilityZones || n > MaxAvailabilityZones {
+		return settingErr(fmt.Sprintf("%d Availability Zone(s); the service must survive the loss of one", n), "use %d to %d", MinAvailabilityZones, MaxAvailabilityZones)
+	}
+	return nil
+}
+
+// CheckNatGateways checks the NAT gateway strategy, which with None needs the VPC endpoints.
+func CheckNatGateways(nat string, vpcEndpoints bool) *SettingError {
+	if err := CheckOneOf(nat, NatGatewaysSingle, NatGatewaysOnePerAz, NatGatewaysNone); err != nil {
+		return err
+	}
+	if nat == NatGatewaysNone && !vpcEndpoints {
+		return settingErr("None leaves private subnets without a way to reach ECR and CloudWatch Logs", "turn on the VPC endpoints (vpcEndpoints), or use %s", NatGatewaysSingle)
+	}
+	return nil
+}
+
+// Load balancer defaults and limits.
+const (
+	// DefaultSslPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers
+	// only ("Res"): it is on Security Hub ELB.17's current list of recommended policies, which
+	// dropped ELBSecurityPolicy-TLS13-1-2-2021-06 (docs/fsbp.md).
+	DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+	// DefaultIdleTimeoutSeconds is the ALB idle timeout (the container's keep-alive is
+	// KeepAliveMarginSeconds longer).
+	DefaultIdleTimeoutSeconds = 60
+	MaxIdleTimeoutSeconds     = 4000 // ELB's limit on idle_timeout.timeout_seconds
+	// DefaultDeregistrationDelaySeconds is how long the ALB drains a deregistered target.
+	DefaultDeregistrationDelaySeconds = 30
+	// MaxDeregistrationDelaySeconds keeps draining shorter than the task's stop timeout minus its
+	// drain delay (see StopTimeoutSeconds), so ECS never kills a task still serving a request.
+	MaxDeregistrationDelaySeconds = StopTimeoutSeconds - DrainDelaySeconds - 1
+	DefaultHealthCheckPath        = "/healthz"
+	// DefaultIngressCidr: anyone may reach ports 80 and 443 (a public API).
+	DefaultIngressCidr             = "0.0.0.0/0"
+	DefaultDesyncMitigationMode    = "defensive"
+	DefaultAccessLogsRetentionDays = 90
+	MaxAccessLogsRetentionDays     = 3650
+)
+
+var (
+	certArnRe    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	domainRe     = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	hostedZoneRe = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	healthPathRe = regexp.MustCompile(`^/[A-Za-z0-9_\-./~@:+]*$`)
+)
+
+// CheckCertificateArn checks an ACM certificate ARN ("" is allowed: no certificate).
+func CheckCertificateArn(arn string) *SettingError {
+	if arn != "" && !certArnRe.MatchString(arn) {
+		return settingErr(fmt.Sprintf("%q is not an ACM certificate ARN", arn), "use arn:aws:acm:<region>:<account>:certificate/<id>")
+	}
+	return nil
+}
+
+// CheckDomainName checks the load balancer's DNS name ("" is allowed: no domain).
+func CheckDomainName(name string) *SettingError {
+	if name != "" && (len(name) > 253 || !domainRe.MatchString(name)) {
+		return settingErr(fmt.Sprintf("%q is not a lowercase DNS name", name), "use a name like api.example.com")
+	}
+	return nil
+}
+
+// CheckHostedZoneID checks a Route 53 hosted zone id ("" is allowed: no domain).
+func CheckHostedZoneID(id string) *SettingError {
+	if id != "" && !hostedZoneRe.MatchString(id) {
+		return settingErr(fmt.Sprintf("%q is not a Route 53 hosted zone id", id), "use the zone's id, like Z0123456789ABCDEFGHIJ (aws route53 list-hosted-zones)")
+	}
+	return nil
+}
+
+// CheckHealthCheckPath checks the target group's health-check path.
+func CheckHealthCheckPath(path string) *SettingError {
+	if len(path) > 1024 || !healthPathRe.MatchString(path) {
+		return settingErr(fmt.Sprintf("%q is not a valid target group health-check path", path), `use an absolute path without query or spaces, e.g. %q`, DefaultHealthCheckPath)
+	}
+	return nil
+}
+
+// CheckSslPolicy checks the HTTPS listener's security policy name.
+func CheckSslPolicy(policy string) *SettingError {
+	if !strings.HasPrefix(policy, "ELBSecurityPolicy-") {
+		return settingErr(fmt.Sprintf("%q is not an ELB security policy", policy), "use %s", DefaultSslPolicy)
+	}
+	return nil
+}
+
+// CheckIdleTimeout checks the ALB's idle timeout.
+func CheckIdleTimeout(seconds int) *SettingError {
+	return CheckIntRange(seconds, 1, MaxIdleTimeoutSeconds)
+}
+
+// CheckDeregistrationDelay checks the target group's deregistration delay against the task's
+// shutdown timing.
+func CheckDeregistrationDelay(seconds int) *SettingError {
+	if seconds < 1 || seconds > MaxDeregistrationDelaySeconds {
+		return settingErr(fmt.Sprintf("%d: draining must end before the task's stop timeout (%ds) minus its drain delay (%ds)", seconds, StopTimeoutSeconds, DrainDelaySeconds),
+			"use 1 to %d", MaxDeregistrationDelaySeconds)
+	}
+	return nil
+}
+
+// CheckDesyncMitigationMode checks the ALB's HTTP desync mitigation ("monitor" lets desync
+// attacks through, so it is not offered).
+func CheckDesyncMitigationMode(mode string) *SettingError {
+	return CheckOneOf(mode, "defensive", "strictest")
+}
+
+// CheckAccessLogsRetentionDays checks how long ALB access logs are kept.
+func CheckAccessLogsRetentionDays(days int) *SettingError {
+	return CheckIntRange(days, 1, MaxAccessLogsRetentionDays)
+}
+
+// CheckTestListenerPort checks blue-green's test listener port.
+func CheckTestListenerPort(port int) *SettingError {
+	if port < 1 || port > 65535 || port == 80 || port == 443 {
+		return settingErr(fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", port), "use another TCP port, such as 8443")
+	}
+	return nil
+}
+
+// Blue-green limits: CodeDeploy's canary/linear step is 1..99 percent, its interval at most a day
+// here, and it keeps the blue task set at most 2 days (terminationWaitTimeInMinutes).
+const (
+	MaxTrafficShiftIntervalMinutes = 1440
+	MaxTerminationWaitMinutes      = 2880
+)
+
+// CheckTrafficShiftPercent checks a canary or linear step.
+func CheckTrafficShiftPercent(p int) *SettingError { return CheckIntRange(p, 1, 99) }
+
+// CheckTrafficShiftInterval checks the minutes between canary or linear steps.
+func CheckTrafficShiftInterval(m int) *SettingError {
+	return CheckIntRange(m, 1, MaxTrafficShiftIntervalMinutes)
+}
+
+// CheckTerminationWait checks how long blue is kept after a blue-green shift.
+func CheckTerminationWait(m int) *SettingError { return CheckIntRange(m, 1, MaxTerminationWaitMinutes) }
+
+// Service defaults and limits.
+const (
+	// DefaultContainerPort is the port the container listens on.
+	DefaultContainerPort = 8080
+	// MinContainerPort: ports below 1024 need CAP_NET_BIND_SERVICE, which the container drops
+	// with all other capabilities.
+	MinContainerPort        = 1024
+	DefaultCPU              = 256
+	DefaultMemory           = 512
+	DefaultDesiredCount     = 2
+	DefaultLogRetentionDays = 30
+)
+
+// CheckContainerPort checks the port the container listens on (and the target group sends to).
+func CheckContainerPort(port int) *SettingError { return CheckIntRange(port, MinContainerPort, 65535) }
