@@ -96,6 +96,34 @@ func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
 	}
 }
 
+// The deploy command refuses a change of availabilityZones on a live stack that carves its own VPC
+// (release/edits.go): the stack exports the zone count it carved and NextStack carries the next one;
+// a stack with existingVpcId has neither (its subnets are the user's).
+func TestZoneCountExportedForOwnVPC(t *testing.T) {
+	for stack, want := range map[string]int{"dev": 2, "prod": 3} {
+		if got := deployCommandOutputs(t, stack, nil).AvailabilityZones; got != want {
+			t.Errorf("%s exports %d zones, want %d", stack, got, want)
+		}
+		c, err := StackFileConfig(projectDir, stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.NextStack().AvailabilityZones; got != want {
+			t.Errorf("%s NextStack has %d zones, want %d", stack, got, want)
+		}
+	}
+	// An existing VPC's lookups (getVpc) are outside the cloud double's contract: the outputs map is
+	// read directly (dev is rolling, so it needs no service).
+	c, _ := StackFileConfig(projectDir, "dev")
+	c.ExistingVpcID = "vpc-0123456789abcdef0"
+	if outs := c.deployCommandOutputs(&components.WebService{}); outs[release.OutputAvailabilityZones] != nil || outs[release.OutputComputeType] == nil {
+		t.Errorf("existingVpcId: outputs %v, want computeType and no zone count", outs)
+	}
+	if got := c.NextStack().AvailabilityZones; got != 0 {
+		t.Errorf("existingVpcId: NextStack has %d zones, want none", got)
+	}
+}
+
 // deployCommandOutputs runs the program's components for stack and reads what Run exports for the
 // deploy command back through release.ParseOutputs, as JSON, the way stack outputs reach it.
 func deployCommandOutputs(t *testing.T, stack string, overrides map[string]string) release.StackOutputs {
@@ -119,20 +147,21 @@ func deployCommandOutputs(t *testing.T, stack string, overrides map[string]strin
 		for _, k := range keys {
 			inputs = append(inputs, outs[k])
 		}
-		pulumi.All(inputs...).ApplyT(func(v []any) error {
+		// Exported so the run waits for it (an apply nobody awaits may not have run when RunWith returns).
+		ctx.Export("deployCommandOutputsRead", pulumi.All(inputs...).ApplyT(func(v []any) (bool, error) {
 			for i, k := range keys {
 				b, err := json.Marshal(v[i]) // stack outputs reach the deploy command as JSON
 				if err != nil {
-					return err
+					return false, err
 				}
 				var x any
 				if err := json.Unmarshal(b, &x); err != nil {
-					return err
+					return false, err
 				}
 				plain[k] = x
 			}
-			return nil
-		})
+			return true, nil
+		}))
 		return nil
 	})
 	if err != nil {

@@ -66,6 +66,9 @@ func Run(ctx *pulumi.Context) error {
 // compares before an update (computeType) and, on a blue-green stack, carries into the AppSpec.
 func (c *Config) deployCommandOutputs(ws *components.WebService) map[string]pulumi.Input {
 	outs := map[string]pulumi.Input{release.OutputComputeType: pulumi.String(c.ComputeType)}
+	if c.ExistingVpcID == "" { // the zone count of the VPC the program carves; an existing VPC's subnets are the user's
+		outs[release.OutputAvailabilityZones] = pulumi.Int(c.AvailabilityZones)
+	}
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
 		maps.Copy(outs, c.AppSpecOutputs(ws.Service))
 	}

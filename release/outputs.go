@@ -27,6 +27,7 @@ type StackOutputs struct {
 	ContainerName         string
 	ContainerPort         int
 	ComputeType           string // OutputComputeType; "" on a stack last updated before it existed
+	AvailabilityZones     int    // OutputAvailabilityZones; 0 with existingVpcId or on a stack last updated before it existed
 	Strategy              Strategy
 	TaskDefinitionArn     string
 	CodeDeployApplication string
@@ -56,6 +57,10 @@ const (
 	// OutputComputeType is the stack's computeType ("fargate" or "ec2"): the deploy command refuses to
 	// switch it on a live stack (edits.go).
 	OutputComputeType = "computeType"
+	// OutputAvailabilityZones is the zone count of the VPC the stack creates (availabilityZones);
+	// not exported by a stack with existingVpcId, whose subnets are the user's. The deploy command
+	// refuses to change it on a live stack (edits.go).
+	OutputAvailabilityZones = "vpcAvailabilityZones"
 )
 
 // ServiceSettings are the task set properties a CodeDeploy AppSpec may carry (AppSpec "resources"
@@ -102,6 +107,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		ComputeType:           str(OutputComputeType),
 	}
 	o.ContainerPort = intOutput(m["containerPort"])
+	o.AvailabilityZones = intOutput(m[OutputAvailabilityZones])
 	o.ReleaseTimeout = time.Duration(intOutput(m["releaseTimeoutSeconds"])) * time.Second
 	if names, ok := m["alarmNames"].([]any); ok {
 		for _, n := range names {
