@@ -31,6 +31,10 @@ const (
 	// OutputComputeType is the stack's computeType ("fargate" or "ec2"): the deploy command
 	// refuses to switch it on a live stack.
 	OutputComputeType = "computeType"
+	// OutputAvailabilityZones is the zone count of the VPC the stack creates (availabilityZones);
+	// not exported by a stack with existingVpcId, whose subnets are the user's. The deploy command
+	// refuses to change it on a live stack (release/edits.go).
+	OutputAvailabilityZones = "vpcAvailabilityZones"
 
 	OutputCodeDeployApplication = "codeDeployApplicationName"
 	OutputCodeDeployGroup       = "codeDeployDeploymentGroupName"

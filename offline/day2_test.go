@@ -106,6 +106,9 @@ type day2Edit struct {
 	// knownDefect, when set, says what still goes wrong with this edit: the subtest runs the
 	// preview (its row goes in the table) and is skipped with this text instead of failing.
 	knownDefect string
+	// upFails, with knownDefect: the simulated up must fail with this text (what AWS answers),
+	// never pass, before the subtest is skipped.
+	upFails string
 	// refused: the program must refuse the edit with a message (AWS could not apply it).
 	refused bool
 	// mustChange are types that must have a step.
@@ -132,8 +135,11 @@ var day2Edits = []day2Edit{
 		knownDefect: "every live subnet gets a new cidrBlock (awsx's Auto strategy re-carves the VPC per zone count: " +
 			"pulumi-awsx awsx/ec2/subnetDistributorNew.ts getSubnetSpecs, azBitmask = VPC bits + newBits(zones)), so the up " +
 			"replaces them create-first with blocks that overlap the live ones, which CreateSubnet refuses " +
-			"(InvalidSubnet.Conflict, hashicorp/terraform #33470, #7516); the aws double does not model that refusal, so the " +
-			"simulated up passes. Fix: give the subnets a layout that keeps existing blocks when a zone is added"},
+			"(InvalidSubnet.Conflict, hashicorp/terraform #33470, #7516), and the old subnets hold the ALB and the tasks, so " +
+			"delete-first is no option. The deploy command refuses it in preflight (a second stack with the new zone count, " +
+			"docs/releases.md); a bare `pulumi up` fails at CreateSubnet half-way (the simulated up does too). " +
+			"Fix: give the subnets a layout that keeps existing blocks when a zone is added",
+		upFails: "InvalidSubnet.Conflict"},
 	{name: "prod: availabilityZones 3 -> 2", base: prodBase, config: "webstack:availabilityZones: 2", refused: true},
 	{name: "dev: enableExecuteCommand true -> false", base: devBase, config: "webstack:enableExecuteCommand: false",
 		mustChange: []string{"aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition"}},
@@ -165,6 +171,18 @@ func TestDay2Edits(t *testing.T) {
 			pre := simulate(t, e.base, overlay, dir, false, program.Run)
 			logSteps(t, "preview", pre)
 			rows[i] = tableRow(e, pre)
+			if e.knownDefect != "" && e.upFails != "" {
+				up := simulate(t, e.base, overlay, dir, true, program.Run)
+				if up.Status == "passed" || !strings.Contains(up.Error, e.upFails) {
+					t.Fatalf("the simulated up must fail like AWS with %q; it %s: %s", e.upFails, up.Status, up.Error)
+				}
+				for _, line := range strings.Split(up.Error, "\n") {
+					if strings.Contains(line, e.upFails) {
+						t.Logf("the simulated up fails like AWS: %s", strings.TrimSpace(line))
+						break
+					}
+				}
+			}
 			if e.knownDefect != "" {
 				t.Skip("known defect, not fixed: " + e.knownDefect)
 			}

@@ -11,27 +11,28 @@ import (
 )
 
 // resolveOutputs stores in plain, once they resolve inside the program run, the values of outs as
-// the deploy command receives stack outputs: through JSON.
-func resolveOutputs(outs map[string]pulumi.Input, plain map[string]any) {
+// the deploy command receives stack outputs: through JSON. The apply is exported so the run waits
+// for it (an apply nobody awaits may not have run when the program returns).
+func resolveOutputs(ctx *pulumi.Context, outs map[string]pulumi.Input, plain map[string]any) {
 	keys := slices.Sorted(maps.Keys(outs))
 	var inputs []any
 	for _, k := range keys {
 		inputs = append(inputs, outs[k])
 	}
-	pulumi.All(inputs...).ApplyT(func(v []any) error {
+	ctx.Export("deployCommandOutputsRead", pulumi.All(inputs...).ApplyT(func(v []any) (bool, error) {
 		for i, k := range keys {
 			b, err := json.Marshal(v[i])
 			if err != nil {
-				return err
+				return false, err
 			}
 			var x any
 			if err := json.Unmarshal(b, &x); err != nil {
-				return err
+				return false, err
 			}
 			plain[k] = x
 		}
-		return nil
-	})
+		return true, nil
+	}))
 }
 
 // What the program exports, the deploy command reads: run the program's stack outputs under the

@@ -95,6 +95,34 @@ func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
 	}
 }
 
+// The deploy command refuses a change of availabilityZones on a live stack that carves its own VPC
+// (release/edits.go): the stack exports the zone count it carved and NextStack carries the next one;
+// a stack with existingVpcId has neither (its subnets are the user's).
+func TestZoneCountExportedForOwnVPC(t *testing.T) {
+	for stack, want := range map[string]int{"dev": 2, "prod": 3} {
+		if got := deployCommandOutputs(t, stack, nil).AvailabilityZones; got != want {
+			t.Errorf("%s exports %d zones, want %d", stack, got, want)
+		}
+		c, err := StackFileConfig(projectDir, stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.NextStack().AvailabilityZones; got != want {
+			t.Errorf("%s NextStack has %d zones, want %d", stack, got, want)
+		}
+	}
+	// An existing VPC's lookups (getVpc) are outside the cloud double's contract: the outputs map is
+	// read directly (dev is rolling, so it needs no service).
+	c, _ := StackFileConfig(projectDir, "dev")
+	c.ExistingVpcID = "vpc-0123456789abcdef0"
+	if outs := c.stackOutputs(&components.WebService{}, "us-east-1"); outs[release.OutputAvailabilityZones] != nil || outs[release.OutputComputeType] == nil {
+		t.Errorf("existingVpcId: outputs %v, want computeType and no zone count", outs)
+	}
+	if got := c.NextStack().AvailabilityZones; got != 0 {
+		t.Errorf("existingVpcId: NextStack has %d zones, want none", got)
+	}
+}
+
 // deployCommandOutputs runs the program's components for stack and reads what Run exports
 // (stackOutputs) back through release.ParseOutputs, as JSON, the way stack outputs reach it.
 func deployCommandOutputs(t *testing.T, stack string, overrides map[string]string) release.StackOutputs {
@@ -112,7 +140,7 @@ func deployCommandOutputs(t *testing.T, stack string, overrides map[string]strin
 		if err != nil {
 			return err
 		}
-		resolveOutputs(c.stackOutputs(ws, "us-east-1"), plain)
+		resolveOutputs(ctx, c.stackOutputs(ws, "us-east-1"), plain)
 		return nil
 	})
 	if err != nil {

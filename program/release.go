@@ -41,8 +41,12 @@ func (c *Config) NextStack() *release.NextStack {
 	timing := release.WebstackTiming(releaseTaskStart, time.Duration(c.DeregistrationDelaySeconds)*time.Second)
 	timing.TrafficShift = c.trafficShifting().Duration()
 	timing.TerminationWait = time.Duration(c.BlueTerminationWaitMinutes) * time.Minute
-	return &release.NextStack{Strategy: release.Strategy(c.DeploymentStrategy), ComputeType: c.ComputeType, ContainerPort: c.ContainerPort,
+	next := &release.NextStack{Strategy: release.Strategy(c.DeploymentStrategy), ComputeType: c.ComputeType, ContainerPort: c.ContainerPort,
 		ReleaseTime: release.EstimateReleaseTime(timing, release.BlueGreen).Done}
+	if c.ExistingVpcID == "" { // as deployCommandOutputs exports it
+		next.AvailabilityZones = c.AvailabilityZones
+	}
+	return next
 }
 
 // validateRelease checks the deployment strategy and alarm keys.

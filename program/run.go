@@ -70,6 +70,9 @@ func (c *Config) stackOutputs(ws *components.WebService, region string) map[stri
 		// What the deploy command compares before an update.
 		contract.OutputComputeType: pulumi.String(c.ComputeType),
 	}
+	if c.ExistingVpcID == "" { // the zone count of the VPC the program carves; an existing VPC's subnets are the user's
+		out[contract.OutputAvailabilityZones] = pulumi.Int(c.AvailabilityZones)
+	}
 	c.addReleaseOutputs(out, ws)
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
 		maps.Copy(out, c.AppSpecOutputs(ws.Service))

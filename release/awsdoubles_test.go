@@ -151,6 +151,7 @@ type world struct {
 	exportSettings     bool             // the stack exports the service's network configuration, platform version, capacity providers
 	onUp               func()           // called inside Up (a test interrupts there)
 	computeType        string           // the stack output computeType ("" = not exported)
+	zones              int              // the stack output OutputAvailabilityZones (0 = not exported)
 	prodOnGreen        bool             // the production listener forwards to the green target group (a release ended there)
 	scheduledActions   []map[string]any // the service's Application Auto Scaling scheduled actions (DescribeScheduledActions)
 
@@ -806,6 +807,9 @@ func (e *engineDouble) outputs() map[string]any {
 	}
 	if e.w.computeType != "" {
 		o[OutputComputeType] = e.w.computeType
+	}
+	if e.w.zones != 0 {
+		o[OutputAvailabilityZones] = float64(e.w.zones)
 	}
 	if e.w.exportSettings { // as the Automation API hands outputs over: JSON values
 		o[OutputServiceNetwork] = map[string]any{"subnets": []any{"subnet-a", "subnet-b"}, "securityGroups": []any{"sg-svc"}, "assignPublicIp": false}

@@ -20,6 +20,8 @@ type NextStack struct {
 	Strategy      Strategy
 	ComputeType   string // "fargate" or "ec2"
 	ContainerPort int
+	// AvailabilityZones is the zone count of the VPC the stack creates; 0 with existingVpcId.
+	AvailabilityZones int
 	// ReleaseTime is how long a blue-green release under this config is expected to take, from the
 	// CodeDeploy deployment to blue's removal (EstimateReleaseTime's Done): the time the service's
 	// scaling stays suspended (schedule.go).
@@ -54,6 +56,21 @@ func (d *Deployer) refusedEdits(ctx context.Context, before StackOutputs, svc ec
 			"stack: `pulumi stack init %s-%s`, copy %s with computeType %s, deploy it with this command, move traffic to its url "+
 			"(DNS), then `pulumi destroy` the old stack. Or set computeType back to %s", stackFile, current, next.ComputeType,
 			d.Config.Stack, next.ComputeType, stackFile, next.ComputeType, current)
+	}
+	if before.AvailabilityZones != 0 && next.AvailabilityZones != 0 && before.AvailabilityZones != next.AvailabilityZones {
+		// awsx's Auto subnet layout divides the VPC per zone count (pulumi-awsx
+		// awsx/ec2/subnetDistributorNew.ts), so every live subnet gets a new cidrBlock: the
+		// create-first replacements overlap the live subnets, which EC2 CreateSubnet refuses
+		// (InvalidSubnet.Conflict; hashicorp/terraform #33470, pulumi/pulumi-awsx #520), and the old
+		// subnets hold the load balancer and the tasks, so they cannot be deleted first. Without the
+		// output (existingVpcId, or a stack last updated before it existed) nothing is checked.
+		return fmt.Errorf("%s changes availabilityZones from %d to %d on a live stack that creates its own VPC: the VPC's subnets are "+
+			"laid out per zone count, so every live subnet would be replaced by one whose block overlaps it, which EC2 refuses "+
+			"(InvalidSubnet.Conflict) half-way through `pulumi up`, and the old subnets cannot go first (they hold the load balancer "+
+			"and the tasks). Do it with a second stack: `pulumi stack init %s-%daz`, copy %s with availabilityZones %d, deploy it with "+
+			"this command, move traffic to its url (DNS), then `pulumi destroy` the old stack. Or set availabilityZones back to %d",
+			stackFile, before.AvailabilityZones, next.AvailabilityZones, d.Config.Stack, next.AvailabilityZones, stackFile,
+			next.AvailabilityZones, before.AvailabilityZones)
 	}
 	if before.Strategy == BlueGreen && next.Strategy == BlueGreen && before.ContainerPort != 0 && next.ContainerPort != 0 &&
 		before.ContainerPort != next.ContainerPort {

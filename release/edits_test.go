@@ -166,6 +166,47 @@ func TestContainerPortChangeRefusedOnBlueGreen(t *testing.T) {
 	}
 }
 
+// A live stack whose VPC the program carves (awsx's Auto layout) cannot change its zone count in one
+// `pulumi up`: every subnet is replaced create-first by one whose block overlaps it, which EC2
+// CreateSubnet refuses (InvalidSubnet.Conflict; offline/day2_test.go shows the simulated up fail).
+func TestAvailabilityZonesChangeRefusedOnOwnVPC(t *testing.T) {
+	for _, s := range []Strategy{Rolling, BlueGreen} {
+		t.Run(string(s), func(t *testing.T) {
+			w := newWorld(s)
+			w.zones = 2
+			_, err, _ := run(t, w, func(d *Deployer) {
+				d.Config.Next = nextStack(s, 8080)
+				d.Config.Next.AvailabilityZones = 3
+			})
+			wantNothingReleased(t, w, err, "Pulumi.prod.yaml changes availabilityZones from 2 to 3 on a live stack that creates its own VPC",
+				"InvalidSubnet.Conflict", "pulumi stack init prod-3az", "move traffic to its url (DNS)", "`pulumi destroy` the old stack",
+				"Or set availabilityZones back to 2")
+		})
+	}
+	for _, c := range []struct {
+		name       string
+		live, next int
+	}{
+		{"the same zone count", 2, 2},
+		{"a stack last updated before the output existed", 0, 3},
+		{"a stack with existingVpcId (its subnets are the user's: no output, no zone count)", 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(Rolling)
+			w.zones = c.live
+			if _, err, _ := run(t, w, func(d *Deployer) {
+				d.Config.Next = nextStack(Rolling, 8080)
+				d.Config.Next.AvailabilityZones = c.next
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if w.ups != 1 {
+				t.Errorf("%d ups, want the release to run", w.ups)
+			}
+		})
+	}
+}
+
 // --- issue 17 item 6: scheduled scaling inside a blue-green release -------------------------------
 
 func cronAt(t time.Time) string {

@@ -26,6 +26,7 @@ type StackOutputs struct {
 	ContainerName         string
 	ContainerPort         int
 	ComputeType           string // OutputComputeType; "" on a stack last updated before it existed
+	AvailabilityZones     int    // OutputAvailabilityZones; 0 with existingVpcId or on a stack last updated before it existed
 	Strategy              Strategy
 	TaskDefinitionArn     string
 	CodeDeployApplication string
@@ -49,7 +50,8 @@ const (
 	OutputServiceCapacityProviders = contract.OutputServiceCapacityProviders
 	// OutputComputeType is the stack's computeType ("fargate" or "ec2"): the deploy command refuses to
 	// switch it on a live stack (edits.go).
-	OutputComputeType = contract.OutputComputeType
+	OutputComputeType       = contract.OutputComputeType
+	OutputAvailabilityZones = contract.OutputAvailabilityZones
 )
 
 // ServiceSettings are the task set properties a CodeDeploy AppSpec may carry (AppSpec "resources"
@@ -96,6 +98,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		ComputeType:           str(contract.OutputComputeType),
 	}
 	o.ContainerPort = intOutput(m[contract.OutputContainerPort])
+	o.AvailabilityZones = intOutput(m[contract.OutputAvailabilityZones])
 	o.ReleaseTimeout = time.Duration(intOutput(m[contract.OutputReleaseTimeoutSeconds])) * time.Second
 	if names, ok := m[contract.OutputAlarmNames].([]any); ok {
 		for _, n := range names {

@@ -220,3 +220,34 @@ func TestModelPropertiesExistInTheSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestSubnetConflictIsAnyOverlap: CreateSubnet refuses a block that shares any address with a
+// live subnet of the VPC (InvalidSubnet.Conflict), not only an identical one.
+func TestSubnetConflictIsAnyOverlap(t *testing.T) {
+	live := []string{"10.0.0.0/18", "10.0.64.0/18"}
+	for _, c := range []struct {
+		block    string
+		conflict bool
+	}{
+		{"10.0.0.0/18", true},    // the same block
+		{"10.0.32.0/19", true},   // inside a live one (a 3-zone carve of a 2-zone VPC)
+		{"10.0.0.0/16", true},    // around both
+		{"10.0.128.0/19", false}, // free space
+		{"10.0.192.0/18", false}, // free space
+		{"10.1.0.0/18", false},   // another range
+	} {
+		msg, err := SubnetConflict(c.block, live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := msg != ""; got != c.conflict {
+			t.Errorf("%s against %v: conflict %v (%q), want %v", c.block, live, got, msg, c.conflict)
+		}
+		if c.conflict && !strings.HasPrefix(msg, "InvalidSubnet.Conflict: The CIDR '"+c.block+"' conflicts with another subnet") {
+			t.Errorf("message %q: want EC2's InvalidSubnet.Conflict", msg)
+		}
+	}
+	if _, err := SubnetConflict("10.0.0.0/33", live); err == nil {
+		t.Error("an invalid block must be an error")
+	}
+}

@@ -90,6 +90,11 @@ func create(s *echo.Store, urn, typ string, inputs map[string]any) (string, map[
 		name = urn[strings.LastIndex(urn, "::")+2:]
 	}
 	id := name
+	if typ == "aws:ec2/subnet:Subnet" {
+		// The subnet's id is known before the store is updated, so the conflict check and the
+		// registration below are one step (the engine creates subnets in parallel).
+		state["id"] = "subnet-" + echo.RandomHex(16)
+	}
 	err = s.Update(func(data map[string]any) error {
 		if key := uniqueKey(typ, m, state); key != "" {
 			names := object(data, "names")
@@ -97,6 +102,11 @@ func create(s *echo.Store, urn, typ string, inputs map[string]any) (string, map[
 				return fmt.Errorf("%s: a live resource (%v) already has the name %q, and AWS keeps it unique", m.UniqueError, holder, name)
 			}
 			names[key] = urn
+		}
+		if typ == "aws:ec2/subnet:Subnet" {
+			if err := claimSubnetBlock(data, state); err != nil {
+				return err
+			}
 		}
 		if typ == "aws:ecs/taskDefinition:TaskDefinition" {
 			// Each registration is a new revision of the family, ACTIVE until deregistered.
@@ -127,6 +137,35 @@ func create(s *echo.Store, urn, typ string, inputs map[string]any) (string, map[
 		id = arn // these providers use the ARN as the id
 	}
 	return id, state, nil
+}
+
+// claimSubnetBlock records a new subnet's IPv4 block in the store, refusing it like CreateSubnet
+// when it overlaps a live subnet of the same VPC (awsmodel.SubnetConflict: InvalidSubnet.Conflict,
+// EC2 API reference error codes; hashicorp/terraform #33470, #7516). A create-first replacement
+// of a subnet whose block moved into the range of a live one fails here, as it does in AWS.
+func claimSubnetBlock(data map[string]any, state map[string]any) error {
+	vpc, _ := plain(state["vpcId"]).(string)
+	block, _ := plain(state["cidrBlock"]).(string)
+	id, _ := plain(state["id"]).(string)
+	if block == "" {
+		return nil // IPv6-only or IPAM-allocated: not modelled
+	}
+	subnets := object(data, "subnets")
+	var live []string
+	for _, v := range subnets {
+		if other, _ := v.(map[string]any); other != nil && other["vpcId"] == vpc {
+			live = append(live, fmt.Sprint(other["cidrBlock"]))
+		}
+	}
+	msg, err := awsmodel.SubnetConflict(block, live)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		return fmt.Errorf("creating EC2 Subnet in %s: %s", vpc, msg)
+	}
+	subnets[id] = map[string]any{"vpcId": vpc, "cidrBlock": block}
+	return nil
 }
 
 // codeDeployUpdatable: for a service with the CODE_DEPLOY deployment controller, UpdateService
@@ -176,7 +215,7 @@ func update(s *echo.Store, urn, typ, _ string, oldInputs, oldState, news map[str
 	return state, nil
 }
 
-func remove(s *echo.Store, urn, typ, _ string, state map[string]any) error {
+func remove(s *echo.Store, urn, typ, id string, state map[string]any) error {
 	m, err := awsmodel.Model(typ)
 	if err != nil {
 		return err
@@ -184,6 +223,9 @@ func remove(s *echo.Store, urn, typ, _ string, state map[string]any) error {
 	return s.Update(func(data map[string]any) error {
 		if key := uniqueKey(typ, m, state); key != "" && object(data, "names")[key] == urn {
 			delete(object(data, "names"), key)
+		}
+		if typ == "aws:ec2/subnet:Subnet" {
+			delete(object(data, "subnets"), id) // DeleteSubnet frees its block
 		}
 		if typ == "aws:ecs/taskDefinition:TaskDefinition" {
 			// skip_destroy keeps the revision: the provider's delete returns without

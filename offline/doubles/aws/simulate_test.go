@@ -133,3 +133,37 @@ func TestCodeDeployServiceRefusesWhatUpdateServiceRefuses(t *testing.T) {
 		t.Errorf("an ECS-controlled service updates it: %v", err)
 	}
 }
+
+// TestCreateSubnetRefusesAnOverlappingBlock: a subnet whose block overlaps a live subnet of the
+// same VPC is refused (InvalidSubnet.Conflict), as a create-first replacement after awsx
+// re-carved the VPC would be; another VPC, or the block once its holder is deleted, is fine.
+func TestCreateSubnetRefusesAnOverlappingBlock(t *testing.T) {
+	s := testStore(t)
+	const typ = "aws:ec2/subnet:Subnet"
+	subnet := func(vpc, block string) map[string]any {
+		return map[string]any{"vpcId": vpc, "cidrBlock": block, "availabilityZone": "eu-west-1a"}
+	}
+	id, _, err := create(s, "urn:private-1", typ, subnet("vpc-a", "10.0.0.0/18"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(id, "subnet-") {
+		t.Errorf("id %q", id)
+	}
+	if _, _, err := create(s, "urn:private-2", typ, subnet("vpc-a", "10.0.64.0/18")); err != nil {
+		t.Fatalf("a block next to a live one: %v", err)
+	}
+	_, _, err = create(s, "urn:private-1", typ, subnet("vpc-a", "10.0.0.0/19"))
+	if err == nil || !strings.Contains(err.Error(), "InvalidSubnet.Conflict: The CIDR '10.0.0.0/19' conflicts with another subnet") {
+		t.Fatalf("an overlapping block in the same VPC: %v, want InvalidSubnet.Conflict", err)
+	}
+	if _, _, err := create(s, "urn:other", typ, subnet("vpc-b", "10.0.0.0/19")); err != nil {
+		t.Errorf("the same block in another VPC: %v", err)
+	}
+	if err := remove(s, "urn:private-1", typ, id, subnet("vpc-a", "10.0.0.0/18")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := create(s, "urn:private-1", typ, subnet("vpc-a", "10.0.0.0/19")); err != nil {
+		t.Errorf("the block after its holder was deleted: %v", err)
+	}
+}
