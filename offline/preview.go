@@ -14,12 +14,10 @@
 package offline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,14 +26,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"gopkg.in/yaml.v3"
-
-	"example.com/webstack/offline/doubles/simflag"
 )
 
 // Options says what to preview.
@@ -63,73 +57,6 @@ type Options struct {
 	Simulate bool
 	// Up runs a simulated `pulumi up` instead of a preview; it needs Simulate.
 	Up bool
-}
-
-// Result is the outcome of one preview, also the --json form.
-type Result struct {
-	Stack string `json:"stack"`
-	// Status is "passed", "policy-violations" (a mandatory policy failed) or "error".
-	Status string `json:"status"`
-	// Error says why the preview failed: the failed mandatory policies, or the engine's error
-	// diagnostics (program, provider or policy pack errors).
-	Error string `json:"error,omitempty"`
-	// Resources are the preview's resource steps, providers and the stack included.
-	Resources  []Resource     `json:"resources"`
-	Changes    map[string]int `json:"changes,omitempty"`
-	Violations []Violation    `json:"policyViolations"`
-	Timings    Timings        `json:"timings"`
-	// Outputs are the stack outputs after a simulated Up.
-	Outputs map[string]any `json:"outputs,omitempty"`
-
-	errors []string
-}
-
-// Resource is one resource step of the preview, in the engine's order.
-type Resource struct {
-	URN  string `json:"urn"`
-	Type string `json:"type"`
-	Op   string `json:"op"`
-	// Diffs are the changed properties of an update or replacement, ReplaceKeys those that
-	// force the replacement.
-	Diffs       []string `json:"diffs,omitempty"`
-	ReplaceKeys []string `json:"replaceKeys,omitempty"`
-	// Inputs are the resource's new inputs as the engine reports them (not in the JSON form).
-	Inputs map[string]any `json:"-"`
-}
-
-// Violation is one policy finding.
-type Violation struct {
-	Policy           string `json:"policy"`
-	Pack             string `json:"pack"`
-	EnforcementLevel string `json:"enforcementLevel"`
-	ResourceURN      string `json:"resourceUrn,omitempty"`
-	Message          string `json:"message"`
-}
-
-// Timings split the wall time of a run, in seconds. Build (go build of the pack and doubles) and
-// Setup (workspace and stack creation) run side by side and count from the start of the run;
-// Preview spans the CLI's preview (engine start, plugin launches, program, policy analysis, event
-// log); Program is the program function's own run time inside it.
-type Timings struct {
-	Build   float64 `json:"build"`
-	Setup   float64 `json:"setup"`
-	Preview float64 `json:"preview"`
-	Program float64 `json:"program"`
-	Total   float64 `json:"total"`
-}
-
-// MandatoryViolations returns the names of the mandatory policies that failed, sorted, one per policy.
-func (r *Result) MandatoryViolations() []string {
-	seen := map[string]bool{}
-	var names []string
-	for _, v := range r.Violations {
-		if v.EnforcementLevel == "mandatory" && !seen[v.Policy] {
-			seen[v.Policy] = true
-			names = append(names, v.Policy)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
 
 var validStackName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -160,30 +87,6 @@ func Check(root, stack string) error {
 			"(copy policy/config/dev.json and adjust it)", stack, stack)
 	}
 	return nil
-}
-
-// CheckOverlay reports, before anything is built, whether file can be a ConfigOverlay: a
-// readable YAML document with a top-level config map.
-func CheckOverlay(file string) error {
-	_, err := readOverlay(file)
-	return err
-}
-
-// readOverlay is the config map of an overlay file.
-func readOverlay(file string) (*yaml.Node, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("config overlay: %w", err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("config overlay %s is not YAML: %w", file, err)
-	}
-	over := configMap(&doc)
-	if over == nil {
-		return nil, fmt.Errorf("config overlay %s has no top-level config map (write it as a stack file: config: {webstack:key: value})", file)
-	}
-	return over, nil
 }
 
 // Preview builds the tools if needed and runs the offline preview. A preview that fails, for a
@@ -324,167 +227,4 @@ func Preview(ctx context.Context, opts Options) (*Result, error) {
 	res.Timings.Program = seconds(time.Duration(programNanos.Load()))
 	res.Timings.Total = since(start)
 	return res, nil
-}
-
-func since(t time.Time) float64 { return seconds(time.Since(t)) }
-
-func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
-
-func (r *Result) add(e events.EngineEvent) {
-	switch {
-	case e.ResourcePreEvent != nil:
-		m := e.ResourcePreEvent.Metadata
-		res := Resource{URN: m.URN, Type: m.Type, Op: string(m.Op), Diffs: m.Diffs, ReplaceKeys: m.Keys}
-		if m.New != nil {
-			res.Inputs = m.New.Inputs
-		}
-		r.Resources = append(r.Resources, res)
-	case e.PolicyEvent != nil:
-		p := e.PolicyEvent
-		r.Violations = append(r.Violations, Violation{
-			Policy: p.PolicyName, Pack: p.PolicyPackName, EnforcementLevel: p.EnforcementLevel,
-			ResourceURN: p.ResourceURN, Message: strings.TrimSpace(p.Message),
-		})
-	case e.DiagnosticEvent != nil && e.DiagnosticEvent.Severity == "error":
-		r.errors = append(r.errors, strings.TrimSpace(e.DiagnosticEvent.Message))
-	}
-}
-
-// workspaceFor makes the stack's workspace under stateDir/<stack>: a file:// backend and a work
-// dir holding copies of Pulumi.yaml and Pulumi.<stack>.yaml, refreshed from the repository on
-// every run (the repository's files are never written). Creating a stack costs the CLI a
-// passphrase key derivation, so the stack is kept between runs, and with it the encryption salt
-// the CLI wrote into the work copy when the repository's file has none.
-func workspaceFor(root, stackName, stateDir string) (work, backend string, err error) {
-	work, backend = filepath.Join(stateDir, stackName, "work"), filepath.Join(stateDir, stackName, "state")
-	for _, dir := range []string{work, backend, filepath.Join(stateDir, "home")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", "", err
-		}
-	}
-	for _, name := range []string{"Pulumi.yaml", "Pulumi." + stackName + ".yaml"} {
-		data, err := os.ReadFile(filepath.Join(root, name))
-		if err != nil {
-			return "", "", err
-		}
-		target := filepath.Join(work, name)
-		if previous, err := os.ReadFile(target); err == nil && saltLine(data) == "" && saltLine(previous) != "" {
-			data = append(bytes.TrimRight(data, "\n"), []byte("\n"+saltLine(previous)+"\n")...)
-		}
-		if err := os.WriteFile(target, data, 0o644); err != nil {
-			return "", "", err
-		}
-	}
-	return work, backend, nil
-}
-
-// overlayConfig sets each key of the overlay file's config map in the stack file at path, values
-// as written (lists and objects included).
-func overlayConfig(path, overlayFile string) error {
-	over, err := readOverlay(overlayFile)
-	if err != nil {
-		return fmt.Errorf("offline: %w", err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("offline: config overlay: %w", err)
-	}
-	var stackDoc yaml.Node
-	if err := yaml.Unmarshal(data, &stackDoc); err != nil {
-		return fmt.Errorf("offline: config overlay: %s: %w", path, err)
-	}
-	target := configMap(&stackDoc)
-	if target == nil {
-		return fmt.Errorf("offline: config overlay: %s has no top-level config map", path)
-	}
-	for i := 0; i+1 < len(over.Content); i += 2 {
-		key, value := over.Content[i], over.Content[i+1]
-		replaced := false
-		for j := 0; j+1 < len(target.Content); j += 2 {
-			if target.Content[j].Value == key.Value {
-				target.Content[j+1], replaced = value, true
-			}
-		}
-		if !replaced {
-			target.Content = append(target.Content, key, value)
-		}
-	}
-	if data, err = yaml.Marshal(&stackDoc); err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o644)
-}
-
-// configMap is the mapping under a document's top-level config key, or nil.
-func configMap(doc *yaml.Node) *yaml.Node {
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil
-	}
-	top := doc.Content[0]
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		if top.Content[i].Value == "config" && top.Content[i+1].Kind == yaml.MappingNode {
-			return top.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// saltLine is the top-level encryptionsalt line of a stack file, or "".
-func saltLine(stackFile []byte) string {
-	for line := range strings.SplitSeq(string(stackFile), "\n") {
-		if strings.HasPrefix(line, "encryptionsalt:") {
-			return line
-		}
-	}
-	return ""
-}
-
-// selectStack selects (or first creates) the stack in its workspace, with the environment that
-// keeps the engine offline.
-func selectStack(ctx context.Context, root, stackName string, program pulumi.RunFunc, tools Tools, stateDir string,
-	simulate bool,
-) (auto.Stack, error) {
-	work, backend, err := workspaceFor(root, stackName, stateDir)
-	if err != nil {
-		return auto.Stack{}, err
-	}
-	passphrase := os.Getenv("PULUMI_CONFIG_PASSPHRASE")
-	if passphrase == "" {
-		// Only protects the offline stack's own salt; a stack file with secure values needs its
-		// real passphrase in PULUMI_CONFIG_PASSPHRASE.
-		passphrase = "offline-preview"
-	}
-	env := map[string]string{
-		"PULUMI_BACKEND_URL":                       "file://" + backend,
-		"PULUMI_CONFIG_PASSPHRASE":                 passphrase,
-		"PULUMI_SKIP_UPDATE_CHECK":                 "1",
-		"PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-		// The doubles are found on PATH only while ambient plugins are allowed.
-		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "false",
-		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-		"PATH": tools.DoublesDir + string(os.PathListSeparator) + os.Getenv("PATH"),
-		// Set for every command of this workspace: the CLI logs under $PULUMI_HOME/logs.
-		"PULUMI_HOME": filepath.Join(stateDir, "home"),
-		// The flag only this harness sets: the doubles simulate only in this file backend,
-		// which holds the marker (offline/doubles/simflag).
-		simflag.Env: "",
-	}
-	if simulate {
-		if err := os.WriteFile(filepath.Join(backend, simflag.Marker), []byte("offline harness simulation\n"), 0o644); err != nil {
-			return auto.Stack{}, err
-		}
-		env[simflag.Env] = backend
-	}
-	cmdEnv := make([]string, 0, len(env))
-	for k, v := range env {
-		cmdEnv = append(cmdEnv, k+"="+v)
-	}
-	sort.Strings(cmdEnv)
-	cli := cli{path: tools.Pulumi, env: cmdEnv}
-	stack, err := auto.UpsertStackInlineSource(ctx, stackName, "", program,
-		auto.WorkDir(work), auto.Pulumi(cli), auto.PulumiHome(filepath.Join(stateDir, "home")), auto.EnvVars(env))
-	if err != nil {
-		return stack, fmt.Errorf("offline: selecting stack %s: %w", stackName, err)
-	}
-	return stack, nil
 }

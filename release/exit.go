@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
 // Exit statuses of the deploy command: each says what serves production when the command ends.
@@ -82,4 +85,43 @@ func recoveryAfterUp(stack string) string {
 			"`--clear-pending-creates` if it does not", stack, stack),
 		"then run the deploy command again to release and verify",
 	}, "\n  ")
+}
+
+// interruptedSummary prints, after an interrupt, what serves, the deployment and the exact command
+// that rolls back.
+func (d *Deployer) interruptedSummary(o StackOutputs, prev current, res *Result, stage string) error {
+	look, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var lines []string
+	if svc, err := d.describeService(look, o); err == nil {
+		lines = append(lines, fmt.Sprintf("ECS serves %s (primary); %d deployment(s), %d task set(s)", servingTaskDefinition(svc), len(svc.Deployments), len(svc.TaskSets)))
+	} else {
+		lines = append(lines, fmt.Sprintf("what serves could not be read (%v)", err))
+	}
+	switch {
+	case prev.taskDefinition == "":
+		lines = append(lines, "this was the first release: there is nothing to roll back to")
+	case o.Strategy == BlueGreen && res.DeploymentID == "":
+		lines = append(lines, "no CodeDeploy deployment was created: what serves did not change")
+	case o.Strategy == BlueGreen:
+		status := "unknown"
+		if info, err := d.getDeployment(look, res.DeploymentID); err == nil {
+			status = string(info.Status)
+		}
+		lines = append(lines, fmt.Sprintf("CodeDeploy deployment %s is %s", res.DeploymentID, status))
+		if status == string(cdtypes.DeploymentStatusSucceeded) {
+			lines = append(lines, fmt.Sprintf("to roll back, deploy %s again: `aws deploy create-deployment --application-name %s --deployment-group-name %s "+
+				"--deployment-config-name %s --revision '%s'`", prev.taskDefinition, o.CodeDeployApplication, o.CodeDeployGroup, rollbackConfig,
+				revisionJSON(AppSpec(prev.taskDefinition, o.ContainerName, o.ContainerPort, o.Service))))
+		} else {
+			lines = append(lines, fmt.Sprintf("to roll back: `aws deploy stop-deployment --deployment-id %s --auto-rollback-enabled`", res.DeploymentID),
+				fmt.Sprintf("to keep it: let it finish (`aws deploy get-deployment --deployment-id %s`) and run the deploy command again to verify", res.DeploymentID))
+		}
+	default:
+		lines = append(lines, fmt.Sprintf("to roll back: `aws ecs update-service --cluster %s --service %s --task-definition %s`",
+			o.ClusterName, o.ServiceName, prev.taskDefinition))
+	}
+	summary := strings.Join(lines, "\n  ")
+	d.sayf("==> interrupted while %s; nothing was rolled back:\n  %s", stage, summary)
+	return &InterruptedError{Stage: stage, Summary: summary}
 }

@@ -1,3 +1,6 @@
+// This file is long because it is one data table: the related requirements of every control the
+// pack carries, one entry a control, as AWS's control pages list them.
+
 package rules
 
 // Related CIS AWS Foundations Benchmark and NIST SP 800-53 Rev. 5 requirements of each Security
