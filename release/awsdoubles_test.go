@@ -106,7 +106,6 @@ type world struct {
 	alarmState   string
 	alarmChanged time.Time // StateTransitionedTimestamp
 	alarmUpdated time.Time // StateUpdatedTimestamp
-	alarmReason  string
 
 	clock            *fakeClock
 	terminationWait  time.Duration // the deployment group's blue termination wait

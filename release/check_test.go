@@ -72,6 +72,7 @@ func (e *checkEngine) RenderedContainerDefinitions(_ context.Context, arn string
 	return renderedDefs, nil
 }
 
+//lint:ignore ST1008 a test helper: the run's output comes last, after its error, so call sites read res, err, out
 func runCheck(t *testing.T, w *world, tune func(*checkEngine)) (CheckReport, error, string, *checkEngine, *registry) {
 	t.Helper()
 	var out strings.Builder

@@ -10,6 +10,7 @@ import (
 	"time"
 )
 
+//lint:ignore ST1008 a test helper: the run's output comes last, after its error, so call sites read res, err, out
 func run(t *testing.T, w *world, tune func(*Deployer)) (Result, error, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -17,6 +18,7 @@ func run(t *testing.T, w *world, tune func(*Deployer)) (Result, error, string) {
 	return runCtx(t, ctx, w, tune)
 }
 
+//lint:ignore ST1008 a test helper: the run's output comes last, after its error, so call sites read res, err, out
 func runCtx(t *testing.T, ctx context.Context, w *world, tune func(*Deployer)) (Result, error, string) {
 	t.Helper()
 	var out strings.Builder

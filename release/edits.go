@@ -92,8 +92,8 @@ func (d *Deployer) refusedEdits(ctx context.Context, before StackOutputs, svc ec
 // computeTypeOf reads the compute type from the service itself: its capacity provider strategy
 // (FARGATE, FARGATE_SPOT or a cluster's EC2 capacity provider) or launch type.
 func computeTypeOf(svc ecstypes.Service) string {
-	for _, cp := range svc.CapacityProviderStrategy {
-		if strings.HasPrefix(aws.ToString(cp.CapacityProvider), "FARGATE") {
+	if len(svc.CapacityProviderStrategy) > 0 { // the program gives one kind per service: the first entry tells
+		if strings.HasPrefix(aws.ToString(svc.CapacityProviderStrategy[0].CapacityProvider), "FARGATE") {
 			return ComputeFargate
 		}
 		return ComputeEC2
@@ -145,6 +145,7 @@ func (d *Deployer) refuseSwitchOnGreen(ctx context.Context, o StackOutputs, svc 
 			continue
 		}
 		spec := AppSpec(servingTaskDefinition(svc), o.ContainerName, o.ContainerPort, o.Service)
+		//lint:ignore ST1005 the message starts with the stack file's name
 		return fmt.Errorf("Pulumi.%s.yaml switches deploymentStrategy to rolling, but production is on the green target group %s "+
 			"(listener %s): the rolling service starts in blue after the listener has moved there, which takes the site down until its tasks "+
 			"are healthy. First move production back to blue with one CodeDeploy deployment of the task definition that serves now:\n"+

@@ -43,6 +43,7 @@ func servingRevision(w *world, n int) {
 	}
 }
 
+//lint:ignore ST1008 a test helper: the run's output comes last, after its error, so call sites read res, err, out
 func runWithRegistry(t *testing.T, w *world, reg *registry, tune func(*Deployer)) (Result, error, string) {
 	t.Helper()
 	return run(t, w, func(d *Deployer) {

@@ -14,7 +14,7 @@ func FuzzClassifyUser(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := classifyUser(s)
-		if u := classifyUser(strings.ToUpper(s)); u != got && strings.ToLower(strings.ToUpper(s)) == strings.ToLower(s) {
+		if u := classifyUser(strings.ToUpper(s)); u != got && strings.EqualFold(strings.ToUpper(s), s) {
 			t.Errorf("case changes the answer: %q=%d, upper=%d", s, got, u)
 		}
 		if p := classifyUser(" " + s + "\t"); p != got {

@@ -125,6 +125,7 @@ func (s *server) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (
 // lists are kept as JSON text.
 func configOf(pkg string, req *pulumirpc.ConfigureRequest) map[string]string {
 	config := map[string]string{}
+	//lint:ignore SA1019 the engine still sends the legacy variables beside the typed args (pkg/resource/plugin/provider_plugin.go, Configure)
 	for k, v := range req.GetVariables() {
 		if p, name, ok := strings.Cut(k, ":config:"); ok {
 			k = p + ":" + name

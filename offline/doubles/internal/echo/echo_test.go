@@ -87,6 +87,7 @@ func TestDiffReportsChangesOnlyWhenInputsDiffer(t *testing.T) {
 func TestInvokeAnswersFromConfigAndNamesUnknownTokens(t *testing.T) {
 	s := testServer()
 	ctx := context.Background()
+	//lint:ignore SA1019 the legacy form the engine still sends, which the double must read
 	if _, err := s.Configure(ctx, &pulumirpc.ConfigureRequest{Variables: map[string]string{"aws:region": "eu-west-1"}}); err != nil {
 		t.Fatal(err)
 	}

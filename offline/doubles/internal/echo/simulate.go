@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"example.com/webstack/offline/doubles/simflag"
@@ -118,9 +117,4 @@ func RandomHex(n int) string {
 	b := make([]byte, (n+1)/2)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)[:n]
-}
-
-// resourceName is the name part of a URN.
-func resourceName(urn string) string {
-	return urn[strings.LastIndex(urn, "::")+2:]
 }
