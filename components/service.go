@@ -145,7 +145,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		DeploymentController:            &ecs.ServiceDeploymentControllerArgs{Type: pulumi.String(a.DeploymentController)},
 		DeploymentMinimumHealthyPercent: pulumi.Int(100),
 		DeploymentMaximumPercent:        pulumi.Int(200),
-		HealthCheckGracePeriodSeconds:   pulumi.Int(a.HealthCheckGracePeriodSeconds),
+		HealthCheckGracePeriodSeconds:   pulumi.Int(*a.HealthCheckGracePeriodSeconds),
 		EnableExecuteCommand:            pulumi.Bool(a.EnableExecuteCommand),
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),

@@ -33,7 +33,7 @@ type ServiceArgs struct {
 	ImageRepositoryArn string            // ECR repository the execution role may pull from (ContainerImage.RepositoryArn)
 	ImageDependsOn     []pulumi.Resource // the push of Image (ContainerImage.Image)
 
-	ContainerName   string            // default "api"
+	ContainerName   string            // default DefaultContainerName
 	ContainerPort   int               // default DefaultContainerPort; CheckContainerPort
 	CPU             int               // task CPU units, default DefaultCPU
 	Memory          int               // task memory MiB, default DefaultMemory; the pair must be in the Fargate table
@@ -47,11 +47,13 @@ type ServiceArgs struct {
 
 	TaskFamily       string // default name
 	LogGroupName     string // default "/ecs/" + name
-	LogRetentionDays int    // default DefaultLogRetentionDays
+	LogRetentionDays int    // default DefaultLogRetentionDays; CheckLogRetentionDays
 
-	DesiredCount                  int                // default DefaultDesiredCount
-	CapacityProviders             []CapacityProvider // Fargate only; default FARGATE weight 1
-	HealthCheckGracePeriodSeconds int
+	DesiredCount      int                // default DefaultDesiredCount; CheckDesiredCount
+	CapacityProviders []CapacityProvider // Fargate only; default FARGATE weight DefaultFargateWeight
+	// HealthCheckGracePeriodSeconds, 0..MaxHealthCheckGracePeriodSeconds; nil means
+	// DefaultHealthCheckGracePeriodSeconds (0 is a valid period: pulumi.IntRef(0)).
+	HealthCheckGracePeriodSeconds *int
 	EnableExecuteCommand          bool
 	// LoadBalancerIdleTimeoutSeconds is the ALB's idle timeout (default DefaultIdleTimeoutSeconds);
 	// the container's IDLE_TIMEOUT is KeepAliveMarginSeconds longer.
@@ -84,7 +86,7 @@ const (
 func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 	d := *a
 	if d.ContainerName == "" {
-		d.ContainerName = "api"
+		d.ContainerName = DefaultContainerName
 	}
 	d.ContainerPort = d.containerPort()
 	if d.CPU == 0 && d.Memory == 0 {
@@ -109,7 +111,10 @@ func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 		d.LoadBalancerIdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
 	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
-		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}}
+		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: DefaultFargateWeight}}
+	}
+	if d.HealthCheckGracePeriodSeconds == nil {
+		d.HealthCheckGracePeriodSeconds = pulumi.IntRef(DefaultHealthCheckGracePeriodSeconds)
 	}
 	if d.DeploymentController == "" {
 		d.DeploymentController = ControllerECS
@@ -133,12 +138,26 @@ func (d ServiceArgs) validate(name string) error {
 	if d.CPUArchitecture != "X86_64" && d.CPUArchitecture != "ARM64" {
 		errs = append(errs, fmt.Errorf("Service: CPUArchitecture %q must be X86_64 or ARM64", d.CPUArchitecture))
 	}
-	if d.DesiredCount < 2 {
-		errs = append(errs, fmt.Errorf("Service: DesiredCount %d must be at least 2 so the service spans Availability Zones", d.DesiredCount))
+	settings := []error{
+		CheckDesiredCount(d.DesiredCount).For("DesiredCount"),
+		CheckLogRetentionDays(d.LogRetentionDays).For("LogRetentionDays"),
+		CheckHealthCheckGracePeriod(*d.HealthCheckGracePeriodSeconds).For("HealthCheckGracePeriodSeconds"),
 	}
-	for _, cp := range d.CapacityProviders {
+	var weights []int
+	for i, cp := range d.CapacityProviders {
 		if cp.Name != "FARGATE" && cp.Name != "FARGATE_SPOT" {
 			errs = append(errs, fmt.Errorf("Service: capacity provider %q must be FARGATE or FARGATE_SPOT", cp.Name))
+		}
+		field := fmt.Sprintf("CapacityProviders[%d]", i)
+		settings = append(settings, CheckFargateBase(cp.Base).For(field+".Base"), CheckFargateWeight(cp.Weight).For(field+".Weight"))
+		weights = append(weights, cp.Weight)
+	}
+	if len(d.CapacityProviders) > 0 {
+		settings = append(settings, CheckFargateWeights(weights...).For("CapacityProviders"))
+	}
+	for _, err := range settings {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	}
 	if d.DeploymentController != ControllerECS && d.DeploymentController != ControllerCodeDeploy {

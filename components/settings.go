@@ -92,6 +92,92 @@ func CheckNatGateways(nat string, vpcEndpoints bool) *SettingError {
 	return nil
 }
 
+var (
+	vpcIDRe    = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	subnetIDRe = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+)
+
+// MinExistingSubnets is the fewest public, and the fewest private, subnets of an existing VPC:
+// one per Availability Zone in two zones.
+const MinExistingSubnets = 2
+
+// CheckVPCID checks the id of an existing VPC.
+func CheckVPCID(id string) *SettingError {
+	if !vpcIDRe.MatchString(id) {
+		return settingErr(fmt.Sprintf("%q is not a VPC id", id), "use an id like vpc-0123456789abcdef0, or unset it to create a VPC")
+	}
+	return nil
+}
+
+// CheckSubnetIDs checks one subnet list of an existing VPC: every problem, one each.
+func CheckSubnetIDs(ids []string) []*SettingError {
+	var errs []*SettingError
+	if len(ids) < MinExistingSubnets {
+		errs = append(errs, settingErr(fmt.Sprintf("%d subnet(s) given; an existing VPC needs at least %d in different Availability Zones", len(ids), MinExistingSubnets),
+			"list at least %d subnet ids", MinExistingSubnets))
+	}
+	for i, id := range ids {
+		switch {
+		case !subnetIDRe.MatchString(id):
+			errs = append(errs, settingErr(fmt.Sprintf("%q is not a subnet id", id), "use ids like subnet-0123456789abcdef0"))
+		case slices.Index(ids, id) != i:
+			errs = append(errs, settingErr(fmt.Sprintf("%s is listed twice", id), "keep one entry"))
+		}
+	}
+	return errs
+}
+
+// CheckSubnetsDisjoint checks that no subnet of an existing VPC is both public and private.
+func CheckSubnetsDisjoint(public, private []string) *SettingError {
+	for _, id := range public {
+		if slices.Contains(private, id) {
+			return settingErr(fmt.Sprintf("subnet %s is listed as both public and private", id), "give the load balancer and the tasks separate subnets")
+		}
+	}
+	return nil
+}
+
+// CheckExistingVPCOptions refuses the VPC endpoints and network ACLs with an existing VPC: the
+// stack does not own its route tables or subnets.
+func CheckExistingVPCOptions(vpcEndpoints, networkACLs bool) *SettingError {
+	if vpcEndpoints || networkACLs {
+		return settingErr("VPC endpoints and network ACLs apply only to a VPC this stack creates", "turn them off with an existing VPC, or manage its endpoints and ACLs with that VPC")
+	}
+	return nil
+}
+
+// CheckIPv4CIDR checks an IPv4 network in CIDR form (10.0.0.0/16, not 10.0.0.1/16), which is
+// what EC2 stores and compares against.
+func CheckIPv4CIDR(cidr string) *SettingError {
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil || !pfx.Addr().Is4() {
+		return settingErr(fmt.Sprintf("%q is not an IPv4 CIDR block", cidr), "use blocks like 203.0.113.0/24")
+	}
+	if pfx.Masked() != pfx {
+		return settingErr(fmt.Sprintf("%q has host bits set", cidr), "use the network address %s", pfx.Masked())
+	}
+	return nil
+}
+
+// CheckTestListenerCIDRs checks who may reach blue-green's test listener: required, and never the
+// whole internet (it serves versions before they are released).
+func CheckTestListenerCIDRs(cidrs []string) []*SettingError {
+	if len(cidrs) == 0 {
+		return []*SettingError{settingErr("empty: blue-green opens a test listener to the machines that run the release checks, and only to them",
+			`list their IPv4 CIDRs, e.g. ["203.0.113.0/24"]`)}
+	}
+	var errs []*SettingError
+	for _, cidr := range cidrs {
+		if err := CheckIPv4CIDR(cidr); err != nil {
+			errs = append(errs, err)
+		} else if netip.MustParsePrefix(cidr).Bits() == 0 {
+			errs = append(errs, settingErr(fmt.Sprintf("%q opens the test listener, which serves unreleased versions, to the internet", cidr),
+				"list only the CIDRs of the machines that run the release checks"))
+		}
+	}
+	return errs
+}
+
 // Load balancer defaults and limits.
 const (
 	// DefaultSslPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers
@@ -188,10 +274,13 @@ func CheckAccessLogsRetentionDays(days int) *SettingError {
 	return CheckIntRange(days, 1, MaxAccessLogsRetentionDays)
 }
 
+// DefaultTestListenerPort is blue-green's test listener port.
+const DefaultTestListenerPort = 8443
+
 // CheckTestListenerPort checks blue-green's test listener port.
 func CheckTestListenerPort(port int) *SettingError {
 	if port < 1 || port > 65535 || port == 80 || port == 443 {
-		return settingErr(fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", port), "use another TCP port, such as 8443")
+		return settingErr(fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", port), "use another TCP port, such as %d", DefaultTestListenerPort)
 	}
 	return nil
 }
@@ -211,21 +300,17 @@ func CheckTrafficShiftInterval(m int) *SettingError {
 	return CheckIntRange(m, 1, MaxTrafficShiftIntervalMinutes)
 }
 
-// CheckTerminationWait checks how long blue is kept after a blue-green shift.
-func CheckTerminationWait(m int) *SettingError { return CheckIntRange(m, 1, MaxTerminationWaitMinutes) }
-
-// Service defaults and limits.
+// The traffic shifting types of TrafficShifting.Type.
 const (
-	// DefaultContainerPort is the port the container listens on.
-	DefaultContainerPort = 8080
-	// MinContainerPort: ports below 1024 need CAP_NET_BIND_SERVICE, which the container drops
-	// with all other capabilities.
-	MinContainerPort        = 1024
-	DefaultCPU              = 256
-	DefaultMemory           = 512
-	DefaultDesiredCount     = 2
-	DefaultLogRetentionDays = 30
+	TrafficShiftingCanary    = "canary"
+	TrafficShiftingLinear    = "linear"
+	TrafficShiftingAllAtOnce = "all-at-once"
 )
 
-// CheckContainerPort checks the port the container listens on (and the target group sends to).
-func CheckContainerPort(port int) *SettingError { return CheckIntRange(port, MinContainerPort, 65535) }
+// CheckTrafficShiftingType checks how CodeDeploy moves traffic.
+func CheckTrafficShiftingType(t string) *SettingError {
+	return CheckOneOf(t, TrafficShiftingCanary, TrafficShiftingLinear, TrafficShiftingAllAtOnce)
+}
+
+// CheckTerminationWait checks how long blue is kept after a blue-green shift.
+func CheckTerminationWait(m int) *SettingError { return CheckIntRange(m, 1, MaxTerminationWaitMinutes) }

@@ -84,9 +84,9 @@ type WebService struct {
 // would leave a half-created stack. The wiring between the parts (ids, ARNs, names) is not
 // checked here: WebService supplies it when it creates them.
 func (a *WebServiceArgs) Validate(name string) error {
-	lb := a.LoadBalancer
-	lb.ContainerPort = a.Service.containerPort()
-	errs := []error{a.Network.withDefaults().validate(), lb.withDefaults().validate()}
+	// The load balancer's container port is the service's (WebService wires it): the service
+	// reports a bad one, once.
+	errs := []error{a.Network.withDefaults().validate(), a.LoadBalancer.withDefaults().validate()}
 	errs = append(errs, a.Image.withDefaults().validate())
 	svc := a.Service
 	if a.BlueGreen != nil {

@@ -59,7 +59,7 @@ func TestWebServiceValidatesAllPartsFirst(t *testing.T) {
 			a.Service.CPU, a.Service.Memory = 256, 8192
 			a.Firewall = &FirewallArgs{RateLimit: 5}
 		}, []string{"memory 8192 is not valid with cpu 256", "RateLimit 5 is out of range"}},
-		{"autoscaling bounds", func(a *WebServiceArgs) { a.Autoscaling = &AutoscalingArgs{MinCount: 1} }, []string{"MinCount 1 must be at least 2"}},
+		{"autoscaling bounds", func(a *WebServiceArgs) { a.Autoscaling = &AutoscalingArgs{MinCount: 1} }, []string{"MinCount 1 task(s)"}},
 		{"network", func(a *WebServiceArgs) { a.Network.NumberOfAvailabilityZones = 1 }, []string{"NumberOfAvailabilityZones 1 Availability Zone(s)"}},
 	}
 	for _, tc := range cases {

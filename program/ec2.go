@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 
 	"example.com/webstack/components"
 )
@@ -15,9 +14,6 @@ var (
 	ec2OnlyKeys     = []string{"instanceTypes", "minInstances", "maxInstances", "targetCapacityPercent", "spotInstancePercent", "instanceRootVolumeGiB", "instanceSessionManager"}
 	fargateOnlyKeys = []string{"fargateBase", "fargateWeight", "fargateSpotWeight"}
 )
-
-// MaxInstances bounds maxInstances (the Auto Scaling group's maximum size).
-const MaxInstances = 1000
 
 // nonDefault returns those of keys whose value differs from Defaults(), in keys' order.
 func (c *Config) nonDefault(keys []string) []string {
@@ -55,12 +51,7 @@ func (c *Config) validateCompute(p *Problems) {
 }
 
 func (c *Config) validateEc2(p *Problems) {
-	for _, prefix := range []string{"aws", "ecs", "fargate"} {
-		if strings.HasPrefix(c.ServiceName, prefix) {
-			p.add("serviceName", fmt.Sprintf("%q starts with %q, which ECS refuses at the start of a capacity provider name (derived from serviceName)", c.ServiceName, prefix),
-				"pick a serviceName that does not start with aws, ecs or fargate")
-		}
-	}
+	p.check("serviceName", components.CheckCapacityProviderName(c.ServiceName))
 	if c.ExistingVpcID == "" && c.NatGateways == "None" {
 		p.add("natGateways", "None: EC2 instances must reach the ECS, ECS agent and telemetry endpoints, and vpcEndpoints covers only ECR, CloudWatch Logs and S3",
 			"use Single or OnePerAz with computeType ec2")
@@ -89,24 +80,11 @@ func (c *Config) validateEc2(p *Problems) {
 			fmt.Sprintf("raise maxInstances to %d, choose larger instanceTypes, or lower maxCount", (tasks+perInstance-1)/perInstance))
 	}
 
-	if c.MinInstances < 2 {
-		p.add("minInstances", fmt.Sprintf("%d instance(s): the group must span two Availability Zones", c.MinInstances), "use 2 or more")
-	}
-	if c.MaxInstances < c.MinInstances {
-		p.add("maxInstances", fmt.Sprintf("%d is below minInstances %d", c.MaxInstances, c.MinInstances), "set maxInstances to minInstances or more")
-	}
-	if c.MaxInstances > MaxInstances {
-		p.add("maxInstances", fmt.Sprintf("%d is out of range", c.MaxInstances), fmt.Sprintf("use at most %d", MaxInstances))
-	}
-	if c.TargetCapacityPercent < 1 || c.TargetCapacityPercent > 100 {
-		p.add("targetCapacityPercent", fmt.Sprintf("%d is out of range", c.TargetCapacityPercent), "use 1 to 100 (100 fills instances, lower keeps room for new tasks)")
-	}
-	if c.SpotInstancePercent < 0 || c.SpotInstancePercent > 100 {
-		p.add("spotInstancePercent", fmt.Sprintf("%d is out of range", c.SpotInstancePercent), "use 0 (all On-Demand) to 100 (all Spot)")
-	}
-	if c.InstanceRootVolumeGiB < 30 || c.InstanceRootVolumeGiB > 16384 {
-		p.add("instanceRootVolumeGiB", fmt.Sprintf("%d is out of range", c.InstanceRootVolumeGiB), "use 30 (the ECS-optimized AMI's size) to 16384")
-	}
+	p.check("minInstances", components.CheckMinInstances(c.MinInstances))
+	p.check("maxInstances", components.CheckMaxInstances(c.MaxInstances, c.MinInstances))
+	p.check("targetCapacityPercent", components.CheckTargetCapacityPercent(c.TargetCapacityPercent))
+	p.check("spotInstancePercent", components.CheckSpotInstancePercent(c.SpotInstancePercent))
+	p.check("instanceRootVolumeGiB", components.CheckRootVolumeSize(c.InstanceRootVolumeGiB))
 }
 
 // cpuArchitecture is imagePlatform in ECS runtimePlatform terms.

@@ -96,7 +96,7 @@ func (c *Config) Warnings() []string {
 }
 
 // ContainerName is the name of the API's container in the task definition.
-const ContainerName = "api"
+const ContainerName = components.DefaultContainerName
 
 // PhysicalName is the per-stack name of the ECR repository, log group and task family: two
 // stacks in one account never share them.
@@ -173,7 +173,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			LogRetentionDays:              c.LogRetentionDays,
 			DesiredCount:                  c.DesiredCount,
 			CapacityProviders:             providers,
-			HealthCheckGracePeriodSeconds: c.HealthCheckGracePeriodSeconds,
+			HealthCheckGracePeriodSeconds: pulumi.IntRef(c.HealthCheckGracePeriodSeconds),
 			EnableExecuteCommand:          c.EnableExecuteCommand,
 		},
 	}
@@ -193,8 +193,8 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			CPUTargetPercent:        c.CPUTargetPercent,
 			MemoryTargetPercent:     c.MemoryTargetPercent,
 			RequestsPerTarget:       c.RequestsPerTarget,
-			ScaleInCooldownSeconds:  c.ScaleInCooldownSeconds,
-			ScaleOutCooldownSeconds: c.ScaleOutCooldownSeconds,
+			ScaleInCooldownSeconds:  pulumi.IntRef(c.ScaleInCooldownSeconds),
+			ScaleOutCooldownSeconds: pulumi.IntRef(c.ScaleOutCooldownSeconds),
 		}
 		for _, s := range c.ScaleSchedules {
 			sched, _ := ParseSchedule(s) // validated by Load

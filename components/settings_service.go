@@ -1,0 +1,268 @@
+package components
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The limits and defaults of the service's settings (task, capacity, autoscaling, image, alarms),
+// in the shape of settings.go: one home each, used by the components' checks and by program's.
+
+// Service defaults and limits.
+const (
+	// DefaultContainerPort is the port the container listens on.
+	DefaultContainerPort = 8080
+	// MinContainerPort: ports below 1024 need CAP_NET_BIND_SERVICE, which the container drops
+	// with all other capabilities.
+	MinContainerPort        = 1024
+	DefaultContainerName    = "api"
+	DefaultCPU              = 256
+	DefaultMemory           = 512
+	DefaultDesiredCount     = 2
+	DefaultLogRetentionDays = 30
+	// DefaultHealthCheckGracePeriodSeconds is how long ECS ignores a new task's failing ALB
+	// health checks; MaxHealthCheckGracePeriodSeconds bounds it at two hours.
+	DefaultHealthCheckGracePeriodSeconds = 30
+	MaxHealthCheckGracePeriodSeconds     = 7200
+	// MinTaskCount: one task per Availability Zone in two zones, so a deploy or the loss of a zone
+	// leaves one serving. MaxTaskCount bounds the desired, maximum and scheduled counts.
+	MinTaskCount = 2
+	MaxTaskCount = 1000
+	// DefaultFargateWeight is on-demand Fargate's weight in the default capacity provider
+	// strategy; MaxFargateWeight and MaxFargateBase are ECS's limits on a strategy item
+	// (CapacityProviderStrategyItem: weight 0-1000, base 0-100000).
+	DefaultFargateWeight = 1
+	MaxFargateWeight     = 1000
+	MaxFargateBase       = 100000
+)
+
+// CheckContainerPort checks the port the container listens on (and the target group sends to).
+func CheckContainerPort(port int) *SettingError { return CheckIntRange(port, MinContainerPort, 65535) }
+
+// CheckHealthCheckGracePeriod checks the service's health-check grace period.
+func CheckHealthCheckGracePeriod(seconds int) *SettingError {
+	return CheckIntRange(seconds, 0, MaxHealthCheckGracePeriodSeconds)
+}
+
+// CheckMinCount checks the fewest tasks the service runs.
+func CheckMinCount(n int) *SettingError {
+	if n < MinTaskCount {
+		return settingErr(fmt.Sprintf("%d task(s): one task is one Availability Zone, and a deploy or an AZ loss takes it down", n), "use %d or more", MinTaskCount)
+	}
+	return CheckIntRange(n, MinTaskCount, MaxTaskCount)
+}
+
+// CheckMaxCount checks the most tasks the service runs against the fewest.
+func CheckMaxCount(maxCount, minCount int) *SettingError {
+	if maxCount < minCount {
+		return settingErr(fmt.Sprintf("%d is below the minimum count %d", maxCount, minCount), "raise it to the minimum count or more")
+	}
+	return CheckIntRange(maxCount, MinTaskCount, MaxTaskCount)
+}
+
+// CheckDesiredCount checks the service's desired task count.
+func CheckDesiredCount(n int) *SettingError { return CheckMinCount(n) }
+
+// CheckFargateBase checks a capacity provider's base.
+func CheckFargateBase(n int) *SettingError { return CheckIntRange(n, 0, MaxFargateBase) }
+
+// CheckFargateWeight checks a capacity provider's weight.
+func CheckFargateWeight(n int) *SettingError { return CheckIntRange(n, 0, MaxFargateWeight) }
+
+// CheckFargateWeights checks that a strategy places tasks somewhere: ECS places none when every
+// weight is 0.
+func CheckFargateWeights(weights ...int) *SettingError {
+	for _, w := range weights {
+		if w > 0 {
+			return nil
+		}
+	}
+	return settingErr("every capacity provider weight is 0: ECS would place no tasks", "give at least one of them a weight of 1 or more")
+}
+
+// LogRetentionDays are the only retention periods CloudWatch Logs accepts (PutRetentionPolicy,
+// retentionInDays, in the CloudWatch Logs API reference).
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// CheckLogRetentionDays checks a CloudWatch Logs retention period.
+func CheckLogRetentionDays(days int) *SettingError {
+	if !slices.Contains(LogRetentionDays, days) {
+		list := make([]string, len(LogRetentionDays))
+		for i, d := range LogRetentionDays {
+			list[i] = fmt.Sprint(d)
+		}
+		return settingErr(fmt.Sprintf("%d is not a CloudWatch Logs retention period", days), "use one of %s", strings.Join(list, ", "))
+	}
+	return nil
+}
+
+// Autoscaling limits: target tracking between 10 and 95 percent (below, the service would scale
+// out on noise; above, no headroom is left for a spike), cooldowns of at most an hour.
+const (
+	MinTargetPercent        = 10
+	MaxTargetPercent        = 95
+	MaxRequestsPerTarget    = 1_000_000
+	MaxScaleCooldownSeconds = 3600
+)
+
+// CheckTargetPercent checks a CPU or memory target-tracking target.
+func CheckTargetPercent(p int) *SettingError {
+	return CheckIntRange(p, MinTargetPercent, MaxTargetPercent)
+}
+
+// CheckRequestsPerTarget checks the ALB requests per task per minute target.
+func CheckRequestsPerTarget(n int) *SettingError { return CheckIntRange(n, 1, MaxRequestsPerTarget) }
+
+// CheckScaleCooldown checks a scale-in or scale-out cooldown.
+func CheckScaleCooldown(seconds int) *SettingError {
+	return CheckIntRange(seconds, 0, MaxScaleCooldownSeconds)
+}
+
+var scheduleNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
+
+// CheckScaleSchedule checks one scheduled change of the scaling bounds.
+func CheckScaleSchedule(s ScaleSchedule) *SettingError {
+	expr := s.Schedule
+	switch {
+	case !scheduleNameRe.MatchString(s.Name):
+		return settingErr(fmt.Sprintf("schedule name %q is not 1-200 letters, digits, _ and -", s.Name), "rename it")
+	case !(strings.HasPrefix(expr, "cron(") || strings.HasPrefix(expr, "rate(") || strings.HasPrefix(expr, "at(")) || !strings.HasSuffix(expr, ")"):
+		return settingErr(fmt.Sprintf("schedule %s: %q is not cron(...), rate(...) or at(...)", s.Name, expr), "write an EventBridge schedule expression, e.g. cron(0 8 ? * MON-FRI *)")
+	case s.MinCount < MinTaskCount || s.MaxCount < s.MinCount || s.MaxCount > MaxTaskCount:
+		return settingErr(fmt.Sprintf("schedule %s: min %d and max %d", s.Name, s.MinCount, s.MaxCount), "use %d <= min <= max <= %d", MinTaskCount, MaxTaskCount)
+	}
+	return nil
+}
+
+// EC2 capacity limits.
+const (
+	// MinEC2Instances: the Auto Scaling group spans two Availability Zones.
+	MinEC2Instances = 2
+	MaxEC2Instances = 1000
+	// MinRootVolumeSizeGiB is the ECS-optimized AMI's root volume; 16384 GiB is gp3's maximum.
+	MinRootVolumeSizeGiB = 30
+	MaxRootVolumeSizeGiB = 16384
+)
+
+// DefaultMaxInstances is an Ec2Capacity's MaxInstances when unset: twice MinInstances, so a
+// rolling deploy of a full service has room.
+func DefaultMaxInstances(minInstances int) int { return 2 * minInstances }
+
+// CheckMinInstances checks the fewest EC2 instances.
+func CheckMinInstances(n int) *SettingError {
+	if n < MinEC2Instances {
+		return settingErr(fmt.Sprintf("%d instance(s): the group must span two Availability Zones", n), "use %d or more", MinEC2Instances)
+	}
+	return nil
+}
+
+// CheckMaxInstances checks the most EC2 instances against the fewest.
+func CheckMaxInstances(maxInstances, minInstances int) *SettingError {
+	if maxInstances < minInstances {
+		return settingErr(fmt.Sprintf("%d is below the minimum %d instances", maxInstances, minInstances), "raise it to the minimum or more")
+	}
+	return CheckIntRange(maxInstances, MinEC2Instances, MaxEC2Instances)
+}
+
+// CheckTargetCapacityPercent checks ECS managed scaling's target use of the instances.
+func CheckTargetCapacityPercent(p int) *SettingError {
+	if err := CheckIntRange(p, 1, 100); err != nil {
+		err.Fix += " (100 fills instances, lower keeps room for new tasks)"
+		return err
+	}
+	return nil
+}
+
+// CheckSpotInstancePercent checks the share of Spot instances.
+func CheckSpotInstancePercent(p int) *SettingError {
+	if err := CheckIntRange(p, 0, 100); err != nil {
+		err.Fix += " (0 is all On-Demand, 100 all Spot)"
+		return err
+	}
+	return nil
+}
+
+// CheckRootVolumeSize checks the instances' root volume.
+func CheckRootVolumeSize(gib int) *SettingError {
+	return CheckIntRange(gib, MinRootVolumeSizeGiB, MaxRootVolumeSizeGiB)
+}
+
+// reservedCapacityProviderPrefixes are the prefixes ECS refuses at the start of a capacity
+// provider name (CreateCapacityProvider).
+var reservedCapacityProviderPrefixes = []string{"aws", "ecs", "fargate"}
+
+// CheckCapacityProviderName checks a name a capacity provider name starts with.
+func CheckCapacityProviderName(name string) *SettingError {
+	for _, prefix := range reservedCapacityProviderPrefixes {
+		if strings.HasPrefix(strings.ToLower(name), prefix) {
+			return settingErr(fmt.Sprintf("%q starts with %q, which ECS refuses at the start of a capacity provider name", name, prefix),
+				"pick a name that does not start with %s", strings.Join(reservedCapacityProviderPrefixes, ", "))
+		}
+	}
+	return nil
+}
+
+// Container image limits.
+const (
+	MaxUntaggedExpiryDays = 3650
+	MaxImagesToKeep       = 10000
+)
+
+// CheckImagePlatform checks the image and task platform.
+func CheckImagePlatform(p string) *SettingError { return CheckOneOf(p, "linux/amd64", "linux/arm64") }
+
+// CheckECREncryption checks the ECR repository's encryption.
+func CheckECREncryption(e string) *SettingError { return CheckOneOf(e, "AES256", "KMS") }
+
+// CheckUntaggedExpiryDays checks after how many days untagged images expire.
+func CheckUntaggedExpiryDays(days int) *SettingError {
+	return CheckIntRange(days, 1, MaxUntaggedExpiryDays)
+}
+
+// CheckImagesToKeep checks how many images the repository keeps.
+func CheckImagesToKeep(n int) *SettingError { return CheckIntRange(n, 1, MaxImagesToKeep) }
+
+// Alarm threshold limits. CloudWatch evaluates at most one day of one-minute periods.
+const (
+	MaxAlarmTarget5xxPerMinute = 1_000_000
+	MaxAlarmUnhealthyHosts     = 1000
+	MaxAlarmP99LatencySeconds  = 600
+	MaxAlarmMinutes            = 1440
+)
+
+// checkAbove0 is the shape of a threshold: above 0, at most hi.
+func checkAbove0(v, hi float64) *SettingError {
+	if v <= 0 || v > hi {
+		return settingErr(fmt.Sprintf("%g is out of range", v), "use a value above 0, at most %g", hi)
+	}
+	return nil
+}
+
+// CheckAlarmPercent checks a percentage threshold.
+func CheckAlarmPercent(p float64) *SettingError { return checkAbove0(p, 100) }
+
+// CheckAlarmTarget5xxPerMinute checks the tasks' 5xx per minute threshold.
+func CheckAlarmTarget5xxPerMinute(n float64) *SettingError {
+	return checkAbove0(n, MaxAlarmTarget5xxPerMinute)
+}
+
+// CheckAlarmUnhealthyHosts checks the unhealthy targets threshold.
+func CheckAlarmUnhealthyHosts(n float64) *SettingError { return checkAbove0(n, MaxAlarmUnhealthyHosts) }
+
+// CheckAlarmP99LatencySeconds checks the p99 latency threshold.
+func CheckAlarmP99LatencySeconds(s float64) *SettingError {
+	return checkAbove0(s, MaxAlarmP99LatencySeconds)
+}
+
+// CheckAlarmMinutes checks an alarm window in one-minute periods.
+func CheckAlarmMinutes(m int) *SettingError { return CheckIntRange(m, 1, MaxAlarmMinutes) }
+
+// CheckDatapointsToAlarm checks the breaching minutes that fire an alarm within its window.
+func CheckDatapointsToAlarm(n, evaluationMinutes int) *SettingError {
+	if n < 1 || n > evaluationMinutes {
+		return settingErr(fmt.Sprintf("%d is outside 1..%d, the evaluation minutes", n, evaluationMinutes), "use at most the evaluation minutes")
+	}
+	return nil
+}
