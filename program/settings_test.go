@@ -1,6 +1,10 @@
 package program
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
 
 // A setting the program and a component both take has one limit: the program refuses a value
 // exactly when the components would (their checks live in components/settings.go). Each case sits
@@ -43,4 +47,24 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 // blueGreen turns a config into a valid blue-green one.
 func blueGreen(c *Config) {
 	c.DeploymentStrategy, c.EnableExecuteCommand, c.TestListenerCidrs = "blue-green", false, []string{"203.0.113.0/24"}
+}
+
+// A setting whose valid range starts at 0 reaches AWS as 0: the components used to read a zero
+// cooldown as "unset" and deploy their default (300 s scale-in) instead of what the stack asked.
+func TestZeroSettingsReachAWS(t *testing.T) {
+	d, err := runStack(t, "dev", map[string]string{"scaleInCooldownSeconds": "0", "scaleOutCooldownSeconds": "0", "healthCheckGracePeriodSeconds": "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.One(t, "aws:ecs/service:Service").Inputs["healthCheckGracePeriodSeconds"]; !got.IsNumber() || got.NumberValue() != 0 {
+		t.Errorf("service healthCheckGracePeriodSeconds = %v, want 0", got)
+	}
+	for _, p := range d.OfType("aws:appautoscaling/policy:Policy") {
+		cfg := p.Inputs["targetTrackingScalingPolicyConfiguration"].ObjectValue()
+		for _, k := range []resource.PropertyKey{"scaleInCooldown", "scaleOutCooldown"} {
+			if got := cfg[k]; !got.IsNumber() || got.NumberValue() != 0 {
+				t.Errorf("policy %s %s = %v, want 0", p.Name, k, got)
+			}
+		}
+	}
 }
