@@ -31,6 +31,12 @@ func settingErr(problem, fix string, a ...any) *SettingError {
 	return &SettingError{Problem: problem, Fix: fmt.Sprintf(fix, a...)}
 }
 
+// MaxPort is the highest TCP port; MaxPercent is a whole share.
+const (
+	MaxPort    = 65535
+	MaxPercent = 100
+)
+
 // CheckIntRange is the shape of every integer limit.
 func CheckIntRange(v, lo, hi int) *SettingError {
 	if v < lo || v > hi {
@@ -279,7 +285,7 @@ const DefaultTestListenerPort = 8443
 
 // CheckTestListenerPort checks blue-green's test listener port.
 func CheckTestListenerPort(port int) *SettingError {
-	if port < 1 || port > 65535 || port == 80 || port == 443 {
+	if port < 1 || port > MaxPort || port == 80 || port == 443 {
 		return settingErr(fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", port), "use another TCP port, such as %d", DefaultTestListenerPort)
 	}
 	return nil
@@ -288,12 +294,15 @@ func CheckTestListenerPort(port int) *SettingError {
 // Blue-green limits: CodeDeploy's canary/linear step is 1..99 percent, its interval at most a day
 // here, and it keeps the blue task set at most 2 days (terminationWaitTimeInMinutes).
 const (
+	MaxTrafficShiftPercent         = 99
 	MaxTrafficShiftIntervalMinutes = 1440
 	MaxTerminationWaitMinutes      = 2880
 )
 
 // CheckTrafficShiftPercent checks a canary or linear step.
-func CheckTrafficShiftPercent(p int) *SettingError { return CheckIntRange(p, 1, 99) }
+func CheckTrafficShiftPercent(p int) *SettingError {
+	return CheckIntRange(p, 1, MaxTrafficShiftPercent)
+}
 
 // CheckTrafficShiftInterval checks the minutes between canary or linear steps.
 func CheckTrafficShiftInterval(m int) *SettingError {

@@ -39,7 +39,9 @@ const (
 )
 
 // CheckContainerPort checks the port the container listens on (and the target group sends to).
-func CheckContainerPort(port int) *SettingError { return CheckIntRange(port, MinContainerPort, 65535) }
+func CheckContainerPort(port int) *SettingError {
+	return CheckIntRange(port, MinContainerPort, MaxPort)
+}
 
 // CheckHealthCheckGracePeriod checks the service's health-check grace period.
 func CheckHealthCheckGracePeriod(seconds int) *SettingError {
@@ -155,7 +157,7 @@ func CheckMinInstances(n int) *SettingError {
 	if n < MinEC2Instances {
 		return settingErr(fmt.Sprintf("%d instance(s): the group must span two Availability Zones", n), "use %d or more", MinEC2Instances)
 	}
-	return nil
+	return CheckIntRange(n, MinEC2Instances, MaxEC2Instances)
 }
 
 // CheckMaxInstances checks the most EC2 instances against the fewest.
@@ -168,7 +170,7 @@ func CheckMaxInstances(maxInstances, minInstances int) *SettingError {
 
 // CheckTargetCapacityPercent checks ECS managed scaling's target use of the instances.
 func CheckTargetCapacityPercent(p int) *SettingError {
-	if err := CheckIntRange(p, 1, 100); err != nil {
+	if err := CheckIntRange(p, 1, MaxPercent); err != nil {
 		err.Fix += " (100 fills instances, lower keeps room for new tasks)"
 		return err
 	}
@@ -177,7 +179,7 @@ func CheckTargetCapacityPercent(p int) *SettingError {
 
 // CheckSpotInstancePercent checks the share of Spot instances.
 func CheckSpotInstancePercent(p int) *SettingError {
-	if err := CheckIntRange(p, 0, 100); err != nil {
+	if err := CheckIntRange(p, 0, MaxPercent); err != nil {
 		err.Fix += " (0 is all On-Demand, 100 all Spot)"
 		return err
 	}
@@ -241,7 +243,7 @@ func checkAbove0(v, hi float64) *SettingError {
 }
 
 // CheckAlarmPercent checks a percentage threshold.
-func CheckAlarmPercent(p float64) *SettingError { return checkAbove0(p, 100) }
+func CheckAlarmPercent(p float64) *SettingError { return checkAbove0(p, MaxPercent) }
 
 // CheckAlarmTarget5xxPerMinute checks the tasks' 5xx per minute threshold.
 func CheckAlarmTarget5xxPerMinute(n float64) *SettingError {
@@ -255,6 +257,15 @@ func CheckAlarmUnhealthyHosts(n float64) *SettingError { return checkAbove0(n, M
 func CheckAlarmP99LatencySeconds(s float64) *SettingError {
 	return checkAbove0(s, MaxAlarmP99LatencySeconds)
 }
+
+// CheckAlarmP99LatencyMs is CheckAlarmP99LatencySeconds for a threshold in whole milliseconds
+// (the stack config's unit).
+func CheckAlarmP99LatencyMs(ms int) *SettingError {
+	return CheckIntRange(ms, 1, MaxAlarmP99LatencySeconds*MillisecondsPerSecond)
+}
+
+// MillisecondsPerSecond converts a latency in milliseconds to the thresholds' seconds.
+const MillisecondsPerSecond = 1000
 
 // CheckAlarmMinutes checks an alarm window in one-minute periods.
 func CheckAlarmMinutes(m int) *SettingError { return CheckIntRange(m, 1, MaxAlarmMinutes) }

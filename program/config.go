@@ -250,7 +250,7 @@ func Defaults() Config {
 		Alarm5xxRatePercent:           components.DefaultAlb5xxRatePercent,
 		AlarmTarget5xxPerMinute:       components.DefaultTarget5xxPerMinute,
 		AlarmUnhealthyHosts:           components.DefaultUnhealthyHosts,
-		AlarmP99LatencyMs:             components.DefaultP99LatencySeconds * 1000,
+		AlarmP99LatencyMs:             components.DefaultP99LatencySeconds * components.MillisecondsPerSecond,
 		AlarmTasksBelowDesiredMinutes: components.DefaultTasksBelowDesiredPeriod,
 		AlarmCPUPercent:               components.DefaultAlarmCPUPercent,
 		AlarmMemoryPercent:            components.DefaultAlarmMemoryPercent,

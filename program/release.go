@@ -67,8 +67,7 @@ func (c *Config) validateRelease(p *Problems) {
 	p.check("alarm5xxRatePercent", components.CheckAlarmPercent(t.Alb5xxRatePercent))
 	p.check("alarmTarget5xxPerMinute", components.CheckAlarmTarget5xxPerMinute(t.Target5xxPerMinute))
 	p.check("alarmUnhealthyHosts", components.CheckAlarmUnhealthyHosts(t.UnhealthyHosts))
-	// The key is in whole milliseconds, the component's threshold in seconds.
-	p.check("alarmP99LatencyMs", components.CheckIntRange(c.AlarmP99LatencyMs, 1, components.MaxAlarmP99LatencySeconds*msPerSecond))
+	p.check("alarmP99LatencyMs", components.CheckAlarmP99LatencyMs(c.AlarmP99LatencyMs))
 	p.check("alarmTasksBelowDesiredMinutes", components.CheckAlarmMinutes(t.TasksBelowDesiredPeriod))
 	p.check("alarmCpuPercent", components.CheckAlarmPercent(t.CPUPercent))
 	p.check("alarmMemoryPercent", components.CheckAlarmPercent(t.MemoryPercent))
@@ -76,16 +75,13 @@ func (c *Config) validateRelease(p *Problems) {
 	p.check("alarmDatapointsToAlarm", components.CheckDatapointsToAlarm(t.DatapointsToAlarm, t.EvaluationMinutes))
 }
 
-// msPerSecond converts alarmP99LatencyMs to the component's seconds.
-const msPerSecond = 1000
-
 // alarmThresholds maps the alarm keys onto the component's thresholds.
 func (c *Config) alarmThresholds() components.AlarmThresholds {
 	return components.AlarmThresholds{
 		Alb5xxRatePercent:       float64(c.Alarm5xxRatePercent),
 		Target5xxPerMinute:      float64(c.AlarmTarget5xxPerMinute),
 		UnhealthyHosts:          float64(c.AlarmUnhealthyHosts),
-		P99LatencySeconds:       float64(c.AlarmP99LatencyMs) / msPerSecond,
+		P99LatencySeconds:       float64(c.AlarmP99LatencyMs) / components.MillisecondsPerSecond,
 		TasksBelowDesiredPeriod: c.AlarmTasksBelowDesiredMinutes,
 		CPUPercent:              float64(c.AlarmCPUPercent),
 		MemoryPercent:           float64(c.AlarmMemoryPercent),

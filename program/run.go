@@ -116,10 +116,10 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 		}
 	}
 	var providers []components.CapacityProvider
-	if c.FargateWeight > 0 || c.FargateBase > 0 {
+	if c.FargateWeight != 0 || c.FargateBase != 0 { // a FARGATE entry, even an invalid one, for the service to check
 		providers = append(providers, components.CapacityProvider{Name: "FARGATE", Base: c.FargateBase, Weight: c.FargateWeight})
 	}
-	if c.FargateSpotWeight > 0 {
+	if c.FargateSpotWeight != 0 {
 		providers = append(providers, components.CapacityProvider{Name: "FARGATE_SPOT", Weight: c.FargateSpotWeight})
 	}
 	args := &components.WebServiceArgs{

@@ -194,11 +194,14 @@ func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
 	}
 }
 
+// scheduleFields are the fields of a scaleSchedules entry, "name;schedule;min;max".
+const scheduleFields = 4
+
 // ParseSchedule reads one scaleSchedules entry, "name;schedule;min;max".
 func ParseSchedule(s string) (components.ScaleSchedule, error) {
 	parts := strings.Split(s, ";")
-	if len(parts) != 4 {
-		return components.ScaleSchedule{}, fmt.Errorf("%q has %d field(s), want 4 separated by ';'", s, len(parts))
+	if len(parts) != scheduleFields {
+		return components.ScaleSchedule{}, fmt.Errorf("%q has %d field(s), want %d separated by ';'", s, len(parts), scheduleFields)
 	}
 	minC, err1 := strconv.Atoi(strings.TrimSpace(parts[2]))
 	maxC, err2 := strconv.Atoi(strings.TrimSpace(parts[3]))
