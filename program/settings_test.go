@@ -2,7 +2,10 @@ package program
 
 import (
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 
 	"example.com/webstack/components"
@@ -10,21 +13,18 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// A setting the program and a component both take has one limit: the program refuses a value
-// exactly when the components would (their checks live in components/settings*.go). Each integer
-// limit is taken from the components' exported constants and tried just outside and just inside
-// both ends, through program's validate and through the WebServiceArgs.Validate that the program's
-// mapping feeds; so a limit changed on one side only, or a mapping that loses a value, turns this
-// red.
-func TestProgramAndComponentsShareLimits(t *testing.T) {
-	type limit struct {
-		key    string
-		lo, hi int
-		set    func(c *Config, v int)
-		// zeroIsDefault: the component reads 0 as "unset" and applies its default, so at 0 only
-		// program's refusal is asserted (program passes no zero it refuses).
-		zeroIsDefault bool
-	}
+// An intLimit is a config key's integer range, read from the components' constants.
+type intLimit struct {
+	key    string
+	lo, hi int
+	set    func(c *Config, v int)
+	// zeroIsDefault: the component reads 0 as "unset" and applies its default, so at 0 only
+	// program's refusal is asserted (program passes no zero it refuses).
+	zeroIsDefault bool
+}
+
+// sharedIntLimits are the integer limits of the settings program maps onto the components.
+func sharedIntLimits() []intLimit {
 	blueGreenWith := func(f func(c *Config, v int)) func(c *Config, v int) {
 		return func(c *Config, v int) { blueGreen(c); f(c, v) }
 	}
@@ -34,7 +34,7 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 	wafWith := func(f func(c *Config, v int)) func(c *Config, v int) {
 		return func(c *Config, v int) { c.Waf = true; f(c, v) }
 	}
-	limits := []limit{
+	return []intLimit{
 		{"containerPort", components.MinContainerPort, components.MaxPort, func(c *Config, v int) { c.ContainerPort = v }, true},
 		{"availabilityZones", components.MinAvailabilityZones, components.MaxAvailabilityZones, func(c *Config, v int) { c.AvailabilityZones = v }, true},
 		{"idleTimeoutSeconds", 1, components.MaxIdleTimeoutSeconds, func(c *Config, v int) { c.IdleTimeoutSeconds = v }, true},
@@ -85,10 +85,20 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		{"alarmEvaluationMinutes", 1, components.MaxAlarmMinutes, func(c *Config, v int) { c.AlarmEvaluationMinutes, c.AlarmDatapointsToAlarm = v, 1 }, true},
 		{"alarmDatapointsToAlarm", 1, components.DefaultEvaluationMinutes, func(c *Config, v int) { c.AlarmDatapointsToAlarm = v }, true},
 	}
+}
+
+// A setting the program and a component both take has one limit: the program refuses a value
+// exactly when the components would (their checks live in components/settings*.go). Each integer
+// limit is taken from the components' exported constants and tried just outside and just inside
+// both ends, through program's validate and through the WebServiceArgs.Validate that the program's
+// mapping feeds; so a limit changed on one side only, or a mapping that loses a value, turns this
+// red.
+func TestProgramAndComponentsShareLimits(t *testing.T) {
+	limits := sharedIntLimits()
 	// logRetentionDays is a list, not a range: its ends, and a value between two entries.
 	logRetention := func(c *Config, v int) { c.LogRetentionDays = v }
 	for _, v := range []int{components.LogRetentionDays[0], components.LogRetentionDays[len(components.LogRetentionDays)-1]} {
-		limits = append(limits, limit{"logRetentionDays", v, v, logRetention, true})
+		limits = append(limits, intLimit{"logRetentionDays", v, v, logRetention, true})
 	}
 	for _, l := range limits {
 		for _, v := range []int{l.lo - 1, l.lo, l.hi, l.hi + 1} {
@@ -198,4 +208,43 @@ func TestZeroSettingsReachAWS(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A range Pulumi.yaml (and so docs/configuration.md, which TestDocsConfigReference holds to it)
+// states for a key is that key's limit in components: "(2-6)", "1 to 100" and "at least 100" in
+// a description are read back and compared with the constants.
+func TestDocumentedRangesAreTheLimits(t *testing.T) {
+	var project struct {
+		Config map[string]struct{ Description string }
+	}
+	readYAML(t, filepath.Join(projectDir, "Pulumi.yaml"), &project)
+	rangeRe := regexp.MustCompile(`\b(\d+)\s*(?:-|to)\s*(\d+)\b`)
+	atLeastRe := regexp.MustCompile(`\bat least (\d+)\b`)
+	stated := 0
+	for _, l := range sharedIntLimits() {
+		desc := project.Config[Project+":"+l.key].Description
+		if m := rangeRe.FindStringSubmatch(desc); m != nil {
+			stated++
+			if lo, hi := atoi(t, m[1]), atoi(t, m[2]); lo != l.lo || hi != l.hi {
+				t.Errorf("%s: Pulumi.yaml states %d-%d, the limit is %d-%d: %q", l.key, lo, hi, l.lo, l.hi, desc)
+			}
+		} else if m := atLeastRe.FindStringSubmatch(desc); m != nil {
+			stated++
+			if lo := atoi(t, m[1]); lo != l.lo {
+				t.Errorf("%s: Pulumi.yaml states at least %d, the limit is %d-%d: %q", l.key, lo, l.lo, l.hi, desc)
+			}
+		}
+	}
+	if stated == 0 {
+		t.Fatal("no description states a range: the pattern no longer reads Pulumi.yaml")
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
