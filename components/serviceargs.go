@@ -179,6 +179,12 @@ func (d ServiceArgs) validate(name string) error {
 			errs = append(errs, fmt.Errorf("Service: environment variable name %q is invalid", k))
 		}
 	}
+	for _, k := range ReservedEnvironment {
+		_, env := d.Environment[k]
+		if _, secret := d.Secrets[k]; env || secret {
+			errs = append(errs, fmt.Errorf("Service: environment variable %s is set by the component (ContainerPort sets PORT): remove it", k))
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(d.Secrets)) {
 		arn := d.Secrets[k]
 		if !ValidEnvName(k) || !ValidSecretArn(arn) {

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,6 +66,22 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 	for name, err := range map[string]error{"Network": n.validate(), "ContainerImage": (&ContainerImageArgs{RepositoryName: "web"}).withDefaults().validate()} {
 		if err != nil {
 			t.Errorf("%s defaults refused: %v", name, err)
+		}
+	}
+}
+
+// ReservedEnvironment is exactly what the component sets in the container, and a Service that
+// names one of them is refused by its checks, before anything is registered.
+func TestReservedEnvironmentIsWhatTheComponentSets(t *testing.T) {
+	a := (&ServiceArgs{}).withDefaults("svc")
+	got := slices.Sorted(maps.Keys(componentEnvironment(a)))
+	if want := slices.Sorted(slices.Values(ReservedEnvironment)); !slices.Equal(got, want) {
+		t.Errorf("the component sets %v, ReservedEnvironment is %v", got, want)
+	}
+	for _, name := range ReservedEnvironment {
+		a := (&ServiceArgs{Environment: map[string]string{name: "x"}}).withDefaults("svc")
+		if err := a.validate("svc"); err == nil || !strings.Contains(err.Error(), name+" is set by the component") {
+			t.Errorf("Environment %s: %v, want it refused", name, err)
 		}
 	}
 }

@@ -150,9 +150,6 @@ func (c *Config) validate() Problems {
 // HasCertificate reports whether the load balancer gets HTTPS.
 func (c *Config) HasCertificate() bool { return c.CertificateArn != "" || c.DomainName != "" }
 
-// reservedEnvironment are set by the program itself (see components.Service).
-var reservedEnvironment = []string{"PORT", "DRAIN_DELAY", "SHUTDOWN_TIMEOUT", "IDLE_TIMEOUT"}
-
 func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 	names := map[string]bool{}
 	for _, kv := range c.Environment {
@@ -160,7 +157,7 @@ func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 		switch {
 		case !ok || !components.ValidEnvName(name):
 			p.add("environment", fmt.Sprintf("%q is not NAME=value", kv), "write each entry as NAME=value with NAME made of letters, digits and _")
-		case slices.Contains(reservedEnvironment, name):
+		case slices.Contains(components.ReservedEnvironment, name):
 			p.add("environment", fmt.Sprintf("%s is set by the program", name), "remove it (containerPort sets PORT)")
 		case secretLikeRe.MatchString(name):
 			p.add("environment", fmt.Sprintf("%s looks like a secret; environment values are stored in plain text in the task definition", name),
