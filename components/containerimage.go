@@ -55,7 +55,7 @@ func ValidRepositoryName(name string) bool {
 const (
 	DefaultBuildContext       = "."
 	DefaultDockerfile         = "Dockerfile"
-	DefaultImagePlatform      = "linux/amd64"
+	DefaultImagePlatform      = ImagePlatformAMD64
 	DefaultEcrEncryption      = "AES256"
 	DefaultUntaggedExpiryDays = 7
 	DefaultImagesToKeep       = 30

@@ -26,9 +26,9 @@ var instanceTypePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*?)([0-9]+)([a-z-]
 func Ec2InstanceArchitecture(instanceType string) string {
 	m := instanceTypePattern.FindStringSubmatch(instanceType)
 	if m != nil && (strings.Contains(m[3], "g") || m[1] == "a" && m[2] == "1") {
-		return "ARM64"
+		return CPUArchitectureARM64
 	}
-	return "X86_64"
+	return CPUArchitectureX86
 }
 
 // Ec2Capacity defaults (MaxInstances defaults to DefaultMaxInstances(MinInstances)).
@@ -57,7 +57,7 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 	}
 	if a.AmiParameterName == "" {
 		a.AmiParameterName = EcsAmiParameterX86
-		if Ec2InstanceArchitecture(a.InstanceTypes[0]) == "ARM64" {
+		if Ec2InstanceArchitecture(a.InstanceTypes[0]) == CPUArchitectureARM64 {
 			a.AmiParameterName = EcsAmiParameterArm64
 		}
 	}

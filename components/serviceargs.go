@@ -93,7 +93,7 @@ func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 		d.CPU, d.Memory = DefaultCPU, DefaultMemory
 	}
 	if d.CPUArchitecture == "" {
-		d.CPUArchitecture = "X86_64"
+		d.CPUArchitecture = CPUArchitectureX86
 	}
 	if d.TaskFamily == "" {
 		d.TaskFamily = name
@@ -135,7 +135,7 @@ func (d ServiceArgs) validate(name string) error {
 	if err := CheckContainerPort(d.ContainerPort).For("ContainerPort"); err != nil {
 		errs = append(errs, fmt.Errorf("Service: %w", err))
 	}
-	if d.CPUArchitecture != "X86_64" && d.CPUArchitecture != "ARM64" {
+	if d.CPUArchitecture != CPUArchitectureX86 && d.CPUArchitecture != CPUArchitectureARM64 {
 		errs = append(errs, fmt.Errorf("Service: CPUArchitecture %q must be X86_64 or ARM64", d.CPUArchitecture))
 	}
 	settings := []error{
@@ -150,6 +150,9 @@ func (d ServiceArgs) validate(name string) error {
 		}
 		field := fmt.Sprintf("CapacityProviders[%d]", i)
 		settings = append(settings, CheckFargateBase(cp.Base).For(field+".Base"), CheckFargateWeight(cp.Weight).For(field+".Weight"))
+		if cp.Name == "FARGATE_SPOT" {
+			settings = append(settings, CheckFargateSpotArchitecture(d.CPUArchitecture, cp.Weight).For(field))
+		}
 		weights = append(weights, cp.Weight)
 	}
 	if len(d.CapacityProviders) > 0 {

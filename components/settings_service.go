@@ -206,6 +206,32 @@ func CheckCapacityProviderName(name string) *SettingError {
 	return nil
 }
 
+// The image platforms and the ECS CPU architectures (runtimePlatform.cpuArchitecture) they run as.
+const (
+	ImagePlatformAMD64   = "linux/amd64"
+	ImagePlatformARM64   = "linux/arm64"
+	CPUArchitectureX86   = "X86_64"
+	CPUArchitectureARM64 = "ARM64"
+)
+
+// CPUArchitecture is an image platform in ECS runtimePlatform terms.
+func CPUArchitecture(imagePlatform string) string {
+	if imagePlatform == ImagePlatformARM64 {
+		return CPUArchitectureARM64
+	}
+	return CPUArchitectureX86
+}
+
+// CheckFargateSpotArchitecture refuses Fargate Spot for ARM64 tasks: "Linux tasks with the ARM64
+// architecture don't support the Fargate Spot capacity provider" (Amazon ECS developer guide,
+// AWS Fargate capacity providers, considerations).
+func CheckFargateSpotArchitecture(cpuArchitecture string, spotWeight int) *SettingError {
+	if cpuArchitecture == CPUArchitectureARM64 && spotWeight > 0 {
+		return settingErr("Fargate Spot does not run ARM64 (linux/arm64) tasks", "give Fargate Spot a weight of 0, or build the image for linux/amd64")
+	}
+	return nil
+}
+
 // Container image limits.
 const (
 	MaxUntaggedExpiryDays = 3650
@@ -213,7 +239,9 @@ const (
 )
 
 // CheckImagePlatform checks the image and task platform.
-func CheckImagePlatform(p string) *SettingError { return CheckOneOf(p, "linux/amd64", "linux/arm64") }
+func CheckImagePlatform(p string) *SettingError {
+	return CheckOneOf(p, ImagePlatformAMD64, ImagePlatformARM64)
+}
 
 // CheckECREncryption checks the ECR repository's encryption.
 func CheckECREncryption(e string) *SettingError { return CheckOneOf(e, "AES256", "KMS") }

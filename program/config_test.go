@@ -133,7 +133,7 @@ var badConfigs = []struct {
 	{"not an integer", map[string]string{"cpu": "one"}, []string{`cpu: "one" is not an integer`}},
 	{"not a list", map[string]string{"ingressCidrs": "0.0.0.0/0"}, []string{`ingressCidrs: "0.0.0.0/0" is not a list of strings`}},
 	{"nat none", map[string]string{"natGateways": "None"}, []string{"natGateways: None leaves private subnets"}},
-	{"arm on spot", map[string]string{"imagePlatform": "linux/arm64"}, []string{"fargateSpotWeight: Fargate Spot does not run linux/arm64"}},
+	{"arm on spot", map[string]string{"imagePlatform": "linux/arm64"}, []string{"fargateSpotWeight: Fargate Spot does not run ARM64 (linux/arm64) tasks"}},
 	{"no capacity", map[string]string{"fargateWeight": "0", "fargateSpotWeight": "0"}, []string{"fargateWeight: every capacity provider weight is 0"}},
 	{"log retention", map[string]string{"logRetentionDays": "10"}, []string{"logRetentionDays: 10 is not a CloudWatch Logs retention period"}},
 	{"dereg too long", map[string]string{"deregistrationDelaySeconds": "300"}, []string{"deregistrationDelaySeconds: 300: draining must end before"}},

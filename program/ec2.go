@@ -89,10 +89,7 @@ func (c *Config) validateEc2(p *Problems) {
 
 // cpuArchitecture is imagePlatform in ECS runtimePlatform terms.
 func (c *Config) cpuArchitecture() string {
-	if c.ImagePlatform == "linux/arm64" {
-		return "ARM64"
-	}
-	return "X86_64"
+	return components.CPUArchitecture(c.ImagePlatform)
 }
 
 // maxTasks is the most tasks the service runs outside a deployment.

@@ -135,6 +135,8 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		{"existingPublicSubnetIds", "a private subnet", false, func(c *Config) { existingVPC(c); c.ExistingPublicSubnetIDs[0] = c.ExistingPrivateSubnetIDs[0] }},
 		{"vpcEndpoints", "true with an existing VPC", false, func(c *Config) { existingVPC(c); c.VpcEndpoints = true }},
 		{"imagePlatform", "linux/386", false, func(c *Config) { c.ImagePlatform = "linux/386" }},
+		{"fargateSpotWeight", "1 with linux/arm64", false, func(c *Config) { c.ImagePlatform, c.FargateSpotWeight = "linux/arm64", 1 }},
+		{"fargateSpotWeight", "0 with linux/arm64", true, func(c *Config) { c.ImagePlatform = "linux/arm64" }},
 		{"trafficShifting", "instant", false, func(c *Config) { blueGreen(c); c.TrafficShifting = "instant" }},
 		{"scaleSchedules", "min 1", false, func(c *Config) { c.ScaleSchedules = []string{"night;cron(0 22 * * ? *);1;2"} }},
 		{"scaleSchedules", "min 2", true, func(c *Config) { c.ScaleSchedules = []string{"night;cron(0 22 * * ? *);2;2"} }},

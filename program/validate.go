@@ -53,9 +53,7 @@ func (c *Config) validate() Problems {
 
 	// Image.
 	p.check("imagePlatform", components.CheckImagePlatform(c.ImagePlatform))
-	if c.ImagePlatform == "linux/arm64" && c.FargateSpotWeight > 0 {
-		p.add("fargateSpotWeight", "Fargate Spot does not run linux/arm64 tasks", "set fargateSpotWeight to 0, or imagePlatform to linux/amd64")
-	}
+	p.check("fargateSpotWeight", components.CheckFargateSpotArchitecture(c.cpuArchitecture(), c.FargateSpotWeight))
 	if strings.TrimSpace(c.BuildContext) == "" {
 		p.add("buildContext", "empty", `use "." (the project directory, where the Dockerfile is)`)
 	}
