@@ -102,6 +102,12 @@ func (t AlarmThresholds) validate() error {
 	)
 }
 
+// withDefaults fills in the default thresholds.
+func (a MonitoringArgs) withDefaults() MonitoringArgs {
+	a.Thresholds = a.Thresholds.withDefaults()
+	return a
+}
+
 // wiring checks the inputs that come from the load balancer and the service.
 func (a MonitoringArgs) wiring() error {
 	var errs []error
@@ -216,8 +222,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	if args == nil {
 		args = &MonitoringArgs{}
 	}
-	a := *args
-	a.Thresholds = a.Thresholds.withDefaults()
+	a := args.withDefaults()
 	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("monitoring %q: %w", name, err)
 	}

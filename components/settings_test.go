@@ -43,6 +43,10 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 	l := LoadBalancerArgs{}.withDefaults()
 	s := (&ServiceArgs{}).withDefaults("svc")
 	i := (&ContainerImageArgs{}).withDefaults()
+	as := (&AutoscalingArgs{}).withDefaults()
+	tl := LoadBalancerArgs{TestListener: &TestListenerArgs{}}.withDefaults()
+	e := Ec2CapacityArgs{}.withDefaults()
+	m := MonitoringArgs{}.withDefaults()
 	for _, c := range []struct {
 		name      string
 		got, want any
@@ -57,6 +61,14 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 		{"Service.LoadBalancerIdleTimeoutSeconds", s.LoadBalancerIdleTimeoutSeconds, l.IdleTimeoutSeconds},
 		{"Service.CPU/Memory", [2]int{s.CPU, s.Memory}, [2]int{256, 512}},
 		{"ContainerImage.Platform", i.Platform, "linux/amd64"},
+		{"Service.ContainerName", s.ContainerName, DefaultContainerName},
+		{"Service.HealthCheckGracePeriodSeconds", *s.HealthCheckGracePeriodSeconds, DefaultHealthCheckGracePeriodSeconds},
+		{"Service.CapacityProviders", s.CapacityProviders[0], CapacityProvider{Name: "FARGATE", Weight: DefaultFargateWeight}},
+		{"Autoscaling.ScaleInCooldownSeconds", *as.ScaleInCooldownSeconds, DefaultScaleInCooldownSeconds},
+		{"Autoscaling.ScaleOutCooldownSeconds", *as.ScaleOutCooldownSeconds, DefaultScaleOutCooldownSeconds},
+		{"LoadBalancer.TestListener.Port", tl.TestListener.Port, DefaultTestListenerPort},
+		{"Ec2Capacity.MaxInstances", e.MaxInstances, DefaultMaxInstances(DefaultMinInstances)},
+		{"Monitoring.Thresholds.CPUPercent", m.Thresholds.CPUPercent, float64(DefaultAlarmCPUPercent)},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)

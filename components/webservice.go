@@ -100,9 +100,7 @@ func (a *WebServiceArgs) Validate(name string) error {
 		errs = append(errs, a.Autoscaling.withDefaults().validate())
 	}
 	if a.Monitoring != nil {
-		mon := *a.Monitoring
-		mon.Thresholds = mon.Thresholds.withDefaults()
-		errs = append(errs, mon.validate())
+		errs = append(errs, a.Monitoring.withDefaults().validate())
 	}
 	if (a.BlueGreen == nil) != (a.LoadBalancer.TestListener == nil) {
 		errs = append(errs, errors.New("BlueGreen and LoadBalancer.TestListener go together: set both for blue-green, neither for rolling"))
