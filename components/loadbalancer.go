@@ -139,7 +139,6 @@ func (a LoadBalancerArgs) wiring() error {
 // validate reports every problem of the settings (not the wiring).
 func (a LoadBalancerArgs) validate() error {
 	var errs []error
-	add := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
 	for i, cidr := range a.IngressCidrBlocks {
 		errs = append(errs, CheckIPv4CIDR(cidr).For(fmt.Sprintf("IngressCidrBlocks[%d]", i)))
 	}
@@ -154,12 +153,9 @@ func (a LoadBalancerArgs) validate() error {
 		CheckDesyncMitigationMode(a.DesyncMitigationMode).For("DesyncMitigationMode"),
 		CheckAccessLogsRetentionDays(a.AccessLogsRetentionDays).For("AccessLogsRetentionDays"),
 	)
-	if (a.DomainName == "") != (a.HostedZoneID == "") {
-		add("DomainName and HostedZoneID go together: set both for a Route 53 alias (and a DNS-validated certificate), or neither")
-	}
-	if !a.hasCertificate() && !a.AllowHTTP {
-		add("no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack that may serve plain HTTP")
-	}
+	errs = append(errs,
+		CheckDomainAndZone(a.DomainName, a.HostedZoneID).For("DomainName or HostedZoneID"),
+		CheckCertificateOrHTTP(a.hasCertificate(), a.AllowHTTP).For("CertificateArn (or DomainName, or AllowHTTP)"))
 	if t := a.TestListener; t != nil {
 		errs = append(errs, CheckTestListenerPort(t.Port).For("TestListener.Port"))
 		errs = append(errs, joinFor("TestListener.CidrBlocks", CheckTestListenerCIDRs(t.CidrBlocks)))

@@ -126,8 +126,8 @@ func (a MonitoringArgs) wiring() error {
 // validate reports every problem of the settings.
 func (a MonitoringArgs) validate() error {
 	var errs []error
-	if a.AlarmEmail != "" && !ValidEmail(a.AlarmEmail) {
-		errs = append(errs, fmt.Errorf("AlarmEmail %q is not an email address such as oncall@example.com", a.AlarmEmail))
+	if err := CheckAlarmEmail(a.AlarmEmail).For("AlarmEmail"); err != nil {
+		errs = append(errs, err)
 	}
 	if err := a.Thresholds.validate(); err != nil {
 		errs = append(errs, err)

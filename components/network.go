@@ -89,10 +89,8 @@ func (a NetworkArgs) validate() error {
 			CheckExistingVPCOptions(a.VpcEndpoints, a.NetworkAcls).For("VpcEndpoints/NetworkAcls"))
 		return errors.Join(errs...)
 	}
-	if len(a.ExistingPublicSubnetIDs)+len(a.ExistingPrivateSubnetIDs) > 0 {
-		errs = append(errs, errors.New("ExistingPublicSubnetIDs and ExistingPrivateSubnetIDs need ExistingVpcID: set the VPC id, or drop the subnet ids to create a new VPC"))
-	}
 	errs = append(errs,
+		CheckSubnetsNeedVPC(a.ExistingVpcID, a.ExistingPublicSubnetIDs, a.ExistingPrivateSubnetIDs).For("ExistingVpcID"),
 		CheckLogRetentionDays(a.FlowLogRetentionDays).For("FlowLogRetentionDays"),
 		CheckVpcCidr(a.CidrBlock).For("CidrBlock"),
 		CheckAvailabilityZones(a.NumberOfAvailabilityZones).For("NumberOfAvailabilityZones"),

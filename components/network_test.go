@@ -269,7 +269,7 @@ func TestNetworkInvalidArgs(t *testing.T) {
 		{"too small", &NetworkArgs{CidrBlock: "10.0.0.0/28"}, "\"10.0.0.0/28\" is not an IPv4 network from /16 to /20"},
 		{"NAT typo", &NetworkArgs{NatGateways: "single"}, `NatGateways "single" is not supported: use one of Single, OnePerAz, None`},
 		{"no NAT no endpoints", &NetworkArgs{NatGateways: "None"}, "NatGateways None leaves private subnets without a way to reach ECR"},
-		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}, "need ExistingVpcID"},
+		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}, "ExistingVpcID subnet ids are set but the existing VPC's id is empty"},
 		{"bad VPC id", existing(NetworkArgs{ExistingVpcID: "x"}), "not a VPC id"},
 		{"one public subnet", existing(NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}), "ExistingPublicSubnetIDs 1 subnet(s) given"},
 		{"bad subnet id", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "sg-1"}}), `ExistingPrivateSubnetIDs "sg-1" is not a subnet id`},

@@ -166,8 +166,8 @@ func (d ServiceArgs) validate(name string) error {
 	if d.DeploymentController != ControllerECS && d.DeploymentController != ControllerCodeDeploy {
 		errs = append(errs, fmt.Errorf("Service: DeploymentController %q must be ECS or CODE_DEPLOY", d.DeploymentController))
 	}
-	if d.DeploymentController == ControllerCodeDeploy && d.EnableExecuteCommand {
-		errs = append(errs, fmt.Errorf("Service: EnableExecuteCommand cannot be used with CODE_DEPLOY: UpdateService refuses enableExecuteCommand on a blue-green service, so it could never be switched; turn it off, or use the ECS (rolling) controller to debug with ECS Exec"))
+	if err := CheckExecuteCommand(d.EnableExecuteCommand, d.DeploymentController == ControllerCodeDeploy).For("EnableExecuteCommand"); err != nil {
+		errs = append(errs, fmt.Errorf("Service: %w", err))
 	}
 	if d.DeploymentController == ControllerCodeDeploy && d.DeploymentAlarmNames != nil {
 		errs = append(errs, fmt.Errorf("Service: DeploymentAlarmNames work with the ECS controller only; under CODE_DEPLOY give the alarms to the deployment group"))

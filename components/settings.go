@@ -184,6 +184,16 @@ func CheckTestListenerCIDRs(cidrs []string) []*SettingError {
 	return errs
 }
 
+// CheckSubnetsNeedVPC refuses subnet ids without the existing VPC they belong to.
+func CheckSubnetsNeedVPC(vpcID string, subnetIDs ...[]string) *SettingError {
+	for _, ids := range subnetIDs {
+		if vpcID == "" && len(ids) > 0 {
+			return settingErr("subnet ids are set but the existing VPC's id is empty", "set the VPC id too, or remove the subnet ids to create a VPC")
+		}
+	}
+	return nil
+}
+
 // Load balancer defaults and limits.
 const (
 	// DefaultSslPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers
@@ -242,6 +252,25 @@ func CheckHostedZoneID(id string) *SettingError {
 func CheckHealthCheckPath(path string) *SettingError {
 	if len(path) > 1024 || !healthPathRe.MatchString(path) {
 		return settingErr(fmt.Sprintf("%q is not a valid target group health-check path", path), `use an absolute path without query or spaces, e.g. %q`, DefaultHealthCheckPath)
+	}
+	return nil
+}
+
+// CheckDomainAndZone checks that a domain name comes with its hosted zone, and the other way
+// round: the alias record and the certificate's validation record go in that zone.
+func CheckDomainAndZone(domainName, hostedZoneID string) *SettingError {
+	if (domainName == "") != (hostedZoneID == "") {
+		return settingErr("empty while the other is set: the domain name and its Route 53 hosted zone id go together (the certificate is validated in that zone)", "set both, or neither")
+	}
+	return nil
+}
+
+// CheckCertificateOrHTTP refuses a load balancer without a certificate unless plain HTTP is
+// explicitly allowed.
+func CheckCertificateOrHTTP(hasCertificate, allowHTTP bool) *SettingError {
+	if !hasCertificate && !allowHTTP {
+		return settingErr("no certificate and no domain: the load balancer would serve plain HTTP",
+			"give a certificate ARN, or a domain name and its hosted zone id; or, for a throwaway stack only, allow insecure HTTP")
 	}
 	return nil
 }

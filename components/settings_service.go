@@ -48,6 +48,27 @@ func CheckHealthCheckGracePeriod(seconds int) *SettingError {
 	return CheckIntRange(seconds, 0, MaxHealthCheckGracePeriodSeconds)
 }
 
+// CheckExecuteCommand refuses ECS Exec under blue-green releases: UpdateService refuses
+// enableExecuteCommand on a CodeDeploy service, so it could never be switched off or on.
+func CheckExecuteCommand(enabled, blueGreen bool) *SettingError {
+	if enabled && blueGreen {
+		return settingErr("ECS Exec cannot be used with blue-green releases: a CodeDeploy service refuses to switch it (UpdateService), so it could never be turned off or on",
+			"turn it off, or use rolling releases on the stack you debug")
+	}
+	return nil
+}
+
+// CheckEC2NatGateways refuses EC2 capacity in a new VPC without NAT: the instances must reach the
+// ECS, ECS agent and telemetry endpoints, and the VPC endpoints cover only ECR, CloudWatch Logs,
+// S3 and SSM.
+func CheckEC2NatGateways(natGateways string) *SettingError {
+	if natGateways == NatGatewaysNone {
+		return settingErr("None: EC2 instances must reach the ECS, ECS agent and telemetry endpoints, which the VPC endpoints do not cover",
+			"use %s or %s with EC2 capacity", NatGatewaysSingle, NatGatewaysOnePerAz)
+	}
+	return nil
+}
+
 // CheckMinCount checks the fewest tasks the service runs.
 func CheckMinCount(n int) *SettingError {
 	if n < MinTaskCount {
@@ -253,6 +274,14 @@ func CheckUntaggedExpiryDays(days int) *SettingError {
 
 // CheckImagesToKeep checks how many images the repository keeps.
 func CheckImagesToKeep(n int) *SettingError { return CheckIntRange(n, 1, MaxImagesToKeep) }
+
+// CheckAlarmEmail checks the address the alarm topic mails ("" is allowed: none).
+func CheckAlarmEmail(addr string) *SettingError {
+	if addr != "" && !ValidEmail(addr) {
+		return settingErr(fmt.Sprintf("%q is not an email address", addr), "use an address like oncall@example.com, or leave it empty")
+	}
+	return nil
+}
 
 // Alarm threshold limits. CloudWatch evaluates at most one day of one-minute periods.
 const (

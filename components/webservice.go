@@ -102,6 +102,9 @@ func (a *WebServiceArgs) Validate(name string) error {
 	if a.Monitoring != nil {
 		errs = append(errs, a.Monitoring.withDefaults().validate())
 	}
+	if a.Service.Ec2 != nil && a.Network.ExistingVpcID == "" {
+		errs = append(errs, CheckEC2NatGateways(a.Network.withDefaults().NatGateways).For("Network.NatGateways"))
+	}
 	if (a.BlueGreen == nil) != (a.LoadBalancer.TestListener == nil) {
 		errs = append(errs, errors.New("BlueGreen and LoadBalancer.TestListener go together: set both for blue-green, neither for rolling"))
 	}

@@ -52,9 +52,8 @@ func (c *Config) validateCompute(p *Problems) {
 
 func (c *Config) validateEc2(p *Problems) {
 	p.check("serviceName", components.CheckCapacityProviderName(c.ServiceName))
-	if c.ExistingVpcID == "" && c.NatGateways == "None" {
-		p.add("natGateways", "None: EC2 instances must reach the ECS, ECS agent and telemetry endpoints, and vpcEndpoints covers only ECR, CloudWatch Logs and S3",
-			"use Single or OnePerAz with computeType ec2")
+	if c.ExistingVpcID == "" {
+		p.check("natGateways", components.CheckEC2NatGateways(c.NatGateways))
 	}
 
 	if len(c.InstanceTypes) == 0 {

@@ -1,7 +1,6 @@
 package program
 
 import (
-	"fmt"
 	"time"
 
 	"example.com/webstack/components"
@@ -60,9 +59,7 @@ func (c *Config) validateRelease(p *Problems) {
 		p.checkAll("testListenerCidrs", components.CheckTestListenerCIDRs(c.TestListenerCidrs))
 	}
 
-	if c.AlarmEmail != "" && !components.ValidEmail(c.AlarmEmail) {
-		p.add("alarmEmail", fmt.Sprintf("%q is not an email address", c.AlarmEmail), "use an address like oncall@example.com, or leave it empty")
-	}
+	p.check("alarmEmail", components.CheckAlarmEmail(c.AlarmEmail))
 	t := c.alarmThresholds()
 	p.check("alarm5xxRatePercent", components.CheckAlarmPercent(t.Alb5xxRatePercent))
 	p.check("alarmTarget5xxPerMinute", components.CheckAlarmTarget5xxPerMinute(t.Target5xxPerMinute))

@@ -43,9 +43,7 @@ func (c *Config) validate() Problems {
 		}
 		p.check(optionKey, components.CheckExistingVPCOptions(c.VpcEndpoints, c.NetworkAcls))
 	} else {
-		if len(c.ExistingPublicSubnetIDs)+len(c.ExistingPrivateSubnetIDs) > 0 {
-			p.add("existingVpcId", "subnet ids are set but existingVpcId is empty", "set existingVpcId too, or remove the subnet ids")
-		}
+		p.check("existingVpcId", components.CheckSubnetsNeedVPC(c.ExistingVpcID, c.ExistingPublicSubnetIDs, c.ExistingPrivateSubnetIDs))
 		p.check("availabilityZones", components.CheckAvailabilityZones(c.AvailabilityZones))
 		p.check("vpcCidr", components.CheckVpcCidr(c.VpcCidr))
 		p.check("natGateways", components.CheckNatGateways(c.NatGateways, c.VpcEndpoints))
@@ -74,19 +72,14 @@ func (c *Config) validate() Problems {
 	p.check("containerPort", components.CheckContainerPort(c.ContainerPort))
 	p.check("healthCheckPath", components.CheckHealthCheckPath(c.HealthCheckPath))
 	p.check("certificateArn", components.CheckCertificateArn(c.CertificateArn))
-	if (c.DomainName == "") != (c.HostedZoneID == "") {
-		missing := "domainName" // the key at fault is the one left out
-		if c.HostedZoneID == "" {
-			missing = "hostedZoneId"
-		}
-		p.add(missing, "empty: domainName and hostedZoneId go together (the certificate is validated in that zone)", "set both, or neither")
+	missing := "domainName" // the key at fault is the one left out
+	if c.HostedZoneID == "" {
+		missing = "hostedZoneId"
 	}
+	p.check(missing, components.CheckDomainAndZone(c.DomainName, c.HostedZoneID))
 	p.check("domainName", components.CheckDomainName(c.DomainName))
 	p.check("hostedZoneId", components.CheckHostedZoneID(c.HostedZoneID))
-	if !c.HasCertificate() && !c.AllowInsecureHTTP {
-		p.add("certificateArn", "no certificate and no domain: the load balancer would serve plain HTTP",
-			"set certificateArn, or domainName and hostedZoneId; or, for a throwaway stack only, allowInsecureHttp: true")
-	}
+	p.check("certificateArn", components.CheckCertificateOrHTTP(c.HasCertificate(), c.AllowInsecureHTTP))
 	p.check("sslPolicy", components.CheckSslPolicy(c.SslPolicy))
 	p.check("idleTimeoutSeconds", components.CheckIdleTimeout(c.IdleTimeoutSeconds))
 	p.check("deregistrationDelaySeconds", components.CheckDeregistrationDelay(c.DeregistrationDelaySeconds))
@@ -122,10 +115,7 @@ func (c *Config) validate() Problems {
 	envNames := c.validateEnvironment(&p)
 	c.validateSecrets(&p, envNames)
 	c.validateCompute(&p)
-	if c.EnableExecuteCommand && c.DeploymentStrategy == components.StrategyBlueGreen {
-		p.add("enableExecuteCommand", "ECS Exec cannot be used with deploymentStrategy blue-green: a CodeDeploy service refuses to switch it (UpdateService), so it could never be turned off or on",
-			"set enableExecuteCommand to false, or use deploymentStrategy rolling on the stack you debug")
-	}
+	p.check("enableExecuteCommand", components.CheckExecuteCommand(c.EnableExecuteCommand, c.DeploymentStrategy == components.StrategyBlueGreen))
 
 	// Autoscaling.
 	p.check("cpuTargetPercent", components.CheckTargetPercent(c.CPUTargetPercent))
