@@ -31,6 +31,27 @@ func Ec2InstanceArchitecture(instanceType string) string {
 	return CPUArchitectureX86
 }
 
+// CheckInstanceTypes checks the instance types of EC2 capacity that runs tasks of
+// cpuArchitecture: every problem, one each.
+func CheckInstanceTypes(types []string, cpuArchitecture string) []*SettingError {
+	if len(types) == 0 {
+		return []*SettingError{settingErr("empty: the Auto Scaling group needs at least one instance type", "use e.g. [%q]", DefaultInstanceType)}
+	}
+	var errs []*SettingError
+	for i, t := range types {
+		switch arch := Ec2InstanceArchitecture(t); {
+		case !instanceTypePattern.MatchString(t):
+			errs = append(errs, settingErr(fmt.Sprintf("%q is not an EC2 instance type", t), "give one like %s", DefaultInstanceType))
+		case slices.Index(types, t) != i:
+			errs = append(errs, settingErr(fmt.Sprintf("%s is listed twice", t), "keep one entry"))
+		case arch != cpuArchitecture:
+			errs = append(errs, settingErr(fmt.Sprintf("%s is %s, but the instances must run %s tasks (one launch template, one AMI)", t, arch, cpuArchitecture),
+				"list types of the task's one architecture (Graviton types such as t4g and m7g are ARM64), or build the image for the other platform"))
+		}
+	}
+	return errs
+}
+
 // Ec2Capacity defaults (MaxInstances defaults to DefaultMaxInstances(MinInstances)).
 const (
 	DefaultInstanceType          = "t3.medium"
@@ -91,16 +112,8 @@ func (a Ec2CapacityArgs) validate(name string) error {
 	if ids, ok := plainStrings(a.SubnetIDs); ok && len(ids) < MinEC2Instances {
 		errs = append(errs, fmt.Errorf("SubnetIDs has %d subnet(s): give at least %d, in different availability zones", len(ids), MinEC2Instances))
 	}
-	for i, t := range a.InstanceTypes {
-		if !instanceTypePattern.MatchString(t) {
-			errs = append(errs, fmt.Errorf("InstanceTypes[%d] %q is not an EC2 instance type: give one like t3.medium", i, t))
-		} else if slices.Index(a.InstanceTypes, t) != i {
-			errs = append(errs, fmt.Errorf("InstanceTypes lists %s twice", t))
-		}
-		if Ec2InstanceArchitecture(t) != Ec2InstanceArchitecture(a.InstanceTypes[0]) {
-			errs = append(errs, fmt.Errorf("InstanceTypes mixes arm64 (Graviton) and x86_64 types (%s, %s): one launch template has one AMI, so use one architecture", a.InstanceTypes[0], t))
-		}
-	}
+	// One launch template has one AMI, so the types share the first one's architecture.
+	errs = append(errs, joinFor("InstanceTypes", CheckInstanceTypes(a.InstanceTypes, Ec2InstanceArchitecture(a.InstanceTypes[0]))))
 	errs = append(errs,
 		CheckMinInstances(a.MinInstances).For("MinInstances"),
 		CheckMaxInstances(a.MaxInstances, a.MinInstances).For("MaxInstances"),

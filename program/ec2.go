@@ -56,19 +56,7 @@ func (c *Config) validateEc2(p *Problems) {
 		p.check("natGateways", components.CheckEC2NatGateways(c.NatGateways))
 	}
 
-	if len(c.InstanceTypes) == 0 {
-		p.add("instanceTypes", "empty: the Auto Scaling group needs at least one instance type", `use e.g. ["t3.medium"]`)
-	}
-	imageArch := c.cpuArchitecture()
-	for i, t := range c.InstanceTypes {
-		switch {
-		case slices.Index(c.InstanceTypes, t) != i:
-			p.add("instanceTypes", fmt.Sprintf("%s is listed twice", t), "keep one entry")
-		case components.Ec2InstanceArchitecture(t) != imageArch:
-			p.add("instanceTypes", fmt.Sprintf("%s is %s, but imagePlatform %s builds the image for %s", t, components.Ec2InstanceArchitecture(t), c.ImagePlatform, imageArch),
-				"list instance types of the image's architecture (Graviton types such as t4g and m7g are linux/arm64), or change imagePlatform")
-		}
-	}
+	p.checkAll("instanceTypes", components.CheckInstanceTypes(c.InstanceTypes, c.cpuArchitecture()))
 	perInstance, err := components.Ec2TasksPerInstance(c.InstanceTypes, c.CPU, c.Memory)
 	switch tasks := c.maxTasks(); {
 	case err != nil && len(c.InstanceTypes) > 0:

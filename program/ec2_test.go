@@ -51,7 +51,7 @@ func init() {
 		{"task too big for instance", onEc2(map[string]string{"cpu": "4096", "memory": "8192"}),
 			[]string{"instanceTypes: a task of 4096 CPU units / 8192 MiB does not fit a t3.large"}},
 		{"architecture", onEc2(map[string]string{"imagePlatform": "linux/arm64"}),
-			[]string{"instanceTypes: t3.large is X86_64, but imagePlatform linux/arm64", "instanceTypes: m6i.large is X86_64, but imagePlatform linux/arm64"}},
+			[]string{"instanceTypes: t3.large is X86_64, but the instances must run ARM64 tasks", "instanceTypes: m6i.large is X86_64, but the instances must run ARM64 tasks"}},
 		{"ec2 without NAT", onEc2(map[string]string{"natGateways": "None", "vpcEndpoints": "true"}),
 			[]string{"natGateways: None: EC2 instances must reach the ECS"}},
 		{"one instance", onEc2(map[string]string{"minInstances": "1"}), []string{"minInstances: 1 instance(s)"}},
