@@ -65,7 +65,7 @@ func TestAutoscalingInvalidArgs(t *testing.T) {
 		want   string
 	}{
 		{func(a *AutoscalingArgs) { a.MinCount = 1 }, "MinCount 1 task(s)"},
-		{func(a *AutoscalingArgs) { a.MaxCount = 2 }, "MaxCount 2 is below the minimum count 3"},
+		{func(a *AutoscalingArgs) { a.MaxCount = 2 }, "MaxCount 2 is below the minimum of 3 task(s)"},
 		{func(a *AutoscalingArgs) { a.Schedules[0].MinCount = 1 }, "use 2 <= min <= max"},
 		{func(a *AutoscalingArgs) { a.TargetGroupArnSuffix = nil }, "are required"},
 	}

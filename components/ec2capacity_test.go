@@ -345,7 +345,7 @@ func TestEc2CapacityInvalidArgs(t *testing.T) {
 		{"duplicate instance type", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m5.large"} }, "", "InstanceTypes m5.large is listed twice"},
 		{"mixed architectures", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m6g.large"} }, "", "m6g.large is ARM64, but the instances must run X86_64 tasks"},
 		{"one instance", func(a *Ec2CapacityArgs) { a.MinInstances = 1 }, "", "MinInstances 1 instance(s)"},
-		{"max below min", func(a *Ec2CapacityArgs) { a.MinInstances, a.MaxInstances = 4, 3 }, "", "MaxInstances 3 is below the minimum 4"},
+		{"max below min", func(a *Ec2CapacityArgs) { a.MinInstances, a.MaxInstances = 4, 3 }, "", "MaxInstances 3 is below the minimum of 4"},
 		{"target above 100", func(a *Ec2CapacityArgs) { a.TargetCapacityPercent = 101 }, "", "TargetCapacityPercent 101 is out of range: use a value from 1 to 100"},
 		{"negative target", func(a *Ec2CapacityArgs) { a.TargetCapacityPercent = -1 }, "", "TargetCapacityPercent -1 is out of range"},
 		{"spot above 100", func(a *Ec2CapacityArgs) { a.SpotInstancePercent = 101 }, "", "SpotInstancePercent 101 is out of range"},

@@ -69,20 +69,30 @@ func CheckEC2NatGateways(natGateways string) *SettingError {
 	return nil
 }
 
+// checkFewest is the shape of a lower bound on a count of things (tasks, instances), with why.
+func checkFewest(n, lo, hi int, unit, why string) *SettingError {
+	if n < lo {
+		return settingErr(fmt.Sprintf("%d %s(s): %s", n, unit, why), "use %d or more", lo)
+	}
+	return CheckIntRange(n, lo, hi)
+}
+
+// checkMost is the shape of an upper bound on a count, which is not below the lower.
+func checkMost(most, fewest, lo, hi int, unit string) *SettingError {
+	if most < fewest {
+		return settingErr(fmt.Sprintf("%d is below the minimum of %d %s(s)", most, fewest, unit), "raise it to the minimum or more")
+	}
+	return CheckIntRange(most, lo, hi)
+}
+
 // CheckMinCount checks the fewest tasks the service runs.
 func CheckMinCount(n int) *SettingError {
-	if n < MinTaskCount {
-		return settingErr(fmt.Sprintf("%d task(s): one task is one Availability Zone, and a deploy or an AZ loss takes it down", n), "use %d or more", MinTaskCount)
-	}
-	return CheckIntRange(n, MinTaskCount, MaxTaskCount)
+	return checkFewest(n, MinTaskCount, MaxTaskCount, "task", "one task is one Availability Zone, and a deploy or an AZ loss takes it down")
 }
 
 // CheckMaxCount checks the most tasks the service runs against the fewest.
 func CheckMaxCount(maxCount, minCount int) *SettingError {
-	if maxCount < minCount {
-		return settingErr(fmt.Sprintf("%d is below the minimum count %d", maxCount, minCount), "raise it to the minimum count or more")
-	}
-	return CheckIntRange(maxCount, MinTaskCount, MaxTaskCount)
+	return checkMost(maxCount, minCount, MinTaskCount, MaxTaskCount, "task")
 }
 
 // CheckDesiredCount checks the service's desired task count.
@@ -175,18 +185,12 @@ func DefaultMaxInstances(minInstances int) int { return 2 * minInstances }
 
 // CheckMinInstances checks the fewest EC2 instances.
 func CheckMinInstances(n int) *SettingError {
-	if n < MinEC2Instances {
-		return settingErr(fmt.Sprintf("%d instance(s): the group must span two Availability Zones", n), "use %d or more", MinEC2Instances)
-	}
-	return CheckIntRange(n, MinEC2Instances, MaxEC2Instances)
+	return checkFewest(n, MinEC2Instances, MaxEC2Instances, "instance", "the group must span two Availability Zones")
 }
 
 // CheckMaxInstances checks the most EC2 instances against the fewest.
 func CheckMaxInstances(maxInstances, minInstances int) *SettingError {
-	if maxInstances < minInstances {
-		return settingErr(fmt.Sprintf("%d is below the minimum %d instances", maxInstances, minInstances), "raise it to the minimum or more")
-	}
-	return CheckIntRange(maxInstances, MinEC2Instances, MaxEC2Instances)
+	return checkMost(maxInstances, minInstances, MinEC2Instances, MaxEC2Instances, "instance")
 }
 
 // CheckTargetCapacityPercent checks ECS managed scaling's target use of the instances.

@@ -114,7 +114,7 @@ var badConfigs = []struct {
 	{"fargate cpu", map[string]string{"cpu": "300"}, []string{"cpu: cpu 300 is not a Fargate task size"}},
 	{"desired above max", map[string]string{"desiredCount": "9"}, []string{"desiredCount: 9 is outside [minCount, maxCount] = [2, 4]"}},
 	{"min of one", map[string]string{"minCount": "1", "desiredCount": "1"}, []string{"minCount: 1 task(s)", "desiredCount: 1 task(s)"}},
-	{"max below min", map[string]string{"maxCount": "1"}, []string{"maxCount: 1 is below the minimum count 2", "desiredCount: 2 is outside"}},
+	{"max below min", map[string]string{"maxCount": "1"}, []string{"maxCount: 1 is below the minimum of 2 task(s)", "desiredCount: 2 is outside"}},
 	{"one AZ", map[string]string{"availabilityZones": "1"}, []string{"availabilityZones: 1 Availability Zone(s)"}},
 	{"privileged port", map[string]string{"containerPort": "80"}, []string{"containerPort: 80 is out of range"}},
 	{"bad CIDR", map[string]string{"ingressCidrs": `["0.0.0.0/0","10.0.0.1/8","nope"]`}, []string{`ingressCidrs: "10.0.0.1/8" has host bits set`, `ingressCidrs: "nope" is not an IPv4 CIDR`}},

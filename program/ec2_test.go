@@ -55,7 +55,7 @@ func init() {
 		{"ec2 without NAT", onEc2(map[string]string{"natGateways": "None", "vpcEndpoints": "true"}),
 			[]string{"natGateways: None: EC2 instances must reach the ECS"}},
 		{"one instance", onEc2(map[string]string{"minInstances": "1"}), []string{"minInstances: 1 instance(s)"}},
-		{"instances max below min", onEc2(map[string]string{"minInstances": "3", "maxInstances": "2"}), []string{"maxInstances: 2 is below the minimum 3 instances"}},
+		{"instances max below min", onEc2(map[string]string{"minInstances": "3", "maxInstances": "2"}), []string{"maxInstances: 2 is below the minimum of 3 instance(s)"}},
 		{"tasks outgrow instances", onEc2(map[string]string{"maxCount": "12"}),
 			[]string{"maxInstances: 4 instance(s) of 2 task(s) each (one network interface per task, and cpu and memory) hold 8 tasks, fewer than the 12"}},
 		{"ec2 ranges", onEc2(map[string]string{"targetCapacityPercent": "0", "spotInstancePercent": "101", "instanceRootVolumeGiB": "20"}),
