@@ -183,6 +183,17 @@ const (
 // rolling deploy of a full service has room.
 func DefaultMaxInstances(minInstances int) int { return 2 * minInstances }
 
+// CheckEC2Room checks that maxInstances instances of perInstance tasks each hold the tasks the
+// service may run (its autoscaling maximum, or its fixed desired count).
+func CheckEC2Room(perInstance, maxInstances, tasks int) *SettingError {
+	if perInstance*maxInstances < tasks {
+		return settingErr(fmt.Sprintf("%d instance(s) of %d task(s) each (one network interface per task, and cpu and memory) hold %d tasks, fewer than the %d the service may run",
+			maxInstances, perInstance, perInstance*maxInstances, tasks),
+			"raise the maximum instances to %d, choose larger instance types, or lower the maximum task count", (tasks+perInstance-1)/perInstance)
+	}
+	return nil
+}
+
 // CheckMinInstances checks the fewest EC2 instances.
 func CheckMinInstances(n int) *SettingError {
 	return checkFewest(n, MinEC2Instances, MaxEC2Instances, "instance", "the group must span two Availability Zones")

@@ -58,13 +58,11 @@ func (c *Config) validateEc2(p *Problems) {
 
 	p.checkAll("instanceTypes", components.CheckInstanceTypes(c.InstanceTypes, c.cpuArchitecture()))
 	perInstance, err := components.Ec2TasksPerInstance(c.InstanceTypes, c.CPU, c.Memory)
-	switch tasks := c.maxTasks(); {
+	switch {
 	case err != nil && len(c.InstanceTypes) > 0:
 		p.add("instanceTypes", err.Error(), "change instanceTypes, or cpu and memory")
-	case err == nil && perInstance*c.MaxInstances < tasks:
-		p.add("maxInstances", fmt.Sprintf("%d instance(s) of %d task(s) each (one network interface per task, and cpu and memory) hold %d tasks, fewer than the %d the service may run",
-			c.MaxInstances, perInstance, perInstance*c.MaxInstances, tasks),
-			fmt.Sprintf("raise maxInstances to %d, choose larger instanceTypes, or lower maxCount", (tasks+perInstance-1)/perInstance))
+	case err == nil:
+		p.check("maxInstances", components.CheckEC2Room(perInstance, c.MaxInstances, c.maxTasks()))
 	}
 
 	p.check("minInstances", components.CheckMinInstances(c.MinInstances))

@@ -148,6 +148,8 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		{"scaleSchedules", "min 1", false, func(c *Config) { c.ScaleSchedules = []string{"night;cron(0 22 * * ? *);1;2"} }},
 		{"scaleSchedules", "min 2", true, func(c *Config) { c.ScaleSchedules = []string{"night;cron(0 22 * * ? *);2;2"} }},
 		{"serviceName", "ecsapi on ec2", false, func(c *Config) { onEC2(c); c.ServiceName = "ecsapi" }},
+		{"maxInstances", "too few for maxCount", false, func(c *Config) { onEC2(c); c.MaxInstances, c.MaxCount = components.MinEC2Instances, 100 }},
+		{"maxInstances", "enough for maxCount", true, func(c *Config) { onEC2(c); c.MaxInstances, c.MaxCount = 50, 100 }},
 		{"instanceTypes", "a type twice", false, func(c *Config) { onEC2(c); c.InstanceTypes = []string{"t3.medium", "t3.medium"} }},
 		{"instanceTypes", "arm64 types for an amd64 image", false, func(c *Config) { onEC2(c); c.InstanceTypes = []string{"t4g.medium"} }},
 	} {
