@@ -322,7 +322,7 @@ func TestServiceInvalidArgs(t *testing.T) {
 		{"low port", func(a *ServiceArgs) { a.ContainerPort = 80 }, "ContainerPort 80 is out of range: use a value from 1024 to 65535"},
 		{"one task", func(a *ServiceArgs) { a.DesiredCount = 1 }, "DesiredCount 1 task(s)"},
 		{"no image", func(a *ServiceArgs) { a.Image = "" }, "Image is required"},
-		{"plain secret", func(a *ServiceArgs) { a.Secrets = map[string]string{"TOKEN": "hunter2"} }, `secret TOKEN="hunter2" must name an SSM parameter`},
+		{"plain secret", func(a *ServiceArgs) { a.Secrets = map[string]string{"TOKEN": "hunter2"} }, `Secrets TOKEN: "hunter2" is not an SSM parameter or Secrets Manager secret ARN`},
 		{"provider", func(a *ServiceArgs) { a.CapacityProviders = []CapacityProvider{{Name: "EC2", Weight: 1}} }, `capacity provider "EC2"`},
 		{"no vpc", func(a *ServiceArgs) { a.VpcID = nil }, "VpcID, SubnetIDs"},
 	}

@@ -178,28 +178,24 @@ func (d ServiceArgs) validate(name string) error {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Environment)) {
-		if !ValidEnvName(k) {
-			errs = append(errs, fmt.Errorf("Service: environment variable name %q is invalid", k))
-		}
-	}
-	for _, k := range ReservedEnvironment {
-		_, env := d.Environment[k]
-		if _, secret := d.Secrets[k]; env || secret {
-			errs = append(errs, fmt.Errorf("Service: environment variable %s is set by the component (ContainerPort sets PORT): remove it", k))
+		if err := CheckEnvironmentName(k).For("Environment"); err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Secrets)) {
-		arn := d.Secrets[k]
-		if !ValidEnvName(k) || !ValidSecretArn(arn) {
-			errs = append(errs, fmt.Errorf("Service: secret %s=%q must name an SSM parameter or Secrets Manager secret ARN", k, arn))
+		if err := CheckSecret(k, d.Secrets[k]).For("Secrets"); err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
+		}
+		if _, env := d.Environment[k]; env {
+			errs = append(errs, fmt.Errorf("Service: %s is both in Environment and in Secrets, which share the container's one namespace: keep one", k))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.SecretKmsKeys)) {
 		key := d.SecretKmsKeys[k]
 		if _, ok := d.Secrets[k]; !ok {
 			errs = append(errs, fmt.Errorf("Service: SecretKmsKeys names %s, which is not a secret: give the key of an entry of Secrets", k))
-		} else if !ValidKmsKeyArn(key) {
-			errs = append(errs, fmt.Errorf("Service: KMS key %q of secret %s is not a key ARN (arn:aws:kms:<region>:<account>:key/<id>; an alias will not do)", key, k))
+		} else if err := CheckSecretKMSKey(k, key).For("SecretKmsKeys"); err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	}
 	return errors.Join(errs...)

@@ -85,6 +85,55 @@ func checkMost(most, fewest, lo, hi int, unit string) *SettingError {
 	return CheckIntRange(most, lo, hi)
 }
 
+// secretLikeRe matches variable names that hold secrets, which belong in Secrets: environment
+// values are stored in plain text in the task definition.
+var secretLikeRe = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
+
+// checkVariableName refuses a container variable name that is invalid or the component's own.
+func checkVariableName(name string) *SettingError {
+	switch {
+	case !ValidEnvName(name):
+		return settingErr(fmt.Sprintf("%q is not a variable name", name), "use letters, digits and _, not starting with a digit")
+	case slices.Contains(ReservedEnvironment, name):
+		return settingErr(fmt.Sprintf("%s is set by the stack itself", name), "remove it (the container port sets PORT)")
+	}
+	return nil
+}
+
+// CheckEnvironmentName checks the name of a plain environment variable of the container.
+func CheckEnvironmentName(name string) *SettingError {
+	if err := checkVariableName(name); err != nil {
+		return err
+	}
+	if secretLikeRe.MatchString(name) {
+		return settingErr(fmt.Sprintf("%s looks like a secret; environment values are stored in plain text in the task definition", name),
+			"store it in SSM Parameter Store or Secrets Manager and pass it as a secret (NAME=<arn>)")
+	}
+	return nil
+}
+
+// CheckSecret checks a secret variable: its name and the SSM parameter or Secrets Manager secret
+// it is read from.
+func CheckSecret(name, arn string) *SettingError {
+	if err := checkVariableName(name); err != nil {
+		return err
+	}
+	if !ValidSecretArn(arn) {
+		return settingErr(fmt.Sprintf("%s: %q is not an SSM parameter or Secrets Manager secret ARN", name, arn),
+			"use the full ARN (arn:aws:ssm:<region>:<account>:parameter/<name> or arn:aws:secretsmanager:<region>:<account>:secret:<name>)")
+	}
+	return nil
+}
+
+// CheckSecretKMSKey checks the customer managed key a secret is encrypted with.
+func CheckSecretKMSKey(name, key string) *SettingError {
+	if !ValidKmsKeyArn(key) {
+		return settingErr(fmt.Sprintf("%s: %q is not a KMS key ARN", name, key),
+			"give the key's ARN, arn:aws:kms:<region>:<account>:key/<key id> (an alias will not do), or none for a secret under the AWS managed key")
+	}
+	return nil
+}
+
 // CheckMinCount checks the fewest tasks the service runs.
 func CheckMinCount(n int) *SettingError {
 	return checkFewest(n, MinTaskCount, MaxTaskCount, "task", "one task is one Availability Zone, and a deploy or an AZ loss takes it down")

@@ -92,7 +92,7 @@ func TestReservedEnvironmentIsWhatTheComponentSets(t *testing.T) {
 	}
 	for _, name := range ReservedEnvironment {
 		a := (&ServiceArgs{Environment: map[string]string{name: "x"}}).withDefaults("svc")
-		if err := a.validate("svc"); err == nil || !strings.Contains(err.Error(), name+" is set by the component") {
+		if err := a.validate("svc"); err == nil || !strings.Contains(err.Error(), name+" is set by the stack itself") {
 			t.Errorf("Environment %s: %v, want it refused", name, err)
 		}
 	}

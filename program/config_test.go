@@ -129,7 +129,7 @@ var badConfigs = []struct {
 	{"cert arn", map[string]string{"certificateArn": "my-cert"}, []string{`certificateArn: "my-cert" is not an ACM certificate ARN`}},
 	{"plain secret", map[string]string{"secrets": `["DB_PASSWORD=hunter2"]`}, []string{`secrets: DB_PASSWORD: "hunter2" is not an SSM parameter or Secrets Manager secret ARN`}},
 	{"secret in env", map[string]string{"environment": `["DB_PASSWORD=hunter2"]`}, []string{"environment: DB_PASSWORD looks like a secret"}},
-	{"reserved env", map[string]string{"environment": `["PORT=9000"]`}, []string{"environment: PORT is set by the program"}},
+	{"reserved env", map[string]string{"environment": `["PORT=9000"]`}, []string{"environment: PORT is set by the stack itself"}},
 	{"not an integer", map[string]string{"cpu": "one"}, []string{`cpu: "one" is not an integer`}},
 	{"not a list", map[string]string{"ingressCidrs": "0.0.0.0/0"}, []string{`ingressCidrs: "0.0.0.0/0" is not a list of strings`}},
 	{"nat none", map[string]string{"natGateways": "None"}, []string{"natGateways: None leaves private subnets"}},

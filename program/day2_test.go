@@ -64,7 +64,7 @@ func TestIdleTimeoutFromStack(t *testing.T) {
 		t.Errorf("containerDefinitions %s: want IDLE_TIMEOUT 135s for an idle timeout of 120 s", td)
 	}
 	bad, err := runStack(t, "dev", map[string]string{"environment": `["IDLE_TIMEOUT=30s"]`})
-	bad.AssertRefused(t, err, "environment: IDLE_TIMEOUT is set by the program")
+	bad.AssertRefused(t, err, "environment: IDLE_TIMEOUT is set by the stack itself")
 }
 
 // A blue-green stack exports what the next AppSpec must carry, and every stack what the deploy

@@ -150,6 +150,13 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		{"serviceName", "ecsapi on ec2", false, func(c *Config) { onEC2(c); c.ServiceName = "ecsapi" }},
 		{"maxInstances", "too few for maxCount", false, func(c *Config) { onEC2(c); c.MaxInstances, c.MaxCount = components.MinEC2Instances, 100 }},
 		{"maxInstances", "enough for maxCount", true, func(c *Config) { onEC2(c); c.MaxInstances, c.MaxCount = 50, 100 }},
+		{"environment", "API_TOKEN in plain text", false, func(c *Config) { c.Environment = []string{"API_TOKEN=x"} }},
+		{"environment", "PORT", false, func(c *Config) { c.Environment = []string{"PORT=9000"} }},
+		{"secrets", "not an ARN", false, func(c *Config) { c.Secrets = []string{"DB=hunter2"} }},
+		{"secrets", "an alias for a key", false, func(c *Config) {
+			c.Secrets = []string{"DB=arn:aws:ssm:us-east-1:123456789012:parameter/db" + secretKmsKeySep + "alias/db"}
+		}},
+		{"secrets", "a parameter", true, func(c *Config) { c.Secrets = []string{"DB=arn:aws:ssm:us-east-1:123456789012:parameter/db"} }},
 		{"instanceTypes", "a type twice", false, func(c *Config) { onEC2(c); c.InstanceTypes = []string{"t3.medium", "t3.medium"} }},
 		{"instanceTypes", "arm64 types for an amd64 image", false, func(c *Config) { onEC2(c); c.InstanceTypes = []string{"t4g.medium"} }},
 	} {

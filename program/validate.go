@@ -3,7 +3,6 @@ package program
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -17,7 +16,6 @@ const MaxServiceNameLength = 24
 
 var (
 	serviceNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
-	secretLikeRe  = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
 )
 
 // validate reports every problem of the config under its key. A setting a component also takes
@@ -142,14 +140,11 @@ func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 	names := map[string]bool{}
 	for _, kv := range c.Environment {
 		name, _, ok := strings.Cut(kv, "=")
-		switch {
-		case !ok || !components.ValidEnvName(name):
+		switch err := components.CheckEnvironmentName(name); {
+		case !ok:
 			p.add("environment", fmt.Sprintf("%q is not NAME=value", kv), "write each entry as NAME=value with NAME made of letters, digits and _")
-		case slices.Contains(components.ReservedEnvironment, name):
-			p.add("environment", fmt.Sprintf("%s is set by the program", name), "remove it (containerPort sets PORT)")
-		case secretLikeRe.MatchString(name):
-			p.add("environment", fmt.Sprintf("%s looks like a secret; environment values are stored in plain text in the task definition", name),
-				"store it in SSM Parameter Store or Secrets Manager and list it under secrets as NAME=<arn>")
+		case err != nil:
+			p.check("environment", err)
 		case names[name]:
 			p.add("environment", fmt.Sprintf("%s is set twice", name), "keep one entry")
 		}
@@ -164,14 +159,14 @@ func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
 		name, value, ok := strings.Cut(kv, "=")
 		arn, key, hasKey := splitSecret(value)
 		switch {
-		case !ok || !components.ValidEnvName(name):
+		case !ok:
 			p.add("secrets", fmt.Sprintf("%q is not NAME=<arn>", kv), "write each entry as NAME=arn:aws:ssm:... or NAME=arn:aws:secretsmanager:...")
-		case !components.ValidSecretArn(arn):
-			p.add("secrets", fmt.Sprintf("%s: %q is not an SSM parameter or Secrets Manager secret ARN", name, arn),
-				"use the full ARN (arn:aws:ssm:<region>:<account>:parameter/<name> or arn:aws:secretsmanager:<region>:<account>:secret:<name>)")
-		case hasKey && !components.ValidKmsKeyArn(key):
-			p.add("secrets", fmt.Sprintf("%s: %q is not a KMS key ARN", name, key),
-				"write NAME=<secret arn>"+secretKmsKeySep+"arn:aws:kms:<region>:<account>:key/<key id> (the key's ARN, not an alias), or leave the key out for a secret under the AWS managed key")
+		case components.CheckSecret(name, arn) != nil:
+			p.check("secrets", components.CheckSecret(name, arn))
+		case hasKey && components.CheckSecretKMSKey(name, key) != nil:
+			err := components.CheckSecretKMSKey(name, key)
+			err.Fix = "write NAME=<secret arn>" + secretKmsKeySep + "<key ARN>: " + err.Fix
+			p.check("secrets", err)
 		case seen[name] || envNames[name]:
 			p.add("secrets", fmt.Sprintf("%s is set twice (secrets and environment share one namespace)", name), "keep one entry")
 		}
