@@ -10,6 +10,22 @@ import (
 // The limits and defaults of the service's settings (task, capacity, autoscaling, image, alarms),
 // in the shape of settings.go: one home each, used by the components' checks and by program's.
 
+// MaxWebServiceNameLength keeps every name a WebService derives from its name within AWS limits;
+// the tightest are IAM role names (64 characters), e.g. "<name>-app-exec-command" plus Pulumi's
+// 8-character random suffix. (The ALB and target group use a 6-character name prefix.)
+const MaxWebServiceNameLength = 24
+
+var webServiceNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+
+// CheckWebServiceName checks the name a WebService derives its parts' names from.
+func CheckWebServiceName(name string) *SettingError {
+	if len(name) > MaxWebServiceNameLength || !webServiceNameRe.MatchString(name) {
+		return settingErr(fmt.Sprintf("%q is not a valid name", name),
+			"use 2 to %d lowercase letters, digits and hyphens, starting with a letter (it prefixes AWS names with tight length limits)", MaxWebServiceNameLength)
+	}
+	return nil
+}
+
 // Service defaults and limits.
 const (
 	// DefaultContainerPort is the port the container listens on.

@@ -86,7 +86,7 @@ type WebService struct {
 func (a *WebServiceArgs) Validate(name string) error {
 	// The load balancer's container port is the service's (WebService wires it): the service
 	// reports a bad one, once.
-	errs := []error{a.Network.withDefaults().validate(), a.LoadBalancer.withDefaults().validate()}
+	errs := []error{CheckWebServiceName(name).For("WebService name"), a.Network.withDefaults().validate(), a.LoadBalancer.withDefaults().validate()}
 	errs = append(errs, a.Image.withDefaults().validate())
 	svc := a.Service
 	if a.BlueGreen != nil {

@@ -291,7 +291,7 @@ func Load(stack string, get func(key string) (string, bool), keys ...string) (Co
 	}
 	probs = append(probs, c.validate()...)
 	// Only a valid serviceName can be blamed on the stack name.
-	if name := c.PhysicalName(stack); serviceNameRe.MatchString(c.ServiceName) && !components.ValidRepositoryName(name) {
+	if name := c.PhysicalName(stack); components.CheckWebServiceName(c.ServiceName) == nil && !components.ValidRepositoryName(name) {
 		probs.add("serviceName", fmt.Sprintf("the per-stack name %q (serviceName-stack) is not a valid ECR repository name", name),
 			"use a stack name of lowercase letters and digits separated by single - . or _")
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"example.com/webstack/components"
@@ -35,6 +36,7 @@ func sharedIntLimits() []intLimit {
 		return func(c *Config, v int) { c.Waf = true; f(c, v) }
 	}
 	return []intLimit{
+		{"serviceName", 2, components.MaxWebServiceNameLength, func(c *Config, n int) { c.ServiceName = "a" + strings.Repeat("b", n-1) }, false},
 		{"containerPort", components.MinContainerPort, components.MaxPort, func(c *Config, v int) { c.ContainerPort = v }, true},
 		{"availabilityZones", components.MinAvailabilityZones, components.MaxAvailabilityZones, func(c *Config, v int) { c.AvailabilityZones = v }, true},
 		{"idleTimeoutSeconds", 1, components.MaxIdleTimeoutSeconds, func(c *Config, v int) { c.IdleTimeoutSeconds = v }, true},

@@ -2,21 +2,14 @@ package program
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"example.com/webstack/components"
 )
 
-// MaxServiceNameLength keeps every name derived from serviceName within AWS limits; the tightest
-// are IAM role names (64 characters), e.g. "<serviceName>-app-exec-command" plus Pulumi's 8-character
-// random suffix. (The ALB and target group use a 6-character name prefix.)
-const MaxServiceNameLength = 24
-
-var (
-	serviceNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
-)
+// MaxServiceNameLength bounds serviceName, the WebService's name.
+const MaxServiceNameLength = components.MaxWebServiceNameLength
 
 // validate reports every problem of the config under its key. A setting a component also takes
 // is checked by that component's check (components/settings.go), so the limit is written once;
@@ -24,10 +17,7 @@ var (
 func (c *Config) validate() Problems {
 	var p Problems
 
-	if len(c.ServiceName) > MaxServiceNameLength || !serviceNameRe.MatchString(c.ServiceName) {
-		p.add("serviceName", fmt.Sprintf("%q is not a valid name", c.ServiceName),
-			fmt.Sprintf("use 2 to %d lowercase letters, digits and hyphens, starting with a letter (it prefixes AWS names with tight length limits)", MaxServiceNameLength))
-	}
+	p.check("serviceName", components.CheckWebServiceName(c.ServiceName))
 
 	// Network.
 	if c.ExistingVpcID != "" {
