@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"example.com/webstack/components"
+	"example.com/webstack/release"
 )
 
 // Project is the Pulumi project name; every config key is "webstack:<key>".
@@ -227,7 +228,7 @@ func Defaults() Config {
 		LogRetentionDays:              components.DefaultLogRetentionDays,
 		Environment:                   []string{},
 		Secrets:                       []string{},
-		ComputeType:                   "fargate",
+		ComputeType:                   release.ComputeFargate,
 		InstanceTypes:                 []string{components.DefaultInstanceType},
 		MinInstances:                  components.DefaultMinInstances,
 		MaxInstances:                  components.DefaultMaxInstances(components.DefaultMinInstances),

@@ -177,7 +177,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			EnableExecuteCommand:          c.EnableExecuteCommand,
 		},
 	}
-	if c.ComputeType == "ec2" {
+	if c.ComputeType == release.ComputeEC2 {
 		// Fargate keys are refused with ec2 (Load), so the Fargate default strategy goes too.
 		args.Service.CapacityProviders = nil
 		args.Service.Ec2 = c.ec2CapacityArgs()
