@@ -91,7 +91,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	} else {
 		if capacity, err = ecs.NewClusterCapacityProviders(ctx, name+"-capacity", &ecs.ClusterCapacityProvidersArgs{
 			ClusterName:       cluster.Name,
-			CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
+			CapacityProviders: pulumi.ToStringArray([]string{CapacityProviderFargate, CapacityProviderFargateSpot}),
 		}, parent); err != nil {
 			return nil, err
 		}

@@ -13,9 +13,15 @@ import (
 // The settings of a Service: their defaults (withDefaults), the inputs other components supply
 // (wiring) and the checks of every setting.
 
+// The Fargate capacity providers ECS makes available to every cluster.
+const (
+	CapacityProviderFargate     = "FARGATE"
+	CapacityProviderFargateSpot = "FARGATE_SPOT"
+)
+
 // CapacityProvider is one entry of the service's capacity provider strategy.
 type CapacityProvider struct {
-	Name   string // "FARGATE" or "FARGATE_SPOT"
+	Name   string // CapacityProviderFargate or CapacityProviderFargateSpot
 	Base   int    // tasks always placed on this provider first
 	Weight int    // share of the tasks beyond the base
 }
@@ -111,7 +117,7 @@ func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 		d.LoadBalancerIdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
 	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
-		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: DefaultFargateWeight}}
+		d.CapacityProviders = []CapacityProvider{{Name: CapacityProviderFargate, Weight: DefaultFargateWeight}}
 	}
 	if d.HealthCheckGracePeriodSeconds == nil {
 		d.HealthCheckGracePeriodSeconds = pulumi.IntRef(DefaultHealthCheckGracePeriodSeconds)
@@ -145,12 +151,12 @@ func (d ServiceArgs) validate(name string) error {
 	}
 	var weights []int
 	for i, cp := range d.CapacityProviders {
-		if cp.Name != "FARGATE" && cp.Name != "FARGATE_SPOT" {
+		if cp.Name != CapacityProviderFargate && cp.Name != CapacityProviderFargateSpot {
 			errs = append(errs, fmt.Errorf("Service: capacity provider %q must be FARGATE or FARGATE_SPOT", cp.Name))
 		}
 		field := fmt.Sprintf("CapacityProviders[%d]", i)
 		settings = append(settings, CheckFargateBase(cp.Base).For(field+".Base"), CheckFargateWeight(cp.Weight).For(field+".Weight"))
-		if cp.Name == "FARGATE_SPOT" {
+		if cp.Name == CapacityProviderFargateSpot {
 			settings = append(settings, CheckFargateSpotArchitecture(d.CPUArchitecture, cp.Weight).For(field))
 		}
 		weights = append(weights, cp.Weight)

@@ -117,10 +117,10 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 	}
 	var providers []components.CapacityProvider
 	if c.FargateWeight != 0 || c.FargateBase != 0 { // a FARGATE entry, even an invalid one, for the service to check
-		providers = append(providers, components.CapacityProvider{Name: "FARGATE", Base: c.FargateBase, Weight: c.FargateWeight})
+		providers = append(providers, components.CapacityProvider{Name: components.CapacityProviderFargate, Base: c.FargateBase, Weight: c.FargateWeight})
 	}
 	if c.FargateSpotWeight != 0 {
-		providers = append(providers, components.CapacityProvider{Name: "FARGATE_SPOT", Weight: c.FargateSpotWeight})
+		providers = append(providers, components.CapacityProvider{Name: components.CapacityProviderFargateSpot, Weight: c.FargateSpotWeight})
 	}
 	args := &components.WebServiceArgs{
 		Network: components.NetworkArgs{
