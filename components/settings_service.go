@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// The limits and defaults of the service's settings (task, capacity, autoscaling, image, alarms),
+// The limits and defaults of the service's settings (task, variables, Fargate, autoscaling, image),
 // in the shape of settings.go: one home each, used by the components' checks and by program's.
 
 // MaxWebServiceNameLength keeps every name a WebService derives from its name within AWS limits;
@@ -70,17 +70,6 @@ func CheckExecuteCommand(enabled, blueGreen bool) *SettingError {
 	if enabled && blueGreen {
 		return settingErr("ECS Exec cannot be used with blue-green releases: a CodeDeploy service refuses to switch it (UpdateService), so it could never be turned off or on",
 			"turn it off, or use rolling releases on the stack you debug")
-	}
-	return nil
-}
-
-// CheckEC2NatGateways refuses EC2 capacity in a new VPC without NAT: the instances must reach the
-// ECS, ECS agent and telemetry endpoints, and the VPC endpoints cover only ECR, CloudWatch Logs,
-// S3 and SSM.
-func CheckEC2NatGateways(natGateways string) *SettingError {
-	if natGateways == NatGatewaysNone {
-		return settingErr("None: EC2 instances must reach the ECS, ECS agent and telemetry endpoints, which the VPC endpoints do not cover",
-			"use %s or %s with EC2 capacity", NatGatewaysSingle, NatGatewaysOnePerAz)
 	}
 	return nil
 }
@@ -234,79 +223,6 @@ func CheckScaleSchedule(s ScaleSchedule) *SettingError {
 	return nil
 }
 
-// EC2 capacity limits.
-const (
-	// MinEC2Instances: the Auto Scaling group spans two Availability Zones.
-	MinEC2Instances = 2
-	MaxEC2Instances = 1000
-	// MinRootVolumeSizeGiB is the ECS-optimized AMI's root volume; 16384 GiB is gp3's maximum.
-	MinRootVolumeSizeGiB = 30
-	MaxRootVolumeSizeGiB = 16384
-)
-
-// DefaultMaxInstances is an Ec2Capacity's MaxInstances when unset: twice MinInstances, so a
-// rolling deploy of a full service has room.
-func DefaultMaxInstances(minInstances int) int { return 2 * minInstances }
-
-// CheckEC2Room checks that maxInstances instances of perInstance tasks each hold the tasks the
-// service may run (its autoscaling maximum, or its fixed desired count).
-func CheckEC2Room(perInstance, maxInstances, tasks int) *SettingError {
-	if perInstance*maxInstances < tasks {
-		return settingErr(fmt.Sprintf("%d instance(s) of %d task(s) each (one network interface per task, and cpu and memory) hold %d tasks, fewer than the %d the service may run",
-			maxInstances, perInstance, perInstance*maxInstances, tasks),
-			"raise the maximum instances to %d, choose larger instance types, or lower the maximum task count", (tasks+perInstance-1)/perInstance)
-	}
-	return nil
-}
-
-// CheckMinInstances checks the fewest EC2 instances.
-func CheckMinInstances(n int) *SettingError {
-	return checkFewest(n, MinEC2Instances, MaxEC2Instances, "instance", "the group must span two Availability Zones")
-}
-
-// CheckMaxInstances checks the most EC2 instances against the fewest.
-func CheckMaxInstances(maxInstances, minInstances int) *SettingError {
-	return checkMost(maxInstances, minInstances, MinEC2Instances, MaxEC2Instances, "instance")
-}
-
-// CheckTargetCapacityPercent checks ECS managed scaling's target use of the instances.
-func CheckTargetCapacityPercent(p int) *SettingError {
-	if err := CheckIntRange(p, 1, MaxPercent); err != nil {
-		err.Fix += " (100 fills instances, lower keeps room for new tasks)"
-		return err
-	}
-	return nil
-}
-
-// CheckSpotInstancePercent checks the share of Spot instances.
-func CheckSpotInstancePercent(p int) *SettingError {
-	if err := CheckIntRange(p, 0, MaxPercent); err != nil {
-		err.Fix += " (0 is all On-Demand, 100 all Spot)"
-		return err
-	}
-	return nil
-}
-
-// CheckRootVolumeSize checks the instances' root volume.
-func CheckRootVolumeSize(gib int) *SettingError {
-	return CheckIntRange(gib, MinRootVolumeSizeGiB, MaxRootVolumeSizeGiB)
-}
-
-// reservedCapacityProviderPrefixes are the prefixes ECS refuses at the start of a capacity
-// provider name (CreateCapacityProvider).
-var reservedCapacityProviderPrefixes = []string{"aws", "ecs", "fargate"}
-
-// CheckCapacityProviderName checks a name a capacity provider name starts with.
-func CheckCapacityProviderName(name string) *SettingError {
-	for _, prefix := range reservedCapacityProviderPrefixes {
-		if strings.HasPrefix(strings.ToLower(name), prefix) {
-			return settingErr(fmt.Sprintf("%q starts with %q, which ECS refuses at the start of a capacity provider name", name, prefix),
-				"pick a name that does not start with %s", strings.Join(reservedCapacityProviderPrefixes, ", "))
-		}
-	}
-	return nil
-}
-
 // The image platforms and the ECS CPU architectures (runtimePlatform.cpuArchitecture) they run as.
 const (
 	ImagePlatformAMD64   = "linux/amd64"
@@ -354,63 +270,3 @@ func CheckUntaggedExpiryDays(days int) *SettingError {
 
 // CheckImagesToKeep checks how many images the repository keeps.
 func CheckImagesToKeep(n int) *SettingError { return CheckIntRange(n, 1, MaxImagesToKeep) }
-
-// CheckAlarmEmail checks the address the alarm topic mails ("" is allowed: none).
-func CheckAlarmEmail(addr string) *SettingError {
-	if addr != "" && !ValidEmail(addr) {
-		return settingErr(fmt.Sprintf("%q is not an email address", addr), "use an address like oncall@example.com, or leave it empty")
-	}
-	return nil
-}
-
-// Alarm threshold limits. CloudWatch evaluates at most one day of one-minute periods.
-const (
-	MaxAlarmTarget5xxPerMinute = 1_000_000
-	MaxAlarmUnhealthyHosts     = 1000
-	MaxAlarmP99LatencySeconds  = 600
-	MaxAlarmMinutes            = 1440
-)
-
-// checkAbove0 is the shape of a threshold: above 0, at most hi.
-func checkAbove0(v, hi float64) *SettingError {
-	if v <= 0 || v > hi {
-		return settingErr(fmt.Sprintf("%g is out of range", v), "use a value above 0, at most %g", hi)
-	}
-	return nil
-}
-
-// CheckAlarmPercent checks a percentage threshold.
-func CheckAlarmPercent(p float64) *SettingError { return checkAbove0(p, MaxPercent) }
-
-// CheckAlarmTarget5xxPerMinute checks the tasks' 5xx per minute threshold.
-func CheckAlarmTarget5xxPerMinute(n float64) *SettingError {
-	return checkAbove0(n, MaxAlarmTarget5xxPerMinute)
-}
-
-// CheckAlarmUnhealthyHosts checks the unhealthy targets threshold.
-func CheckAlarmUnhealthyHosts(n float64) *SettingError { return checkAbove0(n, MaxAlarmUnhealthyHosts) }
-
-// CheckAlarmP99LatencySeconds checks the p99 latency threshold.
-func CheckAlarmP99LatencySeconds(s float64) *SettingError {
-	return checkAbove0(s, MaxAlarmP99LatencySeconds)
-}
-
-// CheckAlarmP99LatencyMs is CheckAlarmP99LatencySeconds for a threshold in whole milliseconds
-// (the stack config's unit).
-func CheckAlarmP99LatencyMs(ms int) *SettingError {
-	return CheckIntRange(ms, 1, MaxAlarmP99LatencySeconds*MillisecondsPerSecond)
-}
-
-// MillisecondsPerSecond converts a latency in milliseconds to the thresholds' seconds.
-const MillisecondsPerSecond = 1000
-
-// CheckAlarmMinutes checks an alarm window in one-minute periods.
-func CheckAlarmMinutes(m int) *SettingError { return CheckIntRange(m, 1, MaxAlarmMinutes) }
-
-// CheckDatapointsToAlarm checks the breaching minutes that fire an alarm within its window.
-func CheckDatapointsToAlarm(n, evaluationMinutes int) *SettingError {
-	if n < 1 || n > evaluationMinutes {
-		return settingErr(fmt.Sprintf("%d is outside 1..%d, the evaluation minutes", n, evaluationMinutes), "use at most the evaluation minutes")
-	}
-	return nil
-}
