@@ -23,14 +23,16 @@ type AutoscalingArgs struct {
 	LoadBalancerArnSuffix pulumi.StringInput // LoadBalancer.ArnSuffix
 	TargetGroupArnSuffix  pulumi.StringInput // LoadBalancer.TargetGroupArnSuffix
 
-	MinCount int // >= 2, default 2
-	MaxCount int // >= MinCount, default 4
+	MinCount int // CheckMinCount, default DefaultMinCount
+	MaxCount int // CheckMaxCount, default DefaultMaxCount
 
-	CPUTargetPercent        int // default 60
-	MemoryTargetPercent     int // default 70
-	RequestsPerTarget       int // ALB requests per target per minute, default 1000
-	ScaleInCooldownSeconds  int // default 300
-	ScaleOutCooldownSeconds int // default 60
+	CPUTargetPercent    int // CheckTargetPercent, default DefaultCPUTargetPercent
+	MemoryTargetPercent int // CheckTargetPercent, default DefaultMemoryTargetPercent
+	RequestsPerTarget   int // ALB requests per target per minute, default DefaultRequestsPerTarget
+	// The cooldowns, 0..MaxScaleCooldownSeconds; nil means DefaultScaleInCooldownSeconds and
+	// DefaultScaleOutCooldownSeconds (0 is a valid cooldown: pulumi.IntRef(0)).
+	ScaleInCooldownSeconds  *int
+	ScaleOutCooldownSeconds *int
 	Schedules               []ScaleSchedule
 	// BlueGreen: CodeDeploy moves production between two target groups, so the requests policy
 	// tracks the load balancer's requests per running task instead of one target group's
@@ -63,11 +65,16 @@ func (a *AutoscalingArgs) withDefaults() AutoscalingArgs {
 		v   *int
 		def int
 	}{{&d.MinCount, DefaultMinCount}, {&d.MaxCount, DefaultMaxCount}, {&d.CPUTargetPercent, DefaultCPUTargetPercent},
-		{&d.MemoryTargetPercent, DefaultMemoryTargetPercent}, {&d.RequestsPerTarget, DefaultRequestsPerTarget},
-		{&d.ScaleInCooldownSeconds, DefaultScaleInCooldownSeconds}, {&d.ScaleOutCooldownSeconds, DefaultScaleOutCooldownSeconds}} {
+		{&d.MemoryTargetPercent, DefaultMemoryTargetPercent}, {&d.RequestsPerTarget, DefaultRequestsPerTarget}} {
 		if *f.v == 0 {
 			*f.v = f.def
 		}
+	}
+	if d.ScaleInCooldownSeconds == nil {
+		d.ScaleInCooldownSeconds = pulumi.IntRef(DefaultScaleInCooldownSeconds)
+	}
+	if d.ScaleOutCooldownSeconds == nil {
+		d.ScaleOutCooldownSeconds = pulumi.IntRef(DefaultScaleOutCooldownSeconds)
 	}
 	return d
 }
@@ -75,15 +82,22 @@ func (a *AutoscalingArgs) withDefaults() AutoscalingArgs {
 // validate reports every problem of the settings.
 func (d AutoscalingArgs) validate() error {
 	var errs []error
-	if d.MinCount < 2 {
-		errs = append(errs, fmt.Errorf("Autoscaling: MinCount %d must be at least 2 so the service spans Availability Zones", d.MinCount))
+	for _, err := range []error{
+		CheckMinCount(d.MinCount).For("MinCount"),
+		CheckMaxCount(d.MaxCount, d.MinCount).For("MaxCount"),
+		CheckTargetPercent(d.CPUTargetPercent).For("CPUTargetPercent"),
+		CheckTargetPercent(d.MemoryTargetPercent).For("MemoryTargetPercent"),
+		CheckRequestsPerTarget(d.RequestsPerTarget).For("RequestsPerTarget"),
+		CheckScaleCooldown(*d.ScaleInCooldownSeconds).For("ScaleInCooldownSeconds"),
+		CheckScaleCooldown(*d.ScaleOutCooldownSeconds).For("ScaleOutCooldownSeconds"),
+	} {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("Autoscaling: %w", err))
+		}
 	}
-	if d.MaxCount < d.MinCount {
-		errs = append(errs, fmt.Errorf("Autoscaling: MaxCount %d must be at least MinCount %d", d.MaxCount, d.MinCount))
-	}
-	for _, s := range d.Schedules {
-		if s.Name == "" || s.Schedule == "" || s.MinCount < 2 || s.MaxCount < s.MinCount {
-			errs = append(errs, fmt.Errorf("Autoscaling: schedule %+v needs a name, a schedule and 2 <= MinCount <= MaxCount", s))
+	for i, s := range d.Schedules {
+		if err := CheckScaleSchedule(s).For(fmt.Sprintf("Schedules[%d]", i)); err != nil {
+			errs = append(errs, fmt.Errorf("Autoscaling: %w", err))
 		}
 	}
 	return errors.Join(errs...)
@@ -156,8 +170,8 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 			ResourceId:        target.ResourceId,
 			TargetTrackingScalingPolicyConfiguration: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
 				TargetValue:                   pulumi.Float64(float64(p.target)),
-				ScaleInCooldown:               pulumi.Int(a.ScaleInCooldownSeconds),
-				ScaleOutCooldown:              pulumi.Int(a.ScaleOutCooldownSeconds),
+				ScaleInCooldown:               pulumi.Int(*a.ScaleInCooldownSeconds),
+				ScaleOutCooldown:              pulumi.Int(*a.ScaleOutCooldownSeconds),
 				PredefinedMetricSpecification: p.predefined,
 				CustomizedMetricSpecification: p.customized,
 			},

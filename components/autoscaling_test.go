@@ -16,7 +16,7 @@ func autoscalingArgs() *AutoscalingArgs {
 		TargetGroupArnSuffix:  pulumi.String("targetgroup/tg/2"),
 		MinCount:              3, MaxCount: 9,
 		CPUTargetPercent: 55, MemoryTargetPercent: 65, RequestsPerTarget: 800,
-		ScaleInCooldownSeconds: 240, ScaleOutCooldownSeconds: 30,
+		ScaleInCooldownSeconds: pulumi.IntRef(240), ScaleOutCooldownSeconds: pulumi.IntRef(30),
 		Schedules: []ScaleSchedule{{Name: "day", Schedule: "cron(0 7 ? * MON-FRI *)", MinCount: 5, MaxCount: 9}},
 	}
 }
@@ -64,9 +64,9 @@ func TestAutoscalingInvalidArgs(t *testing.T) {
 		change func(a *AutoscalingArgs)
 		want   string
 	}{
-		{func(a *AutoscalingArgs) { a.MinCount = 1 }, "MinCount 1 must be at least 2"},
-		{func(a *AutoscalingArgs) { a.MaxCount = 2 }, "MaxCount 2 must be at least MinCount 3"},
-		{func(a *AutoscalingArgs) { a.Schedules[0].MinCount = 1 }, "2 <= MinCount <= MaxCount"},
+		{func(a *AutoscalingArgs) { a.MinCount = 1 }, "MinCount 1 task(s)"},
+		{func(a *AutoscalingArgs) { a.MaxCount = 2 }, "MaxCount 2 is below the minimum of 3 task(s)"},
+		{func(a *AutoscalingArgs) { a.Schedules[0].MinCount = 1 }, "use 2 <= min <= max"},
 		{func(a *AutoscalingArgs) { a.TargetGroupArnSuffix = nil }, "are required"},
 	}
 	for _, tc := range cases {

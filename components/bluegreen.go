@@ -34,7 +34,7 @@ var predefinedDeploymentConfigs = map[TrafficShifting]string{
 // Blue-green defaults: a canary of DefaultTrafficShiftPercent for DefaultTrafficShiftIntervalMinutes,
 // and blue kept DefaultTerminationWaitMinutes after the shift.
 const (
-	DefaultTrafficShifting             = "canary"
+	DefaultTrafficShifting             = TrafficShiftingCanary
 	DefaultTrafficShiftPercent         = 10
 	DefaultTrafficShiftIntervalMinutes = 5
 	DefaultTerminationWaitMinutes      = 5
@@ -44,7 +44,7 @@ func (t TrafficShifting) withDefaults() TrafficShifting {
 	if t.Type == "" {
 		t.Type = DefaultTrafficShifting
 	}
-	if t.Type == "all-at-once" {
+	if t.Type == TrafficShiftingAllAtOnce {
 		return TrafficShifting{Type: t.Type} // percentage and interval mean nothing here
 	}
 	if t.Percentage == 0 {
@@ -62,9 +62,9 @@ func (t TrafficShifting) Duration() time.Duration {
 	t = t.withDefaults()
 	interval := time.Duration(t.IntervalMinutes) * time.Minute
 	switch t.Type {
-	case "canary":
+	case TrafficShiftingCanary:
 		return interval
-	case "linear":
+	case TrafficShiftingLinear:
 		steps := (100 + t.Percentage - 1) / t.Percentage
 		return time.Duration(steps-1) * interval
 	}
@@ -72,12 +72,8 @@ func (t TrafficShifting) Duration() time.Duration {
 }
 
 func (t TrafficShifting) validate() error {
-	switch t.Type {
-	case "all-at-once":
-		return nil
-	case "canary", "linear":
-	default:
-		return fmt.Errorf("TrafficShifting.Type %q is unknown: use canary, linear or all-at-once", t.Type)
+	if err := CheckTrafficShiftingType(t.Type); err != nil || t.Type == TrafficShiftingAllAtOnce {
+		return err.For("TrafficShifting.Type")
 	}
 	var errs []error
 	errs = append(errs,
@@ -270,7 +266,7 @@ func deploymentConfig(ctx *pulumi.Context, name, physical string, t TrafficShift
 	routing := codedeploy.DeploymentConfigTrafficRoutingConfigArgs{}
 	step := pulumi.Int(t.Percentage)
 	interval := pulumi.Int(t.IntervalMinutes)
-	if t.Type == "canary" {
+	if t.Type == TrafficShiftingCanary {
 		routing.Type = pulumi.String("TimeBasedCanary")
 		routing.TimeBasedCanary = codedeploy.DeploymentConfigTrafficRoutingConfigTimeBasedCanaryArgs{Percentage: step, Interval: interval}
 	} else {

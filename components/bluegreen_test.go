@@ -159,7 +159,7 @@ func TestBlueGreenRejectsBadArgs(t *testing.T) {
 		tweak func(*BlueGreenArgs)
 		want  string
 	}{
-		{"unknown type", func(a *BlueGreenArgs) { a.TrafficShifting.Type = "instant" }, `TrafficShifting.Type "instant" is unknown: use canary, linear or all-at-once`},
+		{"unknown type", func(a *BlueGreenArgs) { a.TrafficShifting.Type = "instant" }, `TrafficShifting.Type "instant" is not supported: use one of canary, linear, all-at-once`},
 		{"percentage 100", func(a *BlueGreenArgs) { a.TrafficShifting.Percentage = 100 }, "TrafficShifting.Percentage 100 is out of range"},
 		{"negative interval", func(a *BlueGreenArgs) { a.TrafficShifting = TrafficShifting{Type: "linear", IntervalMinutes: -1} },
 			"TrafficShifting.IntervalMinutes -1 is out of range"},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
@@ -56,7 +55,7 @@ func ValidRepositoryName(name string) bool {
 const (
 	DefaultBuildContext       = "."
 	DefaultDockerfile         = "Dockerfile"
-	DefaultImagePlatform      = "linux/amd64"
+	DefaultImagePlatform      = ImagePlatformAMD64
 	DefaultEcrEncryption      = "AES256"
 	DefaultUntaggedExpiryDays = 7
 	DefaultImagesToKeep       = 30
@@ -91,14 +90,15 @@ func (d ContainerImageArgs) validate() error {
 	if !ValidRepositoryName(d.RepositoryName) {
 		errs = append(errs, fmt.Errorf("ContainerImage: RepositoryName %q must be 2-256 lowercase letters, digits and . _ - /", d.RepositoryName))
 	}
-	if !slices.Contains([]string{"linux/amd64", "linux/arm64"}, d.Platform) {
-		errs = append(errs, fmt.Errorf("ContainerImage: Platform %q must be linux/amd64 or linux/arm64", d.Platform))
-	}
-	if d.Encryption != "AES256" && d.Encryption != "KMS" {
-		errs = append(errs, fmt.Errorf("ContainerImage: Encryption %q must be AES256 or KMS", d.Encryption))
-	}
-	if d.UntaggedExpiryDays < 1 || d.ImagesToKeep < 1 {
-		errs = append(errs, fmt.Errorf("ContainerImage: UntaggedExpiryDays and ImagesToKeep must be at least 1"))
+	for _, err := range []error{
+		CheckImagePlatform(d.Platform).For("Platform"),
+		CheckECREncryption(d.Encryption).For("Encryption"),
+		CheckUntaggedExpiryDays(d.UntaggedExpiryDays).For("UntaggedExpiryDays"),
+		CheckImagesToKeep(d.ImagesToKeep).For("ImagesToKeep"),
+	} {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ContainerImage: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -120,8 +120,8 @@ func TestContainerImageInvalidArgs(t *testing.T) {
 	}{
 		{ContainerImageArgs{RepositoryName: "Webstack", Context: dir}, `RepositoryName "Webstack"`},
 		{ContainerImageArgs{RepositoryName: "w", Context: dir}, `RepositoryName "w"`},
-		{ContainerImageArgs{RepositoryName: "web", Context: dir, Platform: "linux/386"}, "linux/amd64 or linux/arm64"},
-		{ContainerImageArgs{RepositoryName: "web", Context: dir, Encryption: "DES"}, "AES256 or KMS"},
+		{ContainerImageArgs{RepositoryName: "web", Context: dir, Platform: "linux/386"}, "use one of linux/amd64, linux/arm64"},
+		{ContainerImageArgs{RepositoryName: "web", Context: dir, Encryption: "DES"}, "use one of AES256, KMS"},
 		{ContainerImageArgs{RepositoryName: "web", Context: t.TempDir()}, "reading the Dockerfile"},
 	}
 	for _, tc := range cases {

@@ -143,15 +143,25 @@ func execMounts(enabled bool) []mountPoint {
 	}
 }
 
-// ContainerDefinitions renders the task's containerDefinitions JSON. Every value in it is known
-// during preview, so policies can read it in `pulumi preview`.
-func ContainerDefinitions(region string, a ServiceArgs) (string, error) {
-	env := map[string]string{
+// ReservedEnvironment are the container's variables the component sets itself (see
+// componentEnvironment); Environment and Secrets may not name them.
+var ReservedEnvironment = []string{"PORT", "DRAIN_DELAY", "SHUTDOWN_TIMEOUT", "IDLE_TIMEOUT"}
+
+// componentEnvironment is the container's environment the component sets: its port and its
+// shutdown and keep-alive timing.
+func componentEnvironment(a ServiceArgs) map[string]string {
+	return map[string]string{
 		"PORT":             strconv.Itoa(a.ContainerPort),
 		"DRAIN_DELAY":      fmt.Sprintf("%ds", DrainDelaySeconds),
 		"SHUTDOWN_TIMEOUT": fmt.Sprintf("%ds", ShutdownTimeoutSeconds),
 		"IDLE_TIMEOUT":     fmt.Sprintf("%ds", a.LoadBalancerIdleTimeoutSeconds+KeepAliveMarginSeconds),
 	}
+}
+
+// ContainerDefinitions renders the task's containerDefinitions JSON. Every value in it is known
+// during preview, so policies can read it in `pulumi preview`.
+func ContainerDefinitions(region string, a ServiceArgs) (string, error) {
+	env := componentEnvironment(a)
 	for k, v := range a.Environment {
 		if _, reserved := env[k]; reserved {
 			return "", fmt.Errorf("Service: environment variable %s is set by the component", k)

@@ -258,12 +258,12 @@ func TestExecuteCommandRefusedUnderBlueGreen(t *testing.T) {
 	args := serviceArgs()
 	args.DeploymentController, args.EnableExecuteCommand = ControllerCodeDeploy, true
 	d, err := clouddouble.Run(func(ctx *pulumi.Context) error { _, err := NewService(ctx, "svc", args); return err })
-	d.AssertRefused(t, err, "EnableExecuteCommand cannot be used with CODE_DEPLOY", "turn it off")
+	d.AssertRefused(t, err, "EnableExecuteCommand ECS Exec cannot be used with blue-green releases", "turn it off")
 
 	web := blueGreenWebServiceArgs(t)
 	web.Service.EnableExecuteCommand = true
 	dw, err := runWebService(web)
-	dw.AssertRefused(t, err, "EnableExecuteCommand cannot be used with CODE_DEPLOY")
+	dw.AssertRefused(t, err, "EnableExecuteCommand ECS Exec cannot be used with blue-green releases")
 }
 
 // Request-count scaling of a blue-green service follows production whichever target group it is

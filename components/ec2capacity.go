@@ -40,9 +40,9 @@ type Ec2CapacityArgs struct {
 	// best of similar size (ECS managed scaling assumes interchangeable instances).
 	// Default ["t3.medium"]. Graviton types (t4g, m7g, ...) select the arm64 AMI.
 	InstanceTypes []string
-	// MinInstances, >= 2 so the instances span AZs. Default 2.
+	// MinInstances, CheckMinInstances (the instances span AZs). Default DefaultMinInstances.
 	MinInstances int
-	// MaxInstances, >= MinInstances. Default 2 x MinInstances.
+	// MaxInstances, CheckMaxInstances. Default DefaultMaxInstances(MinInstances).
 	MaxInstances int
 	// TargetCapacityPercent is ECS managed scaling's target utilization of the group, 1..100.
 	// 100 runs instances full; lower keeps spare room so new tasks start without waiting for an
@@ -51,7 +51,7 @@ type Ec2CapacityArgs struct {
 	// SpotInstancePercent is the share of Spot instances, 0..100 (capacity-optimized allocation;
 	// instances get ECS Spot draining). Default 0: all On-Demand.
 	SpotInstancePercent int
-	// RootVolumeSizeGiB of the encrypted gp3 root volume, >= 30 (the ECS AMI's snapshot size).
+	// RootVolumeSizeGiB of the encrypted gp3 root volume, MinRootVolumeSizeGiB..MaxRootVolumeSizeGiB.
 	// Default 30.
 	RootVolumeSizeGiB int
 	// AmiParameterName is the SSM parameter EC2 resolves to the AMI id at each launch. Default

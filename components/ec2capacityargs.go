@@ -26,12 +26,33 @@ var instanceTypePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*?)([0-9]+)([a-z-]
 func Ec2InstanceArchitecture(instanceType string) string {
 	m := instanceTypePattern.FindStringSubmatch(instanceType)
 	if m != nil && (strings.Contains(m[3], "g") || m[1] == "a" && m[2] == "1") {
-		return "ARM64"
+		return CPUArchitectureARM64
 	}
-	return "X86_64"
+	return CPUArchitectureX86
 }
 
-// Ec2Capacity defaults (MaxInstances defaults to twice MinInstances).
+// CheckInstanceTypes checks the instance types of EC2 capacity that runs tasks of
+// cpuArchitecture: every problem, one each.
+func CheckInstanceTypes(types []string, cpuArchitecture string) []*SettingError {
+	if len(types) == 0 {
+		return []*SettingError{settingErr("empty: the Auto Scaling group needs at least one instance type", "use e.g. [%q]", DefaultInstanceType)}
+	}
+	var errs []*SettingError
+	for i, t := range types {
+		switch arch := Ec2InstanceArchitecture(t); {
+		case !instanceTypePattern.MatchString(t):
+			errs = append(errs, settingErr(fmt.Sprintf("%q is not an EC2 instance type", t), "give one like %s", DefaultInstanceType))
+		case slices.Index(types, t) != i:
+			errs = append(errs, settingErr(fmt.Sprintf("%s is listed twice", t), "keep one entry"))
+		case arch != cpuArchitecture:
+			errs = append(errs, settingErr(fmt.Sprintf("%s is %s, but the instances must run %s tasks (one launch template, one AMI)", t, arch, cpuArchitecture),
+				"list types of the task's one architecture (Graviton types such as t4g and m7g are ARM64), or build the image for the other platform"))
+		}
+	}
+	return errs
+}
+
+// Ec2Capacity defaults (MaxInstances defaults to DefaultMaxInstances(MinInstances)).
 const (
 	DefaultInstanceType          = "t3.medium"
 	DefaultMinInstances          = 2
@@ -47,7 +68,7 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 		a.MinInstances = DefaultMinInstances
 	}
 	if a.MaxInstances == 0 {
-		a.MaxInstances = 2 * a.MinInstances
+		a.MaxInstances = DefaultMaxInstances(a.MinInstances)
 	}
 	if a.TargetCapacityPercent == 0 {
 		a.TargetCapacityPercent = DefaultTargetCapacityPercent
@@ -57,7 +78,7 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 	}
 	if a.AmiParameterName == "" {
 		a.AmiParameterName = EcsAmiParameterX86
-		if Ec2InstanceArchitecture(a.InstanceTypes[0]) == "ARM64" {
+		if Ec2InstanceArchitecture(a.InstanceTypes[0]) == CPUArchitectureARM64 {
 			a.AmiParameterName = EcsAmiParameterArm64
 		}
 	}
@@ -78,45 +99,27 @@ func (a Ec2CapacityArgs) wiring() error {
 // validate reports every problem of the settings (plain subnet ids included, when given).
 func (a Ec2CapacityArgs) validate(name string) error {
 	var errs []error
-	for _, prefix := range []string{"aws", "ecs", "fargate"} {
-		if strings.HasPrefix(strings.ToLower(name), prefix) && a.Name == "" {
-			errs = append(errs, fmt.Errorf("Ec2Capacity name %q starts with %q: ECS capacity provider names (derived from it) cannot start with aws, ecs or fargate; pick another name", name, prefix))
-		}
-		if strings.HasPrefix(strings.ToLower(a.Name), prefix) {
-			errs = append(errs, fmt.Errorf("Name %q starts with %q: ECS capacity provider names cannot start with aws, ecs or fargate; pick another name", a.Name, prefix))
-		}
+	if a.Name == "" {
+		errs = append(errs, CheckCapacityProviderName(name).For("Ec2Capacity name (the capacity provider's name derives from it)"))
+	} else {
+		errs = append(errs, CheckCapacityProviderName(a.Name).For("Name"))
 	}
 	if a.Name != "" && !capacityProviderNamePattern.MatchString(a.Name) {
 		errs = append(errs, fmt.Errorf("Name %q is not a capacity provider name: use 1-255 letters, digits, - and _", a.Name))
 	}
-	if ids, ok := plainStrings(a.SubnetIDs); ok {
-		errs = append(errs, validateSubnetIDs("SubnetIDs", ids))
+	// The subnets are wiring (the Network's private subnets, whose ids it checks): only their count
+	// is a rule of this component.
+	if ids, ok := plainStrings(a.SubnetIDs); ok && len(ids) < MinEC2Instances {
+		errs = append(errs, fmt.Errorf("SubnetIDs has %d subnet(s): give at least %d, in different availability zones", len(ids), MinEC2Instances))
 	}
-	for i, t := range a.InstanceTypes {
-		if !instanceTypePattern.MatchString(t) {
-			errs = append(errs, fmt.Errorf("InstanceTypes[%d] %q is not an EC2 instance type: give one like t3.medium", i, t))
-		} else if slices.Index(a.InstanceTypes, t) != i {
-			errs = append(errs, fmt.Errorf("InstanceTypes lists %s twice", t))
-		}
-		if Ec2InstanceArchitecture(t) != Ec2InstanceArchitecture(a.InstanceTypes[0]) {
-			errs = append(errs, fmt.Errorf("InstanceTypes mixes arm64 (Graviton) and x86_64 types (%s, %s): one launch template has one AMI, so use one architecture", a.InstanceTypes[0], t))
-		}
-	}
-	if a.MinInstances < 2 {
-		errs = append(errs, fmt.Errorf("MinInstances is %d: use at least 2 so the instances span two availability zones", a.MinInstances))
-	}
-	if a.MaxInstances < a.MinInstances {
-		errs = append(errs, fmt.Errorf("MaxInstances %d is below MinInstances %d: raise MaxInstances", a.MaxInstances, a.MinInstances))
-	}
-	if a.TargetCapacityPercent < 1 || a.TargetCapacityPercent > 100 {
-		errs = append(errs, fmt.Errorf("TargetCapacityPercent is %d: use 1 to 100 (100 fills instances, lower keeps spare room)", a.TargetCapacityPercent))
-	}
-	if a.SpotInstancePercent < 0 || a.SpotInstancePercent > 100 {
-		errs = append(errs, fmt.Errorf("SpotInstancePercent is %d: use 0 (all On-Demand) to 100 (all Spot)", a.SpotInstancePercent))
-	}
-	if a.RootVolumeSizeGiB < 30 {
-		errs = append(errs, fmt.Errorf("RootVolumeSizeGiB is %d: the ECS-optimized AMI needs at least 30", a.RootVolumeSizeGiB))
-	}
+	// One launch template has one AMI, so the types share the first one's architecture.
+	errs = append(errs, joinFor("InstanceTypes", CheckInstanceTypes(a.InstanceTypes, Ec2InstanceArchitecture(a.InstanceTypes[0]))))
+	errs = append(errs,
+		CheckMinInstances(a.MinInstances).For("MinInstances"),
+		CheckMaxInstances(a.MaxInstances, a.MinInstances).For("MaxInstances"),
+		CheckTargetCapacityPercent(a.TargetCapacityPercent).For("TargetCapacityPercent"),
+		CheckSpotInstancePercent(a.SpotInstancePercent).For("SpotInstancePercent"),
+		CheckRootVolumeSize(a.RootVolumeSizeGiB).For("RootVolumeSizeGiB"))
 	if strings.HasPrefix(a.AmiParameterName, "resolve:") || strings.HasPrefix(a.AmiParameterName, "ami-") || strings.ContainsAny(a.AmiParameterName, " \t\n") {
 		errs = append(errs, fmt.Errorf("AmiParameterName %q is not an SSM parameter name: give one like %s", a.AmiParameterName, EcsAmiParameterX86))
 	}

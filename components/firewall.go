@@ -20,7 +20,7 @@ var managedRuleGroups = []string{
 type FirewallArgs struct {
 	LoadBalancerArn pulumi.StringInput
 	// RateLimit is the number of requests per 5 minutes one IP may make before it is
-	// blocked, 100..2,000,000,000. Default 2000.
+	// blocked, MinWafRateLimit..MaxWafRateLimit. Default DefaultWafRateLimit.
 	RateLimit int
 }
 
@@ -38,6 +38,11 @@ const (
 	MinWafRateLimit     = 100
 	MaxWafRateLimit     = 2_000_000_000
 )
+
+// CheckWAFRateLimit checks the requests per 5 minutes one client IP may make.
+func CheckWAFRateLimit(n int) *SettingError {
+	return CheckIntRange(n, MinWafRateLimit, MaxWafRateLimit)
+}
 
 func (a FirewallArgs) withDefaults() FirewallArgs {
 	if a.RateLimit == 0 {
@@ -57,7 +62,7 @@ func (a FirewallArgs) wiring() error {
 // validate reports every problem of the settings.
 func (a FirewallArgs) validate() error {
 	var errs []error
-	errs = append(errs, CheckIntRange(a.RateLimit, MinWafRateLimit, MaxWafRateLimit).For("RateLimit"))
+	errs = append(errs, CheckWAFRateLimit(a.RateLimit).For("RateLimit"))
 	return errors.Join(errs...)
 }
 

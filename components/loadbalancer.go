@@ -22,7 +22,7 @@ const (
 // TestListenerArgs turn on blue-green: a second ("green") target group and a test listener on its
 // own port, forwarding to it. CodeDeploy then decides which target group each listener forwards to.
 type TestListenerArgs struct {
-	// Port of the test listener, 1..65535 but not 80 or 443.
+	// Port of the test listener, 1..65535 but not 80 or 443. Default DefaultTestListenerPort.
 	Port int
 	// CidrBlocks may reach Port (the machines that run the release checks); required, and not
 	// 0.0.0.0/0: the test listener serves versions before they are released.
@@ -35,7 +35,8 @@ type LoadBalancerArgs struct {
 	SubnetIDs pulumi.StringArrayInput // public subnets, >= 2 AZs
 	// IngressCidrBlocks may reach ports 80 and 443. Default [DefaultIngressCidr].
 	IngressCidrBlocks []string
-	// ContainerPort is the target group port (required; CheckContainerPort).
+	// ContainerPort is the target group port (required; CheckContainerPort). WebService fills it
+	// in from Service.ContainerPort.
 	ContainerPort int
 	// HealthCheckPath of the target group health check. Default DefaultHealthCheckPath.
 	HealthCheckPath string
@@ -115,30 +116,33 @@ func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 	if a.AccessLogsRetentionDays == 0 {
 		a.AccessLogsRetentionDays = DefaultAccessLogsRetentionDays
 	}
+	if a.TestListener != nil && a.TestListener.Port == 0 {
+		t := *a.TestListener
+		t.Port = DefaultTestListenerPort
+		a.TestListener = &t
+	}
 	return a
 }
 
 func (a LoadBalancerArgs) hasCertificate() bool { return a.CertificateArn != "" || a.DomainName != "" }
 
-// wiring checks the inputs that come from other components (WebService passes them).
+// wiring checks the inputs that come from other components (WebService passes them; the
+// container port is the Service's, which checks it in WebService's Validate).
 func (a LoadBalancerArgs) wiring() error {
+	var errs []error
 	if a.VpcID == nil || a.SubnetIDs == nil {
-		return errors.New("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds")
+		errs = append(errs, errors.New("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds"))
 	}
-	return nil
+	return errors.Join(append(errs, CheckContainerPort(a.ContainerPort).For("ContainerPort"))...)
 }
 
 // validate reports every problem of the settings (not the wiring).
 func (a LoadBalancerArgs) validate() error {
 	var errs []error
-	add := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
 	for i, cidr := range a.IngressCidrBlocks {
-		if err := validateIPv4CIDR(fmt.Sprintf("IngressCidrBlocks[%d]", i), cidr); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, CheckIPv4CIDR(cidr).For(fmt.Sprintf("IngressCidrBlocks[%d]", i)))
 	}
 	errs = append(errs,
-		CheckContainerPort(a.ContainerPort).For("ContainerPort"),
 		CheckHealthCheckPath(a.HealthCheckPath).For("HealthCheckPath"),
 		CheckCertificateArn(a.CertificateArn).For("CertificateArn"),
 		CheckDomainName(a.DomainName).For("DomainName"),
@@ -149,24 +153,12 @@ func (a LoadBalancerArgs) validate() error {
 		CheckDesyncMitigationMode(a.DesyncMitigationMode).For("DesyncMitigationMode"),
 		CheckAccessLogsRetentionDays(a.AccessLogsRetentionDays).For("AccessLogsRetentionDays"),
 	)
-	if (a.DomainName == "") != (a.HostedZoneID == "") {
-		add("DomainName and HostedZoneID go together: set both for a Route 53 alias (and a DNS-validated certificate), or neither")
-	}
-	if !a.hasCertificate() && !a.AllowHTTP {
-		add("no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack that may serve plain HTTP")
-	}
+	errs = append(errs,
+		CheckDomainAndZone(a.DomainName, a.HostedZoneID).For("DomainName or HostedZoneID"),
+		CheckCertificateOrHTTP(a.hasCertificate(), a.AllowHTTP).For("CertificateArn (or DomainName, or AllowHTTP)"))
 	if t := a.TestListener; t != nil {
 		errs = append(errs, CheckTestListenerPort(t.Port).For("TestListener.Port"))
-		if len(t.CidrBlocks) == 0 {
-			add("TestListener.CidrBlocks is empty: list the CIDRs of the machines that run the release checks")
-		}
-		for i, cidr := range t.CidrBlocks {
-			if err := validateIPv4CIDR(fmt.Sprintf("TestListener.CidrBlocks[%d]", i), cidr); err != nil {
-				errs = append(errs, err)
-			} else if cidr == anywhere {
-				add("TestListener.CidrBlocks[%d] is 0.0.0.0/0: the test listener serves unreleased versions, so open it only to the release checkers' CIDRs", i)
-			}
-		}
+		errs = append(errs, joinFor("TestListener.CidrBlocks", CheckTestListenerCIDRs(t.CidrBlocks)))
 	}
 	return errors.Join(errs...)
 }

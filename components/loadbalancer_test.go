@@ -338,14 +338,14 @@ func TestLoadBalancerInvalidArgs(t *testing.T) {
 		want string
 	}{
 		{"no certificate", with(func(a *LoadBalancerArgs) { a.CertificateArn = "" }),
-			"no certificate: set CertificateArn, or DomainName and HostedZoneID for a DNS-validated certificate; or set AllowHTTP for a non-production stack"},
+			"no certificate and no domain: the load balancer would serve plain HTTP"},
 		{"bad CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"0.0.0.0/0", "10.1.2.3/8"} }), `IngressCidrBlocks[1] "10.1.2.3/8" has host bits set`},
 		{"not a CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"everyone"} }), `IngressCidrBlocks[0] "everyone" is not an IPv4 CIDR block`},
 		{"no port", with(func(a *LoadBalancerArgs) { a.ContainerPort = 0 }), "ContainerPort 0 is out of range: use a value from 1024 to 65535"},
 		{"port too big", with(func(a *LoadBalancerArgs) { a.ContainerPort = 70000 }), "ContainerPort 70000 is out of range"},
 		{"health path", with(func(a *LoadBalancerArgs) { a.HealthCheckPath = "healthz" }), `HealthCheckPath "healthz" is not a valid target group health-check path`},
 		{"cert ARN", with(func(a *LoadBalancerArgs) { a.CertificateArn = "arn:aws:iam::1:server-certificate/x" }), "is not an ACM certificate ARN"},
-		{"domain without zone", with(func(a *LoadBalancerArgs) { a.DomainName = "api.example.com" }), "DomainName and HostedZoneID go together"},
+		{"domain without zone", with(func(a *LoadBalancerArgs) { a.DomainName = "api.example.com" }), "the domain name and its Route 53 hosted zone id go together"},
 		{"domain with scheme", with(func(a *LoadBalancerArgs) { a.DomainName, a.HostedZoneID = "https://api.example.com", "Z1" }), "is not a lowercase DNS name"},
 		{"ssl policy", with(func(a *LoadBalancerArgs) { a.SslPolicy = "TLS13" }), `SslPolicy "TLS13" is not an ELB security policy`},
 		{"idle timeout", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }), "IdleTimeoutSeconds 4001 is out of range: use a value from 1 to 4000"},

@@ -89,33 +89,23 @@ func (t AlarmThresholds) withDefaults() AlarmThresholds {
 }
 
 func (t AlarmThresholds) validate() error {
-	var errs []error
-	percent := func(field string, v float64) {
-		if v <= 0 || v > 100 {
-			errs = append(errs, fmt.Errorf("Thresholds.%s %g is out of range: use a percentage above 0, at most 100", field, v))
-		}
-	}
-	positive := func(field string, v float64, unit string) {
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("Thresholds.%s %g must be positive (%s)", field, v, unit))
-		}
-	}
-	percent("Alb5xxRatePercent", t.Alb5xxRatePercent)
-	positive("Target5xxPerMinute", t.Target5xxPerMinute, "responses per minute")
-	positive("UnhealthyHosts", t.UnhealthyHosts, "targets")
-	positive("P99LatencySeconds", t.P99LatencySeconds, "seconds")
-	percent("CPUPercent", t.CPUPercent)
-	percent("MemoryPercent", t.MemoryPercent)
-	if t.TasksBelowDesiredPeriod < 1 {
-		errs = append(errs, fmt.Errorf("Thresholds.TasksBelowDesiredPeriod %d must be at least 1 minute", t.TasksBelowDesiredPeriod))
-	}
-	if t.EvaluationMinutes < 1 {
-		errs = append(errs, fmt.Errorf("Thresholds.EvaluationMinutes %d must be at least 1", t.EvaluationMinutes))
-	}
-	if t.DatapointsToAlarm < 1 || t.DatapointsToAlarm > t.EvaluationMinutes {
-		errs = append(errs, fmt.Errorf("Thresholds.DatapointsToAlarm %d must be 1..EvaluationMinutes (%d)", t.DatapointsToAlarm, t.EvaluationMinutes))
-	}
-	return errors.Join(errs...)
+	return errors.Join(
+		CheckAlarmPercent(t.Alb5xxRatePercent).For("Thresholds.Alb5xxRatePercent"),
+		CheckAlarmTarget5xxPerMinute(t.Target5xxPerMinute).For("Thresholds.Target5xxPerMinute"),
+		CheckAlarmUnhealthyHosts(t.UnhealthyHosts).For("Thresholds.UnhealthyHosts"),
+		CheckAlarmP99LatencySeconds(t.P99LatencySeconds).For("Thresholds.P99LatencySeconds"),
+		CheckAlarmPercent(t.CPUPercent).For("Thresholds.CPUPercent"),
+		CheckAlarmPercent(t.MemoryPercent).For("Thresholds.MemoryPercent"),
+		CheckAlarmMinutes(t.TasksBelowDesiredPeriod).For("Thresholds.TasksBelowDesiredPeriod"),
+		CheckAlarmMinutes(t.EvaluationMinutes).For("Thresholds.EvaluationMinutes"),
+		CheckDatapointsToAlarm(t.DatapointsToAlarm, t.EvaluationMinutes).For("Thresholds.DatapointsToAlarm"),
+	)
+}
+
+// withDefaults fills in the default thresholds.
+func (a MonitoringArgs) withDefaults() MonitoringArgs {
+	a.Thresholds = a.Thresholds.withDefaults()
+	return a
 }
 
 // wiring checks the inputs that come from the load balancer and the service.
@@ -136,8 +126,8 @@ func (a MonitoringArgs) wiring() error {
 // validate reports every problem of the settings.
 func (a MonitoringArgs) validate() error {
 	var errs []error
-	if a.AlarmEmail != "" && !ValidEmail(a.AlarmEmail) {
-		errs = append(errs, fmt.Errorf("AlarmEmail %q is not an email address such as oncall@example.com", a.AlarmEmail))
+	if err := CheckAlarmEmail(a.AlarmEmail).For("AlarmEmail"); err != nil {
+		errs = append(errs, err)
 	}
 	if err := a.Thresholds.validate(); err != nil {
 		errs = append(errs, err)
@@ -232,8 +222,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	if args == nil {
 		args = &MonitoringArgs{}
 	}
-	a := *args
-	a.Thresholds = a.Thresholds.withDefaults()
+	a := args.withDefaults()
 	if err := errors.Join(a.wiring(), a.validate()); err != nil {
 		return nil, fmt.Errorf("monitoring %q: %w", name, err)
 	}

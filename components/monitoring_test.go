@@ -188,9 +188,9 @@ func TestMonitoringRejectsBadArgs(t *testing.T) {
 		{"no target group", func(a *MonitoringArgs) { a.TargetGroupArnSuffixes = nil }, "TargetGroupArnSuffixes has 0 entries"},
 		{"bad email", func(a *MonitoringArgs) { a.AlarmEmail = "oncall at example" }, `AlarmEmail "oncall at example" is not an email address`},
 		{"rate above 100", func(a *MonitoringArgs) { a.Thresholds.Alb5xxRatePercent = 150 }, "Thresholds.Alb5xxRatePercent 150 is out of range"},
-		{"negative latency", func(a *MonitoringArgs) { a.Thresholds.P99LatencySeconds = -1 }, "Thresholds.P99LatencySeconds -1 must be positive"},
+		{"negative latency", func(a *MonitoringArgs) { a.Thresholds.P99LatencySeconds = -1 }, "Thresholds.P99LatencySeconds -1 is out of range"},
 		{"datapoints above window", func(a *MonitoringArgs) { a.Thresholds.EvaluationMinutes, a.Thresholds.DatapointsToAlarm = 2, 3 },
-			"Thresholds.DatapointsToAlarm 3 must be 1..EvaluationMinutes (2)"},
+			"Thresholds.DatapointsToAlarm 3 is outside 1..2"},
 		{"no load balancer", func(a *MonitoringArgs) { a.LoadBalancerArnSuffix = nil }, "LoadBalancerArnSuffix is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 
@@ -83,25 +82,16 @@ func (a NetworkArgs) withDefaults() NetworkArgs {
 func (a NetworkArgs) validate() error {
 	var errs []error
 	if a.ExistingVpcID != "" {
-		if !strings.HasPrefix(a.ExistingVpcID, "vpc-") {
-			errs = append(errs, fmt.Errorf("ExistingVpcID %q is not a VPC id: give one like vpc-0123456789abcdef0", a.ExistingVpcID))
-		}
-		errs = append(errs, validateSubnetIDs("ExistingPublicSubnetIDs", a.ExistingPublicSubnetIDs))
-		errs = append(errs, validateSubnetIDs("ExistingPrivateSubnetIDs", a.ExistingPrivateSubnetIDs))
-		for _, id := range a.ExistingPublicSubnetIDs {
-			if slices.Contains(a.ExistingPrivateSubnetIDs, id) {
-				errs = append(errs, fmt.Errorf("subnet %s is listed as both public and private: the load balancer and the tasks need separate subnets", id))
-			}
-		}
-		if a.VpcEndpoints || a.NetworkAcls {
-			errs = append(errs, errors.New("VpcEndpoints and NetworkAcls apply only to a VPC this stack creates: turn them off with ExistingVpcID, or manage endpoints and ACLs with the existing VPC"))
-		}
+		errs = append(errs, CheckVPCID(a.ExistingVpcID).For("ExistingVpcID"),
+			validateSubnetIDs("ExistingPublicSubnetIDs", a.ExistingPublicSubnetIDs),
+			validateSubnetIDs("ExistingPrivateSubnetIDs", a.ExistingPrivateSubnetIDs),
+			CheckSubnetsDisjoint(a.ExistingPublicSubnetIDs, a.ExistingPrivateSubnetIDs).For("ExistingPublicSubnetIDs"),
+			CheckExistingVPCOptions(a.VpcEndpoints, a.NetworkAcls).For("VpcEndpoints/NetworkAcls"))
 		return errors.Join(errs...)
 	}
-	if len(a.ExistingPublicSubnetIDs)+len(a.ExistingPrivateSubnetIDs) > 0 {
-		errs = append(errs, errors.New("ExistingPublicSubnetIDs and ExistingPrivateSubnetIDs need ExistingVpcID: set the VPC id, or drop the subnet ids to create a new VPC"))
-	}
 	errs = append(errs,
+		CheckSubnetsNeedVPC(a.ExistingVpcID, a.ExistingPublicSubnetIDs, a.ExistingPrivateSubnetIDs).For("ExistingVpcID"),
+		CheckLogRetentionDays(a.FlowLogRetentionDays).For("FlowLogRetentionDays"),
 		CheckVpcCidr(a.CidrBlock).For("CidrBlock"),
 		CheckAvailabilityZones(a.NumberOfAvailabilityZones).For("NumberOfAvailabilityZones"),
 		CheckNatGateways(a.NatGateways, a.VpcEndpoints).For("NatGateways"),
@@ -109,33 +99,18 @@ func (a NetworkArgs) validate() error {
 	return errors.Join(errs...)
 }
 
+// validateSubnetIDs reports every problem of one subnet list under its field.
 func validateSubnetIDs(field string, ids []string) error {
-	var errs []error
-	if len(ids) < 2 {
-		errs = append(errs, fmt.Errorf("%s has %d subnet(s): give at least 2, in different availability zones", field, len(ids)))
-	}
-	for i, id := range ids {
-		if !strings.HasPrefix(id, "subnet-") {
-			errs = append(errs, fmt.Errorf("%s[%d] %q is not a subnet id: give one like subnet-0123456789abcdef0", field, i, id))
-		}
-		if slices.Index(ids, id) != i {
-			errs = append(errs, fmt.Errorf("%s lists %s twice", field, id))
-		}
-	}
-	return errors.Join(errs...)
+	return joinFor(field, CheckSubnetIDs(ids))
 }
 
-// validateIPv4CIDR accepts only a network address in CIDR form (10.0.0.0/16, not
-// 10.0.0.1/16), which is what EC2 stores and compares against.
-func validateIPv4CIDR(field, cidr string) error {
-	ip, n, err := net.ParseCIDR(cidr)
-	if err != nil || ip.To4() == nil {
-		return fmt.Errorf("%s %q is not an IPv4 CIDR block such as 10.0.0.0/16", field, cidr)
+// joinFor reports each of a list's problems under its field.
+func joinFor(field string, problems []*SettingError) error {
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = p.For(field)
 	}
-	if !ip.Equal(n.IP) {
-		return fmt.Errorf("%s %q has host bits set: use the network address %s", field, cidr, n)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // NewNetwork creates (or adopts) the VPC. Invalid args fail before anything is registered.

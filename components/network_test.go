@@ -230,15 +230,15 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 
 func TestNetworkExistingVpc(t *testing.T) {
 	args := &NetworkArgs{
-		ExistingVpcID:            "vpc-0abc",
-		ExistingPublicSubnetIDs:  []string{"subnet-a", "subnet-b"},
-		ExistingPrivateSubnetIDs: []string{"subnet-c", "subnet-d"},
+		ExistingVpcID:            "vpc-0abc12345678def0",
+		ExistingPublicSubnetIDs:  []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"},
+		ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"},
 	}
 	d, out := runNetwork(t, args)
 	if n := len(d.OfType(netTypeAwsxVpc)); n != 0 {
 		t.Errorf("an existing VPC must not create a VPC, got %d", n)
 	}
-	want := []any{"vpc-0abc", netDoubleExistingCidr, []string{"subnet-a", "subnet-b"}, []string{"subnet-c", "subnet-d"}}
+	want := []any{"vpc-0abc12345678def0", netDoubleExistingCidr, []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}, []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"}}
 	if !reflect.DeepEqual(out, want) {
 		t.Errorf("outputs = %v, want %v", out, want)
 	}
@@ -247,13 +247,13 @@ func TestNetworkExistingVpc(t *testing.T) {
 func TestNetworkInvalidArgs(t *testing.T) {
 	existing := func(a NetworkArgs) *NetworkArgs {
 		if a.ExistingVpcID == "" {
-			a.ExistingVpcID = "vpc-0abc"
+			a.ExistingVpcID = "vpc-0abc12345678def0"
 		}
 		if a.ExistingPublicSubnetIDs == nil {
-			a.ExistingPublicSubnetIDs = []string{"subnet-a", "subnet-b"}
+			a.ExistingPublicSubnetIDs = []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}
 		}
 		if a.ExistingPrivateSubnetIDs == nil {
-			a.ExistingPrivateSubnetIDs = []string{"subnet-c", "subnet-d"}
+			a.ExistingPrivateSubnetIDs = []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"}
 		}
 		return &a
 	}
@@ -269,12 +269,12 @@ func TestNetworkInvalidArgs(t *testing.T) {
 		{"too small", &NetworkArgs{CidrBlock: "10.0.0.0/28"}, "\"10.0.0.0/28\" is not an IPv4 network from /16 to /20"},
 		{"NAT typo", &NetworkArgs{NatGateways: "single"}, `NatGateways "single" is not supported: use one of Single, OnePerAz, None`},
 		{"no NAT no endpoints", &NetworkArgs{NatGateways: "None"}, "NatGateways None leaves private subnets without a way to reach ECR"},
-		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-a"}}, "need ExistingVpcID"},
+		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}, "ExistingVpcID subnet ids are set but the existing VPC's id is empty"},
 		{"bad VPC id", existing(NetworkArgs{ExistingVpcID: "x"}), "not a VPC id"},
-		{"one public subnet", existing(NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-a"}}), "ExistingPublicSubnetIDs has 1 subnet(s): give at least 2"},
-		{"bad subnet id", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-c", "sg-1"}}), `ExistingPrivateSubnetIDs[1] "sg-1" is not a subnet id`},
-		{"duplicate subnet", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-c", "subnet-c"}}), "lists subnet-c twice"},
-		{"shared subnet", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-a", "subnet-d"}}), "subnet-a is listed as both public and private"},
+		{"one public subnet", existing(NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}), "ExistingPublicSubnetIDs 1 subnet(s) given"},
+		{"bad subnet id", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "sg-1"}}), `ExistingPrivateSubnetIDs "sg-1" is not a subnet id`},
+		{"duplicate subnet", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "subnet-0ccccccccccccccc1"}}), "ExistingPrivateSubnetIDs subnet-0ccccccccccccccc1 is listed twice"},
+		{"shared subnet", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0ddddddddddddddd1"}}), "subnet-0aaaaaaaaaaaaaaa1 is listed as both public and private"},
 		{"endpoints on existing", existing(NetworkArgs{VpcEndpoints: true}), "apply only to a VPC this stack creates"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -328,8 +328,8 @@ func TestNetworkClosesDefaultSGAndLogsFlows(t *testing.T) {
 
 // An existing VPC is not this stack's: no default security group takeover, no flow log.
 func TestNetworkExistingVpcLeavesVpcSettingsAlone(t *testing.T) {
-	d, _ := runNetwork(t, &NetworkArgs{ExistingVpcID: "vpc-0abc",
-		ExistingPublicSubnetIDs: []string{"subnet-a", "subnet-b"}, ExistingPrivateSubnetIDs: []string{"subnet-c", "subnet-d"}})
+	d, _ := runNetwork(t, &NetworkArgs{ExistingVpcID: "vpc-0abc12345678def0",
+		ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}, ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"}})
 	for _, typ := range []string{"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/flowLog:FlowLog"} {
 		if n := len(d.OfType(typ)); n != 0 {
 			t.Errorf("existing VPC: %d %s registered, want none", n, typ)

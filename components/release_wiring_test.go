@@ -86,8 +86,8 @@ func TestLoadBalancerTestListenerInvalidArgs(t *testing.T) {
 		want string
 	}{
 		{TestListenerArgs{Port: 443, CidrBlocks: []string{"203.0.113.0/24"}}, "TestListener.Port 443"},
-		{TestListenerArgs{Port: 8443}, "TestListener.CidrBlocks is empty"},
-		{TestListenerArgs{Port: 8443, CidrBlocks: []string{"0.0.0.0/0"}}, "TestListener.CidrBlocks[0] is 0.0.0.0/0"},
+		{TestListenerArgs{Port: 8443}, "TestListener.CidrBlocks empty"},
+		{TestListenerArgs{Port: 8443, CidrBlocks: []string{"0.0.0.0/0"}}, "TestListener.CidrBlocks \"0.0.0.0/0\" opens the test listener"},
 		{TestListenerArgs{Port: 8443, CidrBlocks: []string{"203.0.113.1/24"}}, "has host bits set"},
 	} {
 		tl := tc.tl
@@ -233,7 +233,7 @@ func TestWebServiceReleaseArgsValidatedFirst(t *testing.T) {
 		{"blue-green without test listener", func(a *WebServiceArgs) { a.LoadBalancer.TestListener = nil }, "BlueGreen and LoadBalancer.TestListener go together"},
 		{"test listener without blue-green", func(a *WebServiceArgs) { a.BlueGreen = nil }, "BlueGreen and LoadBalancer.TestListener go together"},
 		{"blue-green without alarms", func(a *WebServiceArgs) { a.Monitoring = nil }, "BlueGreen needs Monitoring"},
-		{"thresholds", func(a *WebServiceArgs) { a.Monitoring.Thresholds.DatapointsToAlarm = 5 }, "DatapointsToAlarm 5 must be 1..EvaluationMinutes (3)"},
+		{"thresholds", func(a *WebServiceArgs) { a.Monitoring.Thresholds.DatapointsToAlarm = 5 }, "DatapointsToAlarm 5 is outside 1..3"},
 		{"traffic shifting", func(a *WebServiceArgs) { a.BlueGreen.TrafficShifting.Percentage = 100 }, "TrafficShifting.Percentage 100 is out of range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,7 +91,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	} else {
 		if capacity, err = ecs.NewClusterCapacityProviders(ctx, name+"-capacity", &ecs.ClusterCapacityProvidersArgs{
 			ClusterName:       cluster.Name,
-			CapacityProviders: pulumi.ToStringArray([]string{"FARGATE", "FARGATE_SPOT"}),
+			CapacityProviders: pulumi.ToStringArray([]string{CapacityProviderFargate, CapacityProviderFargateSpot}),
 		}, parent); err != nil {
 			return nil, err
 		}
@@ -145,7 +145,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		DeploymentController:            &ecs.ServiceDeploymentControllerArgs{Type: pulumi.String(a.DeploymentController)},
 		DeploymentMinimumHealthyPercent: pulumi.Int(100),
 		DeploymentMaximumPercent:        pulumi.Int(200),
-		HealthCheckGracePeriodSeconds:   pulumi.Int(a.HealthCheckGracePeriodSeconds),
+		HealthCheckGracePeriodSeconds:   pulumi.Int(*a.HealthCheckGracePeriodSeconds),
 		EnableExecuteCommand:            pulumi.Bool(a.EnableExecuteCommand),
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),

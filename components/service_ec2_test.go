@@ -123,7 +123,7 @@ func TestServiceOnEc2InvalidArgs(t *testing.T) {
 		{"task too big", func(a *ServiceArgs) { a.CPU, a.Memory = 2048, 8192 }, "does not fit a t3.large"},
 		{"unknown type", func(a *ServiceArgs) { a.Ec2.InstanceTypes = []string{"x9.huge"} }, `instance type "x9.huge" has no sizing entry: use one of c6i.2xlarge`},
 		{"architecture", func(a *ServiceArgs) { a.Ec2.InstanceTypes = []string{"t4g.large"} }, "CPUArchitecture X86_64 does not match the ARM64 instance types"},
-		{"one instance", func(a *ServiceArgs) { a.Ec2.MinInstances = 1 }, "MinInstances is 1"},
+		{"one instance", func(a *ServiceArgs) { a.Ec2.MinInstances = 1 }, "MinInstances 1 instance(s)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,7 +144,7 @@ func TestServiceOnEc2ReservedName(t *testing.T) {
 		_, err := NewService(ctx, "ecs-svc", ec2ServiceArgs())
 		return err
 	})
-	d.AssertRefused(t, err, "cannot start with aws, ecs or fargate")
+	d.AssertRefused(t, err, "which ECS refuses at the start of a capacity provider name")
 }
 
 func TestEc2TasksPerInstance(t *testing.T) {

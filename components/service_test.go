@@ -32,7 +32,7 @@ func serviceArgs() *ServiceArgs {
 			"API_KEY":     "arn:aws:ssm:eu-west-1:123456789012:parameter/webstack/api-key",
 		},
 		CapacityProviders:             []CapacityProvider{{Name: "FARGATE", Base: 1, Weight: 1}, {Name: "FARGATE_SPOT", Weight: 3}},
-		HealthCheckGracePeriodSeconds: 45,
+		HealthCheckGracePeriodSeconds: pulumi.IntRef(45),
 		Autoscaling:                   true,
 	}
 }
@@ -320,9 +320,9 @@ func TestServiceInvalidArgs(t *testing.T) {
 	}{
 		{"fargate size", func(a *ServiceArgs) { a.CPU, a.Memory = 256, 4096 }, "memory 4096 is not valid with cpu 256"},
 		{"low port", func(a *ServiceArgs) { a.ContainerPort = 80 }, "ContainerPort 80 is out of range: use a value from 1024 to 65535"},
-		{"one task", func(a *ServiceArgs) { a.DesiredCount = 1 }, "DesiredCount 1 must be at least 2"},
+		{"one task", func(a *ServiceArgs) { a.DesiredCount = 1 }, "DesiredCount 1 task(s)"},
 		{"no image", func(a *ServiceArgs) { a.Image = "" }, "Image is required"},
-		{"plain secret", func(a *ServiceArgs) { a.Secrets = map[string]string{"TOKEN": "hunter2"} }, `secret TOKEN="hunter2" must name an SSM parameter`},
+		{"plain secret", func(a *ServiceArgs) { a.Secrets = map[string]string{"TOKEN": "hunter2"} }, `Secrets TOKEN: "hunter2" is not an SSM parameter or Secrets Manager secret ARN`},
 		{"provider", func(a *ServiceArgs) { a.CapacityProviders = []CapacityProvider{{Name: "EC2", Weight: 1}} }, `capacity provider "EC2"`},
 		{"no vpc", func(a *ServiceArgs) { a.VpcID = nil }, "VpcID, SubnetIDs"},
 	}

@@ -13,9 +13,15 @@ import (
 // The settings of a Service: their defaults (withDefaults), the inputs other components supply
 // (wiring) and the checks of every setting.
 
+// The Fargate capacity providers ECS makes available to every cluster.
+const (
+	CapacityProviderFargate     = "FARGATE"
+	CapacityProviderFargateSpot = "FARGATE_SPOT"
+)
+
 // CapacityProvider is one entry of the service's capacity provider strategy.
 type CapacityProvider struct {
-	Name   string // "FARGATE" or "FARGATE_SPOT"
+	Name   string // CapacityProviderFargate or CapacityProviderFargateSpot
 	Base   int    // tasks always placed on this provider first
 	Weight int    // share of the tasks beyond the base
 }
@@ -33,7 +39,7 @@ type ServiceArgs struct {
 	ImageRepositoryArn string            // ECR repository the execution role may pull from (ContainerImage.RepositoryArn)
 	ImageDependsOn     []pulumi.Resource // the push of Image (ContainerImage.Image)
 
-	ContainerName   string            // default "api"
+	ContainerName   string            // default DefaultContainerName
 	ContainerPort   int               // default DefaultContainerPort; CheckContainerPort
 	CPU             int               // task CPU units, default DefaultCPU
 	Memory          int               // task memory MiB, default DefaultMemory; the pair must be in the Fargate table
@@ -47,11 +53,13 @@ type ServiceArgs struct {
 
 	TaskFamily       string // default name
 	LogGroupName     string // default "/ecs/" + name
-	LogRetentionDays int    // default DefaultLogRetentionDays
+	LogRetentionDays int    // default DefaultLogRetentionDays; CheckLogRetentionDays
 
-	DesiredCount                  int                // default DefaultDesiredCount
-	CapacityProviders             []CapacityProvider // Fargate only; default FARGATE weight 1
-	HealthCheckGracePeriodSeconds int
+	DesiredCount      int                // default DefaultDesiredCount; CheckDesiredCount
+	CapacityProviders []CapacityProvider // Fargate only; default FARGATE weight DefaultFargateWeight
+	// HealthCheckGracePeriodSeconds, 0..MaxHealthCheckGracePeriodSeconds; nil means
+	// DefaultHealthCheckGracePeriodSeconds (0 is a valid period: pulumi.IntRef(0)).
+	HealthCheckGracePeriodSeconds *int
 	EnableExecuteCommand          bool
 	// LoadBalancerIdleTimeoutSeconds is the ALB's idle timeout (default DefaultIdleTimeoutSeconds);
 	// the container's IDLE_TIMEOUT is KeepAliveMarginSeconds longer.
@@ -84,14 +92,14 @@ const (
 func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 	d := *a
 	if d.ContainerName == "" {
-		d.ContainerName = "api"
+		d.ContainerName = DefaultContainerName
 	}
 	d.ContainerPort = d.containerPort()
 	if d.CPU == 0 && d.Memory == 0 {
 		d.CPU, d.Memory = DefaultCPU, DefaultMemory
 	}
 	if d.CPUArchitecture == "" {
-		d.CPUArchitecture = "X86_64"
+		d.CPUArchitecture = CPUArchitectureX86
 	}
 	if d.TaskFamily == "" {
 		d.TaskFamily = name
@@ -109,7 +117,10 @@ func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 		d.LoadBalancerIdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
 	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
-		d.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}}
+		d.CapacityProviders = []CapacityProvider{{Name: CapacityProviderFargate, Weight: DefaultFargateWeight}}
+	}
+	if d.HealthCheckGracePeriodSeconds == nil {
+		d.HealthCheckGracePeriodSeconds = pulumi.IntRef(DefaultHealthCheckGracePeriodSeconds)
 	}
 	if d.DeploymentController == "" {
 		d.DeploymentController = ControllerECS
@@ -130,22 +141,39 @@ func (d ServiceArgs) validate(name string) error {
 	if err := CheckContainerPort(d.ContainerPort).For("ContainerPort"); err != nil {
 		errs = append(errs, fmt.Errorf("Service: %w", err))
 	}
-	if d.CPUArchitecture != "X86_64" && d.CPUArchitecture != "ARM64" {
+	if d.CPUArchitecture != CPUArchitectureX86 && d.CPUArchitecture != CPUArchitectureARM64 {
 		errs = append(errs, fmt.Errorf("Service: CPUArchitecture %q must be X86_64 or ARM64", d.CPUArchitecture))
 	}
-	if d.DesiredCount < 2 {
-		errs = append(errs, fmt.Errorf("Service: DesiredCount %d must be at least 2 so the service spans Availability Zones", d.DesiredCount))
+	settings := []error{
+		CheckDesiredCount(d.DesiredCount).For("DesiredCount"),
+		CheckLogRetentionDays(d.LogRetentionDays).For("LogRetentionDays"),
+		CheckHealthCheckGracePeriod(*d.HealthCheckGracePeriodSeconds).For("HealthCheckGracePeriodSeconds"),
 	}
-	for _, cp := range d.CapacityProviders {
-		if cp.Name != "FARGATE" && cp.Name != "FARGATE_SPOT" {
+	var weights []int
+	for i, cp := range d.CapacityProviders {
+		if cp.Name != CapacityProviderFargate && cp.Name != CapacityProviderFargateSpot {
 			errs = append(errs, fmt.Errorf("Service: capacity provider %q must be FARGATE or FARGATE_SPOT", cp.Name))
+		}
+		field := fmt.Sprintf("CapacityProviders[%d]", i)
+		settings = append(settings, CheckFargateBase(cp.Base).For(field+".Base"), CheckFargateWeight(cp.Weight).For(field+".Weight"))
+		if cp.Name == CapacityProviderFargateSpot {
+			settings = append(settings, CheckFargateSpotArchitecture(d.CPUArchitecture, cp.Weight).For(field))
+		}
+		weights = append(weights, cp.Weight)
+	}
+	if len(d.CapacityProviders) > 0 {
+		settings = append(settings, CheckFargateWeights(weights...).For("CapacityProviders"))
+	}
+	for _, err := range settings {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	}
 	if d.DeploymentController != ControllerECS && d.DeploymentController != ControllerCodeDeploy {
 		errs = append(errs, fmt.Errorf("Service: DeploymentController %q must be ECS or CODE_DEPLOY", d.DeploymentController))
 	}
-	if d.DeploymentController == ControllerCodeDeploy && d.EnableExecuteCommand {
-		errs = append(errs, fmt.Errorf("Service: EnableExecuteCommand cannot be used with CODE_DEPLOY: UpdateService refuses enableExecuteCommand on a blue-green service, so it could never be switched; turn it off, or use the ECS (rolling) controller to debug with ECS Exec"))
+	if err := CheckExecuteCommand(d.EnableExecuteCommand, d.DeploymentController == ControllerCodeDeploy).For("EnableExecuteCommand"); err != nil {
+		errs = append(errs, fmt.Errorf("Service: %w", err))
 	}
 	if d.DeploymentController == ControllerCodeDeploy && d.DeploymentAlarmNames != nil {
 		errs = append(errs, fmt.Errorf("Service: DeploymentAlarmNames work with the ECS controller only; under CODE_DEPLOY give the alarms to the deployment group"))
@@ -156,22 +184,24 @@ func (d ServiceArgs) validate(name string) error {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Environment)) {
-		if !ValidEnvName(k) {
-			errs = append(errs, fmt.Errorf("Service: environment variable name %q is invalid", k))
+		if err := CheckEnvironmentName(k).For("Environment"); err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Secrets)) {
-		arn := d.Secrets[k]
-		if !ValidEnvName(k) || !ValidSecretArn(arn) {
-			errs = append(errs, fmt.Errorf("Service: secret %s=%q must name an SSM parameter or Secrets Manager secret ARN", k, arn))
+		if err := CheckSecret(k, d.Secrets[k]).For("Secrets"); err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
+		}
+		if _, env := d.Environment[k]; env {
+			errs = append(errs, fmt.Errorf("Service: %s is both in Environment and in Secrets, which share the container's one namespace: keep one", k))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.SecretKmsKeys)) {
 		key := d.SecretKmsKeys[k]
 		if _, ok := d.Secrets[k]; !ok {
 			errs = append(errs, fmt.Errorf("Service: SecretKmsKeys names %s, which is not a secret: give the key of an entry of Secrets", k))
-		} else if !ValidKmsKeyArn(key) {
-			errs = append(errs, fmt.Errorf("Service: KMS key %q of secret %s is not a key ARN (arn:aws:kms:<region>:<account>:key/<id>; an alias will not do)", key, k))
+		} else if err := CheckSecretKMSKey(k, key).For("SecretKmsKeys"); err != nil {
+			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	}
 	return errors.Join(errs...)

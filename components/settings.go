@@ -8,10 +8,11 @@ import (
 	"strings"
 )
 
-// This file is the one home of the limits and defaults of the settings a user gives more than one
-// part of the stack (the components' args and program's webstack: keys). A component reports a
-// failed check under its Go field name (via SettingError.For), program under its config key; the
-// limit, the default and the wording are written here once.
+// This file and the other settings_*.go files are the one home of the limits and defaults of the
+// settings a user gives more than one part of the stack (the components' args and program's
+// webstack: keys). A component reports a failed check under its Go field name (via
+// SettingError.For), program under its config key; the limit, the default and the wording are
+// written here once.
 
 // A SettingError is what is wrong with one setting's value and how to fix it.
 type SettingError struct{ Problem, Fix string }
@@ -30,6 +31,12 @@ func (e *SettingError) For(field string) error {
 func settingErr(problem, fix string, a ...any) *SettingError {
 	return &SettingError{Problem: problem, Fix: fmt.Sprintf(fix, a...)}
 }
+
+// MaxPort is the highest TCP port; MaxPercent is a whole share.
+const (
+	MaxPort    = 65535
+	MaxPercent = 100
+)
 
 // CheckIntRange is the shape of every integer limit.
 func CheckIntRange(v, lo, hi int) *SettingError {
@@ -88,6 +95,73 @@ func CheckNatGateways(nat string, vpcEndpoints bool) *SettingError {
 	}
 	if nat == NatGatewaysNone && !vpcEndpoints {
 		return settingErr("None leaves private subnets without a way to reach ECR and CloudWatch Logs", "turn on the VPC endpoints (vpcEndpoints), or use %s", NatGatewaysSingle)
+	}
+	return nil
+}
+
+var (
+	vpcIDRe    = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	subnetIDRe = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+)
+
+// MinExistingSubnets is the fewest public, and the fewest private, subnets of an existing VPC:
+// one per Availability Zone in two zones.
+const MinExistingSubnets = 2
+
+// CheckVPCID checks the id of an existing VPC.
+func CheckVPCID(id string) *SettingError {
+	if !vpcIDRe.MatchString(id) {
+		return settingErr(fmt.Sprintf("%q is not a VPC id", id), "use an id like vpc-0123456789abcdef0, or unset it to create a VPC")
+	}
+	return nil
+}
+
+// CheckSubnetIDs checks one subnet list of an existing VPC: every problem, one each.
+func CheckSubnetIDs(ids []string) []*SettingError {
+	var errs []*SettingError
+	if len(ids) < MinExistingSubnets {
+		errs = append(errs, settingErr(fmt.Sprintf("%d subnet(s) given; an existing VPC needs at least %d in different Availability Zones", len(ids), MinExistingSubnets),
+			"list at least %d subnet ids", MinExistingSubnets))
+	}
+	for i, id := range ids {
+		switch {
+		case !subnetIDRe.MatchString(id):
+			errs = append(errs, settingErr(fmt.Sprintf("%q is not a subnet id", id), "use ids like subnet-0123456789abcdef0"))
+		case slices.Index(ids, id) != i:
+			errs = append(errs, settingErr(fmt.Sprintf("%s is listed twice", id), "keep one entry"))
+		}
+	}
+	return errs
+}
+
+// CheckSubnetsDisjoint checks that no subnet of an existing VPC is both public and private.
+func CheckSubnetsDisjoint(public, private []string) *SettingError {
+	for _, id := range public {
+		if slices.Contains(private, id) {
+			return settingErr(fmt.Sprintf("subnet %s is listed as both public and private", id), "give the load balancer and the tasks separate subnets")
+		}
+	}
+	return nil
+}
+
+// CheckExistingVPCOptions refuses the VPC endpoints and network ACLs with an existing VPC: the
+// stack does not own its route tables or subnets.
+func CheckExistingVPCOptions(vpcEndpoints, networkACLs bool) *SettingError {
+	if vpcEndpoints || networkACLs {
+		return settingErr("VPC endpoints and network ACLs apply only to a VPC this stack creates", "turn them off with an existing VPC, or manage its endpoints and ACLs with that VPC")
+	}
+	return nil
+}
+
+// CheckIPv4CIDR checks an IPv4 network in CIDR form (10.0.0.0/16, not 10.0.0.1/16), which is
+// what EC2 stores and compares against.
+func CheckIPv4CIDR(cidr string) *SettingError {
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil || !pfx.Addr().Is4() {
+		return settingErr(fmt.Sprintf("%q is not an IPv4 CIDR block", cidr), "use blocks like 203.0.113.0/24")
+	}
+	if pfx.Masked() != pfx {
+		return settingErr(fmt.Sprintf("%q has host bits set", cidr), "use the network address %s", pfx.Masked())
 	}
 	return nil
 }
@@ -154,6 +228,25 @@ func CheckHealthCheckPath(path string) *SettingError {
 	return nil
 }
 
+// CheckDomainAndZone checks that a domain name comes with its hosted zone, and the other way
+// round: the alias record and the certificate's validation record go in that zone.
+func CheckDomainAndZone(domainName, hostedZoneID string) *SettingError {
+	if (domainName == "") != (hostedZoneID == "") {
+		return settingErr("empty while the other is set: the domain name and its Route 53 hosted zone id go together (the certificate is validated in that zone)", "set both, or neither")
+	}
+	return nil
+}
+
+// CheckCertificateOrHTTP refuses a load balancer without a certificate unless plain HTTP is
+// explicitly allowed.
+func CheckCertificateOrHTTP(hasCertificate, allowHTTP bool) *SettingError {
+	if !hasCertificate && !allowHTTP {
+		return settingErr("no certificate and no domain: the load balancer would serve plain HTTP",
+			"give a certificate ARN, or a domain name and its hosted zone id; or, for a throwaway stack only, allow insecure HTTP")
+	}
+	return nil
+}
+
 // CheckSslPolicy checks the HTTPS listener's security policy name.
 func CheckSslPolicy(policy string) *SettingError {
 	if !strings.HasPrefix(policy, "ELBSecurityPolicy-") {
@@ -187,45 +280,3 @@ func CheckDesyncMitigationMode(mode string) *SettingError {
 func CheckAccessLogsRetentionDays(days int) *SettingError {
 	return CheckIntRange(days, 1, MaxAccessLogsRetentionDays)
 }
-
-// CheckTestListenerPort checks blue-green's test listener port.
-func CheckTestListenerPort(port int) *SettingError {
-	if port < 1 || port > 65535 || port == 80 || port == 443 {
-		return settingErr(fmt.Sprintf("%d is not a free load balancer port (80 and 443 are the production listeners)", port), "use another TCP port, such as 8443")
-	}
-	return nil
-}
-
-// Blue-green limits: CodeDeploy's canary/linear step is 1..99 percent, its interval at most a day
-// here, and it keeps the blue task set at most 2 days (terminationWaitTimeInMinutes).
-const (
-	MaxTrafficShiftIntervalMinutes = 1440
-	MaxTerminationWaitMinutes      = 2880
-)
-
-// CheckTrafficShiftPercent checks a canary or linear step.
-func CheckTrafficShiftPercent(p int) *SettingError { return CheckIntRange(p, 1, 99) }
-
-// CheckTrafficShiftInterval checks the minutes between canary or linear steps.
-func CheckTrafficShiftInterval(m int) *SettingError {
-	return CheckIntRange(m, 1, MaxTrafficShiftIntervalMinutes)
-}
-
-// CheckTerminationWait checks how long blue is kept after a blue-green shift.
-func CheckTerminationWait(m int) *SettingError { return CheckIntRange(m, 1, MaxTerminationWaitMinutes) }
-
-// Service defaults and limits.
-const (
-	// DefaultContainerPort is the port the container listens on.
-	DefaultContainerPort = 8080
-	// MinContainerPort: ports below 1024 need CAP_NET_BIND_SERVICE, which the container drops
-	// with all other capabilities.
-	MinContainerPort        = 1024
-	DefaultCPU              = 256
-	DefaultMemory           = 512
-	DefaultDesiredCount     = 2
-	DefaultLogRetentionDays = 30
-)
-
-// CheckContainerPort checks the port the container listens on (and the target group sends to).
-func CheckContainerPort(port int) *SettingError { return CheckIntRange(port, MinContainerPort, 65535) }

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,6 +43,10 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 	l := LoadBalancerArgs{}.withDefaults()
 	s := (&ServiceArgs{}).withDefaults("svc")
 	i := (&ContainerImageArgs{}).withDefaults()
+	as := (&AutoscalingArgs{}).withDefaults()
+	tl := LoadBalancerArgs{TestListener: &TestListenerArgs{}}.withDefaults()
+	e := Ec2CapacityArgs{}.withDefaults()
+	m := MonitoringArgs{}.withDefaults()
 	for _, c := range []struct {
 		name      string
 		got, want any
@@ -55,6 +61,14 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 		{"Service.LoadBalancerIdleTimeoutSeconds", s.LoadBalancerIdleTimeoutSeconds, l.IdleTimeoutSeconds},
 		{"Service.CPU/Memory", [2]int{s.CPU, s.Memory}, [2]int{256, 512}},
 		{"ContainerImage.Platform", i.Platform, "linux/amd64"},
+		{"Service.ContainerName", s.ContainerName, DefaultContainerName},
+		{"Service.HealthCheckGracePeriodSeconds", *s.HealthCheckGracePeriodSeconds, DefaultHealthCheckGracePeriodSeconds},
+		{"Service.CapacityProviders", s.CapacityProviders[0], CapacityProvider{Name: "FARGATE", Weight: DefaultFargateWeight}},
+		{"Autoscaling.ScaleInCooldownSeconds", *as.ScaleInCooldownSeconds, DefaultScaleInCooldownSeconds},
+		{"Autoscaling.ScaleOutCooldownSeconds", *as.ScaleOutCooldownSeconds, DefaultScaleOutCooldownSeconds},
+		{"LoadBalancer.TestListener.Port", tl.TestListener.Port, DefaultTestListenerPort},
+		{"Ec2Capacity.MaxInstances", e.MaxInstances, DefaultMaxInstances(DefaultMinInstances)},
+		{"Monitoring.Thresholds.CPUPercent", m.Thresholds.CPUPercent, float64(DefaultAlarmCPUPercent)},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
@@ -64,6 +78,22 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 	for name, err := range map[string]error{"Network": n.validate(), "ContainerImage": (&ContainerImageArgs{RepositoryName: "web"}).withDefaults().validate()} {
 		if err != nil {
 			t.Errorf("%s defaults refused: %v", name, err)
+		}
+	}
+}
+
+// ReservedEnvironment is exactly what the component sets in the container, and a Service that
+// names one of them is refused by its checks, before anything is registered.
+func TestReservedEnvironmentIsWhatTheComponentSets(t *testing.T) {
+	a := (&ServiceArgs{}).withDefaults("svc")
+	got := slices.Sorted(maps.Keys(componentEnvironment(a)))
+	if want := slices.Sorted(slices.Values(ReservedEnvironment)); !slices.Equal(got, want) {
+		t.Errorf("the component sets %v, ReservedEnvironment is %v", got, want)
+	}
+	for _, name := range ReservedEnvironment {
+		a := (&ServiceArgs{Environment: map[string]string{name: "x"}}).withDefaults("svc")
+		if err := a.validate("svc"); err == nil || !strings.Contains(err.Error(), name+" is set by the stack itself") {
+			t.Errorf("Environment %s: %v, want it refused", name, err)
 		}
 	}
 }

@@ -84,9 +84,9 @@ type WebService struct {
 // would leave a half-created stack. The wiring between the parts (ids, ARNs, names) is not
 // checked here: WebService supplies it when it creates them.
 func (a *WebServiceArgs) Validate(name string) error {
-	lb := a.LoadBalancer
-	lb.ContainerPort = a.Service.containerPort()
-	errs := []error{a.Network.withDefaults().validate(), lb.withDefaults().validate()}
+	// The load balancer's container port is the service's (WebService wires it): the service
+	// reports a bad one, once.
+	errs := []error{CheckWebServiceName(name).For("WebService name"), a.Network.withDefaults().validate(), a.LoadBalancer.withDefaults().validate()}
 	errs = append(errs, a.Image.withDefaults().validate())
 	svc := a.Service
 	if a.BlueGreen != nil {
@@ -100,9 +100,10 @@ func (a *WebServiceArgs) Validate(name string) error {
 		errs = append(errs, a.Autoscaling.withDefaults().validate())
 	}
 	if a.Monitoring != nil {
-		mon := *a.Monitoring
-		mon.Thresholds = mon.Thresholds.withDefaults()
-		errs = append(errs, mon.validate())
+		errs = append(errs, a.Monitoring.withDefaults().validate())
+	}
+	if a.Service.Ec2 != nil {
+		errs = append(errs, a.checkEC2())
 	}
 	if (a.BlueGreen == nil) != (a.LoadBalancer.TestListener == nil) {
 		errs = append(errs, errors.New("BlueGreen and LoadBalancer.TestListener go together: set both for blue-green, neither for rolling"))
@@ -112,6 +113,25 @@ func (a *WebServiceArgs) Validate(name string) error {
 			errs = append(errs, errors.New("BlueGreen needs Monitoring: its alarms roll deployments back"))
 		}
 		errs = append(errs, a.BlueGreen.withDefaults().validate())
+	}
+	return errors.Join(errs...)
+}
+
+// checkEC2 checks what EC2 capacity asks of the other parts: a way out of a new VPC, and room
+// on the instances for every task the service may run (the service checks that one task fits).
+func (a *WebServiceArgs) checkEC2() error {
+	var errs []error
+	if a.Network.ExistingVpcID == "" {
+		errs = append(errs, CheckEC2NatGateways(a.Network.withDefaults().NatGateways).For("Network.NatGateways"))
+	}
+	svc := a.Service.withDefaults("")
+	e := a.Service.Ec2.withDefaults()
+	tasks := svc.DesiredCount
+	if a.Autoscaling != nil {
+		tasks = a.Autoscaling.withDefaults().MaxCount
+	}
+	if perInstance, err := Ec2TasksPerInstance(e.InstanceTypes, svc.CPU, svc.Memory); err == nil {
+		errs = append(errs, CheckEC2Room(perInstance, e.MaxInstances, tasks).For("Service.Ec2.MaxInstances"))
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"strings"
 	"testing"
 
 	"example.com/webstack/internal/clouddouble"
@@ -59,7 +60,7 @@ func TestWebServiceValidatesAllPartsFirst(t *testing.T) {
 			a.Service.CPU, a.Service.Memory = 256, 8192
 			a.Firewall = &FirewallArgs{RateLimit: 5}
 		}, []string{"memory 8192 is not valid with cpu 256", "RateLimit 5 is out of range"}},
-		{"autoscaling bounds", func(a *WebServiceArgs) { a.Autoscaling = &AutoscalingArgs{MinCount: 1} }, []string{"MinCount 1 must be at least 2"}},
+		{"autoscaling bounds", func(a *WebServiceArgs) { a.Autoscaling = &AutoscalingArgs{MinCount: 1} }, []string{"MinCount 1 task(s)"}},
 		{"network", func(a *WebServiceArgs) { a.Network.NumberOfAvailabilityZones = 1 }, []string{"NumberOfAvailabilityZones 1 Availability Zone(s)"}},
 	}
 	for _, tc := range cases {
@@ -68,6 +69,41 @@ func TestWebServiceValidatesAllPartsFirst(t *testing.T) {
 			tc.change(args)
 			d, err := runWebService(args)
 			d.AssertRefused(t, err, tc.want...)
+		})
+	}
+}
+
+// One bad setting gives exactly one message, however many parts receive it: the container port
+// goes to the Service and, wired by WebService, to the LoadBalancer's target group, and used to be
+// reported by both.
+func TestWebServiceReportsABadSettingOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(a *WebServiceArgs)
+		want   string
+	}{
+		{"container port", func(a *WebServiceArgs) { a.Service.ContainerPort = 80 }, "ContainerPort 80 is out of range"},
+		{"desired count", func(a *WebServiceArgs) { a.Service.DesiredCount = 1 }, "DesiredCount 1 task(s)"},
+		{"idle timeout", func(a *WebServiceArgs) { a.LoadBalancer.IdleTimeoutSeconds = MaxIdleTimeoutSeconds + 1 }, "IdleTimeoutSeconds 4001 is out of range"},
+		{"minimum count", func(a *WebServiceArgs) { a.Autoscaling = &AutoscalingArgs{MinCount: 1} }, "MinCount 1 task(s)"},
+		{"log retention", func(a *WebServiceArgs) { a.Service.LogRetentionDays = 2 }, "LogRetentionDays 2 is not a CloudWatch Logs retention period"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := webServiceArgs(t)
+			tc.change(args)
+			err := args.Validate("web")
+			if err == nil {
+				t.Fatalf("accepted, want %q", tc.want)
+			}
+			var lines []string
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if strings.TrimSpace(l) != "" {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("%d message(s) %q, want exactly one, %q", len(lines), lines, tc.want)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"example.com/webstack/components"
+	"example.com/webstack/release"
 )
 
 // Project is the Pulumi project name; every config key is "webstack:<key>".
@@ -222,15 +223,15 @@ func Defaults() Config {
 		DesiredCount:                  components.DefaultDesiredCount,
 		MinCount:                      components.DefaultMinCount,
 		MaxCount:                      components.DefaultMaxCount,
-		FargateWeight:                 1,
-		HealthCheckGracePeriodSeconds: 30,
+		FargateWeight:                 components.DefaultFargateWeight,
+		HealthCheckGracePeriodSeconds: components.DefaultHealthCheckGracePeriodSeconds,
 		LogRetentionDays:              components.DefaultLogRetentionDays,
 		Environment:                   []string{},
 		Secrets:                       []string{},
-		ComputeType:                   "fargate",
+		ComputeType:                   release.ComputeFargate,
 		InstanceTypes:                 []string{components.DefaultInstanceType},
 		MinInstances:                  components.DefaultMinInstances,
-		MaxInstances:                  2 * components.DefaultMinInstances, // Ec2CapacityArgs.MaxInstances' default
+		MaxInstances:                  components.DefaultMaxInstances(components.DefaultMinInstances),
 		TargetCapacityPercent:         components.DefaultTargetCapacityPercent,
 		InstanceRootVolumeGiB:         components.DefaultRootVolumeSizeGiB,
 		Autoscaling:                   true,
@@ -245,12 +246,12 @@ func Defaults() Config {
 		TrafficShiftPercent:           components.DefaultTrafficShiftPercent,
 		TrafficShiftIntervalMinutes:   components.DefaultTrafficShiftIntervalMinutes,
 		BlueTerminationWaitMinutes:    components.DefaultTerminationWaitMinutes,
-		TestListenerPort:              8443,
+		TestListenerPort:              components.DefaultTestListenerPort,
 		TestListenerCidrs:             []string{},
 		Alarm5xxRatePercent:           components.DefaultAlb5xxRatePercent,
 		AlarmTarget5xxPerMinute:       components.DefaultTarget5xxPerMinute,
 		AlarmUnhealthyHosts:           components.DefaultUnhealthyHosts,
-		AlarmP99LatencyMs:             components.DefaultP99LatencySeconds * 1000,
+		AlarmP99LatencyMs:             components.DefaultP99LatencySeconds * components.MillisecondsPerSecond,
 		AlarmTasksBelowDesiredMinutes: components.DefaultTasksBelowDesiredPeriod,
 		AlarmCPUPercent:               components.DefaultAlarmCPUPercent,
 		AlarmMemoryPercent:            components.DefaultAlarmMemoryPercent,
@@ -291,7 +292,7 @@ func Load(stack string, get func(key string) (string, bool), keys ...string) (Co
 	}
 	probs = append(probs, c.validate()...)
 	// Only a valid serviceName can be blamed on the stack name.
-	if name := c.PhysicalName(stack); serviceNameRe.MatchString(c.ServiceName) && !components.ValidRepositoryName(name) {
+	if name := c.PhysicalName(stack); components.CheckWebServiceName(c.ServiceName) == nil && !components.ValidRepositoryName(name) {
 		probs.add("serviceName", fmt.Sprintf("the per-stack name %q (serviceName-stack) is not a valid ECR repository name", name),
 			"use a stack name of lowercase letters and digits separated by single - . or _")
 	}

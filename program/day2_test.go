@@ -51,7 +51,7 @@ func TestSecretWithKmsKey(t *testing.T) {
 // ECS Exec cannot be switched on a CodeDeploy service: the config refuses it on blue-green stacks.
 func TestExecuteCommandRefusedOnBlueGreenStack(t *testing.T) {
 	d, err := runStack(t, "prod", map[string]string{"enableExecuteCommand": "true"})
-	d.AssertRefused(t, err, "enableExecuteCommand: ECS Exec cannot be used with deploymentStrategy blue-green", "deploymentStrategy rolling")
+	d.AssertRefused(t, err, "enableExecuteCommand: ECS Exec cannot be used with blue-green releases", "use rolling releases on the stack you debug")
 }
 
 // IDLE_TIMEOUT is the stack's ALB idle timeout plus the margin, and the environment cannot set it.
@@ -64,7 +64,7 @@ func TestIdleTimeoutFromStack(t *testing.T) {
 		t.Errorf("containerDefinitions %s: want IDLE_TIMEOUT 135s for an idle timeout of 120 s", td)
 	}
 	bad, err := runStack(t, "dev", map[string]string{"environment": `["IDLE_TIMEOUT=30s"]`})
-	bad.AssertRefused(t, err, "environment: IDLE_TIMEOUT is set by the program")
+	bad.AssertRefused(t, err, "environment: IDLE_TIMEOUT is set by the stack itself")
 }
 
 // A blue-green stack exports what the next AppSpec must carry, and every stack what the deploy

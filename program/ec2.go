@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 
 	"example.com/webstack/components"
+	"example.com/webstack/release"
 )
 
 // The keys that only mean something on one compute type. Pulumi passes every declared key with
@@ -15,9 +15,6 @@ var (
 	ec2OnlyKeys     = []string{"instanceTypes", "minInstances", "maxInstances", "targetCapacityPercent", "spotInstancePercent", "instanceRootVolumeGiB", "instanceSessionManager"}
 	fargateOnlyKeys = []string{"fargateBase", "fargateWeight", "fargateSpotWeight"}
 )
-
-// MaxInstances bounds maxInstances (the Auto Scaling group's maximum size).
-const MaxInstances = 1000
 
 // nonDefault returns those of keys whose value differs from Defaults(), in keys' order.
 func (c *Config) nonDefault(keys []string) []string {
@@ -38,12 +35,12 @@ func (c *Config) nonDefault(keys []string) []string {
 // validateCompute checks computeType and the keys of the compute type it names.
 func (c *Config) validateCompute(p *Problems) {
 	switch c.ComputeType {
-	case "fargate":
+	case release.ComputeFargate:
 		for _, k := range c.nonDefault(ec2OnlyKeys) {
 			p.add(k, "set, but computeType is fargate and this key applies to EC2 capacity only",
 				fmt.Sprintf("set computeType to ec2, or remove it (pulumi config rm webstack:%s)", k))
 		}
-	case "ec2":
+	case release.ComputeEC2:
 		for _, k := range c.nonDefault(fargateOnlyKeys) {
 			p.add(k, "set, but computeType is ec2 and this key applies to Fargate only (the service runs on the EC2 capacity provider)",
 				fmt.Sprintf("remove it (pulumi config rm webstack:%s), or set computeType to fargate", k))
@@ -55,66 +52,30 @@ func (c *Config) validateCompute(p *Problems) {
 }
 
 func (c *Config) validateEc2(p *Problems) {
-	for _, prefix := range []string{"aws", "ecs", "fargate"} {
-		if strings.HasPrefix(c.ServiceName, prefix) {
-			p.add("serviceName", fmt.Sprintf("%q starts with %q, which ECS refuses at the start of a capacity provider name (derived from serviceName)", c.ServiceName, prefix),
-				"pick a serviceName that does not start with aws, ecs or fargate")
-		}
-	}
-	if c.ExistingVpcID == "" && c.NatGateways == "None" {
-		p.add("natGateways", "None: EC2 instances must reach the ECS, ECS agent and telemetry endpoints, and vpcEndpoints covers only ECR, CloudWatch Logs and S3",
-			"use Single or OnePerAz with computeType ec2")
+	p.check("serviceName", components.CheckCapacityProviderName(c.ServiceName))
+	if c.ExistingVpcID == "" {
+		p.check("natGateways", components.CheckEC2NatGateways(c.NatGateways))
 	}
 
-	if len(c.InstanceTypes) == 0 {
-		p.add("instanceTypes", "empty: the Auto Scaling group needs at least one instance type", `use e.g. ["t3.medium"]`)
-	}
-	imageArch := c.cpuArchitecture()
-	for i, t := range c.InstanceTypes {
-		switch {
-		case slices.Index(c.InstanceTypes, t) != i:
-			p.add("instanceTypes", fmt.Sprintf("%s is listed twice", t), "keep one entry")
-		case components.Ec2InstanceArchitecture(t) != imageArch:
-			p.add("instanceTypes", fmt.Sprintf("%s is %s, but imagePlatform %s builds the image for %s", t, components.Ec2InstanceArchitecture(t), c.ImagePlatform, imageArch),
-				"list instance types of the image's architecture (Graviton types such as t4g and m7g are linux/arm64), or change imagePlatform")
-		}
-	}
+	p.checkAll("instanceTypes", components.CheckInstanceTypes(c.InstanceTypes, c.cpuArchitecture()))
 	perInstance, err := components.Ec2TasksPerInstance(c.InstanceTypes, c.CPU, c.Memory)
-	switch tasks := c.maxTasks(); {
+	switch {
 	case err != nil && len(c.InstanceTypes) > 0:
 		p.add("instanceTypes", err.Error(), "change instanceTypes, or cpu and memory")
-	case err == nil && perInstance*c.MaxInstances < tasks:
-		p.add("maxInstances", fmt.Sprintf("%d instance(s) of %d task(s) each (one network interface per task, and cpu and memory) hold %d tasks, fewer than the %d the service may run",
-			c.MaxInstances, perInstance, perInstance*c.MaxInstances, tasks),
-			fmt.Sprintf("raise maxInstances to %d, choose larger instanceTypes, or lower maxCount", (tasks+perInstance-1)/perInstance))
+	case err == nil:
+		p.check("maxInstances", components.CheckEC2Room(perInstance, c.MaxInstances, c.maxTasks()))
 	}
 
-	if c.MinInstances < 2 {
-		p.add("minInstances", fmt.Sprintf("%d instance(s): the group must span two Availability Zones", c.MinInstances), "use 2 or more")
-	}
-	if c.MaxInstances < c.MinInstances {
-		p.add("maxInstances", fmt.Sprintf("%d is below minInstances %d", c.MaxInstances, c.MinInstances), "set maxInstances to minInstances or more")
-	}
-	if c.MaxInstances > MaxInstances {
-		p.add("maxInstances", fmt.Sprintf("%d is out of range", c.MaxInstances), fmt.Sprintf("use at most %d", MaxInstances))
-	}
-	if c.TargetCapacityPercent < 1 || c.TargetCapacityPercent > 100 {
-		p.add("targetCapacityPercent", fmt.Sprintf("%d is out of range", c.TargetCapacityPercent), "use 1 to 100 (100 fills instances, lower keeps room for new tasks)")
-	}
-	if c.SpotInstancePercent < 0 || c.SpotInstancePercent > 100 {
-		p.add("spotInstancePercent", fmt.Sprintf("%d is out of range", c.SpotInstancePercent), "use 0 (all On-Demand) to 100 (all Spot)")
-	}
-	if c.InstanceRootVolumeGiB < 30 || c.InstanceRootVolumeGiB > 16384 {
-		p.add("instanceRootVolumeGiB", fmt.Sprintf("%d is out of range", c.InstanceRootVolumeGiB), "use 30 (the ECS-optimized AMI's size) to 16384")
-	}
+	p.check("minInstances", components.CheckMinInstances(c.MinInstances))
+	p.check("maxInstances", components.CheckMaxInstances(c.MaxInstances, c.MinInstances))
+	p.check("targetCapacityPercent", components.CheckTargetCapacityPercent(c.TargetCapacityPercent))
+	p.check("spotInstancePercent", components.CheckSpotInstancePercent(c.SpotInstancePercent))
+	p.check("instanceRootVolumeGiB", components.CheckRootVolumeSize(c.InstanceRootVolumeGiB))
 }
 
 // cpuArchitecture is imagePlatform in ECS runtimePlatform terms.
 func (c *Config) cpuArchitecture() string {
-	if c.ImagePlatform == "linux/arm64" {
-		return "ARM64"
-	}
-	return "X86_64"
+	return components.CPUArchitecture(c.ImagePlatform)
 }
 
 // maxTasks is the most tasks the service runs outside a deployment.

@@ -35,6 +35,13 @@ func (ps *Problems) check(key string, err *components.SettingError) {
 	}
 }
 
+// checkAll adds each of a component check's problems under key.
+func (ps *Problems) checkAll(key string, errs []*components.SettingError) {
+	for _, err := range errs {
+		ps.check(key, err)
+	}
+}
+
 func (ps *Problems) add(key, message, fix string) {
 	*ps = append(*ps, Problem{Key: key, Message: message, Fix: fix})
 }

@@ -1,8 +1,6 @@
 package program
 
 import (
-	"fmt"
-	"net/netip"
 	"time"
 
 	"example.com/webstack/components"
@@ -50,42 +48,42 @@ func (c *Config) NextStack() *release.NextStack {
 }
 
 // validateRelease checks the deployment strategy and alarm keys.
-func (c *Config) validateRelease(p *Problems, intRange func(key string, v, lo, hi int), oneOf func(key, v string, allowed ...string)) {
-	oneOf("deploymentStrategy", c.DeploymentStrategy, components.StrategyRolling, components.StrategyBlueGreen)
-	oneOf("trafficShifting", c.TrafficShifting, "canary", "linear", "all-at-once")
+func (c *Config) validateRelease(p *Problems) {
+	p.check("deploymentStrategy", components.CheckOneOf(c.DeploymentStrategy, components.StrategyRolling, components.StrategyBlueGreen))
+	p.check("trafficShifting", components.CheckTrafficShiftingType(c.TrafficShifting))
 	p.check("trafficShiftPercent", components.CheckTrafficShiftPercent(c.TrafficShiftPercent))
 	p.check("trafficShiftIntervalMinutes", components.CheckTrafficShiftInterval(c.TrafficShiftIntervalMinutes))
 	p.check("blueTerminationWaitMinutes", components.CheckTerminationWait(c.BlueTerminationWaitMinutes))
 	p.check("testListenerPort", components.CheckTestListenerPort(c.TestListenerPort))
-	if c.DeploymentStrategy == components.StrategyBlueGreen && len(c.TestListenerCidrs) == 0 {
-		p.add("testListenerCidrs", "empty: blue-green opens a test listener to the machines that run the release checks, and only to them",
-			`list their IPv4 CIDRs, e.g. ["203.0.113.0/24"]`)
-	}
-	for _, s := range c.TestListenerCidrs {
-		switch pfx, err := netip.ParsePrefix(s); {
-		case err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx:
-			p.add("testListenerCidrs", fmt.Sprintf("%q is not an IPv4 CIDR block", s), "use blocks like 203.0.113.0/24 (host bits zero)")
-		case pfx.Bits() == 0:
-			p.add("testListenerCidrs", fmt.Sprintf("%q opens the test listener, which serves unreleased versions, to the internet", s),
-				"list only the CIDRs of the machines that run the release checks")
-		}
+	if c.DeploymentStrategy == components.StrategyBlueGreen || len(c.TestListenerCidrs) > 0 {
+		p.checkAll("testListenerCidrs", components.CheckTestListenerCIDRs(c.TestListenerCidrs))
 	}
 
-	if c.AlarmEmail != "" && !components.ValidEmail(c.AlarmEmail) {
-		p.add("alarmEmail", fmt.Sprintf("%q is not an email address", c.AlarmEmail), "use an address like oncall@example.com, or leave it empty")
-	}
-	intRange("alarm5xxRatePercent", c.Alarm5xxRatePercent, 1, 100)
-	intRange("alarmTarget5xxPerMinute", c.AlarmTarget5xxPerMinute, 1, 1000000)
-	intRange("alarmUnhealthyHosts", c.AlarmUnhealthyHosts, 1, 1000)
-	intRange("alarmP99LatencyMs", c.AlarmP99LatencyMs, 1, 600000)
-	// CloudWatch evaluates at most one day of one-minute periods.
-	intRange("alarmTasksBelowDesiredMinutes", c.AlarmTasksBelowDesiredMinutes, 1, 1440)
-	intRange("alarmCpuPercent", c.AlarmCPUPercent, 1, 100)
-	intRange("alarmMemoryPercent", c.AlarmMemoryPercent, 1, 100)
-	intRange("alarmEvaluationMinutes", c.AlarmEvaluationMinutes, 1, 1440)
-	if c.AlarmDatapointsToAlarm < 1 || c.AlarmDatapointsToAlarm > c.AlarmEvaluationMinutes {
-		p.add("alarmDatapointsToAlarm", fmt.Sprintf("%d is outside 1..alarmEvaluationMinutes (%d)", c.AlarmDatapointsToAlarm, c.AlarmEvaluationMinutes),
-			"use at most alarmEvaluationMinutes breaching minutes")
+	p.check("alarmEmail", components.CheckAlarmEmail(c.AlarmEmail))
+	t := c.alarmThresholds()
+	p.check("alarm5xxRatePercent", components.CheckAlarmPercent(t.Alb5xxRatePercent))
+	p.check("alarmTarget5xxPerMinute", components.CheckAlarmTarget5xxPerMinute(t.Target5xxPerMinute))
+	p.check("alarmUnhealthyHosts", components.CheckAlarmUnhealthyHosts(t.UnhealthyHosts))
+	p.check("alarmP99LatencyMs", components.CheckAlarmP99LatencyMs(c.AlarmP99LatencyMs))
+	p.check("alarmTasksBelowDesiredMinutes", components.CheckAlarmMinutes(t.TasksBelowDesiredPeriod))
+	p.check("alarmCpuPercent", components.CheckAlarmPercent(t.CPUPercent))
+	p.check("alarmMemoryPercent", components.CheckAlarmPercent(t.MemoryPercent))
+	p.check("alarmEvaluationMinutes", components.CheckAlarmMinutes(t.EvaluationMinutes))
+	p.check("alarmDatapointsToAlarm", components.CheckDatapointsToAlarm(t.DatapointsToAlarm, t.EvaluationMinutes))
+}
+
+// alarmThresholds maps the alarm keys onto the component's thresholds.
+func (c *Config) alarmThresholds() components.AlarmThresholds {
+	return components.AlarmThresholds{
+		Alb5xxRatePercent:       float64(c.Alarm5xxRatePercent),
+		Target5xxPerMinute:      float64(c.AlarmTarget5xxPerMinute),
+		UnhealthyHosts:          float64(c.AlarmUnhealthyHosts),
+		P99LatencySeconds:       float64(c.AlarmP99LatencyMs) / components.MillisecondsPerSecond,
+		TasksBelowDesiredPeriod: c.AlarmTasksBelowDesiredMinutes,
+		CPUPercent:              float64(c.AlarmCPUPercent),
+		MemoryPercent:           float64(c.AlarmMemoryPercent),
+		EvaluationMinutes:       c.AlarmEvaluationMinutes,
+		DatapointsToAlarm:       c.AlarmDatapointsToAlarm,
 	}
 }
 
@@ -93,17 +91,7 @@ func (c *Config) validateRelease(p *Problems, intRange func(key string, v, lo, h
 func (c *Config) addReleaseArgs(args *components.WebServiceArgs) {
 	args.Monitoring = &components.MonitoringArgs{
 		AlarmEmail: c.AlarmEmail,
-		Thresholds: components.AlarmThresholds{
-			Alb5xxRatePercent:       float64(c.Alarm5xxRatePercent),
-			Target5xxPerMinute:      float64(c.AlarmTarget5xxPerMinute),
-			UnhealthyHosts:          float64(c.AlarmUnhealthyHosts),
-			P99LatencySeconds:       float64(c.AlarmP99LatencyMs) / 1000,
-			TasksBelowDesiredPeriod: c.AlarmTasksBelowDesiredMinutes,
-			CPUPercent:              float64(c.AlarmCPUPercent),
-			MemoryPercent:           float64(c.AlarmMemoryPercent),
-			EvaluationMinutes:       c.AlarmEvaluationMinutes,
-			DatapointsToAlarm:       c.AlarmDatapointsToAlarm,
-		},
+		Thresholds: c.alarmThresholds(),
 	}
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
 		args.LoadBalancer.TestListener = &components.TestListenerArgs{Port: c.TestListenerPort, CidrBlocks: c.TestListenerCidrs}

@@ -96,7 +96,7 @@ func (c *Config) Warnings() []string {
 }
 
 // ContainerName is the name of the API's container in the task definition.
-const ContainerName = "api"
+const ContainerName = components.DefaultContainerName
 
 // PhysicalName is the per-stack name of the ECR repository, log group and task family: two
 // stacks in one account never share them.
@@ -116,11 +116,11 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 		}
 	}
 	var providers []components.CapacityProvider
-	if c.FargateWeight > 0 || c.FargateBase > 0 {
-		providers = append(providers, components.CapacityProvider{Name: "FARGATE", Base: c.FargateBase, Weight: c.FargateWeight})
+	if c.FargateWeight != 0 || c.FargateBase != 0 { // a FARGATE entry, even an invalid one, for the service to check
+		providers = append(providers, components.CapacityProvider{Name: components.CapacityProviderFargate, Base: c.FargateBase, Weight: c.FargateWeight})
 	}
-	if c.FargateSpotWeight > 0 {
-		providers = append(providers, components.CapacityProvider{Name: "FARGATE_SPOT", Weight: c.FargateSpotWeight})
+	if c.FargateSpotWeight != 0 {
+		providers = append(providers, components.CapacityProvider{Name: components.CapacityProviderFargateSpot, Weight: c.FargateSpotWeight})
 	}
 	args := &components.WebServiceArgs{
 		Network: components.NetworkArgs{
@@ -173,11 +173,11 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			LogRetentionDays:              c.LogRetentionDays,
 			DesiredCount:                  c.DesiredCount,
 			CapacityProviders:             providers,
-			HealthCheckGracePeriodSeconds: c.HealthCheckGracePeriodSeconds,
+			HealthCheckGracePeriodSeconds: pulumi.IntRef(c.HealthCheckGracePeriodSeconds),
 			EnableExecuteCommand:          c.EnableExecuteCommand,
 		},
 	}
-	if c.ComputeType == "ec2" {
+	if c.ComputeType == release.ComputeEC2 {
 		// Fargate keys are refused with ec2 (Load), so the Fargate default strategy goes too.
 		args.Service.CapacityProviders = nil
 		args.Service.Ec2 = c.ec2CapacityArgs()
@@ -193,8 +193,8 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			CPUTargetPercent:        c.CPUTargetPercent,
 			MemoryTargetPercent:     c.MemoryTargetPercent,
 			RequestsPerTarget:       c.RequestsPerTarget,
-			ScaleInCooldownSeconds:  c.ScaleInCooldownSeconds,
-			ScaleOutCooldownSeconds: c.ScaleOutCooldownSeconds,
+			ScaleInCooldownSeconds:  pulumi.IntRef(c.ScaleInCooldownSeconds),
+			ScaleOutCooldownSeconds: pulumi.IntRef(c.ScaleOutCooldownSeconds),
 		}
 		for _, s := range c.ScaleSchedules {
 			sched, _ := ParseSchedule(s) // validated by Load

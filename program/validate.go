@@ -2,120 +2,82 @@ package program
 
 import (
 	"fmt"
-	"net/netip"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
 	"example.com/webstack/components"
+	"example.com/webstack/release"
 )
 
-// MaxServiceNameLength keeps every name derived from serviceName within AWS limits; the tightest
-// are IAM role names (64 characters), e.g. "<serviceName>-app-exec-command" plus Pulumi's 8-character
-// random suffix. (The ALB and target group use a 6-character name prefix.)
-const MaxServiceNameLength = 24
-
-var (
-	serviceNameRe  = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
-	vpcIDRe        = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
-	subnetIDRe     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
-	secretLikeRe   = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
-	scheduleNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
-)
-
-// logRetentionValues are the only retention periods CloudWatch Logs accepts.
-var logRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+// MaxServiceNameLength bounds serviceName, the WebService's name.
+const MaxServiceNameLength = components.MaxWebServiceNameLength
 
 // validate reports every problem of the config under its key. A setting a component also takes
 // is checked by that component's check (components/settings.go), so the limit is written once;
 // the rules here are the program's own and those that span components.
 func (c *Config) validate() Problems {
 	var p Problems
-	intRange := func(key string, v, lo, hi int) { p.check(key, components.CheckIntRange(v, lo, hi)) }
-	oneOf := func(key, v string, allowed ...string) { p.check(key, components.CheckOneOf(v, allowed...)) }
 
-	if len(c.ServiceName) > MaxServiceNameLength || !serviceNameRe.MatchString(c.ServiceName) {
-		p.add("serviceName", fmt.Sprintf("%q is not a valid name", c.ServiceName),
-			fmt.Sprintf("use 2 to %d lowercase letters, digits and hyphens, starting with a letter (it prefixes AWS names with tight length limits)", MaxServiceNameLength))
-	}
+	p.check("serviceName", components.CheckWebServiceName(c.ServiceName))
 
 	// Network.
 	if c.ExistingVpcID != "" {
-		if !vpcIDRe.MatchString(c.ExistingVpcID) {
-			p.add("existingVpcId", fmt.Sprintf("%q is not a VPC id", c.ExistingVpcID), "use an id like vpc-0123456789abcdef0, or unset it to create a VPC")
+		p.check("existingVpcId", components.CheckVPCID(c.ExistingVpcID))
+		p.checkAll("existingPublicSubnetIds", components.CheckSubnetIDs(c.ExistingPublicSubnetIDs))
+		p.checkAll("existingPrivateSubnetIds", components.CheckSubnetIDs(c.ExistingPrivateSubnetIDs))
+		p.check("existingPublicSubnetIds", components.CheckSubnetsDisjoint(c.ExistingPublicSubnetIDs, c.ExistingPrivateSubnetIDs))
+		optionKey := "vpcEndpoints" // the key at fault is one that is on
+		if !c.VpcEndpoints {
+			optionKey = "networkAcls"
 		}
-		for _, k := range []struct {
-			key string
-			ids []string
-		}{{"existingPublicSubnetIds", c.ExistingPublicSubnetIDs}, {"existingPrivateSubnetIds", c.ExistingPrivateSubnetIDs}} {
-			if len(k.ids) < 2 {
-				p.add(k.key, fmt.Sprintf("%d subnet(s) given; an existing VPC needs at least 2 in different Availability Zones", len(k.ids)), "list at least two subnet ids")
-			}
-			for _, id := range k.ids {
-				if !subnetIDRe.MatchString(id) {
-					p.add(k.key, fmt.Sprintf("%q is not a subnet id", id), "use ids like subnet-0123456789abcdef0")
-				}
-			}
-		}
+		p.check(optionKey, components.CheckExistingVPCOptions(c.VpcEndpoints, c.NetworkAcls))
 	} else {
-		if len(c.ExistingPublicSubnetIDs)+len(c.ExistingPrivateSubnetIDs) > 0 {
-			p.add("existingVpcId", "subnet ids are set but existingVpcId is empty", "set existingVpcId too, or remove the subnet ids")
-		}
+		p.check("existingVpcId", components.CheckSubnetsNeedVPC(c.ExistingVpcID, c.ExistingPublicSubnetIDs, c.ExistingPrivateSubnetIDs))
 		p.check("availabilityZones", components.CheckAvailabilityZones(c.AvailabilityZones))
 		p.check("vpcCidr", components.CheckVpcCidr(c.VpcCidr))
 		p.check("natGateways", components.CheckNatGateways(c.NatGateways, c.VpcEndpoints))
 	}
 
 	// Image.
-	oneOf("imagePlatform", c.ImagePlatform, "linux/amd64", "linux/arm64")
-	if c.ImagePlatform == "linux/arm64" && c.FargateSpotWeight > 0 {
-		p.add("fargateSpotWeight", "Fargate Spot does not run linux/arm64 tasks", "set fargateSpotWeight to 0, or imagePlatform to linux/amd64")
-	}
+	p.check("imagePlatform", components.CheckImagePlatform(c.ImagePlatform))
+	p.check("fargateSpotWeight", components.CheckFargateSpotArchitecture(c.cpuArchitecture(), c.FargateSpotWeight))
 	if strings.TrimSpace(c.BuildContext) == "" {
 		p.add("buildContext", "empty", `use "." (the project directory, where the Dockerfile is)`)
 	}
 	if strings.TrimSpace(c.Dockerfile) == "" {
 		p.add("dockerfile", "empty", `use "Dockerfile" (relative to buildContext)`)
 	}
-	oneOf("ecrEncryption", c.EcrEncryption, "AES256", "KMS")
-	intRange("untaggedImageExpiryDays", c.UntaggedImageExpiryDays, 1, 3650)
-	intRange("imagesToKeep", c.ImagesToKeep, 1, 10000)
+	p.check("ecrEncryption", components.CheckECREncryption(c.EcrEncryption))
+	p.check("untaggedImageExpiryDays", components.CheckUntaggedExpiryDays(c.UntaggedImageExpiryDays))
+	p.check("imagesToKeep", components.CheckImagesToKeep(c.ImagesToKeep))
 
 	// Load balancer.
 	if len(c.IngressCidrs) == 0 {
 		p.add("ingressCidrs", "empty: nobody could reach the load balancer", `use ["0.0.0.0/0"] for a public API, or your clients' CIDRs`)
 	}
 	for _, s := range c.IngressCidrs {
-		if pfx, err := netip.ParsePrefix(s); err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
-			p.add("ingressCidrs", fmt.Sprintf("%q is not an IPv4 CIDR block", s), "use blocks like 203.0.113.0/24 (host bits zero)")
-		}
+		p.check("ingressCidrs", components.CheckIPv4CIDR(s))
 	}
 	p.check("containerPort", components.CheckContainerPort(c.ContainerPort))
 	p.check("healthCheckPath", components.CheckHealthCheckPath(c.HealthCheckPath))
 	p.check("certificateArn", components.CheckCertificateArn(c.CertificateArn))
-	if (c.DomainName == "") != (c.HostedZoneID == "") {
-		missing := "domainName" // the key at fault is the one left out
-		if c.HostedZoneID == "" {
-			missing = "hostedZoneId"
-		}
-		p.add(missing, "empty: domainName and hostedZoneId go together (the certificate is validated in that zone)", "set both, or neither")
+	missing := "domainName" // the key at fault is the one left out
+	if c.HostedZoneID == "" {
+		missing = "hostedZoneId"
 	}
+	p.check(missing, components.CheckDomainAndZone(c.DomainName, c.HostedZoneID))
 	p.check("domainName", components.CheckDomainName(c.DomainName))
 	p.check("hostedZoneId", components.CheckHostedZoneID(c.HostedZoneID))
-	if !c.HasCertificate() && !c.AllowInsecureHTTP {
-		p.add("certificateArn", "no certificate and no domain: the load balancer would serve plain HTTP",
-			"set certificateArn, or domainName and hostedZoneId; or, for a throwaway stack only, allowInsecureHttp: true")
-	}
+	p.check("certificateArn", components.CheckCertificateOrHTTP(c.HasCertificate(), c.AllowInsecureHTTP))
 	p.check("sslPolicy", components.CheckSslPolicy(c.SslPolicy))
 	p.check("idleTimeoutSeconds", components.CheckIdleTimeout(c.IdleTimeoutSeconds))
 	p.check("deregistrationDelaySeconds", components.CheckDeregistrationDelay(c.DeregistrationDelaySeconds))
 	p.check("desyncMitigationMode", components.CheckDesyncMitigationMode(c.DesyncMitigationMode))
 	p.check("accessLogsRetentionDays", components.CheckAccessLogsRetentionDays(c.AccessLogsRetentionDays))
-	intRange("wafRateLimit", c.WafRateLimit, components.MinWafRateLimit, components.MaxWafRateLimit)
+	p.check("wafRateLimit", components.CheckWAFRateLimit(c.WafRateLimit))
 
 	// Service.
-	if c.ComputeType != "ec2" { // EC2 tasks must fit the instance types instead (validateCompute)
+	if c.ComputeType != release.ComputeEC2 { // EC2 tasks must fit the instance types instead (validateCompute)
 		if err := components.ValidateFargateSize(c.CPU, c.Memory); err != nil {
 			key := "memory" // cpu is a Fargate size, memory does not pair with it
 			if !components.IsFargateCPU(c.CPU) {
@@ -124,40 +86,32 @@ func (c *Config) validate() Problems {
 			p.add(key, err.Error(), "pick a pair from the Fargate table (docs/configuration.md)")
 		}
 	}
-	if c.MinCount < 2 {
-		p.add("minCount", fmt.Sprintf("%d task(s): one task is one Availability Zone, and a deploy or an AZ loss takes it down", c.MinCount), "use 2 or more")
-	}
-	if c.MaxCount < c.MinCount {
-		p.add("maxCount", fmt.Sprintf("%d is below minCount %d", c.MaxCount, c.MinCount), "set maxCount to minCount or more")
-	}
-	intRange("maxCount", c.MaxCount, 2, 1000)
-	if c.DesiredCount < c.MinCount || c.DesiredCount > c.MaxCount {
+	p.check("minCount", components.CheckMinCount(c.MinCount))
+	p.check("maxCount", components.CheckMaxCount(c.MaxCount, c.MinCount))
+	if err := components.CheckDesiredCount(c.DesiredCount); err != nil {
+		p.check("desiredCount", err)
+	} else if c.DesiredCount < c.MinCount || c.DesiredCount > c.MaxCount { // autoscaling's bounds on the service's count
 		p.add("desiredCount", fmt.Sprintf("%d is outside [minCount, maxCount] = [%d, %d]", c.DesiredCount, c.MinCount, c.MaxCount), "pick a value within the bounds")
 	}
-	intRange("fargateBase", c.FargateBase, 0, 100000)
-	intRange("fargateWeight", c.FargateWeight, 0, 1000)
-	intRange("fargateSpotWeight", c.FargateSpotWeight, 0, 1000)
-	if c.FargateWeight+c.FargateSpotWeight == 0 {
-		p.add("fargateWeight", "fargateWeight and fargateSpotWeight are both 0: ECS would place no tasks", "give at least one of them a weight of 1 or more")
+	if c.ComputeType != release.ComputeEC2 { // the Fargate keys are refused with ec2 (validateCompute)
+		p.check("fargateBase", components.CheckFargateBase(c.FargateBase))
+		p.check("fargateWeight", components.CheckFargateWeight(c.FargateWeight))
+		p.check("fargateSpotWeight", components.CheckFargateWeight(c.FargateSpotWeight))
+		p.check("fargateWeight", components.CheckFargateWeights(c.FargateWeight, c.FargateSpotWeight))
 	}
-	intRange("healthCheckGracePeriodSeconds", c.HealthCheckGracePeriodSeconds, 0, 7200)
-	if !slices.Contains(logRetentionValues, c.LogRetentionDays) {
-		p.add("logRetentionDays", fmt.Sprintf("%d is not a CloudWatch Logs retention period", c.LogRetentionDays), "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653")
-	}
+	p.check("healthCheckGracePeriodSeconds", components.CheckHealthCheckGracePeriod(c.HealthCheckGracePeriodSeconds))
+	p.check("logRetentionDays", components.CheckLogRetentionDays(c.LogRetentionDays))
 	envNames := c.validateEnvironment(&p)
 	c.validateSecrets(&p, envNames)
 	c.validateCompute(&p)
-	if c.EnableExecuteCommand && c.DeploymentStrategy == components.StrategyBlueGreen {
-		p.add("enableExecuteCommand", "ECS Exec cannot be used with deploymentStrategy blue-green: a CodeDeploy service refuses to switch it (UpdateService), so it could never be turned off or on",
-			"set enableExecuteCommand to false, or use deploymentStrategy rolling on the stack you debug")
-	}
+	p.check("enableExecuteCommand", components.CheckExecuteCommand(c.EnableExecuteCommand, c.DeploymentStrategy == components.StrategyBlueGreen))
 
 	// Autoscaling.
-	intRange("cpuTargetPercent", c.CPUTargetPercent, 10, 95)
-	intRange("memoryTargetPercent", c.MemoryTargetPercent, 10, 95)
-	intRange("requestsPerTarget", c.RequestsPerTarget, 1, 1000000)
-	intRange("scaleInCooldownSeconds", c.ScaleInCooldownSeconds, 0, 3600)
-	intRange("scaleOutCooldownSeconds", c.ScaleOutCooldownSeconds, 0, 3600)
+	p.check("cpuTargetPercent", components.CheckTargetPercent(c.CPUTargetPercent))
+	p.check("memoryTargetPercent", components.CheckTargetPercent(c.MemoryTargetPercent))
+	p.check("requestsPerTarget", components.CheckRequestsPerTarget(c.RequestsPerTarget))
+	p.check("scaleInCooldownSeconds", components.CheckScaleCooldown(c.ScaleInCooldownSeconds))
+	p.check("scaleOutCooldownSeconds", components.CheckScaleCooldown(c.ScaleOutCooldownSeconds))
 	if len(c.ScaleSchedules) > 0 && !c.Autoscaling {
 		p.add("scaleSchedules", "schedules need autoscaling", "set autoscaling to true, or remove the schedules")
 	}
@@ -166,28 +120,22 @@ func (c *Config) validate() Problems {
 			p.add("scaleSchedules", err.Error(), `write each entry as "name;cron(0 8 ? * MON-FRI *);min;max" (UTC)`)
 		}
 	}
-	c.validateRelease(&p, intRange, oneOf)
+	c.validateRelease(&p)
 	return p
 }
 
 // HasCertificate reports whether the load balancer gets HTTPS.
 func (c *Config) HasCertificate() bool { return c.CertificateArn != "" || c.DomainName != "" }
 
-// reservedEnvironment are set by the program itself (see components.Service).
-var reservedEnvironment = []string{"PORT", "DRAIN_DELAY", "SHUTDOWN_TIMEOUT", "IDLE_TIMEOUT"}
-
 func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 	names := map[string]bool{}
 	for _, kv := range c.Environment {
 		name, _, ok := strings.Cut(kv, "=")
-		switch {
-		case !ok || !components.ValidEnvName(name):
+		switch err := components.CheckEnvironmentName(name); {
+		case !ok:
 			p.add("environment", fmt.Sprintf("%q is not NAME=value", kv), "write each entry as NAME=value with NAME made of letters, digits and _")
-		case slices.Contains(reservedEnvironment, name):
-			p.add("environment", fmt.Sprintf("%s is set by the program", name), "remove it (containerPort sets PORT)")
-		case secretLikeRe.MatchString(name):
-			p.add("environment", fmt.Sprintf("%s looks like a secret; environment values are stored in plain text in the task definition", name),
-				"store it in SSM Parameter Store or Secrets Manager and list it under secrets as NAME=<arn>")
+		case err != nil:
+			p.check("environment", err)
 		case names[name]:
 			p.add("environment", fmt.Sprintf("%s is set twice", name), "keep one entry")
 		}
@@ -202,14 +150,14 @@ func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
 		name, value, ok := strings.Cut(kv, "=")
 		arn, key, hasKey := splitSecret(value)
 		switch {
-		case !ok || !components.ValidEnvName(name):
+		case !ok:
 			p.add("secrets", fmt.Sprintf("%q is not NAME=<arn>", kv), "write each entry as NAME=arn:aws:ssm:... or NAME=arn:aws:secretsmanager:...")
-		case !components.ValidSecretArn(arn):
-			p.add("secrets", fmt.Sprintf("%s: %q is not an SSM parameter or Secrets Manager secret ARN", name, arn),
-				"use the full ARN (arn:aws:ssm:<region>:<account>:parameter/<name> or arn:aws:secretsmanager:<region>:<account>:secret:<name>)")
-		case hasKey && !components.ValidKmsKeyArn(key):
-			p.add("secrets", fmt.Sprintf("%s: %q is not a KMS key ARN", name, key),
-				"write NAME=<secret arn>"+secretKmsKeySep+"arn:aws:kms:<region>:<account>:key/<key id> (the key's ARN, not an alias), or leave the key out for a secret under the AWS managed key")
+		case components.CheckSecret(name, arn) != nil:
+			p.check("secrets", components.CheckSecret(name, arn))
+		case hasKey && components.CheckSecretKMSKey(name, key) != nil:
+			err := components.CheckSecretKMSKey(name, key)
+			err.Fix = "write NAME=<secret arn>" + secretKmsKeySep + "<key ARN>: " + err.Fix
+			p.check("secrets", err)
 		case seen[name] || envNames[name]:
 			p.add("secrets", fmt.Sprintf("%s is set twice (secrets and environment share one namespace)", name), "keep one entry")
 		}
@@ -217,24 +165,25 @@ func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
 	}
 }
 
+// scheduleFields are the fields of a scaleSchedules entry, "name;schedule;min;max".
+const scheduleFields = 4
+
 // ParseSchedule reads one scaleSchedules entry, "name;schedule;min;max".
 func ParseSchedule(s string) (components.ScaleSchedule, error) {
 	parts := strings.Split(s, ";")
-	if len(parts) != 4 {
-		return components.ScaleSchedule{}, fmt.Errorf("%q has %d field(s), want 4 separated by ';'", s, len(parts))
+	if len(parts) != scheduleFields {
+		return components.ScaleSchedule{}, fmt.Errorf("%q has %d field(s), want %d separated by ';'", s, len(parts), scheduleFields)
 	}
-	name, expr := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
 	minC, err1 := strconv.Atoi(strings.TrimSpace(parts[2]))
 	maxC, err2 := strconv.Atoi(strings.TrimSpace(parts[3]))
-	switch {
-	case !scheduleNameRe.MatchString(name):
-		return components.ScaleSchedule{}, fmt.Errorf("%q: name %q must be letters, digits, _ and -", s, name)
-	case !(strings.HasPrefix(expr, "cron(") || strings.HasPrefix(expr, "rate(") || strings.HasPrefix(expr, "at(")) || !strings.HasSuffix(expr, ")"):
-		return components.ScaleSchedule{}, fmt.Errorf("%q: schedule %q must be cron(...), rate(...) or at(...)", s, expr)
-	case err1 != nil || err2 != nil || minC < 2 || maxC < minC:
-		return components.ScaleSchedule{}, fmt.Errorf("%q: min and max must be integers with 2 <= min <= max", s)
+	if err1 != nil || err2 != nil {
+		return components.ScaleSchedule{}, fmt.Errorf("%q: min and max must be integers", s)
 	}
-	return components.ScaleSchedule{Name: name, Schedule: expr, MinCount: minC, MaxCount: maxC}, nil
+	sched := components.ScaleSchedule{Name: strings.TrimSpace(parts[0]), Schedule: strings.TrimSpace(parts[1]), MinCount: minC, MaxCount: maxC}
+	if err := components.CheckScaleSchedule(sched); err != nil {
+		return components.ScaleSchedule{}, fmt.Errorf("%q: %w", s, err)
+	}
+	return sched, nil
 }
 
 // secretKmsKeySep separates a secret's ARN from the optional ARN of the customer managed KMS key
