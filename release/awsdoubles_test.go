@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -414,6 +415,23 @@ func (w *world) serviceHandler(test bool) http.Handler {
 
 // --- AWS API doubles ------------------------------------------------------------------------------
 
+// serve runs handle under the world's lock. A double that panics (on a request it was not written
+// for) fails the test and the caller answers 500, instead of leaving the lock held so that every
+// later call waits until the test binary's timeout (net/http recovers a handler's panic, so nothing
+// else would stop the test).
+func (w *world) serve(t *testing.T, request string, handle func()) (ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: the AWS double panicked: %v\n%s", request, r, debug.Stack())
+			ok = false
+		}
+	}()
+	handle()
+	return true
+}
+
 // awsJSONDouble answers awsJson1_1 requests (ECS, CodeDeploy): the operation is in X-Amz-Target.
 func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]any) (any, string)) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -427,19 +445,22 @@ func awsJSONDouble(t *testing.T, w *world, handle func(op string, in map[string]
 		if err := json.Unmarshal(body, &in); err != nil {
 			t.Errorf("%s: request body is not JSON: %v", target, err)
 		}
-		w.mu.Lock()
-		w.timePasses() // each call is a poll's worth of time on the clock
 		var out any
 		errType := ""
-		if w.throttle[op] > 0 {
-			// "ThrottlingException: The request was denied due to request throttling. HTTP Status
-			// Code: 400" (ECS and CodeDeploy API references, Common Errors).
-			w.throttle[op]--
-			errType = "ThrottlingException"
-		} else {
-			out, errType = handle(op, in)
+		if !w.serve(t, target, func() {
+			w.timePasses() // each call is a poll's worth of time on the clock
+			if w.throttle[op] > 0 {
+				// "ThrottlingException: The request was denied due to request throttling. HTTP Status
+				// Code: 400" (ECS and CodeDeploy API references, Common Errors).
+				w.throttle[op]--
+				errType = "ThrottlingException"
+			} else {
+				out, errType = handle(op, in)
+			}
+		}) {
+			rw.WriteHeader(http.StatusInternalServerError)
+			return
 		}
-		w.mu.Unlock()
 		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		if errType != "" {
 			rw.WriteHeader(http.StatusBadRequest)
@@ -751,10 +772,15 @@ func queryDouble(t *testing.T, w *world, handle func(action string, form map[str
 		if err := r.ParseForm(); err != nil {
 			return // the client gave up while sending (a body the SDK sends whole always parses)
 		}
-		w.mu.Lock()
-		w.timePasses()
-		status, body := handle(r.Form.Get("Action"), r.Form)
-		w.mu.Unlock()
+		var status int
+		var body string
+		if !w.serve(t, r.Form.Get("Action"), func() {
+			w.timePasses()
+			status, body = handle(r.Form.Get("Action"), r.Form)
+		}) {
+			rw.WriteHeader(http.StatusInternalServerError)
+			return
+		}
 		rw.Header().Set("Content-Type", "text/xml")
 		rw.WriteHeader(status)
 		io.WriteString(rw, body)
