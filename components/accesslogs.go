@@ -115,28 +115,28 @@ func privateLogBucket(ctx *pulumi.Context, name string, a LoadBalancerArgs, rule
 // logs under serverAccessLogPrefix, and refuses requests made without TLS. With BucketOwnerEnforced
 // a bucket policy (not the log-delivery ACL) is how the permission is given. Source: S3 User
 // Guide, "Permissions for log delivery" (principal logging.s3.amazonaws.com, aws:SourceArn).
-func serverAccessLogBucketPolicy(targetArn, sourceArn string) (string, error) {
+func serverAccessLogBucketPolicy(targetARN, sourceARN string) (string, error) {
 	return policy(
 		statement{
 			Sid:       "AllowS3ServerAccessLogDelivery",
 			Effect:    "Allow",
 			Principal: servicePrincipal("logging.s3.amazonaws.com"),
 			Action:    []string{"s3:PutObject"},
-			Resource:  []string{targetArn + "/" + serverAccessLogPrefix + "*"},
-			Condition: map[string]map[string]any{"ArnLike": {"aws:SourceArn": sourceArn}},
+			Resource:  []string{targetARN + "/" + serverAccessLogPrefix + "*"},
+			Condition: map[string]map[string]any{"ArnLike": {"aws:SourceArn": sourceARN}},
 		},
-		denyInsecureTransport(targetArn),
+		denyInsecureTransport(targetARN),
 	).JSON()
 }
 
 // denyInsecureTransport refuses any request to the bucket made without TLS (Security Hub S3.5).
-func denyInsecureTransport(bucketArn string) statement {
+func denyInsecureTransport(bucketARN string) statement {
 	return statement{
 		Sid:       "DenyInsecureTransport",
 		Effect:    "Deny",
 		Principal: "*",
 		Action:    []string{"s3:*"},
-		Resource:  []string{bucketArn, bucketArn + "/*"},
+		Resource:  []string{bucketARN, bucketARN + "/*"},
 		Condition: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}},
 	}
 }
@@ -160,10 +160,10 @@ var elbLogDeliveryAccounts = map[string]string{
 // accessLogBucketPolicy lets ELB log delivery write under the log prefix and refuses
 // any request made without TLS. The bucket's region (an output, so no invoke) picks
 // the principal; its ARN gives the partition.
-func accessLogBucketPolicy(bucketArn, region string) (string, error) {
+func accessLogBucketPolicy(bucketARN, region string) (string, error) {
 	principal := servicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com")
 	if account, ok := elbLogDeliveryAccounts[region]; ok {
-		partition := strings.Split(bucketArn, ":")[1]
+		partition := strings.Split(bucketARN, ":")[1]
 		principal = map[string]string{"AWS": "arn:" + partition + ":iam::" + account + ":root"}
 	}
 	return policy(
@@ -172,8 +172,8 @@ func accessLogBucketPolicy(bucketArn, region string) (string, error) {
 			Effect:    "Allow",
 			Principal: principal,
 			Action:    []string{"s3:PutObject"},
-			Resource:  []string{bucketArn + "/" + accessLogPrefix + "/AWSLogs/*"},
+			Resource:  []string{bucketARN + "/" + accessLogPrefix + "/AWSLogs/*"},
 		},
-		denyInsecureTransport(bucketArn),
+		denyInsecureTransport(bucketARN),
 	).JSON()
 }

@@ -20,8 +20,8 @@ type ScaleSchedule struct {
 type AutoscalingArgs struct {
 	ClusterName           pulumi.StringInput
 	ServiceName           pulumi.StringInput
-	LoadBalancerArnSuffix pulumi.StringInput // LoadBalancer.ArnSuffix
-	TargetGroupArnSuffix  pulumi.StringInput // LoadBalancer.TargetGroupArnSuffix
+	LoadBalancerARNSuffix pulumi.StringInput // LoadBalancer.ARNSuffix
+	TargetGroupARNSuffix  pulumi.StringInput // LoadBalancer.TargetGroupARNSuffix
 
 	MinCount int // CheckMinCount, default DefaultMinCount
 	MaxCount int // CheckMaxCount, default DefaultMaxCount
@@ -105,8 +105,8 @@ func (d AutoscalingArgs) validate() error {
 
 // wiring checks the inputs that come from the service and the load balancer.
 func (a *AutoscalingArgs) wiring() error {
-	if a.ClusterName == nil || a.ServiceName == nil || a.LoadBalancerArnSuffix == nil || a.TargetGroupArnSuffix == nil {
-		return fmt.Errorf("Autoscaling: ClusterName, ServiceName, LoadBalancerArnSuffix and TargetGroupArnSuffix are required")
+	if a.ClusterName == nil || a.ServiceName == nil || a.LoadBalancerARNSuffix == nil || a.TargetGroupARNSuffix == nil {
+		return fmt.Errorf("Autoscaling: ClusterName, ServiceName, LoadBalancerARNSuffix and TargetGroupARNSuffix are required")
 	}
 	return nil
 }
@@ -160,7 +160,7 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 	} else {
 		// ALBRequestCountPerTarget names its target group as "<lb arn suffix>/<tg arn suffix>".
 		policies = append(policies, trackingPolicy{"requests", a.RequestsPerTarget, predefined("ALBRequestCountPerTarget",
-			pulumi.Sprintf("%s/%s", a.LoadBalancerArnSuffix, a.TargetGroupArnSuffix)), nil})
+			pulumi.Sprintf("%s/%s", a.LoadBalancerARNSuffix, a.TargetGroupARNSuffix)), nil})
 	}
 	for _, p := range policies {
 		if _, err := appautoscaling.NewPolicy(ctx, name+"-"+p.suffix, &appautoscaling.PolicyArgs{
@@ -224,7 +224,7 @@ func requestsPerTaskMetric(a AutoscalingArgs) *appautoscaling.PolicyTargetTracki
 	}
 	return &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs{
 		Metrics: appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArray{
-			stat("requests", "AWS/ApplicationELB", "RequestCount", "Sum", dims{dim{Name: pulumi.String("LoadBalancer"), Value: a.LoadBalancerArnSuffix}}),
+			stat("requests", "AWS/ApplicationELB", "RequestCount", "Sum", dims{dim{Name: pulumi.String("LoadBalancer"), Value: a.LoadBalancerARNSuffix}}),
 			stat("tasks", "ECS/ContainerInsights", "RunningTaskCount", "Average", dims{
 				dim{Name: pulumi.String("ClusterName"), Value: a.ClusterName},
 				dim{Name: pulumi.String("ServiceName"), Value: a.ServiceName},

@@ -12,8 +12,8 @@ func autoscalingArgs() *AutoscalingArgs {
 	return &AutoscalingArgs{
 		ClusterName:           pulumi.String("cluster"),
 		ServiceName:           pulumi.String("service"),
-		LoadBalancerArnSuffix: pulumi.String("app/alb/1"),
-		TargetGroupArnSuffix:  pulumi.String("targetgroup/tg/2"),
+		LoadBalancerARNSuffix: pulumi.String("app/alb/1"),
+		TargetGroupARNSuffix:  pulumi.String("targetgroup/tg/2"),
 		MinCount:              3, MaxCount: 9,
 		CPUTargetPercent: 55, MemoryTargetPercent: 65, RequestsPerTarget: 800,
 		ScaleInCooldownSeconds: pulumi.IntRef(240), ScaleOutCooldownSeconds: pulumi.IntRef(30),
@@ -67,7 +67,7 @@ func TestAutoscalingInvalidArgs(t *testing.T) {
 		{func(a *AutoscalingArgs) { a.MinCount = 1 }, "MinCount 1 task(s)"},
 		{func(a *AutoscalingArgs) { a.MaxCount = 2 }, "MaxCount 2 is below the minimum of 3 task(s)"},
 		{func(a *AutoscalingArgs) { a.Schedules[0].MinCount = 1 }, "use 2 <= min <= max"},
-		{func(a *AutoscalingArgs) { a.TargetGroupArnSuffix = nil }, "are required"},
+		{func(a *AutoscalingArgs) { a.TargetGroupARNSuffix = nil }, "are required"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {

@@ -87,10 +87,10 @@ type BlueGreenArgs struct {
 	ClusterName, ServiceName pulumi.StringInput
 	// The two target groups CodeDeploy alternates between (names, not ARNs).
 	BlueTargetGroupName, GreenTargetGroupName pulumi.StringInput
-	ProductionListenerArn                     pulumi.StringInput
-	// TestListenerArn is the listener CodeDeploy points at the new task set before production
+	ProductionListenerARN                     pulumi.StringInput
+	// TestListenerARN is the listener CodeDeploy points at the new task set before production
 	// traffic moves; optional.
-	TestListenerArn pulumi.StringInput
+	TestListenerARN pulumi.StringInput
 	// AlarmNames stop and roll back a deployment when one enters ALARM (CodeDeploy takes at most 10).
 	AlarmNames      pulumi.StringArrayInput
 	TrafficShifting TrafficShifting
@@ -122,7 +122,7 @@ func (a BlueGreenArgs) wiring() error {
 		field string
 		value pulumi.StringInput
 	}{{"ClusterName", a.ClusterName}, {"ServiceName", a.ServiceName}, {"BlueTargetGroupName", a.BlueTargetGroupName},
-		{"GreenTargetGroupName", a.GreenTargetGroupName}, {"ProductionListenerArn", a.ProductionListenerArn}}
+		{"GreenTargetGroupName", a.GreenTargetGroupName}, {"ProductionListenerARN", a.ProductionListenerARN}}
 	for _, r := range required {
 		if r.value == nil {
 			errs = append(errs, fmt.Errorf("%s is required", r.field))
@@ -195,9 +195,9 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 		return nil, err
 	}
 	var testRoute codedeploy.DeploymentGroupLoadBalancerInfoTargetGroupPairInfoTestTrafficRoutePtrInput
-	if a.TestListenerArn != nil {
+	if a.TestListenerARN != nil {
 		testRoute = codedeploy.DeploymentGroupLoadBalancerInfoTargetGroupPairInfoTestTrafficRouteArgs{
-			ListenerArns: pulumi.StringArray{a.TestListenerArn},
+			ListenerArns: pulumi.StringArray{a.TestListenerARN},
 		}
 	}
 	group, err := codedeploy.NewDeploymentGroup(ctx, name, &codedeploy.DeploymentGroupArgs{
@@ -233,7 +233,7 @@ func NewBlueGreen(ctx *pulumi.Context, name string, args *BlueGreenArgs, opts ..
 		LoadBalancerInfo: codedeploy.DeploymentGroupLoadBalancerInfoArgs{
 			TargetGroupPairInfo: codedeploy.DeploymentGroupLoadBalancerInfoTargetGroupPairInfoArgs{
 				ProdTrafficRoute: codedeploy.DeploymentGroupLoadBalancerInfoTargetGroupPairInfoProdTrafficRouteArgs{
-					ListenerArns: pulumi.StringArray{a.ProductionListenerArn},
+					ListenerArns: pulumi.StringArray{a.ProductionListenerARN},
 				},
 				TestTrafficRoute: testRoute,
 				TargetGroups: codedeploy.DeploymentGroupLoadBalancerInfoTargetGroupPairInfoTargetGroupArray{

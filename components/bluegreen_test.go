@@ -17,8 +17,8 @@ func blueGreenArgs() *BlueGreenArgs {
 		ServiceName:           pulumi.String("web"),
 		BlueTargetGroupName:   pulumi.String("web-blue"),
 		GreenTargetGroupName:  pulumi.String("web-green"),
-		ProductionListenerArn: pulumi.String("arn:listener/prod"),
-		TestListenerArn:       pulumi.String("arn:listener/test"),
+		ProductionListenerARN: pulumi.String("arn:listener/prod"),
+		TestListenerARN:       pulumi.String("arn:listener/test"),
 		AlarmNames:            pulumi.ToStringArray([]string{"bg-test-alb-5xx-rate", "bg-test-p99-latency"}),
 	}
 }

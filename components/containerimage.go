@@ -38,8 +38,8 @@ type ContainerImage struct {
 	Ref string
 	// Tag is the content hash of the build context.
 	Tag string
-	// RepositoryArn, known during preview, scopes the task execution role's pull permission.
-	RepositoryArn string
+	// RepositoryARN, known during preview, scopes the task execution role's pull permission.
+	RepositoryARN string
 	// Image is the push; whatever runs Ref must depend on it.
 	Image *docker.Image
 }
@@ -56,7 +56,7 @@ const (
 	DefaultBuildContext       = "."
 	DefaultDockerfile         = "Dockerfile"
 	DefaultImagePlatform      = ImagePlatformAMD64
-	DefaultEcrEncryption      = "AES256"
+	DefaultECREncryption      = "AES256"
 	DefaultUntaggedExpiryDays = 7
 	DefaultImagesToKeep       = 30
 )
@@ -73,7 +73,7 @@ func (a *ContainerImageArgs) withDefaults() ContainerImageArgs {
 		d.Platform = DefaultImagePlatform
 	}
 	if d.Encryption == "" {
-		d.Encryption = DefaultEcrEncryption
+		d.Encryption = DefaultECREncryption
 	}
 	if d.UntaggedExpiryDays == 0 {
 		d.UntaggedExpiryDays = DefaultUntaggedExpiryDays
@@ -128,7 +128,7 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 	registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", acct.ID, acct.Region)
 	repoName := a.repositoryName()
 	c.Ref = fmt.Sprintf("%s/%s:%s", registry, repoName, tag)
-	c.RepositoryArn = acct.arn("ecr", "repository/"+repoName)
+	c.RepositoryARN = acct.arn("ecr", "repository/"+repoName)
 
 	repo, err := ecr.NewRepository(ctx, name+"-repo", &ecr.RepositoryArgs{
 		Name:               pulumi.String(repoName),

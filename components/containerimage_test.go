@@ -32,8 +32,8 @@ func TestContainerImageRepositoryAndPush(t *testing.T) {
 	if img.Ref != wantRef || img.Tag != tag {
 		t.Errorf("Ref = %s, want %s", img.Ref, wantRef)
 	}
-	if img.RepositoryArn != "arn:aws:ecr:eu-west-1:123456789012:repository/webstack-test" {
-		t.Errorf("RepositoryArn = %s", img.RepositoryArn)
+	if img.RepositoryARN != "arn:aws:ecr:eu-west-1:123456789012:repository/webstack-test" {
+		t.Errorf("RepositoryARN = %s", img.RepositoryARN)
 	}
 
 	repo := d.One(t, "aws:ecr/repository:Repository").Inputs

@@ -16,17 +16,17 @@ import (
 var (
 	envNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	ecsNameRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	secretArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
-	kmsKeyArnRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-zA-Z-]+$`)
+	secretARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/|secretsmanager:[a-z0-9-]+:\d{12}:secret:).+$`)
+	kmsKeyARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-zA-Z-]+$`)
 	// The random suffix Secrets Manager appends to a secret's name in its ARN: "-" and 6 characters.
 	secretSuffixRe = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 )
 
-// ValidKmsKeyArn reports whether arn is a KMS key ARN (not an alias: IAM authorizes kms:Decrypt on
+// ValidKMSKeyARN reports whether arn is a KMS key ARN (not an alias: IAM authorizes kms:Decrypt on
 // the key's ARN).
-func ValidKmsKeyArn(arn string) bool { return kmsKeyArnRe.MatchString(arn) }
+func ValidKMSKeyARN(arn string) bool { return kmsKeyARNRe.MatchString(arn) }
 
-// SecretResourceArn is the IAM resource that covers a container secret's valueFrom. An SSM
+// SecretResourceARN is the IAM resource that covers a container secret's valueFrom. An SSM
 // parameter ARN is its own resource. A Secrets Manager valueFrom may carry a JSON key, version
 // stage and version id after the secret's ARN ("arn:...:secret:name-AbCdEf:json-key:stage:id", ECS
 // developer guide, "Pass Secrets Manager secrets through environment variables"): the resource is
@@ -35,7 +35,7 @@ func ValidKmsKeyArn(arn string) bool { return kmsKeyArnRe.MatchString(arn) }
 // guide, "Resource: secret ARN" in its IAM policy examples). As Secrets Manager itself warns, a
 // partial ARN whose name happens to end in "-" and six letters or digits reads as a full one: give
 // full ARNs for such names.
-func SecretResourceArn(valueFrom string) string {
+func SecretResourceARN(valueFrom string) string {
 	fields := strings.Split(valueFrom, ":")
 	if len(fields) < 7 || fields[2] != "secretsmanager" {
 		return valueFrom
@@ -57,9 +57,9 @@ func secretService(valueFrom string) (service, region string) {
 // ValidEnvName reports whether name can be a container environment variable.
 func ValidEnvName(name string) bool { return envNameRe.MatchString(name) }
 
-// ValidSecretArn reports whether arn names an SSM parameter or a Secrets Manager secret, the two
+// ValidSecretARN reports whether arn names an SSM parameter or a Secrets Manager secret, the two
 // sources ECS injects through a container's secrets.
-func ValidSecretArn(arn string) bool { return secretArnRe.MatchString(arn) }
+func ValidSecretARN(arn string) bool { return secretARNRe.MatchString(arn) }
 
 // The container definition, in the shape of the ECS API (RegisterTaskDefinition).
 type containerDefinition struct {

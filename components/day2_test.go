@@ -51,7 +51,7 @@ func TestServiceSecretsIAMResourcesAndKms(t *testing.T) {
 	}
 	const smKey = "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd"
 	const ssmKey = "arn:aws:kms:eu-west-1:123456789012:key/5555eeee-6666-ffff-7777-000088889999"
-	args.SecretKmsKeys = map[string]string{"DB_PASSWORD": smKey, "API_TOKEN": smKey, "API_KEY": ssmKey}
+	args.SecretKMSKeys = map[string]string{"DB_PASSWORD": smKey, "API_TOKEN": smKey, "API_KEY": ssmKey}
 	d := runService(t, args)
 	st := execStatements(t, d)
 
@@ -116,9 +116,9 @@ func TestServiceRefusesBadSecretKmsKeys(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := serviceArgs()
-			args.SecretKmsKeys = keys
+			args.SecretKMSKeys = keys
 			if err := args.withDefaults("svc").validate("svc"); err == nil {
-				t.Errorf("SecretKmsKeys %v accepted", keys)
+				t.Errorf("SecretKMSKeys %v accepted", keys)
 			}
 		})
 	}
@@ -398,8 +398,8 @@ func TestRepositoryEncryptionIsInTheName(t *testing.T) {
 		d, img := runImage(t, &ContainerImageArgs{RepositoryName: "web", Context: dir, Encryption: enc})
 		repo := d.One(t, "aws:ecr/repository:Repository")
 		if got := repo.Inputs["name"].StringValue(); got != want || !strings.Contains(img.Ref, "/"+want+":") ||
-			!strings.HasSuffix(img.RepositoryArn, ":repository/"+want) {
-			t.Errorf("%s: repository %q, ref %s, arn %s; want %q", enc, got, img.Ref, img.RepositoryArn, want)
+			!strings.HasSuffix(img.RepositoryARN, ":repository/"+want) {
+			t.Errorf("%s: repository %q, ref %s, arn %s; want %q", enc, got, img.Ref, img.RepositoryARN, want)
 		}
 		if repo.DeleteBeforeReplace == nil || *repo.DeleteBeforeReplace {
 			t.Errorf("%s: repository deleteBeforeReplace %s", enc, describeDBR(repo.DeleteBeforeReplace))

@@ -14,11 +14,17 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// ec2CapacityType is the component's type token. It keeps the spelling it had before the Go type
+// became EC2Capacity: it is part of the URN of the component and of every child in existing
+// stacks, so changing it would replace the instances, the Auto Scaling group and the capacity
+// provider on the next up.
+const ec2CapacityType = "webstack:components:Ec2Capacity"
+
 // Public SSM parameters holding the latest ECS-optimized Amazon Linux 2023 AMI id, per CPU
 // architecture.
 const (
-	EcsAmiParameterX86   = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
-	EcsAmiParameterArm64 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+	ECSAMIParameterX86   = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+	ECSAMIParameterArm64 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
 )
 
 // Launch timing shared by the group's health checks, ECS managed scaling and instance refresh:
@@ -26,12 +32,12 @@ const (
 // the AWS default for both the grace period and the warmup.
 const ec2InstanceWarmupSeconds = 300
 
-// Ec2CapacityArgs configures an Ec2Capacity. Zero values take the defaults documented per field.
-type Ec2CapacityArgs struct {
+// EC2CapacityArgs configures an EC2Capacity. Zero values take the defaults documented per field.
+type EC2CapacityArgs struct {
 	// ClusterName is the ECS cluster the instances join. Required.
 	ClusterName pulumi.StringInput
-	// VpcID is the VPC of the instances' security group. Required.
-	VpcID pulumi.StringInput
+	// VPCID is the VPC of the instances' security group. Required.
+	VPCID pulumi.StringInput
 	// SubnetIDs are the private subnets of the Auto Scaling group, in at least 2 AZs. Required;
 	// the count is checked here when given as a plain pulumi.StringArray (outputs of the Network
 	// component already guarantee >= 2).
@@ -54,10 +60,10 @@ type Ec2CapacityArgs struct {
 	// RootVolumeSizeGiB of the encrypted gp3 root volume, MinRootVolumeSizeGiB..MaxRootVolumeSizeGiB.
 	// Default 30.
 	RootVolumeSizeGiB int
-	// AmiParameterName is the SSM parameter EC2 resolves to the AMI id at each launch. Default
-	// EcsAmiParameterX86 or EcsAmiParameterArm64 by the instance types' architecture. A custom AMI
+	// AMIParameterName is the SSM parameter EC2 resolves to the AMI id at each launch. Default
+	// ECSAMIParameterX86 or ECSAMIParameterArm64 by the instance types' architecture. A custom AMI
 	// must use /dev/xvda as its root device, as Amazon Linux does.
-	AmiParameterName string
+	AMIParameterName string
 	// ContainerStopTimeoutSeconds is the agent's default grace between SIGTERM and SIGKILL for
 	// containers without their own stopTimeout; give the task definition's stopTimeout here.
 	// 2..120 (Spot gives two minutes' notice). Default 30 (the ECS default).
@@ -75,26 +81,26 @@ type Ec2CapacityArgs struct {
 	AdditionalCapacityProviders []string
 }
 
-// Ec2Capacity is EC2 capacity for an ECS cluster: a launch template, an Auto Scaling group
+// EC2Capacity is EC2 capacity for an ECS cluster: a launch template, an Auto Scaling group
 // across the private subnets and an ECS capacity provider with managed scaling, set as the
 // cluster's default capacity provider strategy.
-type Ec2Capacity struct {
+type EC2Capacity struct {
 	pulumi.ResourceState
 
 	// CapacityProviderName is read from the cluster association, so a service that names it is
 	// created after the association; it is known during preview when the provider's name is.
 	CapacityProviderName pulumi.StringOutput `pulumi:"capacityProviderName"`
 	AutoScalingGroupName pulumi.StringOutput `pulumi:"autoScalingGroupName"`
-	AutoScalingGroupArn  pulumi.StringOutput `pulumi:"autoScalingGroupArn"`
+	AutoScalingGroupARN  pulumi.StringOutput `pulumi:"autoScalingGroupArn"`
 	LaunchTemplateID     pulumi.StringOutput `pulumi:"launchTemplateId"`
 	SecurityGroupID      pulumi.StringOutput `pulumi:"securityGroupId"`
 }
 
-// Ec2PlacementStrategies is the placement for a service on EC2 capacity: spread tasks across
+// EC2PlacementStrategies is the placement for a service on EC2 capacity: spread tasks across
 // Availability Zones first (a zone outage takes at most its share), then pack each zone's
 // instances by memory so managed scaling can empty and remove spare instances. Pass it as the
 // service's OrderedPlacementStrategies.
-func Ec2PlacementStrategies() ecs.ServiceOrderedPlacementStrategyArray {
+func EC2PlacementStrategies() ecs.ServiceOrderedPlacementStrategyArray {
 	return ecs.ServiceOrderedPlacementStrategyArray{
 		ecs.ServiceOrderedPlacementStrategyArgs{Type: pulumi.String("spread"), Field: pulumi.String("attribute:ecs.availability-zone")},
 		ecs.ServiceOrderedPlacementStrategyArgs{Type: pulumi.String("binpack"), Field: pulumi.String("memory")},
@@ -104,7 +110,7 @@ func Ec2PlacementStrategies() ecs.ServiceOrderedPlacementStrategyArray {
 // ServiceCapacityProviderStrategies is the strategy for a service running on this capacity.
 // Naming the provider explicitly (rather than relying on the cluster default) keeps the service
 // on it if the cluster default changes; the service must not also set a launch type.
-func (c *Ec2Capacity) ServiceCapacityProviderStrategies() ecs.ServiceCapacityProviderStrategyArray {
+func (c *EC2Capacity) ServiceCapacityProviderStrategies() ecs.ServiceCapacityProviderStrategyArray {
 	return ecs.ServiceCapacityProviderStrategyArray{
 		ecs.ServiceCapacityProviderStrategyArgs{CapacityProvider: c.CapacityProviderName, Weight: pulumi.Int(1)},
 	}
@@ -140,18 +146,18 @@ func ec2InstancePolicies(sessionManagerAccess bool) []string {
 	return policies
 }
 
-// NewEc2Capacity creates the launch template, Auto Scaling group and ECS capacity provider, and
+// NewEC2Capacity creates the launch template, Auto Scaling group and ECS capacity provider, and
 // makes the provider the cluster's default strategy.
-func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opts ...pulumi.ResourceOption) (*Ec2Capacity, error) {
+func NewEC2Capacity(ctx *pulumi.Context, name string, args *EC2CapacityArgs, opts ...pulumi.ResourceOption) (*EC2Capacity, error) {
 	if args == nil {
-		args = &Ec2CapacityArgs{}
+		args = &EC2CapacityArgs{}
 	}
 	a := args.withDefaults()
 	if err := errors.Join(a.wiring(), a.validate(name)); err != nil {
-		return nil, fmt.Errorf("Ec2Capacity %s: %w", name, err)
+		return nil, fmt.Errorf("EC2Capacity %s: %w", name, err)
 	}
-	c := &Ec2Capacity{}
-	if err := ctx.RegisterComponentResource("webstack:components:Ec2Capacity", name, c, opts...); err != nil {
+	c := &EC2Capacity{}
+	if err := ctx.RegisterComponentResource(ec2CapacityType, name, c, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(c)
@@ -160,7 +166,7 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 	// only calls AWS APIs over HTTPS (ECS, ECR and S3 image layers, CloudWatch Logs, SSM); DNS
 	// and the time service are link-local and not filtered by security groups.
 	sg, err := awsec2.NewSecurityGroup(ctx, name+"-instances", &awsec2.SecurityGroupArgs{
-		VpcId:       a.VpcID,
+		VpcId:       a.VPCID,
 		Description: pulumi.String("ECS container instances: no inbound, HTTPS out"),
 		// Explicitly empty: the provider then also removes ingress rules added out of band.
 		Ingress: awsec2.SecurityGroupIngressArray{},
@@ -194,7 +200,7 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 		Description: pulumi.String("ECS container instances"),
 		// EC2 resolves the public parameter at each launch: no lookup at deploy time, and every
 		// new instance (scale-out, refresh, rebalance) starts on the latest ECS AMI.
-		ImageId:            pulumi.String("resolve:ssm:" + a.AmiParameterName),
+		ImageId:            pulumi.String("resolve:ssm:" + a.AMIParameterName),
 		IamInstanceProfile: awsec2.LaunchTemplateIamInstanceProfileArgs{Arn: profile.Arn},
 		// IMDSv2 only. Hop limit 1: a token response cannot cross the extra hop into a container
 		// network (bridge or docker build), while the agent, which runs in the host's network
@@ -324,13 +330,13 @@ func NewEc2Capacity(ctx *pulumi.Context, name string, args *Ec2CapacityArgs, opt
 	// association without hiding a known name from preview.
 	c.CapacityProviderName = association.CapacityProviders.Index(pulumi.Int(0))
 	c.AutoScalingGroupName = asg.Name
-	c.AutoScalingGroupArn = asg.Arn
+	c.AutoScalingGroupARN = asg.Arn
 	c.LaunchTemplateID = lt.ID().ToStringOutput()
 	c.SecurityGroupID = sg.ID().ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"capacityProviderName": c.CapacityProviderName,
 		"autoScalingGroupName": c.AutoScalingGroupName,
-		"autoScalingGroupArn":  c.AutoScalingGroupArn,
+		"autoScalingGroupArn":  c.AutoScalingGroupARN,
 		"launchTemplateId":     c.LaunchTemplateID,
 		"securityGroupId":      c.SecurityGroupID,
 	}); err != nil {

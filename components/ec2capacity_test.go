@@ -23,37 +23,37 @@ const (
 )
 
 // ec2TestArgs are valid args with three plain private subnets.
-func ec2TestArgs() *Ec2CapacityArgs {
-	return &Ec2CapacityArgs{
+func ec2TestArgs() *EC2CapacityArgs {
+	return &EC2CapacityArgs{
 		ClusterName: pulumi.String("web-cluster"),
-		VpcID:       pulumi.String("vpc-0123"),
+		VPCID:       pulumi.String("vpc-0123"),
 		SubnetIDs:   pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b"), pulumi.String("subnet-c")},
 	}
 }
 
 // ec2Outputs are the component's resolved outputs, in field order.
 type ec2Outputs struct {
-	CapacityProviderName, AutoScalingGroupName, AutoScalingGroupArn, LaunchTemplateID, SecurityGroupID, ServiceStrategyProvider string
+	CapacityProviderName, AutoScalingGroupName, AutoScalingGroupARN, LaunchTemplateID, SecurityGroupID, ServiceStrategyProvider string
 }
 
-// runEc2Capacity builds an Ec2Capacity named "web" under the double and resolves its outputs.
-func runEc2Capacity(t *testing.T, args *Ec2CapacityArgs) (*clouddouble.Double, ec2Outputs) {
+// runEC2Capacity builds an EC2Capacity named "web" under the double and resolves its outputs.
+func runEC2Capacity(t *testing.T, args *EC2CapacityArgs) (*clouddouble.Double, ec2Outputs) {
 	t.Helper()
 	var got ec2Outputs
-	d, err := runEc2Double(func(ctx *pulumi.Context) error {
-		c, err := NewEc2Capacity(ctx, "web", args)
+	d, err := runEC2Double(func(ctx *pulumi.Context) error {
+		c, err := NewEC2Capacity(ctx, "web", args)
 		if err != nil {
 			return err
 		}
 		strategy := c.ServiceCapacityProviderStrategies().ToServiceCapacityProviderStrategyArrayOutput().Index(pulumi.Int(0)).CapacityProvider()
-		pulumi.All(c.CapacityProviderName, c.AutoScalingGroupName, c.AutoScalingGroupArn, c.LaunchTemplateID, c.SecurityGroupID, strategy).ApplyT(func(v []any) error {
+		pulumi.All(c.CapacityProviderName, c.AutoScalingGroupName, c.AutoScalingGroupARN, c.LaunchTemplateID, c.SecurityGroupID, strategy).ApplyT(func(v []any) error {
 			got = ec2Outputs{v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(string)}
 			return nil
 		})
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("NewEc2Capacity: %v", err)
+		t.Fatalf("NewEC2Capacity: %v", err)
 	}
 	if len(d.Invokes()) > 0 {
 		t.Errorf("invokes %v: the AMI comes from resolve:ssm at launch, no lookup is needed", d.Invokes())
@@ -61,8 +61,8 @@ func runEc2Capacity(t *testing.T, args *Ec2CapacityArgs) (*clouddouble.Double, e
 	return d, got
 }
 
-func TestEc2CapacityLaunchTemplate(t *testing.T) {
-	d, out := runEc2Capacity(t, ec2TestArgs())
+func TestEC2CapacityLaunchTemplate(t *testing.T) {
+	d, out := runEC2Capacity(t, ec2TestArgs())
 	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
 
 	clouddouble.Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")
@@ -97,29 +97,29 @@ func TestEc2CapacityLaunchTemplate(t *testing.T) {
 	}
 }
 
-func TestEc2CapacityGravitonUsesArm64Ami(t *testing.T) {
+func TestEC2CapacityGravitonUsesArm64Ami(t *testing.T) {
 	args := ec2TestArgs()
 	args.InstanceTypes = []string{"m7g.large", "c7gn.large"}
 	args.RootVolumeSizeGiB = 50
-	d, _ := runEc2Capacity(t, args)
+	d, _ := runEC2Capacity(t, args)
 	lt := d.One(t, ec2TypeLaunchTemplate).Inputs
 	clouddouble.Want(t, "imageId", clouddouble.Path(lt, "imageId"), "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")
 	clouddouble.Want(t, "root ebs.volumeSize", clouddouble.Path(lt, "blockDeviceMappings", 0, "ebs", "volumeSize"), 50)
 }
 
-func TestEc2InstanceArchitecture(t *testing.T) {
+func TestEC2InstanceArchitecture(t *testing.T) {
 	for typ, want := range map[string]string{
 		"t4g.small": "ARM64", "m7gd.2xlarge": "ARM64", "c7gn.large": "ARM64", "g5g.xlarge": "ARM64", "is4gen.large": "ARM64",
 		"a1.large": "ARM64", "a1.metal": "ARM64",
 		"t3.medium": "X86_64", "g4dn.xlarge": "X86_64", "g4ad.xlarge": "X86_64", "m7i-flex.large": "X86_64", "u-6tb1.metal": "X86_64",
 	} {
-		if got := Ec2InstanceArchitecture(typ); got != want {
-			t.Errorf("Ec2InstanceArchitecture(%q) = %s, want %s", typ, got, want)
+		if got := EC2InstanceArchitecture(typ); got != want {
+			t.Errorf("EC2InstanceArchitecture(%q) = %s, want %s", typ, got, want)
 		}
 	}
 }
 
-func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
+func TestEC2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 	const (
 		ecsRole = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
 		ssmCore = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -133,7 +133,7 @@ func TestEc2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 	} {
 		args := ec2TestArgs()
 		args.SessionManagerAccess = tc.sessionManager
-		d, _ := runEc2Capacity(t, args)
+		d, _ := runEC2Capacity(t, args)
 
 		var got []string
 		for _, a := range d.OfType(ec2TypeAttachment) {
@@ -184,7 +184,7 @@ func ec2EcsConfig(t *testing.T, d *clouddouble.Double) []string {
 	return strings.Split(script[start+len(open):end], "\n")
 }
 
-func TestEc2CapacityUserDataJoinsCluster(t *testing.T) {
+func TestEC2CapacityUserDataJoinsCluster(t *testing.T) {
 	for _, tc := range []struct {
 		spot, stopTimeout int
 		want              []string
@@ -195,19 +195,19 @@ func TestEc2CapacityUserDataJoinsCluster(t *testing.T) {
 		args := ec2TestArgs()
 		args.SpotInstancePercent = tc.spot
 		args.ContainerStopTimeoutSeconds = tc.stopTimeout
-		d, _ := runEc2Capacity(t, args)
+		d, _ := runEC2Capacity(t, args)
 		if got := ec2EcsConfig(t, d); !slices.Equal(got, tc.want) {
 			t.Errorf("spot %d%%, stop timeout %d: ecs.config lines\n%q\nwant\n%q", tc.spot, tc.stopTimeout, got, tc.want)
 		}
 	}
 }
 
-func TestEc2CapacityAutoScalingGroup(t *testing.T) {
+func TestEC2CapacityAutoScalingGroup(t *testing.T) {
 	args := ec2TestArgs()
 	args.InstanceTypes = []string{"m6i.large", "m5.large"}
 	args.MinInstances, args.MaxInstances = 3, 9
 	args.SpotInstancePercent = 25
-	d, out := runEc2Capacity(t, args)
+	d, out := runEC2Capacity(t, args)
 	asg := d.One(t, ec2TypeGroup)
 	in := asg.Inputs
 
@@ -252,17 +252,17 @@ func TestEc2CapacityAutoScalingGroup(t *testing.T) {
 	if !managedTag {
 		t.Errorf("tags %v lack AmazonECSManaged=true propagated at launch", clouddouble.Path(in, "tags"))
 	}
-	if out.AutoScalingGroupName != "web-double" || out.AutoScalingGroupArn != "arn:aws:double:us-east-1:123456789012:web" {
-		t.Errorf("group outputs %q %q, want the group's name and ARN", out.AutoScalingGroupName, out.AutoScalingGroupArn)
+	if out.AutoScalingGroupName != "web-double" || out.AutoScalingGroupARN != "arn:aws:double:us-east-1:123456789012:web" {
+		t.Errorf("group outputs %q %q, want the group's name and ARN", out.AutoScalingGroupName, out.AutoScalingGroupARN)
 	}
 }
 
-func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
+func TestEC2CapacityProviderIsClusterDefault(t *testing.T) {
 	args := ec2TestArgs()
 	args.MaxInstances = 6
 	args.TargetCapacityPercent = 80
 	args.AdditionalCapacityProviders = []string{"FARGATE", "FARGATE_SPOT"}
-	d, out := runEc2Capacity(t, args)
+	d, out := runEC2Capacity(t, args)
 
 	cp := d.One(t, ec2TypeProvider).Inputs
 	asgp := clouddouble.Path(cp, "autoScalingGroupProvider").ObjectValue()
@@ -291,8 +291,8 @@ func TestEc2CapacityProviderIsClusterDefault(t *testing.T) {
 	}
 }
 
-func TestEc2CapacitySecurityGroupHasNoIngress(t *testing.T) {
-	d, out := runEc2Capacity(t, ec2TestArgs())
+func TestEC2CapacitySecurityGroupHasNoIngress(t *testing.T) {
+	d, out := runEC2Capacity(t, ec2TestArgs())
 	sg := d.One(t, ec2TypeSecurityGroup)
 	clouddouble.Want(t, "vpcId", clouddouble.Path(sg.Inputs, "vpcId"), "vpc-0123")
 	if ingress := clouddouble.Path(sg.Inputs, "ingress"); !ingress.IsArray() || len(ingress.ArrayValue()) != 0 {
@@ -312,9 +312,9 @@ func TestEc2CapacitySecurityGroupHasNoIngress(t *testing.T) {
 }
 
 // The placement helper as the policy pack sees it: on a registered ECS service.
-func TestEc2PlacementStrategiesSpreadAzFirst(t *testing.T) {
-	d, err := runEc2Double(func(ctx *pulumi.Context) error {
-		_, err := ecs.NewService(ctx, "svc", &ecs.ServiceArgs{OrderedPlacementStrategies: Ec2PlacementStrategies()})
+func TestEC2PlacementStrategiesSpreadAzFirst(t *testing.T) {
+	d, err := runEC2Double(func(ctx *pulumi.Context) error {
+		_, err := ecs.NewService(ctx, "svc", &ecs.ServiceArgs{OrderedPlacementStrategies: EC2PlacementStrategies()})
 		return err
 	})
 	if err != nil {
@@ -331,29 +331,29 @@ func TestEc2PlacementStrategiesSpreadAzFirst(t *testing.T) {
 	}
 }
 
-func TestEc2CapacityInvalidArgs(t *testing.T) {
+func TestEC2CapacityInvalidArgs(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		edit   func(a *Ec2CapacityArgs)
+		edit   func(a *EC2CapacityArgs)
 		called string // component name, default "web"
 		want   string
 	}{
-		{"reserved name prefix", func(a *Ec2CapacityArgs) {}, "ecs-capacity", `which ECS refuses at the start of a capacity provider name`},
-		{"no cluster", func(a *Ec2CapacityArgs) { a.ClusterName = nil }, "", "ClusterName, VpcID and SubnetIDs are required"},
-		{"one subnet", func(a *Ec2CapacityArgs) { a.SubnetIDs = pulumi.StringArray{pulumi.String("subnet-a")} }, "", "SubnetIDs has 1 subnet(s): give at least 2"},
-		{"bad instance type", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"large"} }, "", `InstanceTypes "large" is not an EC2 instance type`},
-		{"duplicate instance type", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m5.large"} }, "", "InstanceTypes m5.large is listed twice"},
-		{"mixed architectures", func(a *Ec2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m6g.large"} }, "", "m6g.large is ARM64, but the instances must run X86_64 tasks"},
-		{"one instance", func(a *Ec2CapacityArgs) { a.MinInstances = 1 }, "", "MinInstances 1 instance(s)"},
-		{"max below min", func(a *Ec2CapacityArgs) { a.MinInstances, a.MaxInstances = 4, 3 }, "", "MaxInstances 3 is below the minimum of 4"},
-		{"target above 100", func(a *Ec2CapacityArgs) { a.TargetCapacityPercent = 101 }, "", "TargetCapacityPercent 101 is out of range: use a value from 1 to 100"},
-		{"negative target", func(a *Ec2CapacityArgs) { a.TargetCapacityPercent = -1 }, "", "TargetCapacityPercent -1 is out of range"},
-		{"spot above 100", func(a *Ec2CapacityArgs) { a.SpotInstancePercent = 101 }, "", "SpotInstancePercent 101 is out of range"},
-		{"negative spot", func(a *Ec2CapacityArgs) { a.SpotInstancePercent = -5 }, "", "SpotInstancePercent -5 is out of range"},
-		{"small root volume", func(a *Ec2CapacityArgs) { a.RootVolumeSizeGiB = 20 }, "", "RootVolumeSizeGiB 20 is out of range: use a value from 30"},
-		{"ami id for parameter", func(a *Ec2CapacityArgs) { a.AmiParameterName = "ami-0abc" }, "", `AmiParameterName "ami-0abc" is not an SSM parameter name`},
-		{"stop timeout too long", func(a *Ec2CapacityArgs) { a.ContainerStopTimeoutSeconds = 300 }, "", "ContainerStopTimeoutSeconds is 300: use 2 to 120"},
-		{"provider twice", func(a *Ec2CapacityArgs) { a.AdditionalCapacityProviders = []string{"FARGATE", "FARGATE"} }, "", `AdditionalCapacityProviders[1] "FARGATE" is empty or listed twice`},
+		{"reserved name prefix", func(a *EC2CapacityArgs) {}, "ecs-capacity", `which ECS refuses at the start of a capacity provider name`},
+		{"no cluster", func(a *EC2CapacityArgs) { a.ClusterName = nil }, "", "ClusterName, VPCID and SubnetIDs are required"},
+		{"one subnet", func(a *EC2CapacityArgs) { a.SubnetIDs = pulumi.StringArray{pulumi.String("subnet-a")} }, "", "SubnetIDs has 1 subnet(s): give at least 2"},
+		{"bad instance type", func(a *EC2CapacityArgs) { a.InstanceTypes = []string{"large"} }, "", `InstanceTypes "large" is not an EC2 instance type`},
+		{"duplicate instance type", func(a *EC2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m5.large"} }, "", "InstanceTypes m5.large is listed twice"},
+		{"mixed architectures", func(a *EC2CapacityArgs) { a.InstanceTypes = []string{"m5.large", "m6g.large"} }, "", "m6g.large is ARM64, but the instances must run X86_64 tasks"},
+		{"one instance", func(a *EC2CapacityArgs) { a.MinInstances = 1 }, "", "MinInstances 1 instance(s)"},
+		{"max below min", func(a *EC2CapacityArgs) { a.MinInstances, a.MaxInstances = 4, 3 }, "", "MaxInstances 3 is below the minimum of 4"},
+		{"target above 100", func(a *EC2CapacityArgs) { a.TargetCapacityPercent = 101 }, "", "TargetCapacityPercent 101 is out of range: use a value from 1 to 100"},
+		{"negative target", func(a *EC2CapacityArgs) { a.TargetCapacityPercent = -1 }, "", "TargetCapacityPercent -1 is out of range"},
+		{"spot above 100", func(a *EC2CapacityArgs) { a.SpotInstancePercent = 101 }, "", "SpotInstancePercent 101 is out of range"},
+		{"negative spot", func(a *EC2CapacityArgs) { a.SpotInstancePercent = -5 }, "", "SpotInstancePercent -5 is out of range"},
+		{"small root volume", func(a *EC2CapacityArgs) { a.RootVolumeSizeGiB = 20 }, "", "RootVolumeSizeGiB 20 is out of range: use a value from 30"},
+		{"ami id for parameter", func(a *EC2CapacityArgs) { a.AMIParameterName = "ami-0abc" }, "", `AMIParameterName "ami-0abc" is not an SSM parameter name`},
+		{"stop timeout too long", func(a *EC2CapacityArgs) { a.ContainerStopTimeoutSeconds = 300 }, "", "ContainerStopTimeoutSeconds is 300: use 2 to 120"},
+		{"provider twice", func(a *EC2CapacityArgs) { a.AdditionalCapacityProviders = []string{"FARGATE", "FARGATE"} }, "", `AdditionalCapacityProviders[1] "FARGATE" is empty or listed twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := ec2TestArgs()
@@ -362,9 +362,9 @@ func TestEc2CapacityInvalidArgs(t *testing.T) {
 			if name == "" {
 				name = "web"
 			}
-			var err error // NewEc2Capacity's own error; RunErr wraps it in a multierror
-			d, runErr := runEc2Double(func(ctx *pulumi.Context) error {
-				_, err = NewEc2Capacity(ctx, name, args)
+			var err error // NewEC2Capacity's own error; RunErr wraps it in a multierror
+			d, runErr := runEC2Double(func(ctx *pulumi.Context) error {
+				_, err = NewEC2Capacity(ctx, name, args)
 				return err
 			})
 			if runErr == nil {

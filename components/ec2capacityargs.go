@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The settings of an Ec2Capacity: defaults, the inputs the service supplies (wiring) and the
+// The settings of an EC2Capacity: defaults, the inputs the service supplies (wiring) and the
 // checks of every setting, with the instance-type rules they rest on.
 
 var capacityProviderNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
@@ -18,12 +18,12 @@ var capacityProviderNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 // instanceTypePattern is family.size, e.g. t3.medium, m7gd.2xlarge, u-6tb1.metal.
 var instanceTypePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*?)([0-9]+)([a-z-]*)\.[a-z0-9-]+$`)
 
-// Ec2InstanceArchitecture is the CPU architecture of an instance type in ECS runtimePlatform
+// EC2InstanceArchitecture is the CPU architecture of an instance type in ECS runtimePlatform
 // terms, "ARM64" or "X86_64", for checking that a task definition's cpuArchitecture matches the
 // instances. It follows EC2's naming: a "g" among the attributes after the generation digit
 // (t4g, m7gd, c7gn, g5g) marks an AWS Graviton processor; the one family named otherwise is the
 // first Graviton generation, a1.
-func Ec2InstanceArchitecture(instanceType string) string {
+func EC2InstanceArchitecture(instanceType string) string {
 	m := instanceTypePattern.FindStringSubmatch(instanceType)
 	if m != nil && (strings.Contains(m[3], "g") || m[1] == "a" && m[2] == "1") {
 		return CPUArchitectureARM64
@@ -39,7 +39,7 @@ func CheckInstanceTypes(types []string, cpuArchitecture string) []*SettingError 
 	}
 	var errs []*SettingError
 	for i, t := range types {
-		switch arch := Ec2InstanceArchitecture(t); {
+		switch arch := EC2InstanceArchitecture(t); {
 		case !instanceTypePattern.MatchString(t):
 			errs = append(errs, settingErr(fmt.Sprintf("%q is not an EC2 instance type", t), "give one like %s", DefaultInstanceType))
 		case slices.Index(types, t) != i:
@@ -52,7 +52,7 @@ func CheckInstanceTypes(types []string, cpuArchitecture string) []*SettingError 
 	return errs
 }
 
-// Ec2Capacity defaults (MaxInstances defaults to DefaultMaxInstances(MinInstances)).
+// EC2Capacity defaults (MaxInstances defaults to DefaultMaxInstances(MinInstances)).
 const (
 	DefaultInstanceType          = "t3.medium"
 	DefaultMinInstances          = 2
@@ -60,7 +60,7 @@ const (
 	DefaultRootVolumeSizeGiB     = 30
 )
 
-func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
+func (a EC2CapacityArgs) withDefaults() EC2CapacityArgs {
 	if len(a.InstanceTypes) == 0 {
 		a.InstanceTypes = []string{DefaultInstanceType}
 	}
@@ -76,10 +76,10 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 	if a.RootVolumeSizeGiB == 0 {
 		a.RootVolumeSizeGiB = DefaultRootVolumeSizeGiB
 	}
-	if a.AmiParameterName == "" {
-		a.AmiParameterName = EcsAmiParameterX86
-		if Ec2InstanceArchitecture(a.InstanceTypes[0]) == CPUArchitectureARM64 {
-			a.AmiParameterName = EcsAmiParameterArm64
+	if a.AMIParameterName == "" {
+		a.AMIParameterName = ECSAMIParameterX86
+		if EC2InstanceArchitecture(a.InstanceTypes[0]) == CPUArchitectureARM64 {
+			a.AMIParameterName = ECSAMIParameterArm64
 		}
 	}
 	if a.ContainerStopTimeoutSeconds == 0 {
@@ -89,22 +89,23 @@ func (a Ec2CapacityArgs) withDefaults() Ec2CapacityArgs {
 }
 
 // wiring checks the inputs that come from the service and the network.
-func (a Ec2CapacityArgs) wiring() error {
-	if a.ClusterName == nil || a.VpcID == nil || a.SubnetIDs == nil {
-		return errors.New("ClusterName, VpcID and SubnetIDs are required: pass the cluster's name and the network's VPC id and private subnet ids")
+func (a EC2CapacityArgs) wiring() error {
+	if a.ClusterName == nil || a.VPCID == nil || a.SubnetIDs == nil {
+		return errors.New("ClusterName, VPCID and SubnetIDs are required: pass the cluster's name and the network's VPC id and private subnet ids")
 	}
 	return nil
 }
 
 // validate reports every problem of the settings (plain subnet ids included, when given).
-func (a Ec2CapacityArgs) validate(name string) error {
+func (a EC2CapacityArgs) validate(name string) error {
 	var errs []error
 	if a.Name == "" {
-		errs = append(errs, CheckCapacityProviderName(name).For("Ec2Capacity name (the capacity provider's name derives from it)"))
+		errs = append(errs, CheckCapacityProviderName(name).For("EC2Capacity name (the capacity provider's name derives from it)"))
 	} else {
 		errs = append(errs, CheckCapacityProviderName(a.Name).For("Name"))
 	}
 	if a.Name != "" && !capacityProviderNamePattern.MatchString(a.Name) {
+		//lint:ignore ST1005 the message starts with the field's name, as every args check's does
 		errs = append(errs, fmt.Errorf("Name %q is not a capacity provider name: use 1-255 letters, digits, - and _", a.Name))
 	}
 	// The subnets are wiring (the Network's private subnets, whose ids it checks): only their count
@@ -113,15 +114,15 @@ func (a Ec2CapacityArgs) validate(name string) error {
 		errs = append(errs, fmt.Errorf("SubnetIDs has %d subnet(s): give at least %d, in different availability zones", len(ids), MinEC2Instances))
 	}
 	// One launch template has one AMI, so the types share the first one's architecture.
-	errs = append(errs, joinFor("InstanceTypes", CheckInstanceTypes(a.InstanceTypes, Ec2InstanceArchitecture(a.InstanceTypes[0]))))
+	errs = append(errs, joinFor("InstanceTypes", CheckInstanceTypes(a.InstanceTypes, EC2InstanceArchitecture(a.InstanceTypes[0]))))
 	errs = append(errs,
 		CheckMinInstances(a.MinInstances).For("MinInstances"),
 		CheckMaxInstances(a.MaxInstances, a.MinInstances).For("MaxInstances"),
 		CheckTargetCapacityPercent(a.TargetCapacityPercent).For("TargetCapacityPercent"),
 		CheckSpotInstancePercent(a.SpotInstancePercent).For("SpotInstancePercent"),
 		CheckRootVolumeSize(a.RootVolumeSizeGiB).For("RootVolumeSizeGiB"))
-	if strings.HasPrefix(a.AmiParameterName, "resolve:") || strings.HasPrefix(a.AmiParameterName, "ami-") || strings.ContainsAny(a.AmiParameterName, " \t\n") {
-		errs = append(errs, fmt.Errorf("AmiParameterName %q is not an SSM parameter name: give one like %s", a.AmiParameterName, EcsAmiParameterX86))
+	if strings.HasPrefix(a.AMIParameterName, "resolve:") || strings.HasPrefix(a.AMIParameterName, "ami-") || strings.ContainsAny(a.AMIParameterName, " \t\n") {
+		errs = append(errs, fmt.Errorf("AMIParameterName %q is not an SSM parameter name: give one like %s", a.AMIParameterName, ECSAMIParameterX86))
 	}
 	if a.ContainerStopTimeoutSeconds < 2 || a.ContainerStopTimeoutSeconds > 120 {
 		errs = append(errs, fmt.Errorf("ContainerStopTimeoutSeconds is %d: use 2 to 120, the task definition's stopTimeout", a.ContainerStopTimeoutSeconds))

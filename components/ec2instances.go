@@ -34,15 +34,15 @@ var ec2InstanceSizes = map[string]ec2InstanceSize{
 // that; a task may claim at most this share of the nominal memory.
 const ec2UsableMemoryPercent = 90
 
-// Ec2SupportedInstanceTypes lists the instance types Ec2TasksPerInstance knows, sorted.
-func Ec2SupportedInstanceTypes() []string {
+// EC2SupportedInstanceTypes lists the instance types EC2TasksPerInstance knows, sorted.
+func EC2SupportedInstanceTypes() []string {
 	return slices.Sorted(maps.Keys(ec2InstanceSizes))
 }
 
-// Ec2TasksPerInstance is how many awsvpc tasks of cpu units and memory MiB one instance of the
+// EC2TasksPerInstance is how many awsvpc tasks of cpu units and memory MiB one instance of the
 // smallest listed type holds (each task takes one of its network interfaces, the instance keeps
 // the primary one; no ENI trunking). An error names an unknown type or a task that fits none.
-func Ec2TasksPerInstance(instanceTypes []string, cpu, memory int) (int, error) {
+func EC2TasksPerInstance(instanceTypes []string, cpu, memory int) (int, error) {
 	if cpu < 128 || memory < 128 {
 		return 0, fmt.Errorf("task size %d CPU units / %d MiB is below the ECS minimum of 128 / 128", cpu, memory)
 	}
@@ -50,7 +50,7 @@ func Ec2TasksPerInstance(instanceTypes []string, cpu, memory int) (int, error) {
 	for _, t := range instanceTypes {
 		size, ok := ec2InstanceSizes[t]
 		if !ok {
-			return 0, fmt.Errorf("instance type %q has no sizing entry: use one of %s", t, strings.Join(Ec2SupportedInstanceTypes(), ", "))
+			return 0, fmt.Errorf("instance type %q has no sizing entry: use one of %s", t, strings.Join(EC2SupportedInstanceTypes(), ", "))
 		}
 		usable := size.MemoryGiB * 1024 * ec2UsableMemoryPercent / 100
 		if cpu > size.VCPU*1024 || memory > usable {

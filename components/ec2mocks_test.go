@@ -11,10 +11,10 @@ import (
 // it reach the Auto Scaling group.
 const ec2DoubleLatestVersion = 3
 
-// runEc2Double runs program against the shared cloud double, answering in us-east-1 with the
+// runEC2Double runs program against the shared cloud double, answering in us-east-1 with the
 // provider's autoname as "<name>-double" and the launch template at ec2DoubleLatestVersion. The
-// double answers no invokes (Ec2Capacity is meant to make none) but records them.
-func runEc2Double(program pulumi.RunFunc) (*clouddouble.Double, error) {
+// double answers no invokes (EC2Capacity is meant to make none) but records them.
+func runEC2Double(program pulumi.RunFunc) (*clouddouble.Double, error) {
 	return clouddouble.RunWith(clouddouble.Options{
 		Region: "us-east-1", Autoname: "-double", Invokes: map[string]clouddouble.Invoke{},
 		Outputs: map[string]clouddouble.OutputHook{

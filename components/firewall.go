@@ -18,9 +18,9 @@ var managedRuleGroups = []string{
 
 // FirewallArgs configures a Firewall.
 type FirewallArgs struct {
-	LoadBalancerArn pulumi.StringInput
+	LoadBalancerARN pulumi.StringInput
 	// RateLimit is the number of requests per 5 minutes one IP may make before it is
-	// blocked, MinWafRateLimit..MaxWafRateLimit. Default DefaultWafRateLimit.
+	// blocked, MinWAFRateLimit..MaxWAFRateLimit. Default DefaultWAFRateLimit.
 	RateLimit int
 }
 
@@ -29,32 +29,32 @@ type FirewallArgs struct {
 type Firewall struct {
 	pulumi.ResourceState
 
-	WebAclArn pulumi.StringOutput `pulumi:"webAclArn"`
+	WebACLARN pulumi.StringOutput `pulumi:"webAclArn"`
 }
 
 // Firewall defaults and limits: requests per 5 minutes per client IP (WAF rate-based rule).
 const (
-	DefaultWafRateLimit = 2000
-	MinWafRateLimit     = 100
-	MaxWafRateLimit     = 2_000_000_000
+	DefaultWAFRateLimit = 2000
+	MinWAFRateLimit     = 100
+	MaxWAFRateLimit     = 2_000_000_000
 )
 
 // CheckWAFRateLimit checks the requests per 5 minutes one client IP may make.
 func CheckWAFRateLimit(n int) *SettingError {
-	return CheckIntRange(n, MinWafRateLimit, MaxWafRateLimit)
+	return CheckIntRange(n, MinWAFRateLimit, MaxWAFRateLimit)
 }
 
 func (a FirewallArgs) withDefaults() FirewallArgs {
 	if a.RateLimit == 0 {
-		a.RateLimit = DefaultWafRateLimit
+		a.RateLimit = DefaultWAFRateLimit
 	}
 	return a
 }
 
 // wiring checks the input that comes from the load balancer.
 func (a FirewallArgs) wiring() error {
-	if a.LoadBalancerArn == nil {
-		return errors.New("LoadBalancerArn is required: pass the LoadBalancer's loadBalancerArn")
+	if a.LoadBalancerARN == nil {
+		return errors.New("LoadBalancerARN is required: pass the LoadBalancer's loadBalancerArn")
 	}
 	return nil
 }
@@ -138,13 +138,13 @@ func NewFirewall(ctx *pulumi.Context, name string, args *FirewallArgs, opts ...p
 		return nil, err
 	}
 	if _, err := wafv2.NewWebAclAssociation(ctx, name, &wafv2.WebAclAssociationArgs{
-		ResourceArn: a.LoadBalancerArn,
+		ResourceArn: a.LoadBalancerARN,
 		WebAclArn:   acl.Arn,
 	}, parent); err != nil {
 		return nil, err
 	}
-	comp.WebAclArn = acl.Arn
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{"webAclArn": comp.WebAclArn}); err != nil {
+	comp.WebACLARN = acl.Arn
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{"webAclArn": comp.WebACLARN}); err != nil {
 		return nil, err
 	}
 	return comp, nil

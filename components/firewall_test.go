@@ -10,16 +10,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-const netTestAlbArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123"
+const netTestALBARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123"
 
 func TestFirewallRulesAndAssociation(t *testing.T) {
-	var webAclArn string
+	var webACLARN string
 	d, err := runNetDouble(func(ctx *pulumi.Context) error {
-		f, err := NewFirewall(ctx, "web-waf", &FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: 500})
+		f, err := NewFirewall(ctx, "web-waf", &FirewallArgs{LoadBalancerARN: pulumi.String(netTestALBARN), RateLimit: 500})
 		if err != nil {
 			return err
 		}
-		clouddouble.Await(ctx, "waf", func(v []any) { webAclArn = v[0].(string) }, f.WebAclArn)
+		clouddouble.Await(ctx, "waf", func(v []any) { webACLARN = v[0].(string) }, f.WebACLARN)
 		return nil
 	})
 	if err != nil {
@@ -81,15 +81,15 @@ func TestFirewallRulesAndAssociation(t *testing.T) {
 	}
 
 	assoc := d.Named(t, "aws:wafv2/webAclAssociation:WebAclAssociation", "web-waf")
-	netWant(t, assoc, map[string]any{"resourceArn": netTestAlbArn, "webAclArn": webAclArn})
-	if webAclArn != "arn:aws:double:us-east-1:123456789012:web-waf" {
-		t.Errorf("webAclArn output = %q, want the web ACL's ARN", webAclArn)
+	netWant(t, assoc, map[string]any{"resourceArn": netTestALBARN, "webAclArn": webACLARN})
+	if webACLARN != "arn:aws:double:us-east-1:123456789012:web-waf" {
+		t.Errorf("webAclArn output = %q, want the web ACL's ARN", webACLARN)
 	}
 }
 
 func TestFirewallDefaultRateLimit(t *testing.T) {
 	d, err := runNetDouble(func(ctx *pulumi.Context) error {
-		_, err := NewFirewall(ctx, "waf", &FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn)})
+		_, err := NewFirewall(ctx, "waf", &FirewallArgs{LoadBalancerARN: pulumi.String(netTestALBARN)})
 		return err
 	})
 	if err != nil {
@@ -107,9 +107,9 @@ func TestFirewallInvalidArgs(t *testing.T) {
 		args FirewallArgs
 		want string
 	}{
-		{"rate too low", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: 99}, "RateLimit 99 is out of range: use a value from 100 to 2000000000"},
-		{"negative rate", FirewallArgs{LoadBalancerArn: pulumi.String(netTestAlbArn), RateLimit: -1}, "RateLimit -1 is out of range"},
-		{"no ALB", FirewallArgs{}, "LoadBalancerArn is required"},
+		{"rate too low", FirewallArgs{LoadBalancerARN: pulumi.String(netTestALBARN), RateLimit: 99}, "RateLimit 99 is out of range: use a value from 100 to 2000000000"},
+		{"negative rate", FirewallArgs{LoadBalancerARN: pulumi.String(netTestALBARN), RateLimit: -1}, "RateLimit -1 is out of range"},
+		{"no ALB", FirewallArgs{}, "LoadBalancerARN is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := runNetDouble(func(ctx *pulumi.Context) error {

@@ -15,7 +15,7 @@ type productionListeners struct {
 	arn            pulumi.StringOutput // the one that forwards: HTTPS, or HTTP without a certificate
 	listeners      []pulumi.Resource
 	url            pulumi.StringOutput
-	certificateArn pulumi.StringOutput // zero without a certificate
+	certificateARN pulumi.StringOutput // zero without a certificate
 }
 
 // newProductionListeners: with a certificate an HTTPS listener that forwards and an HTTP one that
@@ -24,9 +24,9 @@ func newProductionListeners(ctx *pulumi.Context, name string, a LoadBalancerArgs
 	l := productionListeners{url: pulumi.Sprintf("http://%s", alb.DnsName)}
 	var err error
 	if a.hasCertificate() {
-		l.certificateArn = pulumi.String(a.CertificateArn).ToStringOutput()
-		if a.CertificateArn == "" {
-			if l.certificateArn, err = validatedCertificate(ctx, name, a, parent); err != nil {
+		l.certificateARN = pulumi.String(a.CertificateARN).ToStringOutput()
+		if a.CertificateARN == "" {
+			if l.certificateARN, err = validatedCertificate(ctx, name, a, parent); err != nil {
 				return l, err
 			}
 		}
@@ -35,7 +35,7 @@ func newProductionListeners(ctx *pulumi.Context, name string, a LoadBalancerArgs
 			Port:            pulumi.Int(443),
 			Protocol:        pulumi.String("HTTPS"),
 			SslPolicy:       pulumi.String(a.SslPolicy),
-			CertificateArn:  l.certificateArn,
+			CertificateArn:  l.certificateARN,
 			DefaultActions:  forward,
 			// HSTS belongs to whoever terminates TLS (browsers ignore it over plain HTTP, which
 			// is all the targets see), and set here it also covers the load balancer's own
@@ -76,14 +76,14 @@ func newProductionListeners(ctx *pulumi.Context, name string, a LoadBalancerArgs
 }
 
 // addTestListener adds blue-green's green target group and the test listener that forwards to
-// it, open to TestListener.CidrBlocks only.
-func (lbc *LoadBalancer) addTestListener(ctx *pulumi.Context, name string, a LoadBalancerArgs, alb *lb.LoadBalancer, sg *ec2.SecurityGroup, certificateArn pulumi.StringOutput, forwardOpts []pulumi.ResourceOption, parent pulumi.ResourceOrInvokeOption, outputs pulumi.Map) error {
+// it, open to TestListener.CIDRBlocks only.
+func (lbc *LoadBalancer) addTestListener(ctx *pulumi.Context, name string, a LoadBalancerArgs, alb *lb.LoadBalancer, sg *ec2.SecurityGroup, certificateARN pulumi.StringOutput, forwardOpts []pulumi.ResourceOption, parent pulumi.ResourceOrInvokeOption, outputs pulumi.Map) error {
 	t := a.TestListener
 	green, err := targetGroup(ctx, name, "-tg-green", a, parent)
 	if err != nil {
 		return err
 	}
-	if err := allowIngress(ctx, name+"-alb-test", sg.ID(), t.CidrBlocks, []int{t.Port}, parent); err != nil {
+	if err := allowIngress(ctx, name+"-alb-test", sg.ID(), t.CIDRBlocks, []int{t.Port}, parent); err != nil {
 		return err
 	}
 	testArgs := &lb.ListenerArgs{
@@ -95,7 +95,7 @@ func (lbc *LoadBalancer) addTestListener(ctx *pulumi.Context, name string, a Loa
 	scheme, host := "http", alb.DnsName
 	if a.hasCertificate() {
 		scheme = "https"
-		testArgs.Protocol, testArgs.SslPolicy, testArgs.CertificateArn = pulumi.String("HTTPS"), pulumi.String(a.SslPolicy), certificateArn
+		testArgs.Protocol, testArgs.SslPolicy, testArgs.CertificateArn = pulumi.String("HTTPS"), pulumi.String(a.SslPolicy), certificateARN
 	}
 	if a.DomainName != "" {
 		host = pulumi.String(a.DomainName).ToStringOutput() // the certificate's name
@@ -105,12 +105,12 @@ func (lbc *LoadBalancer) addTestListener(ctx *pulumi.Context, name string, a Loa
 		return err
 	}
 	lbc.GreenTargetGroupName = green.Name
-	lbc.GreenTargetGroupArnSuffix = green.ArnSuffix
-	lbc.TestListenerArn = test.Arn
+	lbc.GreenTargetGroupARNSuffix = green.ArnSuffix
+	lbc.TestListenerARN = test.Arn
 	lbc.TestListenerURL = pulumi.Sprintf("%s://%s:%d", scheme, host, t.Port)
 	outputs["greenTargetGroupName"] = lbc.GreenTargetGroupName
-	outputs["greenTargetGroupArnSuffix"] = lbc.GreenTargetGroupArnSuffix
-	outputs["testListenerArn"] = lbc.TestListenerArn
+	outputs["greenTargetGroupArnSuffix"] = lbc.GreenTargetGroupARNSuffix
+	outputs["testListenerArn"] = lbc.TestListenerARN
 	outputs["testListenerUrl"] = lbc.TestListenerURL
 	return nil
 }

@@ -24,26 +24,26 @@ const (
 type TestListenerArgs struct {
 	// Port of the test listener, 1..65535 but not 80 or 443. Default DefaultTestListenerPort.
 	Port int
-	// CidrBlocks may reach Port (the machines that run the release checks); required, and not
+	// CIDRBlocks may reach Port (the machines that run the release checks); required, and not
 	// 0.0.0.0/0: the test listener serves versions before they are released.
-	CidrBlocks []string
+	CIDRBlocks []string
 }
 
 // LoadBalancerArgs configures a LoadBalancer. Zero values mean the documented default.
 type LoadBalancerArgs struct {
-	VpcID     pulumi.StringInput
+	VPCID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput // public subnets, >= 2 AZs
-	// IngressCidrBlocks may reach ports 80 and 443. Default [DefaultIngressCidr].
-	IngressCidrBlocks []string
+	// IngressCIDRBlocks may reach ports 80 and 443. Default [DefaultIngressCIDR].
+	IngressCIDRBlocks []string
 	// ContainerPort is the target group port (required; CheckContainerPort). WebService fills it
 	// in from Service.ContainerPort.
 	ContainerPort int
 	// HealthCheckPath of the target group health check. Default DefaultHealthCheckPath.
 	HealthCheckPath string
-	// CertificateArn of an existing ACM certificate for the HTTPS listener.
-	CertificateArn string
+	// CertificateARN of an existing ACM certificate for the HTTPS listener.
+	CertificateARN string
 	// DomainName and HostedZoneID (together) add a Route 53 alias record for the ALB and,
-	// without CertificateArn, a DNS-validated ACM certificate for DomainName.
+	// without CertificateARN, a DNS-validated ACM certificate for DomainName.
 	DomainName, HostedZoneID string
 	// AllowHTTP permits plain HTTP forwarding when there is no certificate (dev stacks).
 	// With a certificate the HTTP listener only redirects to HTTPS whatever this says.
@@ -70,24 +70,24 @@ type LoadBalancerArgs struct {
 
 // LoadBalancer is an internet-facing ALB with its security group, listeners and an
 // `ip` target group for Fargate tasks. Its security group admits 80/443 from
-// IngressCidrBlocks and has no egress of its own: the Service component adds the one
+// IngressCIDRBlocks and has no egress of its own: the Service component adds the one
 // egress rule to the task security group on the container port.
 type LoadBalancer struct {
 	pulumi.ResourceState
 
-	LoadBalancerArn       pulumi.StringOutput `pulumi:"loadBalancerArn"`
-	ArnSuffix             pulumi.StringOutput `pulumi:"arnSuffix"`
+	LoadBalancerARN       pulumi.StringOutput `pulumi:"loadBalancerArn"`
+	ARNSuffix             pulumi.StringOutput `pulumi:"arnSuffix"`
 	DNSName               pulumi.StringOutput `pulumi:"dnsName"`
 	URL                   pulumi.StringOutput `pulumi:"url"`
 	SecurityGroupID       pulumi.StringOutput `pulumi:"securityGroupId"`
-	TargetGroupArn        pulumi.StringOutput `pulumi:"targetGroupArn"`
-	TargetGroupArnSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
-	ProductionListenerArn pulumi.StringOutput `pulumi:"productionListenerArn"`
+	TargetGroupARN        pulumi.StringOutput `pulumi:"targetGroupArn"`
+	TargetGroupARNSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+	ProductionListenerARN pulumi.StringOutput `pulumi:"productionListenerArn"`
 	TargetGroupName       pulumi.StringOutput `pulumi:"targetGroupName"`
 	// Blue-green only (TestListener set): the green target group and the test listener.
 	GreenTargetGroupName      pulumi.StringOutput `pulumi:"greenTargetGroupName"`
-	GreenTargetGroupArnSuffix pulumi.StringOutput `pulumi:"greenTargetGroupArnSuffix"`
-	TestListenerArn           pulumi.StringOutput `pulumi:"testListenerArn"`
+	GreenTargetGroupARNSuffix pulumi.StringOutput `pulumi:"greenTargetGroupArnSuffix"`
+	TestListenerARN           pulumi.StringOutput `pulumi:"testListenerArn"`
 	TestListenerURL           pulumi.StringOutput `pulumi:"testListenerUrl"`
 	// Listeners lets an ECS service DependsOn them (a service needs its target group
 	// attached to a listener before it registers).
@@ -95,8 +95,8 @@ type LoadBalancer struct {
 }
 
 func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
-	if len(a.IngressCidrBlocks) == 0 {
-		a.IngressCidrBlocks = []string{DefaultIngressCidr}
+	if len(a.IngressCIDRBlocks) == 0 {
+		a.IngressCIDRBlocks = []string{DefaultIngressCIDR}
 	}
 	if a.HealthCheckPath == "" {
 		a.HealthCheckPath = DefaultHealthCheckPath
@@ -124,14 +124,14 @@ func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 	return a
 }
 
-func (a LoadBalancerArgs) hasCertificate() bool { return a.CertificateArn != "" || a.DomainName != "" }
+func (a LoadBalancerArgs) hasCertificate() bool { return a.CertificateARN != "" || a.DomainName != "" }
 
 // wiring checks the inputs that come from other components (WebService passes them; the
 // container port is the Service's, which checks it in WebService's Validate).
 func (a LoadBalancerArgs) wiring() error {
 	var errs []error
-	if a.VpcID == nil || a.SubnetIDs == nil {
-		errs = append(errs, errors.New("VpcID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds"))
+	if a.VPCID == nil || a.SubnetIDs == nil {
+		errs = append(errs, errors.New("VPCID and SubnetIDs are required: pass the Network's vpcId and publicSubnetIds"))
 	}
 	return errors.Join(append(errs, CheckContainerPort(a.ContainerPort).For("ContainerPort"))...)
 }
@@ -139,12 +139,12 @@ func (a LoadBalancerArgs) wiring() error {
 // validate reports every problem of the settings (not the wiring).
 func (a LoadBalancerArgs) validate() error {
 	var errs []error
-	for i, cidr := range a.IngressCidrBlocks {
-		errs = append(errs, CheckIPv4CIDR(cidr).For(fmt.Sprintf("IngressCidrBlocks[%d]", i)))
+	for i, cidr := range a.IngressCIDRBlocks {
+		errs = append(errs, CheckIPv4CIDR(cidr).For(fmt.Sprintf("IngressCIDRBlocks[%d]", i)))
 	}
 	errs = append(errs,
 		CheckHealthCheckPath(a.HealthCheckPath).For("HealthCheckPath"),
-		CheckCertificateArn(a.CertificateArn).For("CertificateArn"),
+		CheckCertificateARN(a.CertificateARN).For("CertificateARN"),
 		CheckDomainName(a.DomainName).For("DomainName"),
 		CheckHostedZoneID(a.HostedZoneID).For("HostedZoneID"),
 		CheckSslPolicy(a.SslPolicy).For("SslPolicy"),
@@ -155,10 +155,10 @@ func (a LoadBalancerArgs) validate() error {
 	)
 	errs = append(errs,
 		CheckDomainAndZone(a.DomainName, a.HostedZoneID).For("DomainName or HostedZoneID"),
-		CheckCertificateOrHTTP(a.hasCertificate(), a.AllowHTTP).For("CertificateArn (or DomainName, or AllowHTTP)"))
+		CheckCertificateOrHTTP(a.hasCertificate(), a.AllowHTTP).For("CertificateARN (or DomainName, or AllowHTTP)"))
 	if t := a.TestListener; t != nil {
 		errs = append(errs, CheckTestListenerPort(t.Port).For("TestListener.Port"))
-		errs = append(errs, joinFor("TestListener.CidrBlocks", CheckTestListenerCIDRs(t.CidrBlocks)))
+		errs = append(errs, joinFor("TestListener.CIDRBlocks", CheckTestListenerCIDRs(t.CIDRBlocks)))
 	}
 	return errors.Join(errs...)
 }
@@ -198,13 +198,13 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	parent := pulumi.Parent(comp)
 
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-alb", &ec2.SecurityGroupArgs{
-		VpcId:       a.VpcID,
+		VpcId:       a.VPCID,
 		Description: pulumi.String("ALB: HTTP/HTTPS from the allowed CIDRs; egress only to the tasks (added by the service)"),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	if err := allowIngress(ctx, name+"-alb", sg.ID(), a.IngressCidrBlocks, []int{80, 443}, parent); err != nil {
+	if err := allowIngress(ctx, name+"-alb", sg.ID(), a.IngressCIDRBlocks, []int{80, 443}, parent); err != nil {
 		return nil, err
 	}
 
@@ -250,8 +250,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	if err != nil {
 		return nil, err
 	}
-	comp.ProductionListenerArn, comp.Listeners = prod.arn, prod.listeners
-	url, certificateArn := prod.url, prod.certificateArn
+	comp.ProductionListenerARN, comp.Listeners = prod.arn, prod.listeners
+	url, certificateARN := prod.url, prod.certificateARN
 
 	if a.DomainName != "" {
 		if url, err = aliasRecord(ctx, name, a, alb, parent); err != nil {
@@ -261,28 +261,28 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 
 	outputs := pulumi.Map{}
 	if a.TestListener != nil {
-		if err := comp.addTestListener(ctx, name, a, alb, sg, certificateArn, forwardOpts, parent, outputs); err != nil {
+		if err := comp.addTestListener(ctx, name, a, alb, sg, certificateARN, forwardOpts, parent, outputs); err != nil {
 			return nil, err
 		}
 	}
 
-	comp.LoadBalancerArn = alb.Arn
-	comp.ArnSuffix = alb.ArnSuffix
+	comp.LoadBalancerARN = alb.Arn
+	comp.ARNSuffix = alb.ArnSuffix
 	comp.DNSName = alb.DnsName
 	comp.URL = url
 	comp.SecurityGroupID = sg.ID().ToStringOutput()
-	comp.TargetGroupArn = tg.Arn
-	comp.TargetGroupArnSuffix = tg.ArnSuffix
+	comp.TargetGroupARN = tg.Arn
+	comp.TargetGroupARNSuffix = tg.ArnSuffix
 	comp.TargetGroupName = tg.Name
-	outputs["loadBalancerArn"] = comp.LoadBalancerArn
-	outputs["arnSuffix"] = comp.ArnSuffix
+	outputs["loadBalancerArn"] = comp.LoadBalancerARN
+	outputs["arnSuffix"] = comp.ARNSuffix
 	outputs["dnsName"] = comp.DNSName
 	outputs["url"] = comp.URL
 	outputs["securityGroupId"] = comp.SecurityGroupID
-	outputs["targetGroupArn"] = comp.TargetGroupArn
-	outputs["targetGroupArnSuffix"] = comp.TargetGroupArnSuffix
+	outputs["targetGroupArn"] = comp.TargetGroupARN
+	outputs["targetGroupArnSuffix"] = comp.TargetGroupARNSuffix
 	outputs["targetGroupName"] = comp.TargetGroupName
-	outputs["productionListenerArn"] = comp.ProductionListenerArn
+	outputs["productionListenerArn"] = comp.ProductionListenerARN
 	if err := ctx.RegisterResourceOutputs(comp, outputs); err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func targetGroup(ctx *pulumi.Context, name, suffix string, a LoadBalancerArgs, p
 		Port:                pulumi.Int(a.ContainerPort),
 		Protocol:            pulumi.String("HTTP"),
 		TargetType:          pulumi.String("ip"),
-		VpcId:               a.VpcID,
+		VpcId:               a.VPCID,
 		DeregistrationDelay: pulumi.Int(a.DeregistrationDelaySeconds),
 		HealthCheck: lb.TargetGroupHealthCheckArgs{
 			Enabled:            pulumi.Bool(true),

@@ -20,18 +20,18 @@ const (
 	netTypeTargetGroup  = "aws:lb/targetGroup:TargetGroup"
 	netTypeListener     = "aws:lb/listener:Listener"
 	netTypeRecord       = "aws:route53/record:Record"
-	netTestCertArn      = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+	netTestCertARN      = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 )
 
 // lbOutputs are the resolved component outputs plus the listener count.
 type lbOutputs struct {
-	url, dnsName, productionListenerArn, securityGroupID, targetGroupArn string
+	url, dnsName, productionListenerARN, securityGroupID, targetGroupARN string
 	listeners                                                            int
 }
 
 func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*clouddouble.Double, lbOutputs) {
 	t.Helper()
-	args.VpcID = pulumi.String("vpc-double")
+	args.VPCID = pulumi.String("vpc-double")
 	args.SubnetIDs = pulumi.ToStringArray([]string{"subnet-public-1", "subnet-public-2"})
 	var out lbOutputs
 	d, err := runNetDouble(func(ctx *pulumi.Context) error {
@@ -41,9 +41,9 @@ func runLoadBalancer(t *testing.T, args LoadBalancerArgs) (*clouddouble.Double, 
 		}
 		out.listeners = len(l.Listeners)
 		clouddouble.Await(ctx, "lb", func(v []any) {
-			out.url, out.dnsName, out.productionListenerArn = v[0].(string), v[1].(string), v[2].(string)
-			out.securityGroupID, out.targetGroupArn = v[3].(string), v[4].(string)
-		}, l.URL, l.DNSName, l.ProductionListenerArn, l.SecurityGroupID, l.TargetGroupArn)
+			out.url, out.dnsName, out.productionListenerARN = v[0].(string), v[1].(string), v[2].(string)
+			out.securityGroupID, out.targetGroupARN = v[3].(string), v[4].(string)
+		}, l.URL, l.DNSName, l.ProductionListenerARN, l.SecurityGroupID, l.TargetGroupARN)
 		return nil
 	})
 	if err != nil {
@@ -73,7 +73,7 @@ func listenerActions(r clouddouble.Recorded) []map[string]any {
 func TestLoadBalancerWithCertificateArn(t *testing.T) {
 	cidrs := []string{"203.0.113.0/24", "198.51.100.0/24"}
 	d, out := runLoadBalancer(t, LoadBalancerArgs{
-		CertificateArn: netTestCertArn, IngressCidrBlocks: cidrs, ContainerPort: 8080,
+		CertificateARN: netTestCertARN, IngressCIDRBlocks: cidrs, ContainerPort: 8080,
 		DeletionProtection: true, AccessLogs: true, AccessLogsRetentionDays: 30,
 		// AllowHTTP must not turn the redirect into forwarding when a certificate exists.
 		AllowHTTP: true,
@@ -140,10 +140,10 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 
 	t.Run("HTTPS forwards with TLS 1.3 policy, HTTP only redirects", func(t *testing.T) {
 		https := d.Named(t, netTypeListener, "web-https")
-		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSslPolicy, "certificateArn": netTestCertArn,
+		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSslPolicy, "certificateArn": netTestCertARN,
 			"routingHttpResponseStrictTransportSecurityHeaderValue": "max-age=31536000; includeSubDomains",
 			"routingHttpResponseServerEnabled":                      false})
-		wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupArn}}
+		wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupARN}}
 		if got := listenerActions(https); !reflect.DeepEqual(got, wantForward) {
 			t.Errorf("HTTPS actions = %v, want %v", got, wantForward)
 		}
@@ -156,8 +156,8 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 		if len(d.OfType(netTypeListener)) != 2 || out.listeners != 2 {
 			t.Errorf("want 2 listeners registered and exposed, got %d and %d", len(d.OfType(netTypeListener)), out.listeners)
 		}
-		if !strings.HasSuffix(out.productionListenerArn, ":web-https") {
-			t.Errorf("productionListenerArn = %q, want the HTTPS listener", out.productionListenerArn)
+		if !strings.HasSuffix(out.productionListenerARN, ":web-https") {
+			t.Errorf("productionListenerArn = %q, want the HTTPS listener", out.productionListenerARN)
 		}
 		if want := "https://" + out.dnsName; out.url != want {
 			t.Errorf("url = %q, want %q", out.url, want)
@@ -281,15 +281,15 @@ func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
 		t.Fatalf("want only the HTTP listener, got %v", d.Names())
 	}
 	netWant(t, listeners[0], map[string]any{"port": 80.0, "protocol": "HTTP"})
-	wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupArn}}
+	wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupARN}}
 	if got := listenerActions(listeners[0]); !reflect.DeepEqual(got, wantForward) {
 		t.Errorf("HTTP actions = %v, want %v", got, wantForward)
 	}
 	if want := "http://" + out.dnsName; out.url != want {
 		t.Errorf("url = %q, want %q", out.url, want)
 	}
-	if !strings.HasSuffix(out.productionListenerArn, ":web-http") {
-		t.Errorf("productionListenerArn = %q, want the HTTP forwarder", out.productionListenerArn)
+	if !strings.HasSuffix(out.productionListenerARN, ":web-http") {
+		t.Errorf("productionListenerArn = %q, want the HTTP forwarder", out.productionListenerARN)
 	}
 	alb := d.Named(t, netTypeLoadBalancer, "web-alb")
 	netWant(t, alb, map[string]any{"enableDeletionProtection": false})
@@ -329,22 +329,22 @@ func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
 }
 
 func TestLoadBalancerInvalidArgs(t *testing.T) {
-	ok := LoadBalancerArgs{CertificateArn: netTestCertArn, ContainerPort: 8080,
-		VpcID: pulumi.String("vpc-double"), SubnetIDs: pulumi.ToStringArray([]string{"subnet-1", "subnet-2"})}
+	ok := LoadBalancerArgs{CertificateARN: netTestCertARN, ContainerPort: 8080,
+		VPCID: pulumi.String("vpc-double"), SubnetIDs: pulumi.ToStringArray([]string{"subnet-1", "subnet-2"})}
 	with := func(f func(*LoadBalancerArgs)) LoadBalancerArgs { a := ok; f(&a); return a }
 	for _, tc := range []struct {
 		name string
 		args LoadBalancerArgs
 		want string
 	}{
-		{"no certificate", with(func(a *LoadBalancerArgs) { a.CertificateArn = "" }),
+		{"no certificate", with(func(a *LoadBalancerArgs) { a.CertificateARN = "" }),
 			"no certificate and no domain: the load balancer would serve plain HTTP"},
-		{"bad CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"0.0.0.0/0", "10.1.2.3/8"} }), `IngressCidrBlocks[1] "10.1.2.3/8" has host bits set`},
-		{"not a CIDR", with(func(a *LoadBalancerArgs) { a.IngressCidrBlocks = []string{"everyone"} }), `IngressCidrBlocks[0] "everyone" is not an IPv4 CIDR block`},
+		{"bad CIDR", with(func(a *LoadBalancerArgs) { a.IngressCIDRBlocks = []string{"0.0.0.0/0", "10.1.2.3/8"} }), `IngressCIDRBlocks[1] "10.1.2.3/8" has host bits set`},
+		{"not a CIDR", with(func(a *LoadBalancerArgs) { a.IngressCIDRBlocks = []string{"everyone"} }), `IngressCIDRBlocks[0] "everyone" is not an IPv4 CIDR block`},
 		{"no port", with(func(a *LoadBalancerArgs) { a.ContainerPort = 0 }), "ContainerPort 0 is out of range: use a value from 1024 to 65535"},
 		{"port too big", with(func(a *LoadBalancerArgs) { a.ContainerPort = 70000 }), "ContainerPort 70000 is out of range"},
 		{"health path", with(func(a *LoadBalancerArgs) { a.HealthCheckPath = "healthz" }), `HealthCheckPath "healthz" is not a valid target group health-check path`},
-		{"cert ARN", with(func(a *LoadBalancerArgs) { a.CertificateArn = "arn:aws:iam::1:server-certificate/x" }), "is not an ACM certificate ARN"},
+		{"cert ARN", with(func(a *LoadBalancerArgs) { a.CertificateARN = "arn:aws:iam::1:server-certificate/x" }), "is not an ACM certificate ARN"},
 		{"domain without zone", with(func(a *LoadBalancerArgs) { a.DomainName = "api.example.com" }), "the domain name and its Route 53 hosted zone id go together"},
 		{"domain with scheme", with(func(a *LoadBalancerArgs) { a.DomainName, a.HostedZoneID = "https://api.example.com", "Z1" }), "is not a lowercase DNS name"},
 		{"ssl policy", with(func(a *LoadBalancerArgs) { a.SslPolicy = "TLS13" }), `SslPolicy "TLS13" is not an ELB security policy`},
@@ -353,7 +353,7 @@ func TestLoadBalancerInvalidArgs(t *testing.T) {
 		{"deregistration", with(func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = 3601 }), "DeregistrationDelaySeconds 3601: draining must end before the task's stop timeout"},
 		{"desync monitor", with(func(a *LoadBalancerArgs) { a.DesyncMitigationMode = "monitor" }), `DesyncMitigationMode "monitor" is not supported: use one of defensive, strictest`},
 		{"retention", with(func(a *LoadBalancerArgs) { a.AccessLogs, a.AccessLogsRetentionDays = true, -5 }), "AccessLogsRetentionDays -5 is out of range: use a value from 1 to 3650"},
-		{"no VPC", with(func(a *LoadBalancerArgs) { a.VpcID = nil }), "VpcID and SubnetIDs are required"},
+		{"no VPC", with(func(a *LoadBalancerArgs) { a.VPCID = nil }), "VPCID and SubnetIDs are required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := tc.args

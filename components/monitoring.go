@@ -14,7 +14,7 @@ import (
 
 // AlarmThresholds are the per-stack alarm thresholds. A zero field takes the default named.
 type AlarmThresholds struct {
-	Alb5xxRatePercent       float64 // ALB-generated 5xx as % of requests; default 1
+	ALB5xxRatePercent       float64 // ALB-generated 5xx as % of requests; default 1
 	Target5xxPerMinute      float64 // 5xx answered by the tasks; default 10
 	UnhealthyHosts          float64 // unhealthy targets across the target groups; default 1
 	P99LatencySeconds       float64 // p99 TargetResponseTime; default 1
@@ -27,9 +27,9 @@ type AlarmThresholds struct {
 
 // MonitoringArgs configures a Monitoring.
 type MonitoringArgs struct {
-	LoadBalancerArnSuffix pulumi.StringInput
-	// TargetGroupArnSuffixes: one for rolling, the blue and the green one for blue-green.
-	TargetGroupArnSuffixes   []pulumi.StringInput
+	LoadBalancerARNSuffix pulumi.StringInput
+	// TargetGroupARNSuffixes: one for rolling, the blue and the green one for blue-green.
+	TargetGroupARNSuffixes   []pulumi.StringInput
 	ClusterName, ServiceName pulumi.StringInput
 	Thresholds               AlarmThresholds
 	// AlarmEmail, when set, subscribes this address to the topic (AWS mails a confirmation link).
@@ -41,7 +41,7 @@ type MonitoringArgs struct {
 type Monitoring struct {
 	pulumi.ResourceState
 
-	TopicArn pulumi.StringOutput `pulumi:"topicArn"`
+	TopicARN pulumi.StringOutput `pulumi:"topicArn"`
 	// AlarmNames are all the alarms; RollbackAlarmNames those that mean a bad release (errors,
 	// unhealthy targets, latency, missing tasks) and should stop a deployment, unlike CPU or
 	// memory pressure, which autoscaling answers.
@@ -53,7 +53,7 @@ type Monitoring struct {
 
 // The default alarm thresholds.
 const (
-	DefaultAlb5xxRatePercent       = 1
+	DefaultALB5xxRatePercent       = 1
 	DefaultTarget5xxPerMinute      = 10
 	DefaultUnhealthyHosts          = 1
 	DefaultP99LatencySeconds       = 1
@@ -70,7 +70,7 @@ func (t AlarmThresholds) withDefaults() AlarmThresholds {
 			*v = d
 		}
 	}
-	def(&t.Alb5xxRatePercent, DefaultAlb5xxRatePercent)
+	def(&t.ALB5xxRatePercent, DefaultALB5xxRatePercent)
 	def(&t.Target5xxPerMinute, DefaultTarget5xxPerMinute)
 	def(&t.UnhealthyHosts, DefaultUnhealthyHosts)
 	def(&t.P99LatencySeconds, DefaultP99LatencySeconds)
@@ -90,7 +90,7 @@ func (t AlarmThresholds) withDefaults() AlarmThresholds {
 
 func (t AlarmThresholds) validate() error {
 	return errors.Join(
-		CheckAlarmPercent(t.Alb5xxRatePercent).For("Thresholds.Alb5xxRatePercent"),
+		CheckAlarmPercent(t.ALB5xxRatePercent).For("Thresholds.ALB5xxRatePercent"),
 		CheckAlarmTarget5xxPerMinute(t.Target5xxPerMinute).For("Thresholds.Target5xxPerMinute"),
 		CheckAlarmUnhealthyHosts(t.UnhealthyHosts).For("Thresholds.UnhealthyHosts"),
 		CheckAlarmP99LatencySeconds(t.P99LatencySeconds).For("Thresholds.P99LatencySeconds"),
@@ -111,11 +111,11 @@ func (a MonitoringArgs) withDefaults() MonitoringArgs {
 // wiring checks the inputs that come from the load balancer and the service.
 func (a MonitoringArgs) wiring() error {
 	var errs []error
-	if a.LoadBalancerArnSuffix == nil {
-		errs = append(errs, errors.New("LoadBalancerArnSuffix is required: pass the LoadBalancer's arnSuffix"))
+	if a.LoadBalancerARNSuffix == nil {
+		errs = append(errs, errors.New("LoadBalancerARNSuffix is required: pass the LoadBalancer's arnSuffix"))
 	}
-	if len(a.TargetGroupArnSuffixes) == 0 || len(a.TargetGroupArnSuffixes) > 2 {
-		errs = append(errs, fmt.Errorf("TargetGroupArnSuffixes has %d entries: pass the target group's arnSuffix (two for blue-green)", len(a.TargetGroupArnSuffixes)))
+	if len(a.TargetGroupARNSuffixes) == 0 || len(a.TargetGroupARNSuffixes) > 2 {
+		errs = append(errs, fmt.Errorf("TargetGroupARNSuffixes has %d entries: pass the target group's arnSuffix (two for blue-green)", len(a.TargetGroupARNSuffixes)))
 	}
 	if a.ClusterName == nil || a.ServiceName == nil {
 		errs = append(errs, errors.New("ClusterName and ServiceName are required"))
@@ -176,20 +176,20 @@ func expressionQuery(expression, label string) cloudwatch.MetricAlarmMetricQuery
 
 func alarmSpecs(a MonitoringArgs, t AlarmThresholds) []alarmSpec {
 	const alb, ecs, insights = "AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights"
-	lb := pulumi.StringMap{"LoadBalancer": a.LoadBalancerArnSuffix}
+	lb := pulumi.StringMap{"LoadBalancer": a.LoadBalancerARNSuffix}
 	svc := pulumi.StringMap{"ClusterName": a.ClusterName, "ServiceName": a.ServiceName}
 	unhealthy := cloudwatch.MetricAlarmMetricQueryArray{}
 	var sum []string
-	for i, tg := range a.TargetGroupArnSuffixes {
+	for i, tg := range a.TargetGroupARNSuffixes {
 		id := fmt.Sprintf("m%d", i)
 		unhealthy = append(unhealthy, metricQuery(id, alb, "UnHealthyHostCount", "Maximum",
-			pulumi.StringMap{"LoadBalancer": a.LoadBalancerArnSuffix, "TargetGroup": tg}, false))
+			pulumi.StringMap{"LoadBalancer": a.LoadBalancerARNSuffix, "TargetGroup": tg}, false))
 		sum = append(sum, "FILL("+id+", 0)") // the idle blue-green target group reports nothing
 	}
 	unhealthy = append(unhealthy, expressionQuery(strings.Join(sum, " + "), "unhealthy targets"))
 	return []alarmSpec{
 		{kind: "alb-5xx-rate", description: "5xx generated by the load balancer, % of requests", rollback: true,
-			threshold: t.Alb5xxRatePercent, comparison: "GreaterThanThreshold",
+			threshold: t.ALB5xxRatePercent, comparison: "GreaterThanThreshold",
 			queries: cloudwatch.MetricAlarmMetricQueryArray{
 				metricQuery("m1", alb, "HTTPCode_ELB_5XX_Count", "Sum", lb, false),
 				metricQuery("m2", alb, "RequestCount", "Sum", lb, false),
@@ -298,8 +298,8 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		}
 	}
 
-	suffixes := pulumi.StringArray(a.TargetGroupArnSuffixes)
-	body := pulumi.All(a.LoadBalancerArnSuffix, suffixes, a.ClusterName, a.ServiceName, arns).ApplyT(func(v []any) (string, error) {
+	suffixes := pulumi.StringArray(a.TargetGroupARNSuffixes)
+	body := pulumi.All(a.LoadBalancerARNSuffix, suffixes, a.ClusterName, a.ServiceName, arns).ApplyT(func(v []any) (string, error) {
 		return dashboardBody(acct.Region, v[0].(string), v[1].([]string), v[2].(string), v[3].(string), v[4].([]string))
 	}).(pulumi.StringOutput)
 	dashboard, err := cloudwatch.NewDashboard(ctx, name, &cloudwatch.DashboardArgs{
@@ -310,13 +310,13 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, err
 	}
 
-	comp.TopicArn = topic.Arn
+	comp.TopicARN = topic.Arn
 	comp.AlarmNames = names.ToStringArrayOutput()
 	comp.RollbackAlarmNames = rollbackNames.ToStringArrayOutput()
 	comp.AlarmArns = arns.ToStringArrayOutput()
 	comp.DashboardName = dashboard.DashboardName
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"topicArn":           comp.TopicArn,
+		"topicArn":           comp.TopicARN,
 		"alarmNames":         comp.AlarmNames,
 		"rollbackAlarmNames": comp.RollbackAlarmNames,
 		"alarmArns":          comp.AlarmArns,

@@ -14,7 +14,7 @@ import (
 
 type monitoringSeen struct {
 	alarmNames, rollbackNames, alarmArns []string
-	topicArn, dashboardName              string
+	topicARN, dashboardName              string
 }
 
 func runMonitoring(t *testing.T, args *MonitoringArgs) (*clouddouble.Double, monitoringSeen, error) {
@@ -28,7 +28,7 @@ func runMonitoring(t *testing.T, args *MonitoringArgs) (*clouddouble.Double, mon
 		clouddouble.AwaitStrings(m.AlarmNames, &seen.alarmNames)
 		clouddouble.AwaitStrings(m.RollbackAlarmNames, &seen.rollbackNames)
 		clouddouble.AwaitStrings(m.AlarmArns, &seen.alarmArns)
-		clouddouble.AwaitString(m.TopicArn, &seen.topicArn)
+		clouddouble.AwaitString(m.TopicARN, &seen.topicARN)
 		clouddouble.AwaitString(m.DashboardName, &seen.dashboardName)
 		return nil
 	})
@@ -41,8 +41,8 @@ func monitoringArgs(targetGroups ...string) *MonitoringArgs {
 		tgs = append(tgs, pulumi.String(tg))
 	}
 	return &MonitoringArgs{
-		LoadBalancerArnSuffix:  pulumi.String("app/web/abc"),
-		TargetGroupArnSuffixes: tgs,
+		LoadBalancerARNSuffix:  pulumi.String("app/web/abc"),
+		TargetGroupARNSuffixes: tgs,
 		ClusterName:            pulumi.String("web-cluster"),
 		ServiceName:            pulumi.String("web"),
 	}
@@ -70,9 +70,9 @@ func TestMonitoringAlarmsTopicAndDashboard(t *testing.T) {
 
 	key := d.One(t, "aws:kms/key:Key")
 	topic := d.One(t, "aws:sns/topic:Topic")
-	keyArn := fmt.Sprintf("arn:aws:double:%s:%s:mon-alarms", releaseDoubleRegion, releaseDoubleAccount)
-	if got := topic.Inputs["kmsMasterKeyId"].StringValue(); got != keyArn {
-		t.Errorf("topic kmsMasterKeyId = %q, want the customer managed key %q", got, keyArn)
+	keyARN := fmt.Sprintf("arn:aws:double:%s:%s:mon-alarms", releaseDoubleRegion, releaseDoubleAccount)
+	if got := topic.Inputs["kmsMasterKeyId"].StringValue(); got != keyARN {
+		t.Errorf("topic kmsMasterKeyId = %q, want the customer managed key %q", got, keyARN)
 	}
 	var policy struct{ Statement []map[string]any }
 	if err := json.Unmarshal([]byte(key.Inputs["policy"].StringValue()), &policy); err != nil {
@@ -92,7 +92,7 @@ func TestMonitoringAlarmsTopicAndDashboard(t *testing.T) {
 	for _, a := range d.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
 		in := a.Inputs.Mappable()
 		alarms[strings.TrimPrefix(in["name"].(string), "mon-test-")] = in
-		if in["alarmActions"].([]any)[0] != seen.topicArn || in["okActions"].([]any)[0] != seen.topicArn ||
+		if in["alarmActions"].([]any)[0] != seen.topicARN || in["okActions"].([]any)[0] != seen.topicARN ||
 			in["treatMissingData"] != "notBreaching" {
 			t.Errorf("alarm %s: actions/missing data = %v %v %v", in["name"], in["alarmActions"], in["okActions"], in["treatMissingData"])
 		}
@@ -185,13 +185,13 @@ func TestMonitoringRejectsBadArgs(t *testing.T) {
 		tweak func(*MonitoringArgs)
 		want  string
 	}{
-		{"no target group", func(a *MonitoringArgs) { a.TargetGroupArnSuffixes = nil }, "TargetGroupArnSuffixes has 0 entries"},
+		{"no target group", func(a *MonitoringArgs) { a.TargetGroupARNSuffixes = nil }, "TargetGroupARNSuffixes has 0 entries"},
 		{"bad email", func(a *MonitoringArgs) { a.AlarmEmail = "oncall at example" }, `AlarmEmail "oncall at example" is not an email address`},
-		{"rate above 100", func(a *MonitoringArgs) { a.Thresholds.Alb5xxRatePercent = 150 }, "Thresholds.Alb5xxRatePercent 150 is out of range"},
+		{"rate above 100", func(a *MonitoringArgs) { a.Thresholds.ALB5xxRatePercent = 150 }, "Thresholds.ALB5xxRatePercent 150 is out of range"},
 		{"negative latency", func(a *MonitoringArgs) { a.Thresholds.P99LatencySeconds = -1 }, "Thresholds.P99LatencySeconds -1 is out of range"},
 		{"datapoints above window", func(a *MonitoringArgs) { a.Thresholds.EvaluationMinutes, a.Thresholds.DatapointsToAlarm = 2, 3 },
 			"Thresholds.DatapointsToAlarm 3 is outside 1..2"},
-		{"no load balancer", func(a *MonitoringArgs) { a.LoadBalancerArnSuffix = nil }, "LoadBalancerArnSuffix is required"},
+		{"no load balancer", func(a *MonitoringArgs) { a.LoadBalancerARNSuffix = nil }, "LoadBalancerARNSuffix is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := monitoringArgs("targetgroup/blue/1")

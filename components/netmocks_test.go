@@ -15,7 +15,7 @@ const (
 	netDoubleStack  = "test"
 	netDoubleRegion = "us-east-1"
 	// netDoubleExistingCidr is what the getVpc invoke double answers for an existing VPC.
-	netDoubleExistingCidr = "172.31.0.0/16"
+	netDoubleExistingCIDR = "172.31.0.0/16"
 )
 
 // runNetDouble runs program against the shared cloud double as the network, load balancer and
@@ -29,7 +29,7 @@ func runNetDouble(program pulumi.RunFunc) (*clouddouble.Double, error) {
 		Invokes: map[string]clouddouble.Invoke{
 			"aws:index/getRegion:getRegion": nil,
 			"aws:ec2/getVpc:getVpc": func(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-				return resource.NewPropertyMapFromMap(map[string]any{"id": args.Args["id"].StringValue(), "cidrBlock": netDoubleExistingCidr}), nil
+				return resource.NewPropertyMapFromMap(map[string]any{"id": args.Args["id"].StringValue(), "cidrBlock": netDoubleExistingCIDR}), nil
 			},
 		},
 		Outputs: map[string]clouddouble.OutputHook{

@@ -13,41 +13,41 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// NAT gateway strategies accepted by NetworkArgs.NatGateways (awsx's names).
+// NAT gateway strategies accepted by NetworkArgs.NATGateways (awsx's names).
 const (
-	NatGatewaysSingle   = "Single"
-	NatGatewaysOnePerAz = "OnePerAz"
-	NatGatewaysNone     = "None"
+	NATGatewaysSingle   = "Single"
+	NATGatewaysOnePerAZ = "OnePerAz"
+	NATGatewaysNone     = "None"
 )
 
-// NetworkArgs configures a Network. The zero value is a new DefaultVpcCidr VPC over
-// DefaultAvailabilityZones AZs with DefaultNatGateways, no VPC endpoints and no network ACLs.
+// NetworkArgs configures a Network. The zero value is a new DefaultVPCCIDR VPC over
+// DefaultAvailabilityZones AZs with DefaultNATGateways, no VPC endpoints and no network ACLs.
 type NetworkArgs struct {
-	// CidrBlock of a new VPC, /MinVpcPrefixBits to /MaxVpcPrefixBits. Default DefaultVpcCidr.
-	CidrBlock string
+	// CIDRBlock of a new VPC, /MinVPCPrefixBits to /MaxVPCPrefixBits. Default DefaultVPCCIDR.
+	CIDRBlock string
 	// NumberOfAvailabilityZones of a new VPC, 2 to 6. Default DefaultAvailabilityZones.
 	NumberOfAvailabilityZones int
-	// NatGateways is "Single" (DefaultNatGateways), "OnePerAz" or "None". None is only valid with
-	// VpcEndpoints: tasks in private subnets must still reach ECR, S3 and CloudWatch Logs.
-	NatGateways string
-	// VpcEndpoints adds an S3 gateway endpoint on the private route tables and ECR api,
+	// NATGateways is "Single" (DefaultNATGateways), "OnePerAz" or "None". None is only valid with
+	// VPCEndpoints: tasks in private subnets must still reach ECR, S3 and CloudWatch Logs.
+	NATGateways string
+	// VPCEndpoints adds an S3 gateway endpoint on the private route tables and ECR api,
 	// ECR dkr, CloudWatch Logs and SSM interface endpoints (private DNS) in the private
-	// subnets, plus a Secrets Manager one when NatGateways is None (with a NAT gateway those
+	// subnets, plus a Secrets Manager one when NATGateways is None (with a NAT gateway those
 	// few secret reads cost less through NAT than one more endpoint per AZ). SSM is there in
 	// both cases: the tasks read SSM parameters, and Security Hub control EC2.57 asks for it.
-	VpcEndpoints bool
+	VPCEndpoints bool
 	// NetworkAcls adds stateless NACLs to the public and private subnets that admit
 	// 80/443 to the public subnets, VPC-internal traffic, HTTPS out to the internet
 	// and TCP ephemeral-port return traffic, and deny everything else.
 	NetworkAcls bool
 	// FlowLogRetentionDays keeps the new VPC's flow logs (all traffic, to a CloudWatch log
-	// group) this many days. Default DefaultFlowLogRetentionDays. Ignored with ExistingVpcID.
+	// group) this many days. Default DefaultFlowLogRetentionDays. Ignored with ExistingVPCID.
 	FlowLogRetentionDays int
-	// ExistingVpcID uses an existing VPC instead of creating one. The subnet lists
-	// below are then required (>= 2 each); CidrBlock, NumberOfAvailabilityZones and
-	// NatGateways describe a new VPC and are ignored, and VpcEndpoints and NetworkAcls
+	// ExistingVPCID uses an existing VPC instead of creating one. The subnet lists
+	// below are then required (>= 2 each); CIDRBlock, NumberOfAvailabilityZones and
+	// NATGateways describe a new VPC and are ignored, and VPCEndpoints and NetworkAcls
 	// are refused (this stack does not own that VPC's route tables or subnets).
-	ExistingVpcID            string
+	ExistingVPCID            string
 	ExistingPublicSubnetIDs  []string
 	ExistingPrivateSubnetIDs []string
 }
@@ -57,21 +57,21 @@ type NetworkArgs struct {
 type Network struct {
 	pulumi.ResourceState
 
-	VpcID            pulumi.StringOutput      `pulumi:"vpcId"`
-	VpcCidrBlock     pulumi.StringOutput      `pulumi:"vpcCidrBlock"`
+	VPCID            pulumi.StringOutput      `pulumi:"vpcId"`
+	VPCCIDRBlock     pulumi.StringOutput      `pulumi:"vpcCidrBlock"`
 	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 }
 
 func (a NetworkArgs) withDefaults() NetworkArgs {
-	if a.CidrBlock == "" {
-		a.CidrBlock = DefaultVpcCidr
+	if a.CIDRBlock == "" {
+		a.CIDRBlock = DefaultVPCCIDR
 	}
 	if a.NumberOfAvailabilityZones == 0 {
 		a.NumberOfAvailabilityZones = DefaultAvailabilityZones
 	}
-	if a.NatGateways == "" {
-		a.NatGateways = DefaultNatGateways
+	if a.NATGateways == "" {
+		a.NATGateways = DefaultNATGateways
 	}
 	if a.FlowLogRetentionDays == 0 {
 		a.FlowLogRetentionDays = DefaultFlowLogRetentionDays
@@ -81,20 +81,20 @@ func (a NetworkArgs) withDefaults() NetworkArgs {
 
 func (a NetworkArgs) validate() error {
 	var errs []error
-	if a.ExistingVpcID != "" {
-		errs = append(errs, CheckVPCID(a.ExistingVpcID).For("ExistingVpcID"),
+	if a.ExistingVPCID != "" {
+		errs = append(errs, CheckVPCID(a.ExistingVPCID).For("ExistingVPCID"),
 			validateSubnetIDs("ExistingPublicSubnetIDs", a.ExistingPublicSubnetIDs),
 			validateSubnetIDs("ExistingPrivateSubnetIDs", a.ExistingPrivateSubnetIDs),
 			CheckSubnetsDisjoint(a.ExistingPublicSubnetIDs, a.ExistingPrivateSubnetIDs).For("ExistingPublicSubnetIDs"),
-			CheckExistingVPCOptions(a.VpcEndpoints, a.NetworkAcls).For("VpcEndpoints/NetworkAcls"))
+			CheckExistingVPCOptions(a.VPCEndpoints, a.NetworkAcls).For("VPCEndpoints/NetworkAcls"))
 		return errors.Join(errs...)
 	}
 	errs = append(errs,
-		CheckSubnetsNeedVPC(a.ExistingVpcID, a.ExistingPublicSubnetIDs, a.ExistingPrivateSubnetIDs).For("ExistingVpcID"),
+		CheckSubnetsNeedVPC(a.ExistingVPCID, a.ExistingPublicSubnetIDs, a.ExistingPrivateSubnetIDs).For("ExistingVPCID"),
 		CheckLogRetentionDays(a.FlowLogRetentionDays).For("FlowLogRetentionDays"),
-		CheckVpcCidr(a.CidrBlock).For("CidrBlock"),
+		CheckVPCCIDR(a.CIDRBlock).For("CIDRBlock"),
 		CheckAvailabilityZones(a.NumberOfAvailabilityZones).For("NumberOfAvailabilityZones"),
-		CheckNatGateways(a.NatGateways, a.VpcEndpoints).For("NatGateways"),
+		CheckNATGateways(a.NATGateways, a.VPCEndpoints).For("NATGateways"),
 	)
 	return errors.Join(errs...)
 }
@@ -127,17 +127,17 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
-	if a.ExistingVpcID != "" {
-		comp.VpcID = pulumi.String(a.ExistingVpcID).ToStringOutput()
-		comp.VpcCidrBlock = awsec2.LookupVpcOutput(ctx, awsec2.LookupVpcOutputArgs{Id: pulumi.String(a.ExistingVpcID)}, parent).CidrBlock()
+	if a.ExistingVPCID != "" {
+		comp.VPCID = pulumi.String(a.ExistingVPCID).ToStringOutput()
+		comp.VPCCIDRBlock = awsec2.LookupVpcOutput(ctx, awsec2.LookupVpcOutputArgs{Id: pulumi.String(a.ExistingVPCID)}, parent).CidrBlock()
 		comp.PublicSubnetIDs = pulumi.ToStringArray(a.ExistingPublicSubnetIDs).ToStringArrayOutput()
 		comp.PrivateSubnetIDs = pulumi.ToStringArray(a.ExistingPrivateSubnetIDs).ToStringArrayOutput()
-	} else if err := comp.createVpc(ctx, name, a, parent); err != nil {
+	} else if err := comp.createVPC(ctx, name, a, parent); err != nil {
 		return nil, err
 	}
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"vpcId":            comp.VpcID,
-		"vpcCidrBlock":     comp.VpcCidrBlock,
+		"vpcId":            comp.VPCID,
+		"vpcCidrBlock":     comp.VPCCIDRBlock,
 		"publicSubnetIds":  comp.PublicSubnetIDs,
 		"privateSubnetIds": comp.PrivateSubnetIDs,
 	}); err != nil {
@@ -146,10 +146,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return comp, nil
 }
 
-func (n *Network) createVpc(ctx *pulumi.Context, name string, a NetworkArgs, parent pulumi.ResourceOrInvokeOption) error {
+func (n *Network) createVPC(ctx *pulumi.Context, name string, a NetworkArgs, parent pulumi.ResourceOrInvokeOption) error {
 	azs, strategy := a.NumberOfAvailabilityZones, ec2.SubnetAllocationStrategyAuto
 	v, err := ec2.NewVpc(ctx, name, &ec2.VpcArgs{
-		CidrBlock:                 &a.CidrBlock,
+		CidrBlock:                 &a.CIDRBlock,
 		NumberOfAvailabilityZones: &azs,
 		// Interface endpoints with private DNS need DNS hostnames on.
 		EnableDnsHostnames: pulumi.Bool(true),
@@ -159,12 +159,12 @@ func (n *Network) createVpc(ctx *pulumi.Context, name string, a NetworkArgs, par
 			{Type: ec2.SubnetTypePublic},
 			{Type: ec2.SubnetTypePrivate},
 		},
-		NatGateways: &ec2.NatGatewayConfigurationArgs{Strategy: ec2.NatGatewayStrategy(a.NatGateways)},
+		NatGateways: &ec2.NatGatewayConfigurationArgs{Strategy: ec2.NatGatewayStrategy(a.NATGateways)},
 	}, parent, pulumi.Transforms([]pulumi.ResourceTransform{noPublicIPOnLaunch}))
 	if err != nil {
 		return err
 	}
-	n.VpcID = v.VpcId
+	n.VPCID = v.VpcId
 	// Security Hub EC2.2: take over the VPC's default security group and leave it with no rules,
 	// so nothing placed in it by default can talk to anything.
 	if _, err := awsec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &awsec2.DefaultSecurityGroupArgs{
@@ -175,16 +175,16 @@ func (n *Network) createVpc(ctx *pulumi.Context, name string, a NetworkArgs, par
 	if err := newFlowLog(ctx, name, v.VpcId, a.FlowLogRetentionDays, parent); err != nil {
 		return err
 	}
-	n.VpcCidrBlock = pulumi.String(a.CidrBlock).ToStringOutput()
+	n.VPCCIDRBlock = pulumi.String(a.CIDRBlock).ToStringOutput()
 	n.PublicSubnetIDs = v.PublicSubnetIds
 	n.PrivateSubnetIDs = v.PrivateSubnetIds
-	if a.VpcEndpoints {
+	if a.VPCEndpoints {
 		if err := n.createEndpoints(ctx, name, a, v, parent); err != nil {
 			return err
 		}
 	}
 	if a.NetworkAcls {
-		return n.createNetworkAcls(ctx, name, a.CidrBlock, parent)
+		return n.createNetworkAcls(ctx, name, a.CIDRBlock, parent)
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (n *Network) createEndpoints(ctx *pulumi.Context, name string, a NetworkArg
 	}
 	service := func(s string) pulumi.String { return pulumi.String("com.amazonaws." + region.Name + "." + s) }
 	if _, err := awsec2.NewVpcEndpoint(ctx, name+"-s3", &awsec2.VpcEndpointArgs{
-		VpcId:           n.VpcID,
+		VpcId:           n.VPCID,
 		ServiceName:     service("s3"),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   privateRouteTableIDs(v),
@@ -240,22 +240,22 @@ func (n *Network) createEndpoints(ctx *pulumi.Context, name string, a NetworkArg
 		return err
 	}
 	sg, err := awsec2.NewSecurityGroup(ctx, name+"-endpoints", &awsec2.SecurityGroupArgs{
-		VpcId:       n.VpcID,
+		VpcId:       n.VPCID,
 		Description: pulumi.String("VPC interface endpoints: HTTPS from inside the VPC only"),
 	}, parent)
 	if err != nil {
 		return err
 	}
-	if err := allowIngress(ctx, name+"-endpoints", sg.ID(), []string{a.CidrBlock}, []int{443}, parent); err != nil {
+	if err := allowIngress(ctx, name+"-endpoints", sg.ID(), []string{a.CIDRBlock}, []int{443}, parent); err != nil {
 		return err
 	}
 	services := []string{"ecr.api", "ecr.dkr", "logs", "ssm"}
-	if a.NatGateways == NatGatewaysNone {
+	if a.NATGateways == NATGatewaysNone {
 		services = append(services, "secretsmanager")
 	}
 	for _, s := range services {
 		if _, err := awsec2.NewVpcEndpoint(ctx, name+"-"+strings.ReplaceAll(s, ".", "-"), &awsec2.VpcEndpointArgs{
-			VpcId:             n.VpcID,
+			VpcId:             n.VPCID,
 			ServiceName:       service(s),
 			VpcEndpointType:   pulumi.String("Interface"),
 			PrivateDnsEnabled: pulumi.Bool(true),

@@ -15,11 +15,11 @@ import (
 
 const (
 	netTypeNetwork     = "webstack:components:Network"
-	netTypeAwsxVpc     = "awsx:ec2:Vpc"
-	netTypeVpcEndpoint = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	netTypeAwsxVPC     = "awsx:ec2:Vpc"
+	netTypeVPCEndpoint = "aws:ec2/vpcEndpoint:VpcEndpoint"
 	netTypeSecGroup    = "aws:ec2/securityGroup:SecurityGroup"
 	netTypeIngressRule = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	netTypeNetworkAcl  = "aws:ec2/networkAcl:NetworkAcl"
+	netTypeNetworkACL  = "aws:ec2/networkAcl:NetworkAcl"
 	netNameUnderTest   = "web"
 )
 
@@ -39,7 +39,7 @@ func runNetwork(t *testing.T, args *NetworkArgs) (*clouddouble.Double, []any) {
 		if err != nil {
 			return err
 		}
-		clouddouble.Await(ctx, "network", func(v []any) { outputs = v }, n.VpcID, n.VpcCidrBlock, n.PublicSubnetIDs, n.PrivateSubnetIDs)
+		clouddouble.Await(ctx, "network", func(v []any) { outputs = v }, n.VPCID, n.VPCCIDRBlock, n.PublicSubnetIDs, n.PrivateSubnetIDs)
 		return nil
 	})
 	if err != nil {
@@ -51,7 +51,7 @@ func runNetwork(t *testing.T, args *NetworkArgs) (*clouddouble.Double, []any) {
 func TestNetworkNewVpcDefaults(t *testing.T) {
 	d, out := runNetwork(t, &NetworkArgs{})
 
-	vpcs := d.OfType(netTypeAwsxVpc)
+	vpcs := d.OfType(netTypeAwsxVPC)
 	if len(vpcs) != 1 {
 		t.Fatalf("want one awsx:ec2:Vpc, got %d", len(vpcs))
 	}
@@ -62,7 +62,7 @@ func TestNetworkNewVpcDefaults(t *testing.T) {
 	for path, want := range map[string]any{
 		"cidrBlock":                 "10.0.0.0/16",
 		"numberOfAvailabilityZones": 2.0,
-		"natGateways.strategy":      "Single", // the program's default too (DefaultNatGateways)
+		"natGateways.strategy":      "Single", // the program's default too (DefaultNATGateways)
 		"enableDnsHostnames":        true,
 		"subnetStrategy":            "Auto",
 	} {
@@ -77,7 +77,7 @@ func TestNetworkNewVpcDefaults(t *testing.T) {
 	if !reflect.DeepEqual(types, []string{"Public", "Private"}) {
 		t.Errorf("subnet specs = %v, want [Public Private]", types)
 	}
-	for _, typ := range []string{netTypeVpcEndpoint, netTypeSecGroup, netTypeNetworkAcl} {
+	for _, typ := range []string{netTypeVPCEndpoint, netTypeSecGroup, netTypeNetworkACL} {
 		if n := len(d.OfType(typ)); n != 0 {
 			t.Errorf("defaults registered %d %s, want none (endpoints and NACLs are opt-in)", n, typ)
 		}
@@ -94,15 +94,15 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 		services []string
 	}{
 		// sorted: registration order is not deterministic
-		{NatGatewaysNone, []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm"}},
+		{NATGatewaysNone, []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm"}},
 		// ssm with a NAT gateway too: Security Hub EC2.57 (docs/fsbp.md).
-		{NatGatewaysSingle, []string{"ecr.api", "ecr.dkr", "logs", "ssm"}},
+		{NATGatewaysSingle, []string{"ecr.api", "ecr.dkr", "logs", "ssm"}},
 	} {
 		t.Run(tc.nat, func(t *testing.T) {
-			d, _ := runNetwork(t, &NetworkArgs{NumberOfAvailabilityZones: 3, NatGateways: tc.nat, VpcEndpoints: true, CidrBlock: "10.20.0.0/16"})
+			d, _ := runNetwork(t, &NetworkArgs{NumberOfAvailabilityZones: 3, NATGateways: tc.nat, VPCEndpoints: true, CIDRBlock: "10.20.0.0/16"})
 			privateSubnets := []string{"subnet-private-1", "subnet-private-2", "subnet-private-3"}
 
-			s3 := d.Named(t, netTypeVpcEndpoint, "web-s3")
+			s3 := d.Named(t, netTypeVPCEndpoint, "web-s3")
 			if got := clouddouble.DottedPath(s3.Inputs, "serviceName").StringValue(); got != "com.amazonaws.us-east-1.s3" {
 				t.Errorf("S3 endpoint service = %q", got)
 			}
@@ -127,7 +127,7 @@ func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
 			netAssertIngressRule(t, rules[0], "web-endpoints-id", 443, "10.20.0.0/16")
 
 			var got []string
-			for _, e := range d.OfType(netTypeVpcEndpoint) {
+			for _, e := range d.OfType(netTypeVPCEndpoint) {
 				if e.Name == "web-s3" {
 					continue
 				}
@@ -204,7 +204,7 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 			[]netNaclEntry{vpc, ephemeralLow, ephemeralHigh},
 			[]netNaclEntry{vpc, https}},
 	} {
-		acl := d.Named(t, netTypeNetworkAcl, tc.name)
+		acl := d.Named(t, netTypeNetworkACL, tc.name)
 		if got := clouddouble.Strings(clouddouble.DottedPath(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
 			t.Errorf("%s subnets = %v, want %v", tc.name, got, tc.subnets)
 		}
@@ -230,15 +230,15 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 
 func TestNetworkExistingVpc(t *testing.T) {
 	args := &NetworkArgs{
-		ExistingVpcID:            "vpc-0abc12345678def0",
+		ExistingVPCID:            "vpc-0abc12345678def0",
 		ExistingPublicSubnetIDs:  []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"},
 		ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"},
 	}
 	d, out := runNetwork(t, args)
-	if n := len(d.OfType(netTypeAwsxVpc)); n != 0 {
+	if n := len(d.OfType(netTypeAwsxVPC)); n != 0 {
 		t.Errorf("an existing VPC must not create a VPC, got %d", n)
 	}
-	want := []any{"vpc-0abc12345678def0", netDoubleExistingCidr, []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}, []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"}}
+	want := []any{"vpc-0abc12345678def0", netDoubleExistingCIDR, []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}, []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"}}
 	if !reflect.DeepEqual(out, want) {
 		t.Errorf("outputs = %v, want %v", out, want)
 	}
@@ -246,8 +246,8 @@ func TestNetworkExistingVpc(t *testing.T) {
 
 func TestNetworkInvalidArgs(t *testing.T) {
 	existing := func(a NetworkArgs) *NetworkArgs {
-		if a.ExistingVpcID == "" {
-			a.ExistingVpcID = "vpc-0abc12345678def0"
+		if a.ExistingVPCID == "" {
+			a.ExistingVPCID = "vpc-0abc12345678def0"
 		}
 		if a.ExistingPublicSubnetIDs == nil {
 			a.ExistingPublicSubnetIDs = []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}
@@ -263,19 +263,19 @@ func TestNetworkInvalidArgs(t *testing.T) {
 		want string
 	}{
 		{"one AZ", &NetworkArgs{NumberOfAvailabilityZones: 1}, "NumberOfAvailabilityZones 1 Availability Zone(s); the service must survive the loss of one: use 2 to 6"},
-		{"bad CIDR", &NetworkArgs{CidrBlock: "10.0.0/16"}, `CidrBlock "10.0.0/16" is not an IPv4 network from /16 to /20`},
-		{"host bits", &NetworkArgs{CidrBlock: "10.0.0.1/16"}, "CidrBlock \"10.0.0.1/16\" is not an IPv4 network"},
-		{"IPv6", &NetworkArgs{CidrBlock: "fd00::/48"}, "is not an IPv4 network"},
-		{"too small", &NetworkArgs{CidrBlock: "10.0.0.0/28"}, "\"10.0.0.0/28\" is not an IPv4 network from /16 to /20"},
-		{"NAT typo", &NetworkArgs{NatGateways: "single"}, `NatGateways "single" is not supported: use one of Single, OnePerAz, None`},
-		{"no NAT no endpoints", &NetworkArgs{NatGateways: "None"}, "NatGateways None leaves private subnets without a way to reach ECR"},
-		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}, "ExistingVpcID subnet ids are set but the existing VPC's id is empty"},
-		{"bad VPC id", existing(NetworkArgs{ExistingVpcID: "x"}), "not a VPC id"},
+		{"bad CIDR", &NetworkArgs{CIDRBlock: "10.0.0/16"}, `CIDRBlock "10.0.0/16" is not an IPv4 network from /16 to /20`},
+		{"host bits", &NetworkArgs{CIDRBlock: "10.0.0.1/16"}, "CIDRBlock \"10.0.0.1/16\" is not an IPv4 network"},
+		{"IPv6", &NetworkArgs{CIDRBlock: "fd00::/48"}, "is not an IPv4 network"},
+		{"too small", &NetworkArgs{CIDRBlock: "10.0.0.0/28"}, "\"10.0.0.0/28\" is not an IPv4 network from /16 to /20"},
+		{"NAT typo", &NetworkArgs{NATGateways: "single"}, `NATGateways "single" is not supported: use one of Single, OnePerAz, None`},
+		{"no NAT no endpoints", &NetworkArgs{NATGateways: "None"}, "NATGateways None leaves private subnets without a way to reach ECR"},
+		{"subnets without VPC", &NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}, "ExistingVPCID subnet ids are set but the existing VPC's id is empty"},
+		{"bad VPC id", existing(NetworkArgs{ExistingVPCID: "x"}), "not a VPC id"},
 		{"one public subnet", existing(NetworkArgs{ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1"}}), "ExistingPublicSubnetIDs 1 subnet(s) given"},
 		{"bad subnet id", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "sg-1"}}), `ExistingPrivateSubnetIDs "sg-1" is not a subnet id`},
 		{"duplicate subnet", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "subnet-0ccccccccccccccc1"}}), "ExistingPrivateSubnetIDs subnet-0ccccccccccccccc1 is listed twice"},
 		{"shared subnet", existing(NetworkArgs{ExistingPrivateSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0ddddddddddddddd1"}}), "subnet-0aaaaaaaaaaaaaaa1 is listed as both public and private"},
-		{"endpoints on existing", existing(NetworkArgs{VpcEndpoints: true}), "apply only to a VPC this stack creates"},
+		{"endpoints on existing", existing(NetworkArgs{VPCEndpoints: true}), "apply only to a VPC this stack creates"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := runNetDouble(func(ctx *pulumi.Context) error {
@@ -328,7 +328,7 @@ func TestNetworkClosesDefaultSGAndLogsFlows(t *testing.T) {
 
 // An existing VPC is not this stack's: no default security group takeover, no flow log.
 func TestNetworkExistingVpcLeavesVpcSettingsAlone(t *testing.T) {
-	d, _ := runNetwork(t, &NetworkArgs{ExistingVpcID: "vpc-0abc12345678def0",
+	d, _ := runNetwork(t, &NetworkArgs{ExistingVPCID: "vpc-0abc12345678def0",
 		ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}, ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"}})
 	for _, typ := range []string{"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/flowLog:FlowLog"} {
 		if n := len(d.OfType(typ)); n != 0 {

@@ -48,8 +48,8 @@ const (
 	rdpPort = 3389
 )
 
-func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCidr string, parent pulumi.ResourceOrInvokeOption) error {
-	internal := naclRule{"-1", 0, 0, vpcCidr}
+func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCIDR string, parent pulumi.ResourceOrInvokeOption) error {
+	internal := naclRule{"-1", 0, 0, vpcCIDR}
 	// Return traffic from the internet on ephemeral ports, in two entries around 3389. Replies to
 	// a NAT gateway connection that happened to use source port 3389 are dropped (NAT gateways
 	// use 1024-65535); the client's retry takes another port. Tasks' own ports (Linux
@@ -86,7 +86,7 @@ func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCidr string, p
 			egress = append(egress, awsec2.NetworkAclEgressArgs(naclEntry(i, r)))
 		}
 		if _, err := awsec2.NewNetworkAcl(ctx, name+"-"+l.suffix, &awsec2.NetworkAclArgs{
-			VpcId:     n.VpcID,
+			VpcId:     n.VPCID,
 			SubnetIds: l.subnets,
 			Ingress:   ingress,
 			Egress:    egress,

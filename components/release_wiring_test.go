@@ -17,9 +17,9 @@ func TestLoadBalancerTestListenerForBlueGreen(t *testing.T) {
 	var testURL string
 	d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
 		l, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
-			VpcID: pulumi.String("vpc-double"), SubnetIDs: pulumi.ToStringArray([]string{"subnet-public-1", "subnet-public-2"}),
+			VPCID: pulumi.String("vpc-double"), SubnetIDs: pulumi.ToStringArray([]string{"subnet-public-1", "subnet-public-2"}),
 			ContainerPort: 8080, DomainName: "api.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ",
-			TestListener: &TestListenerArgs{Port: 8443, CidrBlocks: []string{"203.0.113.0/24", "198.51.100.0/24"}},
+			TestListener: &TestListenerArgs{Port: 8443, CIDRBlocks: []string{"203.0.113.0/24", "198.51.100.0/24"}},
 		})
 		if err != nil {
 			return err
@@ -85,15 +85,15 @@ func TestLoadBalancerTestListenerInvalidArgs(t *testing.T) {
 		tl   TestListenerArgs
 		want string
 	}{
-		{TestListenerArgs{Port: 443, CidrBlocks: []string{"203.0.113.0/24"}}, "TestListener.Port 443"},
-		{TestListenerArgs{Port: 8443}, "TestListener.CidrBlocks empty"},
-		{TestListenerArgs{Port: 8443, CidrBlocks: []string{"0.0.0.0/0"}}, "TestListener.CidrBlocks \"0.0.0.0/0\" opens the test listener"},
-		{TestListenerArgs{Port: 8443, CidrBlocks: []string{"203.0.113.1/24"}}, "has host bits set"},
+		{TestListenerArgs{Port: 443, CIDRBlocks: []string{"203.0.113.0/24"}}, "TestListener.Port 443"},
+		{TestListenerArgs{Port: 8443}, "TestListener.CIDRBlocks empty"},
+		{TestListenerArgs{Port: 8443, CIDRBlocks: []string{"0.0.0.0/0"}}, "TestListener.CIDRBlocks \"0.0.0.0/0\" opens the test listener"},
+		{TestListenerArgs{Port: 8443, CIDRBlocks: []string{"203.0.113.1/24"}}, "has host bits set"},
 	} {
 		tl := tc.tl
 		t.Run(tc.want, func(t *testing.T) {
 			d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
-				_, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{VpcID: pulumi.String("v"), SubnetIDs: pulumi.StringArray{},
+				_, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{VPCID: pulumi.String("v"), SubnetIDs: pulumi.StringArray{},
 					ContainerPort: 8080, AllowHTTP: true, TestListener: &tl})
 				return err
 			})
@@ -181,7 +181,7 @@ func TestTrafficShiftingDuration(t *testing.T) {
 // is HTTP too.
 func blueGreenWebServiceArgs(t *testing.T) *WebServiceArgs {
 	a := webServiceArgs(t)
-	a.LoadBalancer.TestListener = &TestListenerArgs{Port: 9000, CidrBlocks: []string{"203.0.113.0/24"}}
+	a.LoadBalancer.TestListener = &TestListenerArgs{Port: 9000, CIDRBlocks: []string{"203.0.113.0/24"}}
 	a.Monitoring = &MonitoringArgs{}
 	a.BlueGreen = &BlueGreenArgs{TrafficShifting: TrafficShifting{Type: "linear", Percentage: 10, IntervalMinutes: 1}}
 	return a

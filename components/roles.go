@@ -93,10 +93,10 @@ func executionPolicy(acct account, a ServiceArgs) policyDocument {
 		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		Resource: []string{acct.arn("logs", "log-group:"+a.LogGroupName+":*")},
 	}}
-	if a.ImageRepositoryArn != "" {
+	if a.ImageRepositoryARN != "" {
 		st = append(st,
 			statement{Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
-			statement{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}, Resource: []string{a.ImageRepositoryArn}},
+			statement{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}, Resource: []string{a.ImageRepositoryARN}},
 		)
 	}
 	var ssmArns, smArns []string
@@ -104,7 +104,7 @@ func executionPolicy(acct account, a ServiceArgs) policyDocument {
 		if strings.Contains(arn, ":ssm:") {
 			ssmArns = append(ssmArns, arn)
 		} else {
-			smArns = append(smArns, SecretResourceArn(arn))
+			smArns = append(smArns, SecretResourceARN(arn))
 		}
 	}
 	slices.Sort(smArns)
@@ -117,7 +117,7 @@ func executionPolicy(acct account, a ServiceArgs) policyDocument {
 	// A secret under a customer managed key needs kms:Decrypt on that key (ECS developer guide,
 	// "Required IAM permissions for Amazon ECS secrets"), and only through the secret's service.
 	viaServices := map[string][]string{}
-	for name, key := range a.SecretKmsKeys {
+	for name, key := range a.SecretKMSKeys {
 		service, region := secretService(a.Secrets[name])
 		viaServices[key] = append(viaServices[key], service+"."+region+".amazonaws.com")
 	}

@@ -9,7 +9,7 @@ import (
 // newTaskSecurityGroup creates the tasks' security group and its rules (securityGroupRules).
 func newTaskSecurityGroup(ctx *pulumi.Context, name string, a ServiceArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-tasks", &ec2.SecurityGroupArgs{
-		VpcId:       a.VpcID,
+		VpcId:       a.VPCID,
 		Description: pulumi.String("ECS tasks: traffic from the load balancer only"),
 	}, parent)
 	if err != nil {

@@ -30,7 +30,7 @@ const KeepAliveMarginSeconds = 15
 // ContainerUser is the non-root uid:gid every container runs as (distroless "nonroot").
 const ContainerUser = "65532:65532"
 
-// Service is an ECS cluster, a task definition and an ECS service (Fargate, or an Ec2Capacity of
+// Service is an ECS cluster, a task definition and an ECS service (Fargate, or an EC2Capacity of
 // the cluster), with least-privilege roles and a task security group that admits only the load
 // balancer.
 type Service struct {
@@ -39,7 +39,7 @@ type Service struct {
 	ClusterName          pulumi.StringOutput `pulumi:"clusterName"`
 	ServiceName          pulumi.StringOutput `pulumi:"serviceName"`
 	LogGroupName         pulumi.StringOutput `pulumi:"logGroupName"`
-	TaskDefinitionArn    pulumi.StringOutput `pulumi:"taskDefinitionArn"`
+	TaskDefinitionARN    pulumi.StringOutput `pulumi:"taskDefinitionArn"`
 	TaskDefinitionFamily pulumi.StringOutput `pulumi:"taskDefinitionFamily"`
 	SecurityGroupID      pulumi.StringOutput `pulumi:"securityGroupId"`
 	// The tasks' subnets and capacity provider strategy: under CODE_DEPLOY `pulumi up` leaves them
@@ -81,13 +81,13 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	var strategy ecs.ServiceCapacityProviderStrategyArray
 	var placement ecs.ServiceOrderedPlacementStrategyArray // Fargate refuses placement strategies
 	compatibility := "FARGATE"
-	if a.Ec2 != nil {
-		ec2Capacity, err := NewEc2Capacity(ctx, name+"-ec2", a.ec2Args(cluster.Name), parent)
+	if a.EC2 != nil {
+		ec2Capacity, err := NewEC2Capacity(ctx, name+"-ec2", a.ec2Args(cluster.Name), parent)
 		if err != nil {
 			return nil, err
 		}
 		capacity, compatibility = ec2Capacity, "EC2"
-		strategy, placement = ec2Capacity.ServiceCapacityProviderStrategies(), Ec2PlacementStrategies()
+		strategy, placement = ec2Capacity.ServiceCapacityProviderStrategies(), EC2PlacementStrategies()
 	} else {
 		if capacity, err = ecs.NewClusterCapacityProviders(ctx, name+"-capacity", &ecs.ClusterCapacityProvidersArgs{
 			ClusterName:       cluster.Name,
@@ -138,7 +138,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			AssignPublicIp: pulumi.Bool(false),
 		},
 		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
-			TargetGroupArn: a.TargetGroupArn,
+			TargetGroupArn: a.TargetGroupARN,
 			ContainerName:  pulumi.String(a.ContainerName),
 			ContainerPort:  pulumi.Int(a.ContainerPort),
 		}},
@@ -182,7 +182,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	s.ClusterName = cluster.Name
 	s.ServiceName = svc.Name
 	s.LogGroupName = logGroup.Name
-	s.TaskDefinitionArn = taskDef.Arn
+	s.TaskDefinitionARN = taskDef.Arn
 	s.TaskDefinitionFamily = taskDef.Family
 	s.SecurityGroupID = sg.ID().ToStringOutput()
 	s.SubnetIDs = a.SubnetIDs.ToStringArrayOutput()
@@ -193,7 +193,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		"clusterName":              s.ClusterName,
 		"serviceName":              s.ServiceName,
 		"logGroupName":             s.LogGroupName,
-		"taskDefinitionArn":        s.TaskDefinitionArn,
+		"taskDefinitionArn":        s.TaskDefinitionARN,
 		"taskDefinitionFamily":     s.TaskDefinitionFamily,
 		"securityGroupId":          s.SecurityGroupID,
 	})

@@ -13,20 +13,20 @@ import (
 func ec2ServiceArgs() *ServiceArgs {
 	a := serviceArgs()
 	a.CapacityProviders = nil
-	a.Ec2 = &Ec2CapacityArgs{InstanceTypes: []string{"t3.large", "m6i.large"}, MinInstances: 2, MaxInstances: 4, TargetCapacityPercent: 80}
+	a.EC2 = &EC2CapacityArgs{InstanceTypes: []string{"t3.large", "m6i.large"}, MinInstances: 2, MaxInstances: 4, TargetCapacityPercent: 80}
 	return a
 }
 
-func TestServiceOnEc2(t *testing.T) {
+func TestServiceOnEC2(t *testing.T) {
 	d := runService(t, ec2ServiceArgs())
 
-	// The Ec2Capacity owns the cluster's capacity providers: no second association for Fargate.
+	// The EC2Capacity owns the cluster's capacity providers: no second association for Fargate.
 	assoc := d.One(t, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
 	if got := assoc.Inputs["clusterName"].StringValue(); got != "svc-cluster-physical" {
 		t.Errorf("capacity providers associated with %q, want the service's cluster", got)
 	}
-	if !strings.Contains(assoc.Parent, "Ec2Capacity") {
-		t.Errorf("association parent %s, want the Ec2Capacity", assoc.Parent)
+	if !strings.Contains(assoc.Parent, ec2CapacityType+"::") {
+		t.Errorf("association parent %s, want the EC2Capacity", assoc.Parent)
 	}
 	provider := d.One(t, "aws:ecs/capacityProvider:CapacityProvider")
 	providerName := provider.Name + "-physical"
@@ -113,7 +113,7 @@ func TestServiceOnFargateHasNoPlacement(t *testing.T) {
 	}
 }
 
-func TestServiceOnEc2InvalidArgs(t *testing.T) {
+func TestServiceOnEC2InvalidArgs(t *testing.T) {
 	cases := []struct {
 		name   string
 		change func(a *ServiceArgs)
@@ -121,9 +121,9 @@ func TestServiceOnEc2InvalidArgs(t *testing.T) {
 	}{
 		{"fargate providers", func(a *ServiceArgs) { a.CapacityProviders = []CapacityProvider{{Name: "FARGATE", Weight: 1}} }, "CapacityProviders are Fargate providers"},
 		{"task too big", func(a *ServiceArgs) { a.CPU, a.Memory = 2048, 8192 }, "does not fit a t3.large"},
-		{"unknown type", func(a *ServiceArgs) { a.Ec2.InstanceTypes = []string{"x9.huge"} }, `instance type "x9.huge" has no sizing entry: use one of c6i.2xlarge`},
-		{"architecture", func(a *ServiceArgs) { a.Ec2.InstanceTypes = []string{"t4g.large"} }, "CPUArchitecture X86_64 does not match the ARM64 instance types"},
-		{"one instance", func(a *ServiceArgs) { a.Ec2.MinInstances = 1 }, "MinInstances 1 instance(s)"},
+		{"unknown type", func(a *ServiceArgs) { a.EC2.InstanceTypes = []string{"x9.huge"} }, `instance type "x9.huge" has no sizing entry: use one of c6i.2xlarge`},
+		{"architecture", func(a *ServiceArgs) { a.EC2.InstanceTypes = []string{"t4g.large"} }, "CPUArchitecture X86_64 does not match the ARM64 instance types"},
+		{"one instance", func(a *ServiceArgs) { a.EC2.MinInstances = 1 }, "MinInstances 1 instance(s)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestServiceOnEc2InvalidArgs(t *testing.T) {
 }
 
 // The capacity provider's name derives from the service's: ECS reserves some prefixes.
-func TestServiceOnEc2ReservedName(t *testing.T) {
+func TestServiceOnEC2ReservedName(t *testing.T) {
 	d, err := clouddouble.Run(func(ctx *pulumi.Context) error {
 		_, err := NewService(ctx, "ecs-svc", ec2ServiceArgs())
 		return err
@@ -147,7 +147,7 @@ func TestServiceOnEc2ReservedName(t *testing.T) {
 	d.AssertRefused(t, err, "which ECS refuses at the start of a capacity provider name")
 }
 
-func TestEc2TasksPerInstance(t *testing.T) {
+func TestEC2TasksPerInstance(t *testing.T) {
 	cases := []struct {
 		types       []string
 		cpu, memory int
@@ -161,7 +161,7 @@ func TestEc2TasksPerInstance(t *testing.T) {
 		{[]string{"m6i.2xlarge", "t3.medium"}, 256, 512, 2}, // the smallest type counts
 	}
 	for _, c := range cases {
-		got, err := Ec2TasksPerInstance(c.types, c.cpu, c.memory)
+		got, err := EC2TasksPerInstance(c.types, c.cpu, c.memory)
 		if err != nil || got != c.want {
 			t.Errorf("%v %d/%d: %d, %v; want %d", c.types, c.cpu, c.memory, got, err, c.want)
 		}
@@ -170,11 +170,11 @@ func TestEc2TasksPerInstance(t *testing.T) {
 		types       []string
 		cpu, memory int
 	}{{[]string{"t3.medium"}, 4096, 512}, {[]string{"t3.medium"}, 256, 3800}, {[]string{"t3.medium"}, 64, 512}, {nil, 256, 512}} {
-		if n, err := Ec2TasksPerInstance(bad.types, bad.cpu, bad.memory); err == nil {
+		if n, err := EC2TasksPerInstance(bad.types, bad.cpu, bad.memory); err == nil {
 			t.Errorf("%v %d/%d accepted (%d per instance)", bad.types, bad.cpu, bad.memory, n)
 		}
 	}
-	for _, typ := range Ec2SupportedInstanceTypes() {
+	for _, typ := range EC2SupportedInstanceTypes() {
 		if !instanceTypePattern.MatchString(typ) {
 			t.Errorf("table entry %q is not an instance type", typ)
 		}
@@ -183,7 +183,7 @@ func TestEc2TasksPerInstance(t *testing.T) {
 
 // With a fixed cluster name the provider gets a fixed name, which the service's strategy names:
 // known during preview, so policies see an EC2 service.
-func TestServiceOnEc2FixedNames(t *testing.T) {
+func TestServiceOnEC2FixedNames(t *testing.T) {
 	args := ec2ServiceArgs()
 	args.ClusterName = "web-test"
 	d := runService(t, args)

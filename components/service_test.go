@@ -18,12 +18,12 @@ const testImage = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/webstack-test:ab
 // serviceArgs returns valid args whose connecting inputs are plain stand-ins.
 func serviceArgs() *ServiceArgs {
 	return &ServiceArgs{
-		VpcID:                       pulumi.String("vpc-double"),
+		VPCID:                       pulumi.String("vpc-double"),
 		SubnetIDs:                   pulumi.ToStringArray([]string{"subnet-private-1", "subnet-private-2"}),
 		LoadBalancerSecurityGroupID: pulumi.String("sg-alb"),
-		TargetGroupArn:              pulumi.String("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tg/1"),
+		TargetGroupARN:              pulumi.String("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tg/1"),
 		Image:                       testImage,
-		ImageRepositoryArn:          "arn:aws:ecr:eu-west-1:123456789012:repository/webstack-test",
+		ImageRepositoryARN:          "arn:aws:ecr:eu-west-1:123456789012:repository/webstack-test",
 		LogGroupName:                "/ecs/webstack-test",
 		LogRetentionDays:            14,
 		Environment:                 map[string]string{"LOG_LEVEL": "info"},
@@ -324,7 +324,7 @@ func TestServiceInvalidArgs(t *testing.T) {
 		{"no image", func(a *ServiceArgs) { a.Image = "" }, "Image is required"},
 		{"plain secret", func(a *ServiceArgs) { a.Secrets = map[string]string{"TOKEN": "hunter2"} }, `Secrets TOKEN: "hunter2" is not an SSM parameter or Secrets Manager secret ARN`},
 		{"provider", func(a *ServiceArgs) { a.CapacityProviders = []CapacityProvider{{Name: "EC2", Weight: 1}} }, `capacity provider "EC2"`},
-		{"no vpc", func(a *ServiceArgs) { a.VpcID = nil }, "VpcID, SubnetIDs"},
+		{"no vpc", func(a *ServiceArgs) { a.VPCID = nil }, "VPCID, SubnetIDs"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,16 +27,16 @@ type CapacityProvider struct {
 }
 
 // ServiceArgs configures an ECS service behind an existing load balancer target group, on Fargate
-// or, with Ec2, on EC2 capacity.
+// or, with EC2, on EC2 capacity.
 type ServiceArgs struct {
-	VpcID                       pulumi.StringInput
+	VPCID                       pulumi.StringInput
 	SubnetIDs                   pulumi.StringArrayInput // private subnets, in >= 2 Availability Zones
 	LoadBalancerSecurityGroupID pulumi.StringInput
-	TargetGroupArn              pulumi.StringInput
+	TargetGroupARN              pulumi.StringInput
 	Listeners                   []pulumi.Resource // the service registers only after they exist
 
 	Image              string            // image reference known at preview (ContainerImage.Ref)
-	ImageRepositoryArn string            // ECR repository the execution role may pull from (ContainerImage.RepositoryArn)
+	ImageRepositoryARN string            // ECR repository the execution role may pull from (ContainerImage.RepositoryARN)
 	ImageDependsOn     []pulumi.Resource // the push of Image (ContainerImage.Image)
 
 	ContainerName   string            // default DefaultContainerName
@@ -46,10 +46,10 @@ type ServiceArgs struct {
 	CPUArchitecture string            // "X86_64" (default) or "ARM64"
 	Environment     map[string]string // plain values only
 	Secrets         map[string]string // variable name -> SSM parameter or Secrets Manager secret ARN
-	// SecretKmsKeys: variable name (a key of Secrets) -> ARN of the customer managed KMS key that
+	// SecretKMSKeys: variable name (a key of Secrets) -> ARN of the customer managed KMS key that
 	// encrypts that secret; the execution role may then decrypt with it, through that secret's
 	// service only. Secrets under the AWS managed key need no entry.
-	SecretKmsKeys map[string]string
+	SecretKMSKeys map[string]string
 
 	TaskFamily       string // default name
 	LogGroupName     string // default "/ecs/" + name
@@ -66,11 +66,11 @@ type ServiceArgs struct {
 	LoadBalancerIdleTimeoutSeconds int
 	// Autoscaling hands desiredCount to an autoscaler: `pulumi up` then leaves it alone.
 	Autoscaling bool
-	// Ec2 runs the tasks on EC2 capacity instead of Fargate (nil: Fargate). The service fills in
-	// its ClusterName, VpcID, SubnetIDs, ContainerStopTimeoutSeconds and, with a fixed
+	// EC2 runs the tasks on EC2 capacity instead of Fargate (nil: Fargate). The service fills in
+	// its ClusterName, VPCID, SubnetIDs, ContainerStopTimeoutSeconds and, with a fixed
 	// ClusterName, Name (ClusterName + "-ec2"); the task must fit the instance types
-	// (Ec2TasksPerInstance) and share their CPU architecture.
-	Ec2 *Ec2CapacityArgs
+	// (EC2TasksPerInstance) and share their CPU architecture.
+	EC2 *EC2CapacityArgs
 
 	// ClusterName and ServiceName are physical names (1-255 letters, digits, - and _); empty: Pulumi
 	// picks them. Fixed names let alarms refer to the service before it exists.
@@ -116,7 +116,7 @@ func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 	if d.LoadBalancerIdleTimeoutSeconds == 0 {
 		d.LoadBalancerIdleTimeoutSeconds = DefaultIdleTimeoutSeconds
 	}
-	if len(d.CapacityProviders) == 0 && d.Ec2 == nil {
+	if len(d.CapacityProviders) == 0 && d.EC2 == nil {
 		d.CapacityProviders = []CapacityProvider{{Name: CapacityProviderFargate, Weight: DefaultFargateWeight}}
 	}
 	if d.HealthCheckGracePeriodSeconds == nil {
@@ -131,8 +131,8 @@ func (a *ServiceArgs) withDefaults(name string) ServiceArgs {
 // validate reports every problem of the settings of d (withDefaults applied), not the wiring.
 func (d ServiceArgs) validate(name string) error {
 	var errs []error
-	if d.Ec2 != nil {
-		if err := d.validateEc2(name); err != nil {
+	if d.EC2 != nil {
+		if err := d.validateEC2(name); err != nil {
 			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	} else if err := ValidateFargateSize(d.CPU, d.Memory); err != nil {
@@ -196,11 +196,11 @@ func (d ServiceArgs) validate(name string) error {
 			errs = append(errs, fmt.Errorf("Service: %s is both in Environment and in Secrets, which share the container's one namespace: keep one", k))
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(d.SecretKmsKeys)) {
-		key := d.SecretKmsKeys[k]
+	for _, k := range slices.Sorted(maps.Keys(d.SecretKMSKeys)) {
+		key := d.SecretKMSKeys[k]
 		if _, ok := d.Secrets[k]; !ok {
-			errs = append(errs, fmt.Errorf("Service: SecretKmsKeys names %s, which is not a secret: give the key of an entry of Secrets", k))
-		} else if err := CheckSecretKMSKey(k, key).For("SecretKmsKeys"); err != nil {
+			errs = append(errs, fmt.Errorf("Service: SecretKMSKeys names %s, which is not a secret: give the key of an entry of Secrets", k))
+		} else if err := CheckSecretKMSKey(k, key).For("SecretKMSKeys"); err != nil {
 			errs = append(errs, fmt.Errorf("Service: %w", err))
 		}
 	}
@@ -209,8 +209,8 @@ func (d ServiceArgs) validate(name string) error {
 
 // wiring checks the inputs that come from the network, the load balancer and the image.
 func (a *ServiceArgs) wiring() error {
-	if a.VpcID == nil || a.SubnetIDs == nil || a.LoadBalancerSecurityGroupID == nil || a.TargetGroupArn == nil {
-		return fmt.Errorf("Service: VpcID, SubnetIDs, LoadBalancerSecurityGroupID and TargetGroupArn are required")
+	if a.VPCID == nil || a.SubnetIDs == nil || a.LoadBalancerSecurityGroupID == nil || a.TargetGroupARN == nil {
+		return fmt.Errorf("Service: VPCID, SubnetIDs, LoadBalancerSecurityGroupID and TargetGroupARN are required")
 	}
 	if a.Image == "" {
 		return fmt.Errorf("Service: Image is required (an image reference known at preview, e.g. ContainerImage.Ref)")
@@ -218,12 +218,12 @@ func (a *ServiceArgs) wiring() error {
 	return nil
 }
 
-// ec2Args are the Ec2Capacity args of the service's cluster.
-func (a *ServiceArgs) ec2Args(clusterName pulumi.StringInput) *Ec2CapacityArgs {
-	e := *a.Ec2
-	e.ClusterName, e.VpcID, e.SubnetIDs = clusterName, a.VpcID, a.SubnetIDs
+// ec2Args are the EC2Capacity args of the service's cluster.
+func (a *ServiceArgs) ec2Args(clusterName pulumi.StringInput) *EC2CapacityArgs {
+	e := *a.EC2
+	e.ClusterName, e.VPCID, e.SubnetIDs = clusterName, a.VPCID, a.SubnetIDs
 	if a.ClusterName != "" {
-		// A fixed provider name, known during preview (see Ec2CapacityArgs.Name).
+		// A fixed provider name, known during preview (see EC2CapacityArgs.Name).
 		e.Name = a.ClusterName + "-ec2"
 	}
 	// The agent's SIGKILL grace for containers is the task's own stop timeout.
@@ -231,19 +231,19 @@ func (a *ServiceArgs) ec2Args(clusterName pulumi.StringInput) *Ec2CapacityArgs {
 	return &e
 }
 
-// validateEc2 checks the EC2 capacity and that the task fits and matches its instances.
-func (a *ServiceArgs) validateEc2(name string) error {
+// validateEC2 checks the EC2 capacity and that the task fits and matches its instances.
+func (a *ServiceArgs) validateEC2(name string) error {
 	if len(a.CapacityProviders) > 0 {
-		return fmt.Errorf("CapacityProviders are Fargate providers; with Ec2 the service runs on the EC2 capacity provider: leave them empty")
+		return fmt.Errorf("CapacityProviders are Fargate providers; with EC2 the service runs on the EC2 capacity provider: leave them empty")
 	}
 	e := a.ec2Args(nil).withDefaults() // the cluster is not created yet: check the settings only
 	if err := e.validate(name + "-ec2"); err != nil {
 		return err
 	}
-	if _, err := Ec2TasksPerInstance(e.InstanceTypes, a.CPU, a.Memory); err != nil {
+	if _, err := EC2TasksPerInstance(e.InstanceTypes, a.CPU, a.Memory); err != nil {
 		return err
 	}
-	if arch := Ec2InstanceArchitecture(e.InstanceTypes[0]); arch != a.CPUArchitecture {
+	if arch := EC2InstanceArchitecture(e.InstanceTypes[0]); arch != a.CPUArchitecture {
 		return fmt.Errorf("CPUArchitecture %s does not match the %s instance types (%s): build the image for that architecture", a.CPUArchitecture, arch, strings.Join(e.InstanceTypes, ", "))
 	}
 	return nil

@@ -56,26 +56,26 @@ func CheckOneOf(v string, allowed ...string) *SettingError {
 
 // Network defaults and limits.
 const (
-	DefaultVpcCidr           = "10.0.0.0/16"
+	DefaultVPCCIDR           = "10.0.0.0/16"
 	DefaultAvailabilityZones = 2
-	// DefaultNatGateways is one NAT gateway for the VPC: the stacks that want one per zone
+	// DefaultNATGateways is one NAT gateway for the VPC: the stacks that want one per zone
 	// (Pulumi.prod.yaml) say so.
-	DefaultNatGateways          = NatGatewaysSingle
+	DefaultNATGateways          = NATGatewaysSingle
 	DefaultFlowLogRetentionDays = 30
 	// A new VPC's prefix is /16 to /20: AWS allows /28, but the VPC is split evenly into a public
 	// and a private subnet per zone (awsx's "Auto" subnet strategy), and a /20 over six zones
 	// still leaves /24 subnets, room for the tasks of a rolling deploy (twice the desired count),
 	// the interface endpoints and the load balancer's nodes.
-	MinVpcPrefixBits     = 16
-	MaxVpcPrefixBits     = 20
+	MinVPCPrefixBits     = 16
+	MaxVPCPrefixBits     = 20
 	MinAvailabilityZones = 2
 	MaxAvailabilityZones = 6
 )
 
-// CheckVpcCidr checks the CIDR block of a new VPC.
-func CheckVpcCidr(cidr string) *SettingError {
-	if pfx, err := netip.ParsePrefix(cidr); err != nil || !pfx.Addr().Is4() || pfx.Bits() < MinVpcPrefixBits || pfx.Bits() > MaxVpcPrefixBits || pfx.Masked() != pfx {
-		return settingErr(fmt.Sprintf("%q is not an IPv4 network from /%d to /%d", cidr, MinVpcPrefixBits, MaxVpcPrefixBits), "use a private range such as %s", DefaultVpcCidr)
+// CheckVPCCIDR checks the CIDR block of a new VPC.
+func CheckVPCCIDR(cidr string) *SettingError {
+	if pfx, err := netip.ParsePrefix(cidr); err != nil || !pfx.Addr().Is4() || pfx.Bits() < MinVPCPrefixBits || pfx.Bits() > MaxVPCPrefixBits || pfx.Masked() != pfx {
+		return settingErr(fmt.Sprintf("%q is not an IPv4 network from /%d to /%d", cidr, MinVPCPrefixBits, MaxVPCPrefixBits), "use a private range such as %s", DefaultVPCCIDR)
 	}
 	return nil
 }
@@ -88,13 +88,13 @@ func CheckAvailabilityZones(n int) *SettingError {
 	return nil
 }
 
-// CheckNatGateways checks the NAT gateway strategy, which with None needs the VPC endpoints.
-func CheckNatGateways(nat string, vpcEndpoints bool) *SettingError {
-	if err := CheckOneOf(nat, NatGatewaysSingle, NatGatewaysOnePerAz, NatGatewaysNone); err != nil {
+// CheckNATGateways checks the NAT gateway strategy, which with None needs the VPC endpoints.
+func CheckNATGateways(nat string, vpcEndpoints bool) *SettingError {
+	if err := CheckOneOf(nat, NATGatewaysSingle, NATGatewaysOnePerAZ, NATGatewaysNone); err != nil {
 		return err
 	}
-	if nat == NatGatewaysNone && !vpcEndpoints {
-		return settingErr("None leaves private subnets without a way to reach ECR and CloudWatch Logs", "turn on the VPC endpoints (vpcEndpoints), or use %s", NatGatewaysSingle)
+	if nat == NATGatewaysNone && !vpcEndpoints {
+		return settingErr("None leaves private subnets without a way to reach ECR and CloudWatch Logs", "turn on the VPC endpoints (vpcEndpoints), or use %s", NATGatewaysSingle)
 	}
 	return nil
 }
@@ -182,23 +182,23 @@ const (
 	// drain delay (see StopTimeoutSeconds), so ECS never kills a task still serving a request.
 	MaxDeregistrationDelaySeconds = StopTimeoutSeconds - DrainDelaySeconds - 1
 	DefaultHealthCheckPath        = "/healthz"
-	// DefaultIngressCidr: anyone may reach ports 80 and 443 (a public API).
-	DefaultIngressCidr             = "0.0.0.0/0"
+	// DefaultIngressCIDR: anyone may reach ports 80 and 443 (a public API).
+	DefaultIngressCIDR             = "0.0.0.0/0"
 	DefaultDesyncMitigationMode    = "defensive"
 	DefaultAccessLogsRetentionDays = 90
 	MaxAccessLogsRetentionDays     = 3650
 )
 
 var (
-	certArnRe    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	certARNRe    = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
 	domainRe     = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	hostedZoneRe = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	healthPathRe = regexp.MustCompile(`^/[A-Za-z0-9_\-./~@:+]*$`)
 )
 
-// CheckCertificateArn checks an ACM certificate ARN ("" is allowed: no certificate).
-func CheckCertificateArn(arn string) *SettingError {
-	if arn != "" && !certArnRe.MatchString(arn) {
+// CheckCertificateARN checks an ACM certificate ARN ("" is allowed: no certificate).
+func CheckCertificateARN(arn string) *SettingError {
+	if arn != "" && !certARNRe.MatchString(arn) {
 		return settingErr(fmt.Sprintf("%q is not an ACM certificate ARN", arn), "use arn:aws:acm:<region>:<account>:certificate/<id>")
 	}
 	return nil

@@ -17,7 +17,7 @@ const (
 	MaxRootVolumeSizeGiB = 16384
 )
 
-// DefaultMaxInstances is an Ec2Capacity's MaxInstances when unset: twice MinInstances, so a
+// DefaultMaxInstances is an EC2Capacity's MaxInstances when unset: twice MinInstances, so a
 // rolling deploy of a full service has room.
 func DefaultMaxInstances(minInstances int) int { return 2 * minInstances }
 
@@ -84,9 +84,9 @@ func CheckCapacityProviderName(name string) *SettingError {
 // ECS, ECS agent and telemetry endpoints, and the VPC endpoints cover only ECR, CloudWatch Logs,
 // S3 and SSM.
 func CheckEC2NatGateways(natGateways string) *SettingError {
-	if natGateways == NatGatewaysNone {
+	if natGateways == NATGatewaysNone {
 		return settingErr("None: EC2 instances must reach the ECS, ECS agent and telemetry endpoints, which the VPC endpoints do not cover",
-			"use %s or %s with EC2 capacity", NatGatewaysSingle, NatGatewaysOnePerAz)
+			"use %s or %s with EC2 capacity", NATGatewaysSingle, NATGatewaysOnePerAZ)
 	}
 	return nil
 }

@@ -123,7 +123,7 @@ func CheckSecret(name, arn string) *SettingError {
 	if err := checkVariableName(name); err != nil {
 		return err
 	}
-	if !ValidSecretArn(arn) {
+	if !ValidSecretARN(arn) {
 		return settingErr(fmt.Sprintf("%s: %q is not an SSM parameter or Secrets Manager secret ARN", name, arn),
 			"use the full ARN (arn:aws:ssm:<region>:<account>:parameter/<name> or arn:aws:secretsmanager:<region>:<account>:secret:<name>)")
 	}
@@ -132,7 +132,7 @@ func CheckSecret(name, arn string) *SettingError {
 
 // CheckSecretKMSKey checks the customer managed key a secret is encrypted with.
 func CheckSecretKMSKey(name, key string) *SettingError {
-	if !ValidKmsKeyArn(key) {
+	if !ValidKMSKeyARN(key) {
 		return settingErr(fmt.Sprintf("%s: %q is not a KMS key ARN", name, key),
 			"give the key's ARN, arn:aws:kms:<region>:<account>:key/<key id> (an alias will not do), or none for a secret under the AWS managed key")
 	}

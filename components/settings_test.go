@@ -21,8 +21,8 @@ func TestComponentsReportEveryProblem(t *testing.T) {
 			[]string{"MinCount 1", "schedule"}},
 		{"ContainerImage", (&ContainerImageArgs{RepositoryName: "X", Platform: "linux/s390x"}).withDefaults().validate(),
 			[]string{`RepositoryName "X"`, `Platform "linux/s390x"`}},
-		{"Network", NetworkArgs{CidrBlock: "10.0.0.0/8", NumberOfAvailabilityZones: 1, NatGateways: "single"}.withDefaults().validate(),
-			[]string{"CidrBlock", "NumberOfAvailabilityZones 1", `NatGateways "single"`}},
+		{"Network", NetworkArgs{CIDRBlock: "10.0.0.0/8", NumberOfAvailabilityZones: 1, NATGateways: "single"}.withDefaults().validate(),
+			[]string{"CIDRBlock", "NumberOfAvailabilityZones 1", `NATGateways "single"`}},
 	} {
 		if tc.err == nil {
 			t.Errorf("%s: no error, want %q", tc.name, tc.want)
@@ -45,15 +45,15 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 	i := (&ContainerImageArgs{}).withDefaults()
 	as := (&AutoscalingArgs{}).withDefaults()
 	tl := LoadBalancerArgs{TestListener: &TestListenerArgs{}}.withDefaults()
-	e := Ec2CapacityArgs{}.withDefaults()
+	e := EC2CapacityArgs{}.withDefaults()
 	m := MonitoringArgs{}.withDefaults()
 	for _, c := range []struct {
 		name      string
 		got, want any
 	}{
-		{"Network.CidrBlock", n.CidrBlock, "10.0.0.0/16"},
+		{"Network.CIDRBlock", n.CIDRBlock, "10.0.0.0/16"},
 		{"Network.NumberOfAvailabilityZones", n.NumberOfAvailabilityZones, 2},
-		{"Network.NatGateways", n.NatGateways, "Single"},
+		{"Network.NATGateways", n.NATGateways, "Single"},
 		{"LoadBalancer.IdleTimeoutSeconds", l.IdleTimeoutSeconds, 60},
 		{"LoadBalancer.DeregistrationDelaySeconds", l.DeregistrationDelaySeconds, 30},
 		{"LoadBalancer.HealthCheckPath", l.HealthCheckPath, "/healthz"},
@@ -67,7 +67,7 @@ func TestZeroArgsAreTheDocumentedDefaults(t *testing.T) {
 		{"Autoscaling.ScaleInCooldownSeconds", *as.ScaleInCooldownSeconds, DefaultScaleInCooldownSeconds},
 		{"Autoscaling.ScaleOutCooldownSeconds", *as.ScaleOutCooldownSeconds, DefaultScaleOutCooldownSeconds},
 		{"LoadBalancer.TestListener.Port", tl.TestListener.Port, DefaultTestListenerPort},
-		{"Ec2Capacity.MaxInstances", e.MaxInstances, DefaultMaxInstances(DefaultMinInstances)},
+		{"EC2Capacity.MaxInstances", e.MaxInstances, DefaultMaxInstances(DefaultMinInstances)},
 		{"Monitoring.Thresholds.CPUPercent", m.Thresholds.CPUPercent, float64(DefaultAlarmCPUPercent)},
 	} {
 		if c.got != c.want {

@@ -50,19 +50,19 @@ type WebService struct {
 	pulumi.ResourceState
 
 	URL                  pulumi.StringOutput `pulumi:"url"`
-	AlbDNSName           pulumi.StringOutput `pulumi:"albDnsName"`
+	ALBDNSName           pulumi.StringOutput `pulumi:"albDnsName"`
 	RepositoryURL        pulumi.StringOutput `pulumi:"repositoryUrl"`
 	ImageRef             pulumi.StringOutput `pulumi:"imageRef"`
 	ClusterName          pulumi.StringOutput `pulumi:"clusterName"`
 	ServiceName          pulumi.StringOutput `pulumi:"serviceName"`
 	LogGroupName         pulumi.StringOutput `pulumi:"logGroupName"`
-	VpcID                pulumi.StringOutput `pulumi:"vpcId"`
-	TaskDefinitionArn    pulumi.StringOutput `pulumi:"taskDefinitionArn"`
+	VPCID                pulumi.StringOutput `pulumi:"vpcId"`
+	TaskDefinitionARN    pulumi.StringOutput `pulumi:"taskDefinitionArn"`
 	TaskDefinitionFamily pulumi.StringOutput `pulumi:"taskDefinitionFamily"`
 	// With Monitoring: the alarms that stop a release, the dashboard and the alarm topic.
 	AlarmNames    pulumi.StringArrayOutput `pulumi:"alarmNames"`
 	DashboardName pulumi.StringOutput      `pulumi:"dashboardName"`
-	AlarmTopicArn pulumi.StringOutput      `pulumi:"alarmTopicArn"`
+	AlarmTopicARN pulumi.StringOutput      `pulumi:"alarmTopicArn"`
 	// Blue-green only.
 	CodeDeployApplicationName     pulumi.StringOutput `pulumi:"codeDeployApplicationName"`
 	CodeDeployDeploymentGroupName pulumi.StringOutput `pulumi:"codeDeployDeploymentGroupName"`
@@ -102,7 +102,7 @@ func (a *WebServiceArgs) Validate(name string) error {
 	if a.Monitoring != nil {
 		errs = append(errs, a.Monitoring.withDefaults().validate())
 	}
-	if a.Service.Ec2 != nil {
+	if a.Service.EC2 != nil {
 		errs = append(errs, a.checkEC2())
 	}
 	if (a.BlueGreen == nil) != (a.LoadBalancer.TestListener == nil) {
@@ -121,17 +121,17 @@ func (a *WebServiceArgs) Validate(name string) error {
 // on the instances for every task the service may run (the service checks that one task fits).
 func (a *WebServiceArgs) checkEC2() error {
 	var errs []error
-	if a.Network.ExistingVpcID == "" {
-		errs = append(errs, CheckEC2NatGateways(a.Network.withDefaults().NatGateways).For("Network.NatGateways"))
+	if a.Network.ExistingVPCID == "" {
+		errs = append(errs, CheckEC2NatGateways(a.Network.withDefaults().NATGateways).For("Network.NATGateways"))
 	}
 	svc := a.Service.withDefaults("")
-	e := a.Service.Ec2.withDefaults()
+	e := a.Service.EC2.withDefaults()
 	tasks := svc.DesiredCount
 	if a.Autoscaling != nil {
 		tasks = a.Autoscaling.withDefaults().MaxCount
 	}
-	if perInstance, err := Ec2TasksPerInstance(e.InstanceTypes, svc.CPU, svc.Memory); err == nil {
-		errs = append(errs, CheckEC2Room(perInstance, e.MaxInstances, tasks).For("Service.Ec2.MaxInstances"))
+	if perInstance, err := EC2TasksPerInstance(e.InstanceTypes, svc.CPU, svc.Memory); err == nil {
+		errs = append(errs, CheckEC2Room(perInstance, e.MaxInstances, tasks).For("Service.EC2.MaxInstances"))
 	}
 	return errors.Join(errs...)
 }
@@ -173,7 +173,7 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	}
 
 	lbArgs := args.LoadBalancer
-	lbArgs.VpcID = w.Network.VpcID
+	lbArgs.VPCID = w.Network.VPCID
 	lbArgs.SubnetIDs = w.Network.PublicSubnetIDs
 	lbArgs.ContainerPort = args.Service.containerPort()
 	if w.LoadBalancer, err = NewLoadBalancer(ctx, name+"-lb", &lbArgs, parent); err != nil {
@@ -182,7 +182,7 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 
 	if args.Firewall != nil {
 		fwArgs := *args.Firewall
-		fwArgs.LoadBalancerArn = w.LoadBalancer.LoadBalancerArn
+		fwArgs.LoadBalancerARN = w.LoadBalancer.LoadBalancerARN
 		if w.Firewall, err = NewFirewall(ctx, name+"-waf", &fwArgs, parent); err != nil {
 			return nil, err
 		}
@@ -192,10 +192,10 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	clusterName, serviceName := ecsPhysicalNames(ctx, name, args.Strategy())
 	if args.Monitoring != nil {
 		monArgs := *args.Monitoring
-		monArgs.LoadBalancerArnSuffix = w.LoadBalancer.ArnSuffix
-		monArgs.TargetGroupArnSuffixes = []pulumi.StringInput{w.LoadBalancer.TargetGroupArnSuffix}
+		monArgs.LoadBalancerARNSuffix = w.LoadBalancer.ARNSuffix
+		monArgs.TargetGroupARNSuffixes = []pulumi.StringInput{w.LoadBalancer.TargetGroupARNSuffix}
 		if args.BlueGreen != nil {
-			monArgs.TargetGroupArnSuffixes = append(monArgs.TargetGroupArnSuffixes, w.LoadBalancer.GreenTargetGroupArnSuffix)
+			monArgs.TargetGroupARNSuffixes = append(monArgs.TargetGroupARNSuffixes, w.LoadBalancer.GreenTargetGroupARNSuffix)
 		}
 		monArgs.ClusterName, monArgs.ServiceName = pulumi.String(clusterName), pulumi.String(serviceName)
 		if w.Monitoring, err = NewMonitoring(ctx, name+"-monitoring", &monArgs, parent); err != nil {
@@ -210,13 +210,13 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	} else if w.Monitoring != nil {
 		svcArgs.DeploymentAlarmNames = w.Monitoring.RollbackAlarmNames
 	}
-	svcArgs.VpcID = w.Network.VpcID
+	svcArgs.VPCID = w.Network.VPCID
 	svcArgs.SubnetIDs = w.Network.PrivateSubnetIDs
 	svcArgs.LoadBalancerSecurityGroupID = w.LoadBalancer.SecurityGroupID
-	svcArgs.TargetGroupArn = w.LoadBalancer.TargetGroupArn
+	svcArgs.TargetGroupARN = w.LoadBalancer.TargetGroupARN
 	svcArgs.Listeners = w.LoadBalancer.Listeners
 	svcArgs.Image = w.Image.Ref
-	svcArgs.ImageRepositoryArn = w.Image.RepositoryArn
+	svcArgs.ImageRepositoryARN = w.Image.RepositoryARN
 	svcArgs.ImageDependsOn = []pulumi.Resource{w.Image.Image}
 	svcArgs.Autoscaling = args.Autoscaling != nil
 	svcArgs.LoadBalancerIdleTimeoutSeconds = lbArgs.withDefaults().IdleTimeoutSeconds
@@ -228,8 +228,8 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 		asArgs := *args.Autoscaling
 		asArgs.ClusterName = w.Service.ClusterName
 		asArgs.ServiceName = w.Service.ServiceName
-		asArgs.LoadBalancerArnSuffix = w.LoadBalancer.ArnSuffix
-		asArgs.TargetGroupArnSuffix = w.LoadBalancer.TargetGroupArnSuffix
+		asArgs.LoadBalancerARNSuffix = w.LoadBalancer.ARNSuffix
+		asArgs.TargetGroupARNSuffix = w.LoadBalancer.TargetGroupARNSuffix
 		asArgs.BlueGreen = args.BlueGreen != nil
 		if w.Autoscaling, err = NewAutoscaling(ctx, name+"-scaling", &asArgs, parent); err != nil {
 			return nil, err
@@ -240,15 +240,15 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	if w.Monitoring != nil {
 		w.AlarmNames = w.Monitoring.RollbackAlarmNames
 		w.DashboardName = w.Monitoring.DashboardName
-		w.AlarmTopicArn = w.Monitoring.TopicArn
-		outputs["alarmNames"], outputs["dashboardName"], outputs["alarmTopicArn"] = w.AlarmNames, w.DashboardName, w.AlarmTopicArn
+		w.AlarmTopicARN = w.Monitoring.TopicARN
+		outputs["alarmNames"], outputs["dashboardName"], outputs["alarmTopicArn"] = w.AlarmNames, w.DashboardName, w.AlarmTopicARN
 	}
 	if args.BlueGreen != nil {
 		bgArgs := *args.BlueGreen
 		// The service's outputs make the deployment group wait for the service.
 		bgArgs.ClusterName, bgArgs.ServiceName = w.Service.ClusterName, w.Service.ServiceName
 		bgArgs.BlueTargetGroupName, bgArgs.GreenTargetGroupName = w.LoadBalancer.TargetGroupName, w.LoadBalancer.GreenTargetGroupName
-		bgArgs.ProductionListenerArn, bgArgs.TestListenerArn = w.LoadBalancer.ProductionListenerArn, w.LoadBalancer.TestListenerArn
+		bgArgs.ProductionListenerARN, bgArgs.TestListenerARN = w.LoadBalancer.ProductionListenerARN, w.LoadBalancer.TestListenerARN
 		bgArgs.AlarmNames = w.Monitoring.RollbackAlarmNames
 		if w.BlueGreen, err = NewBlueGreen(ctx, name+"-deploy", &bgArgs, parent, pulumi.DependsOn([]pulumi.Resource{w.Service})); err != nil {
 			return nil, err
@@ -261,24 +261,24 @@ func NewWebService(ctx *pulumi.Context, name string, args *WebServiceArgs, opts 
 	}
 
 	w.URL = w.LoadBalancer.URL
-	w.AlbDNSName = w.LoadBalancer.DNSName
+	w.ALBDNSName = w.LoadBalancer.DNSName
 	w.RepositoryURL = w.Image.RepositoryURL
 	w.ImageRef = w.Image.ImageRef
 	w.ClusterName = w.Service.ClusterName
 	w.ServiceName = w.Service.ServiceName
 	w.LogGroupName = w.Service.LogGroupName
-	w.VpcID = w.Network.VpcID
-	w.TaskDefinitionArn = w.Service.TaskDefinitionArn
+	w.VPCID = w.Network.VPCID
+	w.TaskDefinitionARN = w.Service.TaskDefinitionARN
 	w.TaskDefinitionFamily = w.Service.TaskDefinitionFamily
 	outputs["url"] = w.URL
-	outputs["albDnsName"] = w.AlbDNSName
+	outputs["albDnsName"] = w.ALBDNSName
 	outputs["repositoryUrl"] = w.RepositoryURL
 	outputs["imageRef"] = w.ImageRef
 	outputs["clusterName"] = w.ClusterName
 	outputs["serviceName"] = w.ServiceName
 	outputs["logGroupName"] = w.LogGroupName
-	outputs["vpcId"] = w.VpcID
-	outputs["taskDefinitionArn"] = w.TaskDefinitionArn
+	outputs["vpcId"] = w.VPCID
+	outputs["taskDefinitionArn"] = w.TaskDefinitionARN
 	outputs["taskDefinitionFamily"] = w.TaskDefinitionFamily
 	return w, ctx.RegisterResourceOutputs(w, outputs)
 }

@@ -10,7 +10,7 @@ import (
 
 func webServiceArgs(t *testing.T) *WebServiceArgs {
 	return &WebServiceArgs{
-		Network:      NetworkArgs{NatGateways: NatGatewaysSingle},
+		Network:      NetworkArgs{NATGateways: NATGatewaysSingle},
 		Image:        ContainerImageArgs{RepositoryName: "web-test", Context: newContext(t)},
 		LoadBalancer: LoadBalancerArgs{AllowHTTP: true},
 	}

@@ -24,7 +24,7 @@ const (
 	OutputContainerName      = "containerName"
 	OutputContainerPort      = "containerPort"
 	OutputDeploymentStrategy = "deploymentStrategy"
-	OutputTaskDefinitionArn  = "taskDefinitionArn"
+	OutputTaskDefinitionARN  = "taskDefinitionArn"
 	OutputAlarmNames         = "alarmNames"
 	// OutputReleaseTimeoutSeconds is the stack's budget for a release's rollout and verification.
 	OutputReleaseTimeoutSeconds = "releaseTimeoutSeconds"

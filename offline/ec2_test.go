@@ -13,7 +13,7 @@ import (
 // TestEc2FixturePreviewsCleanly previews dev with the EC2 capacity fixture laid over it (the real
 // program, engine and policy pack with dev's enforcement): no mandatory violation, and the EC2
 // resources are in the preview instead of the Fargate-only ones.
-func TestEc2FixturePreviewsCleanly(t *testing.T) {
+func TestEC2FixturePreviewsCleanly(t *testing.T) {
 	res := previewWithFixture(t, "dev", "Pulumi.ec2.yaml", program.Run)
 	for _, v := range res.Violations {
 		t.Logf("%s (%s): %s", v.Policy, v.EnforcementLevel, v.Message)
@@ -48,9 +48,9 @@ func TestEc2FixturePreviewsCleanly(t *testing.T) {
 // volume in the launch template, and no AZ spread for the service. The preview must fail with
 // exactly the policies that own them (the capacity provider has a fixed name, so the policy
 // knows during preview that the service runs on EC2).
-func TestEc2DefectsFailThePreview(t *testing.T) {
+func TestEC2DefectsFailThePreview(t *testing.T) {
 	res := previewWithFixture(t, "dev", "Pulumi.ec2.yaml", func(ctx *pulumi.Context) error {
-		if err := ctx.RegisterResourceTransform(injectEc2Defects); err != nil {
+		if err := ctx.RegisterResourceTransform(injectEC2Defects); err != nil {
 			return err
 		}
 		return program.Run(ctx)
@@ -72,7 +72,7 @@ func TestEc2DefectsFailThePreview(t *testing.T) {
 	}
 }
 
-func injectEc2Defects(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+func injectEC2Defects(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 	props := args.Props
 	switch args.Type {
 	case "aws:ec2/launchTemplate:LaunchTemplate":

@@ -321,19 +321,19 @@ func TestPackOverGRPC(t *testing.T) {
 		}
 		unknownID := resource.MakeComputed(resource.NewProperty(""))
 		unknownSubnets := subnetsOf(unknownID)
-		onVpc := map[string][]string{"networkConfiguration": {vpc}}
+		onVPC := map[string][]string{"networkConfiguration": {vpc}}
 		// Entries unknown, list length known: two of the VPC's one-per-zone subnets span two zones, one cannot.
-		add(service, "spread", "", subnetsOf(resource.NewProperty([]resource.PropertyValue{unknownID, unknownID})), onVpc)
-		add(service, "one-entry", "", subnetsOf(resource.NewProperty([]resource.PropertyValue{unknownID})), onVpc)
-		add(service, "unknown-list", "", unknownSubnets, onVpc)
+		add(service, "spread", "", subnetsOf(resource.NewProperty([]resource.PropertyValue{unknownID, unknownID})), onVPC)
+		add(service, "one-entry", "", subnetsOf(resource.NewProperty([]resource.PropertyValue{unknownID})), onVPC)
+		add(service, "unknown-list", "", unknownSubnets, onVPC)
 		add(service, "single", "", unknownSubnets, map[string][]string{"networkConfiguration": {urn("aws:ec2/subnet:Subnet", "net-private-1")}})
 		add(service, "orphan", "", unknownSubnets, nil)
 		add("aws:lb/loadBalancer:LoadBalancer", "alb", "", resource.PropertyMap{"internal": resource.NewProperty(false)}, nil)
 		// The VPC's default security group and flow log, linked during preview only through the
 		// property dependency on the awsx VPC; it has no endpoints (vpc-endpoints, advisory in dev).
-		onVpcID := map[string][]string{"vpcId": {vpc}}
-		add("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "net-default-sg", "", resource.PropertyMap{"vpcId": unknownID}, onVpcID)
-		add("aws:ec2/flowLog:FlowLog", "net-flow-log", "", resource.PropertyMap{"vpcId": unknownID, "trafficType": resource.NewProperty("ALL")}, onVpcID)
+		onVPCID := map[string][]string{"vpcId": {vpc}}
+		add("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "net-default-sg", "", resource.PropertyMap{"vpcId": unknownID}, onVPCID)
+		add("aws:ec2/flowLog:FlowLog", "net-flow-log", "", resource.PropertyMap{"vpcId": unknownID, "trafficType": resource.NewProperty("ALL")}, onVPCID)
 
 		res, err := client.AnalyzeStack(ctx, &pulumirpc.AnalyzeStackRequest{Resources: resources})
 		if err != nil {
@@ -347,7 +347,7 @@ func TestPackOverGRPC(t *testing.T) {
 			{rules.PolicyUnverifiedStack, advisory, urn(service, "unknown-list")},
 		}
 		for range 6 { // ec2, ecr.api, ecr.dkr, ssm, ssm-contacts, ssm-incidents
-			want = append(want, diag{rules.PolicyVpcEndpoints, advisory, vpc})
+			want = append(want, diag{rules.PolicyVPCEndpoints, advisory, vpc})
 		}
 		slices.SortFunc(want, func(a, b diag) int { return strings.Compare(a.policy+a.urn, b.policy+b.urn) })
 		if got := diags(res); !slices.Equal(got, want) {

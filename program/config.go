@@ -22,25 +22,25 @@ type Config struct {
 	ServiceName string
 
 	AvailabilityZones        int
-	VpcCidr                  string
-	NatGateways              string
-	VpcEndpoints             bool
+	VPCCIDR                  string
+	NATGateways              string
+	VPCEndpoints             bool
 	NetworkAcls              bool
-	ExistingVpcID            string
+	ExistingVPCID            string
 	ExistingPublicSubnetIDs  []string
 	ExistingPrivateSubnetIDs []string
 
 	BuildContext            string
 	Dockerfile              string
 	ImagePlatform           string
-	EcrEncryption           string
+	ECREncryption           string
 	UntaggedImageExpiryDays int
 	ImagesToKeep            int
 
 	IngressCidrs               []string
 	ContainerPort              int
 	HealthCheckPath            string
-	CertificateArn             string
+	CertificateARN             string
 	DomainName                 string
 	HostedZoneID               string
 	AllowInsecureHTTP          bool
@@ -52,8 +52,8 @@ type Config struct {
 	AccessLogs                 bool
 	AccessLogsRetentionDays    int
 
-	Waf          bool
-	WafRateLimit int
+	WAF          bool
+	WAFRateLimit int
 
 	CPU                           int
 	Memory                        int
@@ -117,23 +117,23 @@ func (c *Config) fields() []field {
 	return []field{
 		{"serviceName", &c.ServiceName},
 		{"availabilityZones", &c.AvailabilityZones},
-		{"vpcCidr", &c.VpcCidr},
-		{"natGateways", &c.NatGateways},
-		{"vpcEndpoints", &c.VpcEndpoints},
+		{"vpcCidr", &c.VPCCIDR},
+		{"natGateways", &c.NATGateways},
+		{"vpcEndpoints", &c.VPCEndpoints},
 		{"networkAcls", &c.NetworkAcls},
-		{"existingVpcId", &c.ExistingVpcID},
+		{"existingVpcId", &c.ExistingVPCID},
 		{"existingPublicSubnetIds", &c.ExistingPublicSubnetIDs},
 		{"existingPrivateSubnetIds", &c.ExistingPrivateSubnetIDs},
 		{"buildContext", &c.BuildContext},
 		{"dockerfile", &c.Dockerfile},
 		{"imagePlatform", &c.ImagePlatform},
-		{"ecrEncryption", &c.EcrEncryption},
+		{"ecrEncryption", &c.ECREncryption},
 		{"untaggedImageExpiryDays", &c.UntaggedImageExpiryDays},
 		{"imagesToKeep", &c.ImagesToKeep},
 		{"ingressCidrs", &c.IngressCidrs},
 		{"containerPort", &c.ContainerPort},
 		{"healthCheckPath", &c.HealthCheckPath},
-		{"certificateArn", &c.CertificateArn},
+		{"certificateArn", &c.CertificateARN},
 		{"domainName", &c.DomainName},
 		{"hostedZoneId", &c.HostedZoneID},
 		{"allowInsecureHttp", &c.AllowInsecureHTTP},
@@ -144,8 +144,8 @@ func (c *Config) fields() []field {
 		{"deletionProtection", &c.DeletionProtection},
 		{"accessLogs", &c.AccessLogs},
 		{"accessLogsRetentionDays", &c.AccessLogsRetentionDays},
-		{"waf", &c.Waf},
-		{"wafRateLimit", &c.WafRateLimit},
+		{"waf", &c.WAF},
+		{"wafRateLimit", &c.WAFRateLimit},
 		{"cpu", &c.CPU},
 		{"memory", &c.Memory},
 		{"desiredCount", &c.DesiredCount},
@@ -199,17 +199,17 @@ func Defaults() Config {
 	return Config{
 		ServiceName:                   "webstack",
 		AvailabilityZones:             components.DefaultAvailabilityZones,
-		VpcCidr:                       components.DefaultVpcCidr,
-		NatGateways:                   components.DefaultNatGateways,
+		VPCCIDR:                       components.DefaultVPCCIDR,
+		NATGateways:                   components.DefaultNATGateways,
 		ExistingPublicSubnetIDs:       []string{},
 		ExistingPrivateSubnetIDs:      []string{},
 		BuildContext:                  components.DefaultBuildContext,
 		Dockerfile:                    components.DefaultDockerfile,
 		ImagePlatform:                 components.DefaultImagePlatform,
-		EcrEncryption:                 components.DefaultEcrEncryption,
+		ECREncryption:                 components.DefaultECREncryption,
 		UntaggedImageExpiryDays:       components.DefaultUntaggedExpiryDays,
 		ImagesToKeep:                  components.DefaultImagesToKeep,
-		IngressCidrs:                  []string{components.DefaultIngressCidr},
+		IngressCidrs:                  []string{components.DefaultIngressCIDR},
 		ContainerPort:                 components.DefaultContainerPort,
 		HealthCheckPath:               components.DefaultHealthCheckPath,
 		SslPolicy:                     components.DefaultSslPolicy,
@@ -217,7 +217,7 @@ func Defaults() Config {
 		DeregistrationDelaySeconds:    components.DefaultDeregistrationDelaySeconds,
 		DesyncMitigationMode:          components.DefaultDesyncMitigationMode,
 		AccessLogsRetentionDays:       components.DefaultAccessLogsRetentionDays,
-		WafRateLimit:                  components.DefaultWafRateLimit,
+		WAFRateLimit:                  components.DefaultWAFRateLimit,
 		CPU:                           components.DefaultCPU,
 		Memory:                        components.DefaultMemory,
 		DesiredCount:                  components.DefaultDesiredCount,
@@ -248,7 +248,7 @@ func Defaults() Config {
 		BlueTerminationWaitMinutes:    components.DefaultTerminationWaitMinutes,
 		TestListenerPort:              components.DefaultTestListenerPort,
 		TestListenerCidrs:             []string{},
-		Alarm5xxRatePercent:           components.DefaultAlb5xxRatePercent,
+		Alarm5xxRatePercent:           components.DefaultALB5xxRatePercent,
 		AlarmTarget5xxPerMinute:       components.DefaultTarget5xxPerMinute,
 		AlarmUnhealthyHosts:           components.DefaultUnhealthyHosts,
 		AlarmP99LatencyMs:             components.DefaultP99LatencySeconds * components.MillisecondsPerSecond,

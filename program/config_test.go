@@ -74,11 +74,11 @@ func TestStackFiles(t *testing.T) {
 		dev, prod any
 	}{
 		{"availabilityZones", dev.AvailabilityZones, prod.AvailabilityZones},
-		{"natGateways", dev.NatGateways, prod.NatGateways},
+		{"natGateways", dev.NATGateways, prod.NATGateways},
 		{"spot weight > 0", dev.FargateSpotWeight > 0, prod.FargateSpotWeight > 0},
 		{"certificate", dev.HasCertificate(), prod.HasCertificate()},
 		{"allowInsecureHttp", dev.AllowInsecureHTTP, prod.AllowInsecureHTTP},
-		{"waf", dev.Waf, prod.Waf},
+		{"waf", dev.WAF, prod.WAF},
 		{"accessLogs", dev.AccessLogs, prod.AccessLogs},
 		{"deletionProtection", dev.DeletionProtection, prod.DeletionProtection},
 		{"enableExecuteCommand", dev.EnableExecuteCommand, prod.EnableExecuteCommand},

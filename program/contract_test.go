@@ -47,7 +47,7 @@ func TestStackOutputsRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			o := deployCommandOutputs(t, stack, nil)
-			if o.URL == "" || o.ClusterName == "" || o.ServiceName == "" || o.TaskDefinitionArn == "" {
+			if o.URL == "" || o.ClusterName == "" || o.ServiceName == "" || o.TaskDefinitionARN == "" {
 				t.Errorf("parsed %+v: url, cluster, service and task definition must all come through", o)
 			}
 			if string(o.Strategy) != c.DeploymentStrategy || o.ContainerName != ContainerName || o.ContainerPort != c.ContainerPort ||

@@ -19,7 +19,7 @@ import (
 func TestSecretWithKmsKey(t *testing.T) {
 	const secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::"
 	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-	d, err := runStack(t, "dev", map[string]string{"secrets": `["DB_PASSWORD=` + secret + secretKmsKeySep + key + `"]`})
+	d, err := runStack(t, "dev", map[string]string{"secrets": `["DB_PASSWORD=` + secret + secretKMSKeySep + key + `"]`})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestSecretWithKmsKey(t *testing.T) {
 		t.Error("no kms:Decrypt on the key through secretsmanager.us-east-1.amazonaws.com next to the secret's own ARN")
 	}
 
-	bad, err := runStack(t, "dev", map[string]string{"secrets": `["DB_PASSWORD=` + secret + secretKmsKeySep + `alias/db"]`})
+	bad, err := runStack(t, "dev", map[string]string{"secrets": `["DB_PASSWORD=` + secret + secretKMSKeySep + `alias/db"]`})
 	bad.AssertRefused(t, err, `secrets: DB_PASSWORD: "alias/db" is not a KMS key ARN`)
 }
 
@@ -84,9 +84,9 @@ func TestBlueGreenExportsAppSpecSettings(t *testing.T) {
 
 	ec2 := ec2Fixture(t)
 	maps.Copy(ec2, map[string]string{"deploymentStrategy": "blue-green", "testListenerCidrs": `["198.51.100.0/24"]`, "enableExecuteCommand": "false"})
-	onEc2 := deployCommandOutputs(t, "dev", ec2)
-	if onEc2.Service.PlatformVersion != "" || onEc2.ComputeType != "ec2" || len(onEc2.Service.Subnets) == 0 {
-		t.Errorf("blue-green on EC2: settings %+v, computeType %q; want no platform version, ec2, the network", onEc2.Service, onEc2.ComputeType)
+	onEC2 := deployCommandOutputs(t, "dev", ec2)
+	if onEC2.Service.PlatformVersion != "" || onEC2.ComputeType != "ec2" || len(onEC2.Service.Subnets) == 0 {
+		t.Errorf("blue-green on EC2: settings %+v, computeType %q; want no platform version, ec2, the network", onEC2.Service, onEC2.ComputeType)
 	}
 
 	dev := deployCommandOutputs(t, "dev", nil) // rolling: no AppSpec settings, the compute type still
@@ -114,7 +114,7 @@ func TestZoneCountExportedForOwnVPC(t *testing.T) {
 	// An existing VPC's lookups (getVpc) are outside the cloud double's contract: the outputs map is
 	// read directly (dev is rolling, so it needs no service).
 	c, _ := StackFileConfig(projectDir, "dev")
-	c.ExistingVpcID = "vpc-0123456789abcdef0"
+	c.ExistingVPCID = "vpc-0123456789abcdef0"
 	if outs := c.stackOutputs(&components.WebService{}, "us-east-1"); outs[release.OutputAvailabilityZones] != nil || outs[release.OutputComputeType] == nil {
 		t.Errorf("existingVpcId: outputs %v, want computeType and no zone count", outs)
 	}

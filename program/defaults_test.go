@@ -20,7 +20,7 @@ func TestDefaultsAreTheComponentsDefaults(t *testing.T) {
 	}{
 		{"rolling on Fargate", func(c *Config) {}},
 		{"blue-green", blueGreen},
-		{"EC2 capacity", onEC2},
+		{"EC2 capacity", useEC2},
 	} {
 		t.Run(variant.name, func(t *testing.T) {
 			c := Defaults()
@@ -48,11 +48,11 @@ func TestDefaultsAreTheComponentsDefaults(t *testing.T) {
 // choices that have no component default (names, secrets, switches) and the wiring.
 func unsetDefaults(a *components.WebServiceArgs) *components.WebServiceArgs {
 	n := &a.Network
-	n.CidrBlock, n.NumberOfAvailabilityZones, n.NatGateways, n.FlowLogRetentionDays = "", 0, "", 0
+	n.CIDRBlock, n.NumberOfAvailabilityZones, n.NATGateways, n.FlowLogRetentionDays = "", 0, "", 0
 	i := &a.Image
 	i.Context, i.Dockerfile, i.Platform, i.Encryption, i.UntaggedExpiryDays, i.ImagesToKeep = "", "", "", "", 0, 0
 	l := &a.LoadBalancer
-	l.IngressCidrBlocks, l.HealthCheckPath, l.SslPolicy, l.IdleTimeoutSeconds = nil, "", "", 0
+	l.IngressCIDRBlocks, l.HealthCheckPath, l.SslPolicy, l.IdleTimeoutSeconds = nil, "", "", 0
 	l.DeregistrationDelaySeconds, l.DesyncMitigationMode, l.AccessLogsRetentionDays = 0, "", 0
 	if l.TestListener != nil {
 		l.TestListener.Port = 0
@@ -60,10 +60,10 @@ func unsetDefaults(a *components.WebServiceArgs) *components.WebServiceArgs {
 	s := &a.Service
 	s.ContainerName, s.ContainerPort, s.CPU, s.Memory, s.CPUArchitecture = "", 0, 0, 0, ""
 	s.LogRetentionDays, s.DesiredCount, s.HealthCheckGracePeriodSeconds = 0, 0, nil
-	if s.Ec2 == nil {
+	if s.EC2 == nil {
 		s.CapacityProviders = nil
 	} else {
-		e := s.Ec2
+		e := s.EC2
 		e.InstanceTypes, e.MinInstances, e.MaxInstances, e.TargetCapacityPercent, e.RootVolumeSizeGiB = nil, 0, 0, 0, 0
 	}
 	if as := a.Autoscaling; as != nil {

@@ -45,20 +45,20 @@ func (c *Config) validateCompute(p *Problems) {
 			p.add(k, "set, but computeType is ec2 and this key applies to Fargate only (the service runs on the EC2 capacity provider)",
 				fmt.Sprintf("remove it (pulumi config rm webstack:%s), or set computeType to fargate", k))
 		}
-		c.validateEc2(p)
+		c.validateEC2(p)
 	default:
 		p.add("computeType", fmt.Sprintf("%q is not supported", c.ComputeType), "use fargate (the default) or ec2")
 	}
 }
 
-func (c *Config) validateEc2(p *Problems) {
+func (c *Config) validateEC2(p *Problems) {
 	p.check("serviceName", components.CheckCapacityProviderName(c.ServiceName))
-	if c.ExistingVpcID == "" {
-		p.check("natGateways", components.CheckEC2NatGateways(c.NatGateways))
+	if c.ExistingVPCID == "" {
+		p.check("natGateways", components.CheckEC2NatGateways(c.NATGateways))
 	}
 
 	p.checkAll("instanceTypes", components.CheckInstanceTypes(c.InstanceTypes, c.cpuArchitecture()))
-	perInstance, err := components.Ec2TasksPerInstance(c.InstanceTypes, c.CPU, c.Memory)
+	perInstance, err := components.EC2TasksPerInstance(c.InstanceTypes, c.CPU, c.Memory)
 	switch {
 	case err != nil && len(c.InstanceTypes) > 0:
 		p.add("instanceTypes", err.Error(), "change instanceTypes, or cpu and memory")
@@ -88,8 +88,8 @@ func (c *Config) maxTasks() int {
 
 // ec2CapacityArgs maps the EC2 keys onto the component (the service fills in the cluster,
 // network and stop timeout).
-func (c *Config) ec2CapacityArgs() *components.Ec2CapacityArgs {
-	return &components.Ec2CapacityArgs{
+func (c *Config) ec2CapacityArgs() *components.EC2CapacityArgs {
+	return &components.EC2CapacityArgs{
 		InstanceTypes:         c.InstanceTypes,
 		MinInstances:          c.MinInstances,
 		MaxInstances:          c.MaxInstances,

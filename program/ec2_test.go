@@ -21,8 +21,8 @@ func ec2Fixture(t testing.TB) map[string]string {
 	return out
 }
 
-// onEc2 is the EC2 fixture plus set.
-func onEc2(set map[string]string) func(testing.TB) map[string]string {
+// onEC2 is the EC2 fixture plus set.
+func onEC2(set map[string]string) func(testing.TB) map[string]string {
 	return func(t testing.TB) map[string]string {
 		m := ec2Fixture(t)
 		maps.Copy(m, set)
@@ -46,22 +46,22 @@ func init() {
 			[]string{"fargateBase: set, but computeType is ec2", "fargateSpotWeight: set, but computeType is ec2"}},
 		{"compute type", func(testing.TB) map[string]string { return map[string]string{"computeType": "lambda"} },
 			[]string{`computeType: "lambda" is not supported`}},
-		{"unknown instance type", onEc2(map[string]string{"instanceTypes": `["x9.huge"]`}),
+		{"unknown instance type", onEC2(map[string]string{"instanceTypes": `["x9.huge"]`}),
 			[]string{`instanceTypes: instance type "x9.huge" has no sizing entry: use one of c6i.2xlarge`}},
-		{"task too big for instance", onEc2(map[string]string{"cpu": "4096", "memory": "8192"}),
+		{"task too big for instance", onEC2(map[string]string{"cpu": "4096", "memory": "8192"}),
 			[]string{"instanceTypes: a task of 4096 CPU units / 8192 MiB does not fit a t3.large"}},
-		{"architecture", onEc2(map[string]string{"imagePlatform": "linux/arm64"}),
+		{"architecture", onEC2(map[string]string{"imagePlatform": "linux/arm64"}),
 			[]string{"instanceTypes: t3.large is X86_64, but the instances must run ARM64 tasks", "instanceTypes: m6i.large is X86_64, but the instances must run ARM64 tasks"}},
-		{"ec2 without NAT", onEc2(map[string]string{"natGateways": "None", "vpcEndpoints": "true"}),
+		{"ec2 without NAT", onEC2(map[string]string{"natGateways": "None", "vpcEndpoints": "true"}),
 			[]string{"natGateways: None: EC2 instances must reach the ECS"}},
-		{"one instance", onEc2(map[string]string{"minInstances": "1"}), []string{"minInstances: 1 instance(s)"}},
-		{"instances max below min", onEc2(map[string]string{"minInstances": "3", "maxInstances": "2"}), []string{"maxInstances: 2 is below the minimum of 3 instance(s)"}},
-		{"tasks outgrow instances", onEc2(map[string]string{"maxCount": "12"}),
+		{"one instance", onEC2(map[string]string{"minInstances": "1"}), []string{"minInstances: 1 instance(s)"}},
+		{"instances max below min", onEC2(map[string]string{"minInstances": "3", "maxInstances": "2"}), []string{"maxInstances: 2 is below the minimum of 3 instance(s)"}},
+		{"tasks outgrow instances", onEC2(map[string]string{"maxCount": "12"}),
 			[]string{"maxInstances: 4 instance(s) of 2 task(s) each (one network interface per task, and cpu and memory) hold 8 tasks, fewer than the 12"}},
-		{"ec2 ranges", onEc2(map[string]string{"targetCapacityPercent": "0", "spotInstancePercent": "101", "instanceRootVolumeGiB": "20"}),
+		{"ec2 ranges", onEC2(map[string]string{"targetCapacityPercent": "0", "spotInstancePercent": "101", "instanceRootVolumeGiB": "20"}),
 			[]string{"targetCapacityPercent: 0 is out of range", "spotInstancePercent: 101 is out of range", "instanceRootVolumeGiB: 20 is out of range"}},
-		{"reserved prefix", onEc2(map[string]string{"serviceName": "ecs-web"}), []string{`serviceName: "ecs-web" starts with "ecs"`}},
-		{"no instance types", onEc2(map[string]string{"instanceTypes": `[]`}), []string{"instanceTypes: empty"}},
+		{"reserved prefix", onEC2(map[string]string{"serviceName": "ecs-web"}), []string{`serviceName: "ecs-web" starts with "ecs"`}},
+		{"no instance types", onEC2(map[string]string{"instanceTypes": `[]`}), []string{"instanceTypes: empty"}},
 	} {
 		badConfigs = append(badConfigs, struct {
 			name string
@@ -88,7 +88,7 @@ func TestCommittedStacksRunOnFargate(t *testing.T) {
 	}
 	// On EC2 the Fargate size table does not apply: the task must fit the instances.
 	cfg := stackConfig(t, "dev")
-	for k, v := range onEc2(map[string]string{"cpu": "384", "memory": "1000"})(t) {
+	for k, v := range onEC2(map[string]string{"cpu": "384", "memory": "1000"})(t) {
 		cfg[Project+":"+k] = v
 	}
 	if _, err := Load("dev", getter(cfg)); err != nil {
@@ -96,8 +96,8 @@ func TestCommittedStacksRunOnFargate(t *testing.T) {
 	}
 }
 
-// TestEc2Stack runs the whole program on the EC2 fixture layered over dev.
-func TestEc2Stack(t *testing.T) {
+// TestEC2Stack runs the whole program on the EC2 fixture layered over dev.
+func TestEC2Stack(t *testing.T) {
 	d, err := runStack(t, "dev", ec2Fixture(t))
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func policyMinimumZones(stack string) (int, error) {
 // fewer zones than its policy config requires, naming both places, so the user decides which one
 // is wrong.
 func (c *Config) refuseBelowPolicyZones(stack string) error {
-	if c.ExistingVpcID != "" {
+	if c.ExistingVPCID != "" {
 		return nil // the zones are the existing subnets'; the pack checks those
 	}
 	floor, err := policyMinimumZones(stack)

@@ -28,7 +28,7 @@ func TestAvailabilityZonesBelowThePolicyMinimumAreRefused(t *testing.T) {
 		{"below the floor", "prod", Config{AvailabilityZones: 2}, "webstack:availabilityZones: 2 is below the 3 zones policy/config/prod.json requires"},
 		{"at the floor", "prod", Config{AvailabilityZones: 3}, ""},
 		{"above the floor", "prod", Config{AvailabilityZones: 4}, ""},
-		{"existing VPC: its subnets decide", "prod", Config{AvailabilityZones: 2, ExistingVpcID: "vpc-0123456789abcdef0"}, ""},
+		{"existing VPC: its subnets decide", "prod", Config{AvailabilityZones: 2, ExistingVPCID: "vpc-0123456789abcdef0"}, ""},
 		{"no policy config for the stack", "staging", Config{AvailabilityZones: 2}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,8 +58,8 @@ func expect(t *testing.T, stack string) stackExpect {
 	}
 	return stackExpect{azs: c.AvailabilityZones, cpu: fmt.Sprint(c.CPU), memory: fmt.Sprint(c.Memory), retention: float64(c.LogRetentionDays),
 		minTasks: float64(c.MinCount), maxTasks: float64(c.MaxCount), schedules: len(c.ScaleSchedules), strategy: strategy,
-		waf: c.Waf, https: c.HasCertificate(), accessLogs: c.AccessLogs, exec: c.EnableExecuteCommand, deletionProtect: c.DeletionProtection,
-		endpointSG: c.VpcEndpoints, blueGreen: c.DeploymentStrategy == components.StrategyBlueGreen, c: c}
+		waf: c.WAF, https: c.HasCertificate(), accessLogs: c.AccessLogs, exec: c.EnableExecuteCommand, deletionProtect: c.DeletionProtection,
+		endpointSG: c.VPCEndpoints, blueGreen: c.DeploymentStrategy == components.StrategyBlueGreen, c: c}
 }
 
 func TestWholeStack(t *testing.T) {
@@ -208,7 +208,7 @@ func checkSecurityGroupRules(t *testing.T, d *clouddouble.Double, want stackExpe
 		rules = append(rules, "webstack-lb-alb in tcp/80-80 "+cidr, "webstack-lb-alb in tcp/443-443 "+cidr)
 	}
 	if want.endpointSG {
-		rules = append(rules, "webstack-net-endpoints in tcp/443-443 "+want.c.VpcCidr)
+		rules = append(rules, "webstack-net-endpoints in tcp/443-443 "+want.c.VPCCIDR)
 	}
 	if want.blueGreen { // the test listener, from the stack's testListenerCidrs only
 		for _, cidr := range want.c.TestListenerCidrs {
@@ -272,7 +272,7 @@ func checkLoadBalancer(t *testing.T, d *clouddouble.Double, want stackExpect) {
 	if redirect["type"].StringValue() != "redirect" || r["protocol"].StringValue() != "HTTPS" || r["statusCode"].StringValue() != "HTTP_301" {
 		t.Errorf("HTTP listener must only redirect to HTTPS: %v", http)
 	}
-	if want.c.CertificateArn == "" {
+	if want.c.CertificateARN == "" {
 		if cert := d.One(t, "aws:acm/certificate:Certificate").Inputs; cert["domainName"].StringValue() != want.c.DomainName {
 			t.Errorf("certificate %v, want one for %s", cert, want.c.DomainName)
 		}

@@ -41,7 +41,7 @@ func (c *Config) NextStack() *release.NextStack {
 	timing.TerminationWait = time.Duration(c.BlueTerminationWaitMinutes) * time.Minute
 	next := &release.NextStack{Strategy: release.Strategy(c.DeploymentStrategy), ComputeType: c.ComputeType, ContainerPort: c.ContainerPort,
 		ReleaseTime: release.EstimateReleaseTime(timing, release.BlueGreen).Done}
-	if c.ExistingVpcID == "" { // as deployCommandOutputs exports it
+	if c.ExistingVPCID == "" { // as deployCommandOutputs exports it
 		next.AvailabilityZones = c.AvailabilityZones
 	}
 	return next
@@ -61,7 +61,7 @@ func (c *Config) validateRelease(p *Problems) {
 
 	p.check("alarmEmail", components.CheckAlarmEmail(c.AlarmEmail))
 	t := c.alarmThresholds()
-	p.check("alarm5xxRatePercent", components.CheckAlarmPercent(t.Alb5xxRatePercent))
+	p.check("alarm5xxRatePercent", components.CheckAlarmPercent(t.ALB5xxRatePercent))
 	p.check("alarmTarget5xxPerMinute", components.CheckAlarmTarget5xxPerMinute(t.Target5xxPerMinute))
 	p.check("alarmUnhealthyHosts", components.CheckAlarmUnhealthyHosts(t.UnhealthyHosts))
 	p.check("alarmP99LatencyMs", components.CheckAlarmP99LatencyMs(c.AlarmP99LatencyMs))
@@ -75,7 +75,7 @@ func (c *Config) validateRelease(p *Problems) {
 // alarmThresholds maps the alarm keys onto the component's thresholds.
 func (c *Config) alarmThresholds() components.AlarmThresholds {
 	return components.AlarmThresholds{
-		Alb5xxRatePercent:       float64(c.Alarm5xxRatePercent),
+		ALB5xxRatePercent:       float64(c.Alarm5xxRatePercent),
 		Target5xxPerMinute:      float64(c.AlarmTarget5xxPerMinute),
 		UnhealthyHosts:          float64(c.AlarmUnhealthyHosts),
 		P99LatencySeconds:       float64(c.AlarmP99LatencyMs) / components.MillisecondsPerSecond,
@@ -94,7 +94,7 @@ func (c *Config) addReleaseArgs(args *components.WebServiceArgs) {
 		Thresholds: c.alarmThresholds(),
 	}
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
-		args.LoadBalancer.TestListener = &components.TestListenerArgs{Port: c.TestListenerPort, CidrBlocks: c.TestListenerCidrs}
+		args.LoadBalancer.TestListener = &components.TestListenerArgs{Port: c.TestListenerPort, CIDRBlocks: c.TestListenerCidrs}
 		args.BlueGreen = &components.BlueGreenArgs{TrafficShifting: c.trafficShifting(), TerminationWaitMinutes: c.BlueTerminationWaitMinutes}
 	}
 }
@@ -106,7 +106,7 @@ func (c *Config) addReleaseOutputs(out map[string]pulumi.Input, ws *components.W
 	out[contract.OutputReleaseTimeoutSeconds] = pulumi.Int(int(c.ReleaseTimeout().Seconds()))
 	out[contract.OutputAlarmNames] = ws.AlarmNames
 	out["dashboardName"] = ws.DashboardName
-	out["alarmTopicArn"] = ws.AlarmTopicArn
+	out["alarmTopicArn"] = ws.AlarmTopicARN
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
 		out[contract.OutputCodeDeployApplication] = ws.CodeDeployApplicationName
 		out[contract.OutputCodeDeployGroup] = ws.CodeDeployDeploymentGroupName

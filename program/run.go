@@ -55,22 +55,22 @@ func Run(ctx *pulumi.Context) error {
 func (c *Config) stackOutputs(ws *components.WebService, region string) map[string]pulumi.Input {
 	out := map[string]pulumi.Input{
 		contract.OutputURL:               ws.URL,
-		"albDnsName":                     ws.AlbDNSName,
+		"albDnsName":                     ws.ALBDNSName,
 		"repositoryUrl":                  ws.RepositoryURL,
 		"imageRef":                       ws.ImageRef,
 		contract.OutputClusterName:       ws.ClusterName,
 		contract.OutputServiceName:       ws.ServiceName,
 		"logGroupName":                   ws.LogGroupName,
-		"vpcId":                          ws.VpcID,
+		"vpcId":                          ws.VPCID,
 		contract.OutputContainerName:     pulumi.String(ContainerName),
 		contract.OutputContainerPort:     pulumi.Int(c.ContainerPort),
 		"region":                         pulumi.String(region),
-		contract.OutputTaskDefinitionArn: ws.TaskDefinitionArn,
+		contract.OutputTaskDefinitionARN: ws.TaskDefinitionARN,
 		"taskDefinitionFamily":           ws.TaskDefinitionFamily,
 		// What the deploy command compares before an update.
 		contract.OutputComputeType: pulumi.String(c.ComputeType),
 	}
-	if c.ExistingVpcID == "" { // the zone count of the VPC the program carves; an existing VPC's subnets are the user's
+	if c.ExistingVPCID == "" { // the zone count of the VPC the program carves; an existing VPC's subnets are the user's
 		out[contract.OutputAvailabilityZones] = pulumi.Int(c.AvailabilityZones)
 	}
 	c.addReleaseOutputs(out, ws)
@@ -124,13 +124,13 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 	}
 	args := &components.WebServiceArgs{
 		Network: components.NetworkArgs{
-			CidrBlock:                 c.VpcCidr,
+			CIDRBlock:                 c.VPCCIDR,
 			NumberOfAvailabilityZones: c.AvailabilityZones,
-			NatGateways:               c.NatGateways,
-			VpcEndpoints:              c.VpcEndpoints,
+			NATGateways:               c.NATGateways,
+			VPCEndpoints:              c.VPCEndpoints,
 			NetworkAcls:               c.NetworkAcls,
 			FlowLogRetentionDays:      c.LogRetentionDays,
-			ExistingVpcID:             c.ExistingVpcID,
+			ExistingVPCID:             c.ExistingVPCID,
 			ExistingPublicSubnetIDs:   c.ExistingPublicSubnetIDs,
 			ExistingPrivateSubnetIDs:  c.ExistingPrivateSubnetIDs,
 		},
@@ -139,15 +139,15 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			Context:            c.BuildContext,
 			Dockerfile:         c.Dockerfile,
 			Platform:           c.ImagePlatform,
-			Encryption:         c.EcrEncryption,
+			Encryption:         c.ECREncryption,
 			UntaggedExpiryDays: c.UntaggedImageExpiryDays,
 			ImagesToKeep:       c.ImagesToKeep,
 			ForceDelete:        !c.DeletionProtection,
 		},
 		LoadBalancer: components.LoadBalancerArgs{
-			IngressCidrBlocks:          c.IngressCidrs,
+			IngressCIDRBlocks:          c.IngressCidrs,
 			HealthCheckPath:            c.HealthCheckPath,
-			CertificateArn:             c.CertificateArn,
+			CertificateARN:             c.CertificateARN,
 			DomainName:                 c.DomainName,
 			HostedZoneID:               c.HostedZoneID,
 			AllowHTTP:                  c.AllowInsecureHTTP,
@@ -167,7 +167,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			CPUArchitecture:               c.cpuArchitecture(),
 			Environment:                   pairs(c.Environment),
 			Secrets:                       secrets,
-			SecretKmsKeys:                 secretKeys,
+			SecretKMSKeys:                 secretKeys,
 			TaskFamily:                    physical,
 			LogGroupName:                  "/ecs/" + physical,
 			LogRetentionDays:              c.LogRetentionDays,
@@ -180,10 +180,10 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 	if c.ComputeType == release.ComputeEC2 {
 		// Fargate keys are refused with ec2 (Load), so the Fargate default strategy goes too.
 		args.Service.CapacityProviders = nil
-		args.Service.Ec2 = c.ec2CapacityArgs()
+		args.Service.EC2 = c.ec2CapacityArgs()
 	}
-	if c.Waf {
-		args.Firewall = &components.FirewallArgs{RateLimit: c.WafRateLimit}
+	if c.WAF {
+		args.Firewall = &components.FirewallArgs{RateLimit: c.WAFRateLimit}
 	}
 	c.addReleaseArgs(args)
 	if c.Autoscaling {

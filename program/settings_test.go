@@ -30,10 +30,10 @@ func sharedIntLimits() []intLimit {
 		return func(c *Config, v int) { blueGreen(c); f(c, v) }
 	}
 	ec2With := func(f func(c *Config, v int)) func(c *Config, v int) {
-		return func(c *Config, v int) { onEC2(c); f(c, v) }
+		return func(c *Config, v int) { useEC2(c); f(c, v) }
 	}
 	wafWith := func(f func(c *Config, v int)) func(c *Config, v int) {
-		return func(c *Config, v int) { c.Waf = true; f(c, v) }
+		return func(c *Config, v int) { c.WAF = true; f(c, v) }
 	}
 	return []intLimit{
 		{"serviceName", 2, components.MaxWebServiceNameLength, func(c *Config, n int) { c.ServiceName = "a" + strings.Repeat("b", n-1) }, false},
@@ -42,7 +42,7 @@ func sharedIntLimits() []intLimit {
 		{"idleTimeoutSeconds", 1, components.MaxIdleTimeoutSeconds, func(c *Config, v int) { c.IdleTimeoutSeconds = v }, true},
 		{"deregistrationDelaySeconds", 1, components.MaxDeregistrationDelaySeconds, func(c *Config, v int) { c.DeregistrationDelaySeconds = v }, true},
 		{"accessLogsRetentionDays", 1, components.MaxAccessLogsRetentionDays, func(c *Config, v int) { c.AccessLogsRetentionDays = v }, true},
-		{"wafRateLimit", components.MinWafRateLimit, components.MaxWafRateLimit, wafWith(func(c *Config, v int) { c.WafRateLimit = v }), true},
+		{"wafRateLimit", components.MinWAFRateLimit, components.MaxWAFRateLimit, wafWith(func(c *Config, v int) { c.WAFRateLimit = v }), true},
 		{"untaggedImageExpiryDays", 1, components.MaxUntaggedExpiryDays, func(c *Config, v int) { c.UntaggedImageExpiryDays = v }, true},
 		{"imagesToKeep", 1, components.MaxImagesToKeep, func(c *Config, v int) { c.ImagesToKeep = v }, true},
 		{"desiredCount", components.MinTaskCount, components.MaxTaskCount, func(c *Config, v int) {
@@ -118,30 +118,30 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		inside     bool
 		set        func(c *Config)
 	}{
-		{"vpcCidr", "10.0.0.0/22", false, func(c *Config) { c.VpcCidr = "10.0.0.0/22" }},
-		{"vpcCidr", "10.0.0.0/20", true, func(c *Config) { c.VpcCidr = "10.0.0.0/20" }},
-		{"certificateArn", "arn:aws:acm:my-cert", false, func(c *Config) { c.CertificateArn = "arn:aws:acm:my-cert" }},
+		{"vpcCidr", "10.0.0.0/22", false, func(c *Config) { c.VPCCIDR = "10.0.0.0/22" }},
+		{"vpcCidr", "10.0.0.0/20", true, func(c *Config) { c.VPCCIDR = "10.0.0.0/20" }},
+		{"certificateArn", "arn:aws:acm:my-cert", false, func(c *Config) { c.CertificateARN = "arn:aws:acm:my-cert" }},
 		{"domainName", "API.example.com", false, func(c *Config) { c.DomainName, c.HostedZoneID = "API.example.com", "Z0123456789ABCDEFGHIJ" }},
 		{"hostedZoneId", "zone1", false, func(c *Config) { c.DomainName, c.HostedZoneID = "api.example.com", "zone1" }},
 		{"healthCheckPath", "/a%20b", false, func(c *Config) { c.HealthCheckPath = "/a%20b" }},
-		{"natGateways", "None", false, func(c *Config) { c.NatGateways = "None" }},
+		{"natGateways", "None", false, func(c *Config) { c.NATGateways = "None" }},
 		{"ingressCidrs", "10.0.0.1/8", false, func(c *Config) { c.IngressCidrs = []string{"10.0.0.1/8"} }},
 		{"ingressCidrs", "10.0.0.0/8", true, func(c *Config) { c.IngressCidrs = []string{"10.0.0.0/8"} }},
 		{"testListenerCidrs", "0.0.0.0/0", false, func(c *Config) { blueGreen(c); c.TestListenerCidrs = []string{"0.0.0.0/0"} }},
-		{"existingVpcId", "vpc-0abc", false, func(c *Config) { existingVPC(c); c.ExistingVpcID = "vpc-0abc" }},
+		{"existingVpcId", "vpc-0abc", false, func(c *Config) { existingVPC(c); c.ExistingVPCID = "vpc-0abc" }},
 		{"existingVpcId", "vpc-0123456789abcdef0", true, existingVPC},
 		{"existingPrivateSubnetIds", "a subnet twice", false, func(c *Config) {
 			existingVPC(c)
 			c.ExistingPrivateSubnetIDs = []string{c.ExistingPrivateSubnetIDs[0], c.ExistingPrivateSubnetIDs[0]}
 		}},
 		{"existingPublicSubnetIds", "a private subnet", false, func(c *Config) { existingVPC(c); c.ExistingPublicSubnetIDs[0] = c.ExistingPrivateSubnetIDs[0] }},
-		{"vpcEndpoints", "true with an existing VPC", false, func(c *Config) { existingVPC(c); c.VpcEndpoints = true }},
+		{"vpcEndpoints", "true with an existing VPC", false, func(c *Config) { existingVPC(c); c.VPCEndpoints = true }},
 		{"imagePlatform", "linux/386", false, func(c *Config) { c.ImagePlatform = "linux/386" }},
 		{"hostedZoneId", "empty with a domain", false, func(c *Config) { c.DomainName = "api.example.com" }},
 		{"certificateArn", "none, HTTP not allowed", false, func(c *Config) { c.AllowInsecureHTTP = false }},
-		{"existingVpcId", "empty with subnets", false, func(c *Config) { existingVPC(c); c.ExistingVpcID = "" }},
-		{"natGateways", "None on EC2", false, func(c *Config) { onEC2(c); c.NatGateways, c.VpcEndpoints = "None", true }},
-		{"natGateways", "None on Fargate", true, func(c *Config) { c.NatGateways, c.VpcEndpoints = "None", true }},
+		{"existingVpcId", "empty with subnets", false, func(c *Config) { existingVPC(c); c.ExistingVPCID = "" }},
+		{"natGateways", "None on EC2", false, func(c *Config) { useEC2(c); c.NATGateways, c.VPCEndpoints = "None", true }},
+		{"natGateways", "None on Fargate", true, func(c *Config) { c.NATGateways, c.VPCEndpoints = "None", true }},
 		{"alarmEmail", "oncall", false, func(c *Config) { c.AlarmEmail = "oncall" }},
 		{"enableExecuteCommand", "true with blue-green", false, func(c *Config) { blueGreen(c); c.EnableExecuteCommand = true }},
 		{"fargateSpotWeight", "1 with linux/arm64", false, func(c *Config) { c.ImagePlatform, c.FargateSpotWeight = "linux/arm64", 1 }},
@@ -149,18 +149,18 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		{"trafficShifting", "instant", false, func(c *Config) { blueGreen(c); c.TrafficShifting = "instant" }},
 		{"scaleSchedules", "min 1", false, func(c *Config) { c.ScaleSchedules = []string{"night;cron(0 22 * * ? *);1;2"} }},
 		{"scaleSchedules", "min 2", true, func(c *Config) { c.ScaleSchedules = []string{"night;cron(0 22 * * ? *);2;2"} }},
-		{"serviceName", "ecsapi on ec2", false, func(c *Config) { onEC2(c); c.ServiceName = "ecsapi" }},
-		{"maxInstances", "too few for maxCount", false, func(c *Config) { onEC2(c); c.MaxInstances, c.MaxCount = components.MinEC2Instances, 100 }},
-		{"maxInstances", "enough for maxCount", true, func(c *Config) { onEC2(c); c.MaxInstances, c.MaxCount = 50, 100 }},
+		{"serviceName", "ecsapi on ec2", false, func(c *Config) { useEC2(c); c.ServiceName = "ecsapi" }},
+		{"maxInstances", "too few for maxCount", false, func(c *Config) { useEC2(c); c.MaxInstances, c.MaxCount = components.MinEC2Instances, 100 }},
+		{"maxInstances", "enough for maxCount", true, func(c *Config) { useEC2(c); c.MaxInstances, c.MaxCount = 50, 100 }},
 		{"environment", "API_TOKEN in plain text", false, func(c *Config) { c.Environment = []string{"API_TOKEN=x"} }},
 		{"environment", "PORT", false, func(c *Config) { c.Environment = []string{"PORT=9000"} }},
 		{"secrets", "not an ARN", false, func(c *Config) { c.Secrets = []string{"DB=hunter2"} }},
 		{"secrets", "an alias for a key", false, func(c *Config) {
-			c.Secrets = []string{"DB=arn:aws:ssm:us-east-1:123456789012:parameter/db" + secretKmsKeySep + "alias/db"}
+			c.Secrets = []string{"DB=arn:aws:ssm:us-east-1:123456789012:parameter/db" + secretKMSKeySep + "alias/db"}
 		}},
 		{"secrets", "a parameter", true, func(c *Config) { c.Secrets = []string{"DB=arn:aws:ssm:us-east-1:123456789012:parameter/db"} }},
-		{"instanceTypes", "a type twice", false, func(c *Config) { onEC2(c); c.InstanceTypes = []string{"t3.medium", "t3.medium"} }},
-		{"instanceTypes", "arm64 types for an amd64 image", false, func(c *Config) { onEC2(c); c.InstanceTypes = []string{"t4g.medium"} }},
+		{"instanceTypes", "a type twice", false, func(c *Config) { useEC2(c); c.InstanceTypes = []string{"t3.medium", "t3.medium"} }},
+		{"instanceTypes", "arm64 types for an amd64 image", false, func(c *Config) { useEC2(c); c.InstanceTypes = []string{"t4g.medium"} }},
 	} {
 		checkSameVerdict(t, tc.key, tc.value, tc.inside, false, tc.set)
 	}
@@ -197,13 +197,13 @@ func checkSameVerdict(t *testing.T, key, value string, inside, zeroIsDefault boo
 
 // existingVPC turns a config into a valid one on an existing VPC.
 func existingVPC(c *Config) {
-	c.ExistingVpcID = "vpc-0123456789abcdef0"
+	c.ExistingVPCID = "vpc-0123456789abcdef0"
 	c.ExistingPublicSubnetIDs = []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"}
 	c.ExistingPrivateSubnetIDs = []string{"subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"}
 }
 
-// onEC2 turns a config into a valid one on EC2 capacity.
-func onEC2(c *Config) {
+// useEC2 turns a config into a valid one on EC2 capacity.
+func useEC2(c *Config) {
 	c.ComputeType = "ec2" // the Fargate keys stay at their defaults (refused otherwise)
 }
 

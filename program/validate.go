@@ -21,21 +21,21 @@ func (c *Config) validate() Problems {
 	p.check("serviceName", components.CheckWebServiceName(c.ServiceName))
 
 	// Network.
-	if c.ExistingVpcID != "" {
-		p.check("existingVpcId", components.CheckVPCID(c.ExistingVpcID))
+	if c.ExistingVPCID != "" {
+		p.check("existingVpcId", components.CheckVPCID(c.ExistingVPCID))
 		p.checkAll("existingPublicSubnetIds", components.CheckSubnetIDs(c.ExistingPublicSubnetIDs))
 		p.checkAll("existingPrivateSubnetIds", components.CheckSubnetIDs(c.ExistingPrivateSubnetIDs))
 		p.check("existingPublicSubnetIds", components.CheckSubnetsDisjoint(c.ExistingPublicSubnetIDs, c.ExistingPrivateSubnetIDs))
 		optionKey := "vpcEndpoints" // the key at fault is one that is on
-		if !c.VpcEndpoints {
+		if !c.VPCEndpoints {
 			optionKey = "networkAcls"
 		}
-		p.check(optionKey, components.CheckExistingVPCOptions(c.VpcEndpoints, c.NetworkAcls))
+		p.check(optionKey, components.CheckExistingVPCOptions(c.VPCEndpoints, c.NetworkAcls))
 	} else {
-		p.check("existingVpcId", components.CheckSubnetsNeedVPC(c.ExistingVpcID, c.ExistingPublicSubnetIDs, c.ExistingPrivateSubnetIDs))
+		p.check("existingVpcId", components.CheckSubnetsNeedVPC(c.ExistingVPCID, c.ExistingPublicSubnetIDs, c.ExistingPrivateSubnetIDs))
 		p.check("availabilityZones", components.CheckAvailabilityZones(c.AvailabilityZones))
-		p.check("vpcCidr", components.CheckVpcCidr(c.VpcCidr))
-		p.check("natGateways", components.CheckNatGateways(c.NatGateways, c.VpcEndpoints))
+		p.check("vpcCidr", components.CheckVPCCIDR(c.VPCCIDR))
+		p.check("natGateways", components.CheckNATGateways(c.NATGateways, c.VPCEndpoints))
 	}
 
 	// Image.
@@ -47,7 +47,7 @@ func (c *Config) validate() Problems {
 	if strings.TrimSpace(c.Dockerfile) == "" {
 		p.add("dockerfile", "empty", `use "Dockerfile" (relative to buildContext)`)
 	}
-	p.check("ecrEncryption", components.CheckECREncryption(c.EcrEncryption))
+	p.check("ecrEncryption", components.CheckECREncryption(c.ECREncryption))
 	p.check("untaggedImageExpiryDays", components.CheckUntaggedExpiryDays(c.UntaggedImageExpiryDays))
 	p.check("imagesToKeep", components.CheckImagesToKeep(c.ImagesToKeep))
 
@@ -60,7 +60,7 @@ func (c *Config) validate() Problems {
 	}
 	p.check("containerPort", components.CheckContainerPort(c.ContainerPort))
 	p.check("healthCheckPath", components.CheckHealthCheckPath(c.HealthCheckPath))
-	p.check("certificateArn", components.CheckCertificateArn(c.CertificateArn))
+	p.check("certificateArn", components.CheckCertificateARN(c.CertificateARN))
 	missing := "domainName" // the key at fault is the one left out
 	if c.HostedZoneID == "" {
 		missing = "hostedZoneId"
@@ -74,7 +74,7 @@ func (c *Config) validate() Problems {
 	p.check("deregistrationDelaySeconds", components.CheckDeregistrationDelay(c.DeregistrationDelaySeconds))
 	p.check("desyncMitigationMode", components.CheckDesyncMitigationMode(c.DesyncMitigationMode))
 	p.check("accessLogsRetentionDays", components.CheckAccessLogsRetentionDays(c.AccessLogsRetentionDays))
-	p.check("wafRateLimit", components.CheckWAFRateLimit(c.WafRateLimit))
+	p.check("wafRateLimit", components.CheckWAFRateLimit(c.WAFRateLimit))
 
 	// Service.
 	if c.ComputeType != release.ComputeEC2 { // EC2 tasks must fit the instance types instead (validateCompute)
@@ -125,7 +125,7 @@ func (c *Config) validate() Problems {
 }
 
 // HasCertificate reports whether the load balancer gets HTTPS.
-func (c *Config) HasCertificate() bool { return c.CertificateArn != "" || c.DomainName != "" }
+func (c *Config) HasCertificate() bool { return c.CertificateARN != "" || c.DomainName != "" }
 
 func (c *Config) validateEnvironment(p *Problems) map[string]bool {
 	names := map[string]bool{}
@@ -156,7 +156,7 @@ func (c *Config) validateSecrets(p *Problems, envNames map[string]bool) {
 			p.check("secrets", components.CheckSecret(name, arn))
 		case hasKey && components.CheckSecretKMSKey(name, key) != nil:
 			err := components.CheckSecretKMSKey(name, key)
-			err.Fix = "write NAME=<secret arn>" + secretKmsKeySep + "<key ARN>: " + err.Fix
+			err.Fix = "write NAME=<secret arn>" + secretKMSKeySep + "<key ARN>: " + err.Fix
 			p.check("secrets", err)
 		case seen[name] || envNames[name]:
 			p.add("secrets", fmt.Sprintf("%s is set twice (secrets and environment share one namespace)", name), "keep one entry")
@@ -189,9 +189,9 @@ func ParseSchedule(s string) (components.ScaleSchedule, error) {
 // secretKmsKeySep separates a secret's ARN from the optional ARN of the customer managed KMS key
 // that encrypts it, in a secrets entry: NAME=<secret arn>,kmsKey=<key arn>. (Neither an SSM
 // parameter nor a Secrets Manager secret name may contain a comma.)
-const secretKmsKeySep = ",kmsKey="
+const secretKMSKeySep = ",kmsKey="
 
 // splitSecret splits the value of a secrets entry into the secret's ARN and its KMS key ARN.
 func splitSecret(value string) (arn, kmsKey string, hasKey bool) {
-	return strings.Cut(value, secretKmsKeySep)
+	return strings.Cut(value, secretKMSKeySep)
 }

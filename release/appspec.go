@@ -19,7 +19,7 @@ import (
 // ECS deployments": TaskDefinition, LoadBalancerInfo, and optional PlatformVersion,
 // NetworkConfiguration.AwsvpcConfiguration and CapacityProviderStrategy). "version" is the string
 // "0.0" ("AppSpec 'version' section": the only allowed value).
-func AppSpec(taskDefinitionArn, containerName string, containerPort int, s ServiceSettings) string {
+func AppSpec(taskDefinitionARN, containerName string, containerPort int, s ServiceSettings) string {
 	type lbInfo struct {
 		ContainerName string `json:"ContainerName"`
 		ContainerPort int    `json:"ContainerPort"`
@@ -48,7 +48,7 @@ func AppSpec(taskDefinitionArn, containerName string, containerPort int, s Servi
 		Type       string `json:"Type"`
 		Properties props  `json:"Properties"`
 	}
-	p := props{TaskDefinition: taskDefinitionArn, LoadBalancerInfo: lbInfo{containerName, containerPort}, PlatformVersion: s.PlatformVersion}
+	p := props{TaskDefinition: taskDefinitionARN, LoadBalancerInfo: lbInfo{containerName, containerPort}, PlatformVersion: s.PlatformVersion}
 	if s.hasNetwork() {
 		public := "DISABLED"
 		if s.AssignPublicIP {
@@ -86,8 +86,8 @@ type deploymentOptions struct {
 	alarmsReason string
 }
 
-func (d *Deployer) createDeployment(ctx context.Context, o StackOutputs, taskDefinitionArn string, opt deploymentOptions) (string, error) {
-	spec := AppSpec(taskDefinitionArn, o.ContainerName, o.ContainerPort, o.Service)
+func (d *Deployer) createDeployment(ctx context.Context, o StackOutputs, taskDefinitionARN string, opt deploymentOptions) (string, error) {
+	spec := AppSpec(taskDefinitionARN, o.ContainerName, o.ContainerPort, o.Service)
 	sum := sha256.Sum256([]byte(spec))
 	in := &codedeploy.CreateDeploymentInput{
 		ApplicationName:     &o.CodeDeployApplication,

@@ -165,7 +165,7 @@ type world struct {
 
 func td(rev int) string { return fmt.Sprintf("%s%d", tdFamily, rev) }
 
-func serviceDeploymentArn(n int) string {
+func serviceDeploymentARN(n int) string {
 	return fmt.Sprintf("arn:aws:ecs:us-east-1:123456789012:service-deployment/%s/%s/sd%d", cluster, service, n)
 }
 
@@ -182,7 +182,7 @@ func newWorld(s Strategy) *world {
 	}
 	w.startTasks(td(1), tg)
 	if s == Rolling {
-		first := &fakeDeployment{id: "ecs-svc/1", td: td(1), status: "PRIMARY", rollout: "COMPLETED", arn: serviceDeploymentArn(1)}
+		first := &fakeDeployment{id: "ecs-svc/1", td: td(1), status: "PRIMARY", rollout: "COMPLETED", arn: serviceDeploymentARN(1)}
 		w.deployments, w.history = []*fakeDeployment{first}, []*fakeDeployment{first}
 	}
 	return w
@@ -224,7 +224,7 @@ func (w *world) deploy(taskDefinition string) {
 	// a new service deployment when ... a user updates one or more service properties that require
 	// a deployment").
 	n := len(w.history) + 1
-	dep := &fakeDeployment{id: fmt.Sprintf("ecs-svc/%d", n), td: taskDefinition, status: "PRIMARY", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(n)}
+	dep := &fakeDeployment{id: fmt.Sprintf("ecs-svc/%d", n), td: taskDefinition, status: "PRIMARY", rollout: "IN_PROGRESS", arn: serviceDeploymentARN(n)}
 	w.deployments = append(w.deployments, dep)
 	w.history = append(w.history, dep)
 	w.serving = taskDefinition

@@ -43,7 +43,7 @@ func (d *Deployer) noCodeDeployInProgress(ctx context.Context, o StackOutputs) e
 // the new (green) task set. It returns while the blue task set still waits for termination, so the
 // verification that follows can still stop the deployment and have CodeDeploy reroute to blue.
 func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous string) (string, error) {
-	if o.TaskDefinitionArn == previous {
+	if o.TaskDefinitionARN == previous {
 		d.sayf("==> task definition unchanged (%s): no CodeDeploy deployment needed", previous)
 		return "", nil
 	}
@@ -52,13 +52,13 @@ func (d *Deployer) rollBlueGreen(ctx context.Context, o StackOutputs, previous s
 			"changes to them are not released on this CODE_DEPLOY service", OutputServiceNetwork)
 	}
 	alarms, why := d.releaseAlarms(o)
-	id, err := d.createDeployment(ctx, o, o.TaskDefinitionArn, deploymentOptions{why: "release by cmd/deploy", alarms: alarms, alarmsReason: why})
+	id, err := d.createDeployment(ctx, o, o.TaskDefinitionARN, deploymentOptions{why: "release by cmd/deploy", alarms: alarms, alarmsReason: why})
 	if err != nil {
 		// No deployment exists, so nothing that serves changed: there is nothing to roll back.
 		return "", &NothingReleasedError{Reason: fmt.Errorf("%w; no CodeDeploy deployment was created, so %s still serves and nothing was rolled back "+
 			"(pulumi up's infrastructure changes stay: the next release carries them)", err, orNone(previous))}
 	}
-	d.sayf("==> CodeDeploy deployment %s: %s -> %s", id, orNone(previous), o.TaskDefinitionArn)
+	d.sayf("==> CodeDeploy deployment %s: %s -> %s", id, orNone(previous), o.TaskDefinitionARN)
 	d.bg = blueGreenState{id: id}
 	return id, d.follow(ctx, o, id, true)
 }

@@ -31,7 +31,7 @@ type CheckEngine interface {
 	PreviewChanges(ctx context.Context, progress io.Writer) ([]string, error)
 	// RenderedContainerDefinitions returns the containerDefinitions JSON the program sent for the
 	// task definition taskDefinitionArn (its inputs in the stack's state).
-	RenderedContainerDefinitions(ctx context.Context, taskDefinitionArn string) (string, error)
+	RenderedContainerDefinitions(ctx context.Context, taskDefinitionARN string) (string, error)
 }
 
 // CheckReport is what -check found.
@@ -94,10 +94,10 @@ func (d *Deployer) Check(ctx context.Context, eng CheckEngine) (CheckReport, err
 		d.sayf("  0 changes")
 	}
 
-	d.sayf("==> check 3/5: %s as ECS stores it, field by field against the containerDefinitions the program rendered", o.TaskDefinitionArn)
-	if rendered, err := eng.RenderedContainerDefinitions(ctx, o.TaskDefinitionArn); err != nil {
+	d.sayf("==> check 3/5: %s as ECS stores it, field by field against the containerDefinitions the program rendered", o.TaskDefinitionARN)
+	if rendered, err := eng.RenderedContainerDefinitions(ctx, o.TaskDefinitionARN); err != nil {
 		fail("reading the rendered containerDefinitions from the stack's state: %v", err)
-	} else if stored, err := storedContainerDefinitions(ctx, d.ECS, o.TaskDefinitionArn); err != nil {
+	} else if stored, err := storedContainerDefinitions(ctx, d.ECS, o.TaskDefinitionARN); err != nil {
 		fail("%v", err)
 	} else if rep.Differences, err = diffContainerDefinitions(rendered, stored); err != nil {
 		fail("%v", err)
@@ -140,7 +140,7 @@ func (d *Deployer) Check(ctx context.Context, eng CheckEngine) (CheckReport, err
 		rep.DeploymentID = res.DeploymentID
 		d.sayf("==> check 5/5: CodeDeploy deployment %s of the release took the AppSpec and moved production", res.DeploymentID)
 	} else {
-		d.sayf("==> check 5/5: one CodeDeploy deployment of %s with the release's AppSpec (the release itself needed none)", o.TaskDefinitionArn)
+		d.sayf("==> check 5/5: one CodeDeploy deployment of %s with the release's AppSpec (the release itself needed none)", o.TaskDefinitionARN)
 		if rep.DeploymentID, err = d.checkDeployment(ctx, o); err != nil {
 			fail("%v", err)
 		}
@@ -167,7 +167,7 @@ func (d *Deployer) checkDeployment(ctx context.Context, o StackOutputs) (string,
 	rollout, cancel := context.WithTimeout(ctx, d.timeout(o))
 	defer cancel()
 	alarms, why := d.releaseAlarms(o)
-	id, err := d.createDeployment(rollout, o, o.TaskDefinitionArn, deploymentOptions{why: "check by cmd/deploy -check", alarms: alarms, alarmsReason: why})
+	id, err := d.createDeployment(rollout, o, o.TaskDefinitionARN, deploymentOptions{why: "check by cmd/deploy -check", alarms: alarms, alarmsReason: why})
 	if err != nil {
 		return "", err
 	}
@@ -176,7 +176,7 @@ func (d *Deployer) checkDeployment(ctx context.Context, o StackOutputs) (string,
 	if err := d.follow(rollout, o, id, true); err != nil {
 		var f *failure
 		if !errors.As(err, &f) || !f.controllerRolledBack {
-			if stopErr := d.rollbackBlueGreen(ctx, o, o.TaskDefinitionArn, id); stopErr != nil {
+			if stopErr := d.rollbackBlueGreen(ctx, o, o.TaskDefinitionARN, id); stopErr != nil {
 				err = fmt.Errorf("%w (stopping it: %v)", err, stopErr)
 			}
 		}

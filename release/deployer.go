@@ -140,7 +140,7 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	res.Strategy = after.Strategy
-	res.NewTaskDefinition = after.TaskDefinitionArn
+	res.NewTaskDefinition = after.TaskDefinitionARN
 	if d.timeout(after) <= 0 {
 		return res, fmt.Errorf("pulumi up ran, but the stack exports no releaseTimeoutSeconds, so the release was not followed: " +
 			"pass -timeout (e.g. -timeout 30m) and run the deploy command again")
@@ -149,7 +149,7 @@ func (d *Deployer) Run(ctx context.Context) (Result, error) {
 	rollout, cancel := context.WithTimeout(ctx, d.timeout(after))
 	defer cancel()
 	if after.Strategy == BlueGreen {
-		if d.Config.Next != nil && after.TaskDefinitionArn != prev.taskDefinition { // again, now that pulumi up has taken its time
+		if d.Config.Next != nil && after.TaskDefinitionARN != prev.taskDefinition { // again, now that pulumi up has taken its time
 			if err := d.refuseNearScheduledAction(rollout, after, d.Config.Next.ReleaseTime); err != nil {
 				err = &NothingReleasedError{Reason: fmt.Errorf("pulumi up ran, but no CodeDeploy deployment was created, so %s still serves: %w",
 					orNone(prev.taskDefinition), err)}
@@ -189,7 +189,7 @@ func (d *Deployer) conclude(ctx, rollout context.Context, after StackOutputs, pr
 		cancel()
 	}
 	if err == nil {
-		d.sayf("==> released %s (version %s), serving from every AZ it runs in", after.TaskDefinitionArn, res.NewVersion)
+		d.sayf("==> released %s (version %s), serving from every AZ it runs in", after.TaskDefinitionARN, res.NewVersion)
 		d.pruneAfterRelease(ctx, after, prev.taskDefinition)
 		return *res, nil
 	}
@@ -232,7 +232,7 @@ func (d *Deployer) afterFailedUp(ctx context.Context, before StackOutputs, prev 
 	}
 	d.sayf("==> pulumi up failed (%v), but ECS is already deploying %s: following, verifying and rolling back what started", upErr, started)
 	after := before
-	after.TaskDefinitionArn = started
+	after.TaskDefinitionARN = started
 	res.Strategy, res.NewTaskDefinition = after.Strategy, started
 	budget := d.timeout(before)
 	if budget <= 0 {

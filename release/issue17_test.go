@@ -35,7 +35,7 @@ func TestAppSpecCarriesTheServiceSettings(t *testing.T) {
 				NetworkConfiguration struct {
 					AwsvpcConfiguration struct {
 						Subnets, SecurityGroups []string
-						AssignPublicIp          string
+						AssignPublicIP          string
 					}
 				}
 				CapacityProviderStrategy []struct {
@@ -51,7 +51,7 @@ func TestAppSpecCarriesTheServiceSettings(t *testing.T) {
 	p := spec.Resources[0]["TargetService"].Properties
 	net := p.NetworkConfiguration.AwsvpcConfiguration
 	if p.PlatformVersion != "1.4.0" || strings.Join(net.Subnets, ",") != "subnet-a,subnet-b" || strings.Join(net.SecurityGroups, ",") != "sg-svc" ||
-		net.AssignPublicIp != "DISABLED" || len(p.CapacityProviderStrategy) != 2 || p.CapacityProviderStrategy[1].CapacityProvider != "FARGATE_SPOT" ||
+		net.AssignPublicIP != "DISABLED" || len(p.CapacityProviderStrategy) != 2 || p.CapacityProviderStrategy[1].CapacityProvider != "FARGATE_SPOT" ||
 		p.CapacityProviderStrategy[1].Weight != 3 || p.CapacityProviderStrategy[0].Base != 1 {
 		t.Errorf("AppSpec = %s", w.createdAppSpecs[0])
 	}
@@ -341,12 +341,12 @@ func TestAlarmReevaluatedWhileFiringDoesNotStop(t *testing.T) {
 // first (createdAt), whatever order their ARNs sort in.
 func TestThisReleasesServiceDeploymentIsTheFirstCreated(t *testing.T) {
 	w := newWorld(Rolling)
-	ours := &fakeDeployment{id: "ecs-svc/9", td: td(2), status: "ACTIVE", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(9)}
-	later := &fakeDeployment{id: "ecs-svc/10", td: td(3), status: "PRIMARY", rollout: "IN_PROGRESS", arn: serviceDeploymentArn(10)}
+	ours := &fakeDeployment{id: "ecs-svc/9", td: td(2), status: "ACTIVE", rollout: "IN_PROGRESS", arn: serviceDeploymentARN(9)}
+	later := &fakeDeployment{id: "ecs-svc/10", td: td(3), status: "PRIMARY", rollout: "IN_PROGRESS", arn: serviceDeploymentARN(10)}
 	w.history = append(w.history, ours, later)
 	var out strings.Builder
 	d := newTestDeployer(t, w, &out)
-	d.deploymentsBefore = map[string]time.Time{serviceDeploymentArn(1): {}}
+	d.deploymentsBefore = map[string]time.Time{serviceDeploymentARN(1): {}}
 	got, err := d.newServiceDeployment(context.Background(), StackOutputs{ClusterName: cluster, ServiceName: service})
 	if err != nil || got != ours.arn {
 		t.Errorf("newServiceDeployment = %q, %v; want %q (created before %q)", got, err, ours.arn, later.arn)

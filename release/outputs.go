@@ -28,7 +28,7 @@ type StackOutputs struct {
 	ComputeType           string // OutputComputeType; "" on a stack last updated before it existed
 	AvailabilityZones     int    // OutputAvailabilityZones; 0 with existingVpcId or on a stack last updated before it existed
 	Strategy              Strategy
-	TaskDefinitionArn     string
+	TaskDefinitionARN     string
 	CodeDeployApplication string
 	CodeDeployGroup       string
 	TestListenerURL       string
@@ -91,7 +91,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 		ServiceName:           str(contract.OutputServiceName),
 		ContainerName:         str(contract.OutputContainerName),
 		Strategy:              Strategy(str(contract.OutputDeploymentStrategy)),
-		TaskDefinitionArn:     str(contract.OutputTaskDefinitionArn),
+		TaskDefinitionARN:     str(contract.OutputTaskDefinitionARN),
 		CodeDeployApplication: str(contract.OutputCodeDeployApplication),
 		CodeDeployGroup:       str(contract.OutputCodeDeployGroup),
 		TestListenerURL:       str(contract.OutputTestListenerURL),
@@ -113,7 +113,7 @@ func ParseOutputs(m map[string]any) (StackOutputs, error) {
 	}
 	missing := []string{}
 	need := map[string]string{contract.OutputURL: o.URL, contract.OutputClusterName: o.ClusterName, contract.OutputServiceName: o.ServiceName,
-		contract.OutputDeploymentStrategy: string(o.Strategy), contract.OutputTaskDefinitionArn: o.TaskDefinitionArn}
+		contract.OutputDeploymentStrategy: string(o.Strategy), contract.OutputTaskDefinitionARN: o.TaskDefinitionARN}
 	if o.Strategy == BlueGreen {
 		need[contract.OutputContainerName] = o.ContainerName
 		need[contract.OutputCodeDeployApplication] = o.CodeDeployApplication

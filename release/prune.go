@@ -154,9 +154,9 @@ func (d *Deployer) pruneAfterRelease(ctx context.Context, o StackOutputs, previo
 }
 
 func (d *Deployer) pruneRevisions(ctx context.Context, o StackOutputs, previous string, keep int) ([]string, error) {
-	cur, ok := parseRevision(o.TaskDefinitionArn)
+	cur, ok := parseRevision(o.TaskDefinitionARN)
 	if !ok {
-		return nil, fmt.Errorf("stack output taskDefinitionArn %q is not a task definition ARN", o.TaskDefinitionArn)
+		return nil, fmt.Errorf("stack output taskDefinitionArn %q is not a task definition ARN", o.TaskDefinitionARN)
 	}
 	svc, err := d.describeService(ctx, o)
 	if err != nil {
@@ -166,7 +166,7 @@ func (d *Deployer) pruneRevisions(ctx context.Context, o StackOutputs, previous 
 	if err != nil {
 		return nil, err
 	}
-	protected := protectedRevisions(svc, o.TaskDefinitionArn, previous, active)
+	protected := protectedRevisions(svc, o.TaskDefinitionARN, previous, active)
 	done, err := deregisterBeyond(ctx, d.ECS, active, keep, protected)
 	if len(done) > 0 {
 		d.sayf("==> deregistered %d old revisions of %s (keeping the newest %d and every one in use): %v",

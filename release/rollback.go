@@ -28,9 +28,9 @@ func (d *Deployer) rollback(ctx context.Context, o StackOutputs, prev current, r
 	case "":
 		res.RolledBackTo = "nothing (first release: there is no previous version; the stack's resources stay as pulumi up left them)"
 		return &ReleaseFailedError{Result: *res}
-	case o.TaskDefinitionArn:
+	case o.TaskDefinitionARN:
 		res.RolledBackTo = fmt.Sprintf("nothing: the task definition did not change, so there is no previous version to go back to, but pulumi up may "+
-			"have changed infrastructure (listeners, WAF, security groups, health checks), which cannot be rolled back automatically: "+
+			"have changed infrastructure (listeners, Waf, security groups, health checks), which cannot be rolled back automatically: "+
 			"check `pulumi stack history -s %s`, revert the change in git and run the deploy command again, or fix forward", d.Config.Stack)
 		return &ReleaseFailedError{Result: *res}
 	}

@@ -110,19 +110,19 @@ const startGracePolls = 12
 // Pulumi) left the service on another revision than the one Pulumi's state records, and `pulumi up`
 // does not refresh.
 func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs) error {
-	d.sayf("==> waiting for the ECS deployment of %s", o.TaskDefinitionArn)
+	d.sayf("==> waiting for the ECS deployment of %s", o.TaskDefinitionARN)
 	arn := ""
 	for i := 0; arn == "" && i < startGracePolls; i++ {
 		var err error
 		if arn, err = d.newServiceDeployment(ctx, o); err != nil {
 			if err := d.retryLater(ctx, err); err != nil {
-				return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionArn, err)
+				return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionARN, err)
 			}
 			continue
 		}
 		if arn == "" {
 			if err := d.sleep(ctx); err != nil {
-				return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionArn, err)
+				return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionARN, err)
 			}
 		}
 	}
@@ -131,14 +131,14 @@ func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs) error {
 		if err != nil {
 			return err
 		}
-		if serving := servingTaskDefinition(svc); serving != o.TaskDefinitionArn {
+		if serving := servingTaskDefinition(svc); serving != o.TaskDefinitionARN {
 			return &NothingReleasedError{Reason: fmt.Errorf("pulumi up started no ECS deployment: the stack records %s, but service %s runs %s "+
 				"(a rollback or a change outside Pulumi; `pulumi up` does not refresh, so it saw nothing to change). Nothing was released "+
 				"or rolled back. To release %s: `pulumi refresh -s %s` and run the deploy command again, or "+
 				"`aws ecs update-service --cluster %s --service %s --task-definition %s` and run it again to verify",
-				o.TaskDefinitionArn, o.ServiceName, serving, o.TaskDefinitionArn, d.Config.Stack, o.ClusterName, o.ServiceName, o.TaskDefinitionArn)}
+				o.TaskDefinitionARN, o.ServiceName, serving, o.TaskDefinitionARN, d.Config.Stack, o.ClusterName, o.ServiceName, o.TaskDefinitionARN)}
 		}
-		d.sayf("  no new ECS deployment: the service already runs %s", o.TaskDefinitionArn)
+		d.sayf("  no new ECS deployment: the service already runs %s", o.TaskDefinitionARN)
 		return nil
 	}
 	d.sayf("  ECS service deployment %s", arn)
@@ -152,7 +152,7 @@ func (d *Deployer) rollRolling(ctx context.Context, o StackOutputs) error {
 			return err
 		}
 		if err := d.sleep(ctx); err != nil {
-			return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionArn, err)
+			return fmt.Errorf("waiting for the ECS deployment of %s: %w", o.TaskDefinitionARN, err)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 // definition) answered, from which Availability Zone.
 type Info struct {
 	Version          string `json:"version"`
-	TaskArn          string `json:"taskArn"`
+	TaskARN          string `json:"taskArn"`
 	AvailabilityZone string `json:"availabilityZone"`
 	Cluster          string `json:"cluster"`
 	RequestID        string `json:"requestId"`
@@ -74,7 +74,7 @@ func (s *HTTPSampler) Info(ctx context.Context, baseURL string) (Info, error) {
 	if err := json.Unmarshal(body, &info); err != nil {
 		return Info{}, fmt.Errorf("GET %s: not JSON: %v", url, err)
 	}
-	if info.TaskArn == "" {
+	if info.TaskARN == "" {
 		return Info{}, fmt.Errorf("GET %s: answer names no taskArn, so the release cannot tell old from new tasks", url)
 	}
 	return info, nil

@@ -67,11 +67,11 @@ func (d *Deployer) sample(ctx context.Context, url string, tasks map[string]task
 			st.errors++
 			st.lastError = err
 			st.streak = 0
-		case tasks[info.TaskArn].taskDefinition == want:
+		case tasks[info.TaskARN].taskDefinition == want:
 			// The AZ comes from ECS (DescribeTasks), not from the answer: the API reads it from the task
 			// metadata endpoint v4, which has it only on Fargate platform 1.4.0+, so on EC2 capacity the
 			// answer says "unknown".
-			st.zones[tasks[info.TaskArn].zone] = true
+			st.zones[tasks[info.TaskARN].zone] = true
 			st.streak++
 			st.version = info.Version
 		default:
@@ -111,8 +111,8 @@ func (d *Deployer) checkTestListener(ctx context.Context, o StackOutputs, before
 			if errs > d.Config.MaxSampleErrors {
 				return fmt.Errorf("test listener check failed %s: %d requests failed (at most %d allowed), last: %v", when, errs, d.Config.MaxSampleErrors, lastErr)
 			}
-		case tasks[info.TaskArn].taskDefinition != o.TaskDefinitionArn:
-			return fmt.Errorf("test listener check failed %s: task %s answered, which does not run %s", when, info.TaskArn, o.TaskDefinitionArn)
+		case tasks[info.TaskARN].taskDefinition != o.TaskDefinitionARN:
+			return fmt.Errorf("test listener check failed %s: task %s answered, which does not run %s", when, info.TaskARN, o.TaskDefinitionARN)
 		default:
 			streak, version = streak+1, info.Version
 		}
@@ -175,11 +175,11 @@ func (d *Deployer) verify(ctx context.Context, o StackOutputs) (string, error) {
 		}
 		zones := map[string]bool{}
 		for _, t := range tasks {
-			if t.taskDefinition == o.TaskDefinitionArn {
+			if t.taskDefinition == o.TaskDefinitionARN {
 				zones[t.zone] = true
 			}
 		}
-		st := d.sample(ctx, o.URL, tasks, o.TaskDefinitionArn, d.Config.VerifySamples)
+		st := d.sample(ctx, o.URL, tasks, o.TaskDefinitionARN, d.Config.VerifySamples)
 		maps.Copy(answered, st.zones)
 		errorsSeen += st.errors
 		if err := d.Sampler.Health(ctx, o.URL); err != nil {
@@ -250,7 +250,7 @@ func (d *Deployer) targetHealth(ctx context.Context, o StackOutputs) (targetHeal
 	}
 	lbs := svc.LoadBalancers
 	for _, ts := range svc.TaskSets {
-		if aws.ToString(ts.TaskDefinition) == o.TaskDefinitionArn {
+		if aws.ToString(ts.TaskDefinition) == o.TaskDefinitionARN {
 			lbs = ts.LoadBalancers
 		}
 	}

@@ -30,7 +30,7 @@ func benchStack(b *testing.B) []*structpb.Struct {
 			res(typeSGIngressRule, "in", map[string]any{"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0.0.0.0/0"}),
 			res(typeECRRepository, "repo", map[string]any{"imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": map[string]any{"scanOnPush": true}}),
 			res(typeSubnet, fmt.Sprintf("net-private-%d", i), map[string]any{"availabilityZone": "us-east-1a", "vpcId": unknownValue, "tags": map[string]any{"SubnetType": "Private"}}),
-			res(typeAwsxVpc, "net", map[string]any{"numberOfAvailabilityZones": 2}),
+			res(typeAwsxVPC, "net", map[string]any{"numberOfAvailabilityZones": 2}),
 		} {
 			s, err := plugin.MarshalProperties(resource.ToResourcePropertyMap(r.Props), plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
 			if err != nil {
@@ -42,7 +42,7 @@ func benchStack(b *testing.B) []*structpb.Struct {
 	return out
 }
 
-var benchTypes = []string{typeTaskDefinition, typeService, typeScalingTarget, typeLB, typeListener, typeListener, typeSGIngressRule, typeECRRepository, typeSubnet, typeAwsxVpc}
+var benchTypes = []string{typeTaskDefinition, typeService, typeScalingTarget, typeLB, typeListener, typeListener, typeSGIngressRule, typeECRRepository, typeSubnet, typeAwsxVPC}
 
 func decode(b *testing.B, s *structpb.Struct) property.Map {
 	pm, err := plugin.UnmarshalProperties(s, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, KeepResources: true, KeepOutputValues: true})

@@ -44,7 +44,7 @@ func TestStackConfigFiles(t *testing.T) {
 	// A throwaway stack (plain HTTP allowed, as dev): advisory where dev fails on purpose
 	// (policy/suppressions.yaml), and ELB.16's WAF rule; any other stack is held like prod.
 	devAdvisory := []string{PolicyHTTPRedirectsToHTTPS, PolicyDeletionProtection, PolicyAccessLogs, PolicyWAFAssociation,
-		PolicyListenersHTTPSOnly, PolicyVpcEndpoints, PolicyS3AccessLogging}
+		PolicyListenersHTTPSOnly, PolicyVPCEndpoints, PolicyS3AccessLogging}
 	root := filepath.Join("..", "..")
 	for _, stack := range offline.Stacks(root) {
 		throwaway := stackValue(t, root, stack, "allowInsecureHttp") == true
@@ -141,7 +141,7 @@ func TestAnalyzeUnderPackConfig(t *testing.T) {
 		t.Fatalf("levels = %v, want %v (logging disabled, not run)", got, want)
 	}
 	// The stack rule reads minimumAvailabilityZones from ecs-service-multi-az's entry.
-	stack := append(awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false), serviceOn(unknownValue, awsxVpcStack("net", nil, false)[0].URN))
+	stack := append(awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, false), serviceOn(unknownValue, awsxVPCStack("net", nil, false)[0].URN))
 	fs := multiAZOnly(AnalyzeStack(stack, pc))
 	if s := summary(fs); len(fs) != 1 || fs[0].Policy != PolicyServiceSubnetsSpanAZs || !slices.Equal(s, []string{"V networkConfiguration.subnets"}) {
 		t.Fatalf("stack findings = %+v", fs)

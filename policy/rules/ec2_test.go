@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// goodLaunchTemplate is shaped like components.NewEc2Capacity's: launch template settings are
+// goodLaunchTemplate is shaped like components.NewEC2Capacity's: launch template settings are
 // strings ("true"/"false"), as the provider types them.
 func goodLaunchTemplate() map[string]any {
 	return map[string]any{

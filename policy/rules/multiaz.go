@@ -11,7 +11,7 @@ const (
 	PolicyScalingMinimum        = "ecs-scaling-minimum-multi-az"
 	PolicyASGMultiAZ            = "asg-multi-az"
 	PolicyLoadBalancerMultiAZ   = "lb-multi-az"
-	PolicyVpcMultiAZ            = "vpc-multi-az"
+	PolicyVPCMultiAZ            = "vpc-multi-az"
 	PolicyServiceSubnetsSpanAZs = "ecs-service-subnets-span-azs"
 	PolicyASGSubnetsSpanAZs     = "asg-subnets-span-azs"
 )
@@ -22,7 +22,7 @@ const (
 	typeASG           = "aws:autoscaling/group:Group"
 	typeLB            = "aws:lb/loadBalancer:LoadBalancer"
 	typeALB           = "aws:alb/loadBalancer:LoadBalancer"
-	typeAwsxVpc       = "awsx:ec2:Vpc"
+	typeAwsxVPC       = "awsx:ec2:Vpc"
 	typeSubnet        = "aws:ec2/subnet:Subnet"
 	spreadField       = "attribute:ecs.availability-zone"
 )
@@ -54,9 +54,9 @@ var multiAZRules = []*Rule{
 		Level:       Mandatory, Params: []string{paramMinAZs}, Types: lbTypes, resource: checkLoadBalancerMultiAZ,
 	},
 	{
-		Name:        PolicyVpcMultiAZ,
+		Name:        PolicyVPCMultiAZ,
 		Description: "awsx VPCs are built across at least the minimum number of Availability Zones.",
-		Level:       Mandatory, Params: []string{paramMinAZs}, Types: []string{typeAwsxVpc}, resource: checkVpcMultiAZ,
+		Level:       Mandatory, Params: []string{paramMinAZs}, Types: []string{typeAwsxVPC}, resource: checkVPCMultiAZ,
 	},
 	{
 		Name: PolicyServiceSubnetsSpanAZs,
@@ -234,7 +234,7 @@ func checkLoadBalancerMultiAZ(r *report, res Resource, cfg Config) {
 	}
 }
 
-func checkVpcMultiAZ(r *report, res Resource, cfg Config) {
+func checkVPCMultiAZ(r *report, res Resource, cfg Config) {
 	min := cfg.MinimumAvailabilityZones
 	fix := fmt.Sprintf("set numberOfAvailabilityZones to at least %d", min)
 	// awsx defaults to 3 Availability Zones when neither is set.

@@ -57,7 +57,7 @@ func (idx stackIndex) subnetsFromDependencies(urns []string) (direct, candidates
 		case !ok:
 		case res.Type == typeSubnet:
 			direct = append(direct, res)
-		case res.Type == typeAwsxVpc:
+		case res.Type == typeAwsxVPC:
 			for _, d := range idx.descendants(u) {
 				if d.Type == typeSubnet && isPrivateSubnet(d) {
 					candidates = append(candidates, d)

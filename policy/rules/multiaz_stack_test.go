@@ -9,8 +9,8 @@ import (
 
 // awsxVpcStack builds the shape components.Network registers through awsx ec2.Vpc: the component, its aws Vpc child
 // and per AZ a public and a private subnet. known sets subnet ids (after an update).
-func awsxVpcStack(name string, azs []string, known bool) []Resource {
-	vpc := res(typeAwsxVpc, name, map[string]any{"numberOfAvailabilityZones": len(azs)})
+func awsxVPCStack(name string, azs []string, known bool) []Resource {
+	vpc := res(typeAwsxVPC, name, map[string]any{"numberOfAvailabilityZones": len(azs)})
 	out := []Resource{vpc}
 	inner := res("aws:ec2/vpc:Vpc", name, map[string]any{"cidrBlock": "10.0.0.0/16"})
 	inner.Parent = vpc.URN
@@ -51,10 +51,10 @@ type stackCase struct {
 // A subnet lies in one zone, so a list reaches at most as many zones as it has entries, even
 // when the entries are unknown during preview.
 func spanCases(on func(any, ...string) Resource, field string) []stackCase {
-	threeAZs := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b", "us-east-1c"}, false)
-	sharedAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1b"}, false)
-	oneAZKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1a"}, true)
-	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	threeAZs := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b", "us-east-1c"}, false)
+	sharedAZ := awsxVPCStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1b"}, false)
+	oneAZKnown := awsxVPCStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1a"}, true)
+	twoKnown := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, true)
 	vpcURN := threeAZs[0].URN
 	u := unknownValue
 	three := Config{MinimumAvailabilityZones: 3}
@@ -78,11 +78,11 @@ func spanCases(on func(any, ...string) Resource, field string) []stackCase {
 }
 
 func TestServiceSubnetsSpanAZs(t *testing.T) {
-	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
-	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
-	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
+	two := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, false)
+	twoKnown := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	sameAZ := awsxVPCStack("net", []string{"us-east-1a", "us-east-1a"}, true)
 	vpcURN := two[0].URN
-	unknownAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	unknownAZ := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, true)
 	for i := range unknownAZ {
 		if unknownAZ[i].Name == "net-private-2" {
 			unknownAZ[i].Props = unknownAZ[i].Props.Set("availabilityZone", unknownValue)
@@ -144,9 +144,9 @@ func renamed(r Resource, name string) Resource {
 // what is unresolved, the entry count that proves a violation, the candidates that keep a preview
 // from deciding.
 func TestServiceSubnetsSpanAZsMessage(t *testing.T) {
-	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
-	threeAZs := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b", "us-east-1c"}, false)
-	sharedAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1b"}, false)
+	sameAZ := awsxVPCStack("net", []string{"us-east-1a", "us-east-1a"}, true)
+	threeAZs := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b", "us-east-1c"}, false)
+	sharedAZ := awsxVPCStack("net", []string{"us-east-1a", "us-east-1a", "us-east-1b"}, false)
 	u := unknownValue
 	for _, tc := range []struct {
 		name  string
@@ -185,9 +185,9 @@ func asgOn(subnets any, deps ...string) Resource {
 }
 
 func TestASGSubnetsSpanAZs(t *testing.T) {
-	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
-	twoKnown := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, true)
-	sameAZ := awsxVpcStack("net", []string{"us-east-1a", "us-east-1a"}, true)
+	two := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, false)
+	twoKnown := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, true)
+	sameAZ := awsxVPCStack("net", []string{"us-east-1a", "us-east-1a"}, true)
 	vpcURN := two[0].URN
 	three := Config{MinimumAvailabilityZones: 3}
 	cases := []stackCase{
@@ -229,7 +229,7 @@ func TestASGSubnetsSpanAZsConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	two := awsxVpcStack("net", []string{"us-east-1a", "us-east-1b"}, false)
+	two := awsxVPCStack("net", []string{"us-east-1a", "us-east-1b"}, false)
 	// The service's two unknown entries name two of the VPC's one-subnet-per-zone private subnets:
 	// enough for 2 zones, not for 3.
 	fs := multiAZOnly(AnalyzeStack(append(slices.Clone(two), asgOn(unknownValue, two[0].URN), serviceOn([]any{unknownValue, unknownValue}, two[0].URN)), pc))

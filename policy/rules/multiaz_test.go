@@ -52,7 +52,7 @@ func TestServiceMultiAZ(t *testing.T) {
 			[]string{"V orderedPlacementStrategies"}},
 		{"EC2 capacity provider", service(map[string]any{"capacityProviderStrategies": []any{map[string]any{"capacityProvider": "app-asg-cp", "weight": 1}}}), nil,
 			[]string{"V orderedPlacementStrategies"}},
-		{"EC2 capacity provider: AZ spread, then binpack (Ec2PlacementStrategies)", service(map[string]any{"desiredCount": 2,
+		{"EC2 capacity provider: AZ spread, then binpack (EC2PlacementStrategies)", service(map[string]any{"desiredCount": 2,
 			"capacityProviderStrategies": []any{map[string]any{"capacityProvider": "app-ec2", "weight": 1}},
 			"orderedPlacementStrategies": append(slices.Clone(spreadAZ), map[string]any{"type": "binpack", "field": "memory"})}), nil, nil},
 		{"Fargate next to an EC2 capacity provider", service(map[string]any{"capacityProviderStrategies": []any{
@@ -110,12 +110,12 @@ func TestLoadBalancerMultiAZ(t *testing.T) {
 }
 
 func TestVpcMultiAZ(t *testing.T) {
-	runRuleCases(t, PolicyVpcMultiAZ, []ruleCase{
-		{"awsx default (3)", res(typeAwsxVpc, "vpc", map[string]any{}), nil, nil},
-		{"two", res(typeAwsxVpc, "vpc", map[string]any{"numberOfAvailabilityZones": 2}), nil, nil},
-		{"one", res(typeAwsxVpc, "vpc", map[string]any{"numberOfAvailabilityZones": 1}), nil, []string{"V numberOfAvailabilityZones"}},
-		{"one named zone", res(typeAwsxVpc, "vpc", map[string]any{"availabilityZoneNames": []string{"us-east-1a"}}), nil, []string{"V availabilityZoneNames"}},
-		{"two named zones", res(typeAwsxVpc, "vpc", map[string]any{"availabilityZoneNames": []string{"us-east-1a", "us-east-1b"}}), nil, nil},
-		{"unknown count", res(typeAwsxVpc, "vpc", map[string]any{"numberOfAvailabilityZones": unknownValue}), nil, []string{"U numberOfAvailabilityZones"}},
+	runRuleCases(t, PolicyVPCMultiAZ, []ruleCase{
+		{"awsx default (3)", res(typeAwsxVPC, "vpc", map[string]any{}), nil, nil},
+		{"two", res(typeAwsxVPC, "vpc", map[string]any{"numberOfAvailabilityZones": 2}), nil, nil},
+		{"one", res(typeAwsxVPC, "vpc", map[string]any{"numberOfAvailabilityZones": 1}), nil, []string{"V numberOfAvailabilityZones"}},
+		{"one named zone", res(typeAwsxVPC, "vpc", map[string]any{"availabilityZoneNames": []string{"us-east-1a"}}), nil, []string{"V availabilityZoneNames"}},
+		{"two named zones", res(typeAwsxVPC, "vpc", map[string]any{"availabilityZoneNames": []string{"us-east-1a", "us-east-1b"}}), nil, nil},
+		{"unknown count", res(typeAwsxVPC, "vpc", map[string]any{"numberOfAvailabilityZones": unknownValue}), nil, []string{"U numberOfAvailabilityZones"}},
 	})
 }

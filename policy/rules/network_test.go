@@ -103,7 +103,7 @@ func TestLoadBalancerAttributes(t *testing.T) {
 func TestWAFAssociation(t *testing.T) {
 	lb := res(typeLB, "alb", map[string]any{"arn": "arn:alb"})
 	internal := res(typeLB, "internal", map[string]any{"internal": true})
-	assocByArn := res(typeWebACLAssoc, "waf", map[string]any{"resourceArn": "arn:alb", "webAclArn": "arn:acl"})
+	assocByARN := res(typeWebACLAssoc, "waf", map[string]any{"resourceArn": "arn:alb", "webAclArn": "arn:acl"})
 	assocByDep := res(typeWebACLAssoc, "waf", map[string]any{"resourceArn": unknownValue})
 	assocByDep.PropertyDependencies = map[string][]string{"resourceArn": {lb.URN}}
 	previewLB := lb.withProp("arn", unknownValue)
@@ -113,7 +113,7 @@ func TestWAFAssociation(t *testing.T) {
 		stack []Resource
 		want  []string
 	}{
-		"associated by arn":        {[]Resource{lb, assocByArn}, nil},
+		"associated by arn":        {[]Resource{lb, assocByARN}, nil},
 		"associated by dependency": {[]Resource{previewLB, assocByDep}, nil},
 		"no association":           {[]Resource{lb, internal}, []string{"V WAF"}},
 		"association to another":   {[]Resource{lb, res(typeWebACLAssoc, "waf", map[string]any{"resourceArn": "arn:other"})}, []string{"V WAF"}},

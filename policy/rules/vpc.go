@@ -9,15 +9,15 @@ const (
 	PolicySubnetNoPublicIP    = "subnet-no-public-ip-on-launch"
 	PolicyDefaultSGClosed     = "vpc-default-sg-closed"
 	PolicyFlowLogs            = "vpc-flow-logs"
-	PolicyVpcEndpoints        = "vpc-endpoints"
+	PolicyVPCEndpoints        = "vpc-endpoints"
 	PolicyNACLNoAdminPorts    = "nacl-no-admin-ports-from-internet"
 	PolicyNACLAttached        = "nacl-attached"
 	PolicyENISourceDestCheck  = "eni-source-dest-check"
 	PolicyListenersHTTPSOnly  = "lb-listeners-https-only"
-	typeVpc                   = "aws:ec2/vpc:Vpc"
+	typeVPC                   = "aws:ec2/vpc:Vpc"
 	typeDefaultSG             = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 	typeFlowLog               = "aws:ec2/flowLog:FlowLog"
-	typeVpcEndpoint           = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	typeVPCEndpoint           = "aws:ec2/vpcEndpoint:VpcEndpoint"
 	typeNetworkACL            = "aws:ec2/networkAcl:NetworkAcl"
 	typeDefaultNetworkACL     = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
 	typeNetworkACLRule        = "aws:ec2/networkAclRule:NetworkAclRule"
@@ -27,7 +27,7 @@ const (
 
 // fsbpVpcEndpoints are the services FSBP wants a VPC endpoint for, with the control of each
 // (EC2.10, EC2.55-58 and EC2.60 on AWS's FSBP list).
-var fsbpVpcEndpoints = []struct{ service, control string }{
+var fsbpVPCEndpoints = []struct{ service, control string }{
 	{"ec2", "EC2.10"}, {"ecr.api", "EC2.55"}, {"ecr.dkr", "EC2.56"},
 	{"ssm", "EC2.57"}, {"ssm-contacts", "EC2.58"}, {"ssm-incidents", "EC2.60"},
 }
@@ -52,9 +52,9 @@ var vpcRules = []*Rule{
 		Level:    Mandatory, ParamsFrom: vpcParams, stack: checkFlowLogs,
 	},
 	{
-		Name: PolicyVpcEndpoints, Description: "Every VPC the stack creates has endpoints for ec2, ecr.api, ecr.dkr, ssm, ssm-contacts and ssm-incidents.",
+		Name: PolicyVPCEndpoints, Description: "Every VPC the stack creates has endpoints for ec2, ecr.api, ecr.dkr, ssm, ssm-contacts and ssm-incidents.",
 		Controls: []string{"EC2.10", "EC2.55", "EC2.56", "EC2.57", "EC2.58", "EC2.60"},
-		Level:    Mandatory, ParamsFrom: vpcParams, stack: checkVpcEndpoints,
+		Level:    Mandatory, ParamsFrom: vpcParams, stack: checkVPCEndpoints,
 	},
 	{
 		Name: PolicyNACLNoAdminPorts, Description: "Network ACLs allow no ingress from 0.0.0.0/0 or ::/0 to port 22 or 3389 (TCP, UDP or all protocols; any range that includes them).",
@@ -99,19 +99,19 @@ func stackVPCs(stack []Resource) []vpcTarget {
 	for _, res := range stack {
 		t := vpcTarget{res: res, urns: []string{res.URN}}
 		switch {
-		case res.Type == typeAwsxVpc:
+		case res.Type == typeAwsxVPC:
 			if id, ok := field(res.Props, "vpcId").str(); ok {
 				t.ids = append(t.ids, id)
 			}
 			for _, d := range idx.descendants(res.URN) {
-				if d.Type == typeVpc {
+				if d.Type == typeVPC {
 					t.urns = append(t.urns, d.URN)
 					if id, ok := field(d.Props, "id").str(); ok {
 						t.ids = append(t.ids, id)
 					}
 				}
 			}
-		case res.Type == typeVpc && !insideAwsxVpc(idx, res):
+		case res.Type == typeVPC && !insideAwsxVPC(idx, res):
 			if id, ok := field(res.Props, "id").str(); ok {
 				t.ids = append(t.ids, id)
 			}
@@ -123,11 +123,11 @@ func stackVPCs(stack []Resource) []vpcTarget {
 	return out
 }
 
-func insideAwsxVpc(idx stackIndex, res Resource) bool {
+func insideAwsxVPC(idx stackIndex, res Resource) bool {
 	for p := res.Parent; p != ""; p = idx.byURN[p].Parent {
 		if parent, ok := idx.byURN[p]; !ok {
 			return false
-		} else if parent.Type == typeAwsxVpc {
+		} else if parent.Type == typeAwsxVPC {
 			return true
 		}
 	}
@@ -198,9 +198,9 @@ func checkFlowLogs(r *report, stack []Resource, _ Config) {
 		`add an aws.ec2.FlowLog {vpcId: this VPC, trafficType: "ALL"} to a CloudWatch log group or S3 bucket`)
 }
 
-func checkVpcEndpoints(r *report, stack []Resource, _ Config) {
+func checkVPCEndpoints(r *report, stack []Resource, _ Config) {
 	for _, vpc := range stackVPCs(stack) {
-		for _, e := range fsbpVpcEndpoints {
+		for _, e := range fsbpVPCEndpoints {
 			serves := func(res Resource) verdict {
 				n := field(res.Props, "serviceName")
 				if s, ok := n.str(); ok {
@@ -214,7 +214,7 @@ func checkVpcEndpoints(r *report, stack []Resource, _ Config) {
 				}
 				return no
 			}
-			switch covered(stack, typeVpcEndpoint, "vpcId", vpc.urns, vpc.ids, serves) {
+			switch covered(stack, typeVPCEndpoint, "vpcId", vpc.urns, vpc.ids, serves) {
 			case undecided:
 				r.unverifiable(vpc.res, e.service+" endpoint", "an endpoint's VPC or service name is unknown")
 			case no:

@@ -92,8 +92,8 @@ func TestListenersHTTPSOnly(t *testing.T) {
 // them after an update (ids known) or, with preview, during a first preview (ids unknown, linked
 // by property dependencies).
 func vpcStack(preview bool, extra ...Resource) []Resource {
-	vpc := res(typeAwsxVpc, "net", map[string]any{"vpcId": "vpc-1"})
-	child := res(typeVpc, "net", map[string]any{"id": "vpc-1"})
+	vpc := res(typeAwsxVPC, "net", map[string]any{"vpcId": "vpc-1"})
+	child := res(typeVPC, "net", map[string]any{"id": "vpc-1"})
 	child.URN = "urn:pulumi:dev::webstack::awsx:ec2:Vpc$aws:ec2/vpc:Vpc::net"
 	child.Parent = vpc.URN
 	stack := []Resource{vpc, child}
@@ -137,7 +137,7 @@ func TestDefaultSGClosed(t *testing.T) {
 		"another VPC's":                    {vpcStack(false, other), []string{"V default security group"}},
 		"taken over with rules":            {vpcStack(false, open), []string{"V default security group", "V ingress/egress"}},
 		"unknown VPC, no dependency":       {vpcStack(false, closed.withProp("vpcId", unknownValue)), []string{"U default security group"}},
-		"plain aws VPC":                    {[]Resource{res(typeVpc, "v", map[string]any{"id": "vpc-9"}), res(typeDefaultSG, "d", map[string]any{"vpcId": "vpc-9", "egress": []any{}})}, nil},
+		"plain aws VPC":                    {[]Resource{res(typeVPC, "v", map[string]any{"id": "vpc-9"}), res(typeDefaultSG, "d", map[string]any{"vpcId": "vpc-9", "egress": []any{}})}, nil},
 		"unknown rules, linked by preview": {vpcStack(true, closed.withProp("egress", unknownValue)), []string{"U default security group"}},
 	})
 }
@@ -162,14 +162,14 @@ func TestFlowLogs(t *testing.T) {
 
 func TestVpcEndpoints(t *testing.T) {
 	endpoint := func(svc string) Resource {
-		return res(typeVpcEndpoint, svc, map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1." + svc})
+		return res(typeVPCEndpoint, svc, map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1." + svc})
 	}
 	var all []Resource
-	for _, e := range fsbpVpcEndpoints {
+	for _, e := range fsbpVPCEndpoints {
 		all = append(all, endpoint(e.service))
 	}
 	prodLike := []Resource{endpoint("ecr.api"), endpoint("ecr.dkr"), endpoint("ssm"), endpoint("logs"), endpoint("s3")}
-	rule := Lookup(PolicyVpcEndpoints)
+	rule := Lookup(PolicyVPCEndpoints)
 	for name, tc := range map[string]struct {
 		stack    []Resource
 		controls []string

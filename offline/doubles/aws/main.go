@@ -30,7 +30,7 @@ const (
 	version = "6.83.4"
 	// offlineVpcCidr is the CIDR block every looked-up VPC has: a CIDR cannot say it is fake,
 	// so this one is documented here and in docs/offline-preview.md.
-	offlineVpcCidr = "10.255.0.0/16"
+	offlineVPCCIDR = "10.255.0.0/16"
 )
 
 func region(config map[string]string) string {
@@ -101,7 +101,7 @@ func double() echo.Double {
 					return nil, fmt.Errorf("argument id is required: the offline double answers only a lookup by id")
 				}
 				return map[string]any{
-					"id": id, "cidrBlock": offlineVpcCidr, "state": "available", "default": false,
+					"id": id, "cidrBlock": offlineVPCCIDR, "state": "available", "default": false,
 					"arn":     fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", region(config), accountID, id),
 					"ownerId": accountID, "instanceTenancy": "default",
 				}, nil

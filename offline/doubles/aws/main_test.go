@@ -59,16 +59,16 @@ func TestFakeValuesAreConsistentAndObviouslyFake(t *testing.T) {
 }
 
 func TestGetVpcAnswersTheIdAskedFor(t *testing.T) {
-	getVpc := double().Invokes["aws:ec2/getVpc:getVpc"]
-	vpc, err := getVpc(map[string]string{"aws:region": "eu-west-1"}, map[string]any{"id": "vpc-0aaaaaaaaaaaaaaa0"})
+	getVPC := double().Invokes["aws:ec2/getVpc:getVpc"]
+	vpc, err := getVPC(map[string]string{"aws:region": "eu-west-1"}, map[string]any{"id": "vpc-0aaaaaaaaaaaaaaa0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if vpc["id"] != "vpc-0aaaaaaaaaaaaaaa0" || vpc["cidrBlock"] != offlineVpcCidr ||
+	if vpc["id"] != "vpc-0aaaaaaaaaaaaaaa0" || vpc["cidrBlock"] != offlineVPCCIDR ||
 		vpc["arn"] != "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0aaaaaaaaaaaaaaa0" {
 		t.Errorf("getVpc = %v", vpc)
 	}
-	if _, err := getVpc(nil, map[string]any{"tags": map[string]any{"Name": "x"}}); err == nil || !strings.Contains(err.Error(), "by id") {
+	if _, err := getVPC(nil, map[string]any{"tags": map[string]any{"Name": "x"}}); err == nil || !strings.Contains(err.Error(), "by id") {
 		t.Errorf("getVpc without an id: %v, want an error saying only lookups by id are answered", err)
 	}
 }

@@ -37,13 +37,13 @@ const (
 type subnetSpec struct {
 	Type     string            `pulumi:"type"`
 	Name     *string           `pulumi:"name"`
-	CidrMask *int              `pulumi:"cidrMask"`
+	CIDRMask *int              `pulumi:"cidrMask"`
 	Tags     map[string]string `pulumi:"tags"`
 }
 
 // vpcArgs holds the awsx ec2.Vpc inputs the double honours; the others are accepted and ignored.
 type vpcArgs struct {
-	CidrBlock                 *string           `pulumi:"cidrBlock"`
+	CIDRBlock                 *string           `pulumi:"cidrBlock"`
 	NumberOfAvailabilityZones *int              `pulumi:"numberOfAvailabilityZones"`
 	AvailabilityZoneNames     []string          `pulumi:"availabilityZoneNames"`
 	SubnetSpecs               []subnetSpec      `pulumi:"subnetSpecs"`
@@ -79,8 +79,8 @@ func construct(ctx *pulumi.Context, typ, name string, inputs provider.ConstructI
 		specs = []subnetSpec{{Type: "Public"}, {Type: "Private"}}
 	}
 	cidr := "10.0.0.0/16"
-	if args.CidrBlock != nil {
-		cidr = *args.CidrBlock
+	if args.CIDRBlock != nil {
+		cidr = *args.CIDRBlock
 	}
 	blocks, err := carve(cidr, specs, len(zones))
 	if err != nil {
@@ -205,8 +205,8 @@ func carve(cidr string, specs []subnetSpec, zones int) ([][]string, error) {
 	blocks := make([][]string, len(specs))
 	for s, spec := range specs {
 		mask := defaultMask
-		if spec.CidrMask != nil {
-			mask = *spec.CidrMask
+		if spec.CIDRMask != nil {
+			mask = *spec.CIDRMask
 		}
 		if mask < vpc.Bits() || mask > 28 {
 			return nil, fmt.Errorf("subnet spec %d cidrMask /%d does not fit in %s (allowed /%d../28)", s, mask, cidr, vpc.Bits())
