@@ -18,11 +18,17 @@ IMAGE_TEST ?= $(shell [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ec
 ## test: the whole test suite (what .ci/run runs).
 test: lint test-api test-root
 
-lint:
+## lint: gofmt, go vet and staticcheck (staticcheck.conf: its default checks and Go's initialism style).
+lint: bin/staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	cd api && $(GO) vet ./...
+	bin/staticcheck ./...
+	cd api && ../bin/staticcheck ./...
+
+bin/staticcheck: tools/lint/go.mod tools/lint/go.sum
+	cd tools/lint && $(GO) build -o ../../bin/staticcheck honnef.co/go/tools/cmd/staticcheck
 
 test-api:
 	cd api && $(GO) test -count=1 ./...
