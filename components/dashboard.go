@@ -19,7 +19,7 @@ type dashboardWidget struct {
 
 // dashboardBody is the dashboard JSON: requests, p50/p99 latency, 5xx, healthy hosts per AZ,
 // CPU/memory, running tasks, and the alarms' states.
-func dashboardBody(region, lb string, targetGroups []string, cluster, service string, alarmArns []string) (string, error) {
+func dashboardBody(region, lb string, targetGroups []string, cluster, service string, alarmARNs []string) (string, error) {
 	const alb, ecs, insights = "AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights"
 	metric := func(namespace, name string, dims []string, opts map[string]any) []any {
 		m := []any{namespace, name}
@@ -60,7 +60,7 @@ func dashboardBody(region, lb string, targetGroups []string, cluster, service st
 			metric(insights, "DesiredTaskCount", svcDims, map[string]any{"label": "desired"}),
 			metric(insights, "PendingTaskCount", svcDims, map[string]any{"label": "pending"}),
 		}, "Average")},
-		{"alarm", 0, 18, 24, 4, map[string]any{"title": "Alarms", "alarms": alarmArns}},
+		{"alarm", 0, 18, 24, 4, map[string]any{"title": "Alarms", "alarms": alarmARNs}},
 	}
 	b, err := json.Marshal(map[string]any{"widgets": widgets})
 	return string(b), err

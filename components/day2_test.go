@@ -39,7 +39,7 @@ func execStatements(t *testing.T, d *clouddouble.Double) map[string]statement {
 // A Secrets Manager valueFrom with a JSON key suffix, or a partial ARN, must become the IAM
 // resource of the secret itself; a customer managed key must be usable through the secret's
 // service only.
-func TestServiceSecretsIAMResourcesAndKms(t *testing.T) {
+func TestServiceSecretsIAMResourcesAndKMS(t *testing.T) {
 	const sm = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
 	args := serviceArgs()
 	args.Secrets = map[string]string{
@@ -109,7 +109,7 @@ func execPolicyJSON(t *testing.T, d *clouddouble.Double) rawPolicy {
 	return rawPolicy{}
 }
 
-func TestServiceRefusesBadSecretKmsKeys(t *testing.T) {
+func TestServiceRefusesBadSecretKMSKeys(t *testing.T) {
 	for name, keys := range map[string]map[string]string{
 		"not a secret": {"NOPE": "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd"},
 		"alias":        {"DB_PASSWORD": "arn:aws:kms:eu-west-1:123456789012:alias/db"},

@@ -97,7 +97,7 @@ func TestEC2CapacityLaunchTemplate(t *testing.T) {
 	}
 }
 
-func TestEC2CapacityGravitonUsesArm64Ami(t *testing.T) {
+func TestEC2CapacityGravitonUsesArm64AMI(t *testing.T) {
 	args := ec2TestArgs()
 	args.InstanceTypes = []string{"m7g.large", "c7gn.large"}
 	args.RootVolumeSizeGiB = 50
@@ -119,7 +119,7 @@ func TestEC2InstanceArchitecture(t *testing.T) {
 	}
 }
 
-func TestEC2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
+func TestEC2CapacityInstanceProfileHasOnlyECSPermissions(t *testing.T) {
 	const (
 		ecsRole = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
 		ssmCore = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -166,9 +166,9 @@ func TestEC2CapacityInstanceProfileHasOnlyEcsPermissions(t *testing.T) {
 	}
 }
 
-// ec2EcsConfig decodes the launch template's user data and returns the lines it appends to
+// ec2ECSConfig decodes the launch template's user data and returns the lines it appends to
 // /etc/ecs/ecs.config.
-func ec2EcsConfig(t *testing.T, d *clouddouble.Double) []string {
+func ec2ECSConfig(t *testing.T, d *clouddouble.Double) []string {
 	t.Helper()
 	raw, err := base64.StdEncoding.DecodeString(clouddouble.Path(d.One(t, ec2TypeLaunchTemplate).Inputs, "userData").StringValue())
 	if err != nil {
@@ -196,7 +196,7 @@ func TestEC2CapacityUserDataJoinsCluster(t *testing.T) {
 		args.SpotInstancePercent = tc.spot
 		args.ContainerStopTimeoutSeconds = tc.stopTimeout
 		d, _ := runEC2Capacity(t, args)
-		if got := ec2EcsConfig(t, d); !slices.Equal(got, tc.want) {
+		if got := ec2ECSConfig(t, d); !slices.Equal(got, tc.want) {
 			t.Errorf("spot %d%%, stop timeout %d: ecs.config lines\n%q\nwant\n%q", tc.spot, tc.stopTimeout, got, tc.want)
 		}
 	}
@@ -312,7 +312,7 @@ func TestEC2CapacitySecurityGroupHasNoIngress(t *testing.T) {
 }
 
 // The placement helper as the policy pack sees it: on a registered ECS service.
-func TestEC2PlacementStrategiesSpreadAzFirst(t *testing.T) {
+func TestEC2PlacementStrategiesSpreadAZFirst(t *testing.T) {
 	d, err := runEC2Double(func(ctx *pulumi.Context) error {
 		_, err := ecs.NewService(ctx, "svc", &ecs.ServiceArgs{OrderedPlacementStrategies: EC2PlacementStrategies()})
 		return err

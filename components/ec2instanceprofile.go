@@ -11,7 +11,7 @@ import (
 
 // newInstanceProfile creates the instances' role, assumable by EC2 only, with exactly the
 // given managed policies.
-func newInstanceProfile(ctx *pulumi.Context, name string, policyArns []string, parent pulumi.ResourceOrInvokeOption) (*iam.InstanceProfile, error) {
+func newInstanceProfile(ctx *pulumi.Context, name string, policyARNs []string, parent pulumi.ResourceOrInvokeOption) (*iam.InstanceProfile, error) {
 	trust, err := assumedBy("ec2.amazonaws.com").JSON()
 	if err != nil {
 		return nil, err
@@ -24,7 +24,7 @@ func newInstanceProfile(ctx *pulumi.Context, name string, policyArns []string, p
 		return nil, err
 	}
 	var attachments []pulumi.Resource
-	for _, arn := range policyArns {
+	for _, arn := range policyARNs {
 		policy := arn[strings.LastIndex(arn, "/")+1:]
 		attachment, err := iam.NewRolePolicyAttachment(ctx, name+"-"+policy, &iam.RolePolicyAttachmentArgs{
 			Role:      role.Name,

@@ -34,7 +34,7 @@ func newProductionListeners(ctx *pulumi.Context, name string, a LoadBalancerArgs
 			LoadBalancerArn: alb.Arn,
 			Port:            pulumi.Int(443),
 			Protocol:        pulumi.String("HTTPS"),
-			SslPolicy:       pulumi.String(a.SslPolicy),
+			SslPolicy:       pulumi.String(a.SSLPolicy),
 			CertificateArn:  l.certificateARN,
 			DefaultActions:  forward,
 			// HSTS belongs to whoever terminates TLS (browsers ignore it over plain HTTP, which
@@ -95,7 +95,7 @@ func (lbc *LoadBalancer) addTestListener(ctx *pulumi.Context, name string, a Loa
 	scheme, host := "http", alb.DnsName
 	if a.hasCertificate() {
 		scheme = "https"
-		testArgs.Protocol, testArgs.SslPolicy, testArgs.CertificateArn = pulumi.String("HTTPS"), pulumi.String(a.SslPolicy), certificateARN
+		testArgs.Protocol, testArgs.SslPolicy, testArgs.CertificateArn = pulumi.String("HTTPS"), pulumi.String(a.SSLPolicy), certificateARN
 	}
 	if a.DomainName != "" {
 		host = pulumi.String(a.DomainName).ToStringOutput() // the certificate's name

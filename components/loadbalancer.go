@@ -48,8 +48,8 @@ type LoadBalancerArgs struct {
 	// AllowHTTP permits plain HTTP forwarding when there is no certificate (dev stacks).
 	// With a certificate the HTTP listener only redirects to HTTPS whatever this says.
 	AllowHTTP bool
-	// SslPolicy of the HTTPS listener. Default DefaultSslPolicy.
-	SslPolicy string
+	// SSLPolicy of the HTTPS listener. Default DefaultSSLPolicy.
+	SSLPolicy string
 	// IdleTimeoutSeconds 1..MaxIdleTimeoutSeconds. Default DefaultIdleTimeoutSeconds; keep the
 	// server's keep-alive timeout longer.
 	IdleTimeoutSeconds int
@@ -101,8 +101,8 @@ func (a LoadBalancerArgs) withDefaults() LoadBalancerArgs {
 	if a.HealthCheckPath == "" {
 		a.HealthCheckPath = DefaultHealthCheckPath
 	}
-	if a.SslPolicy == "" {
-		a.SslPolicy = DefaultSslPolicy
+	if a.SSLPolicy == "" {
+		a.SSLPolicy = DefaultSSLPolicy
 	}
 	if a.IdleTimeoutSeconds == 0 {
 		a.IdleTimeoutSeconds = DefaultIdleTimeoutSeconds
@@ -147,7 +147,7 @@ func (a LoadBalancerArgs) validate() error {
 		CheckCertificateARN(a.CertificateARN).For("CertificateARN"),
 		CheckDomainName(a.DomainName).For("DomainName"),
 		CheckHostedZoneID(a.HostedZoneID).For("HostedZoneID"),
-		CheckSslPolicy(a.SslPolicy).For("SslPolicy"),
+		CheckSSLPolicy(a.SSLPolicy).For("SSLPolicy"),
 		CheckIdleTimeout(a.IdleTimeoutSeconds).For("IdleTimeoutSeconds"),
 		CheckDeregistrationDelay(a.DeregistrationDelaySeconds).For("DeregistrationDelaySeconds"),
 		CheckDesyncMitigationMode(a.DesyncMitigationMode).For("DesyncMitigationMode"),

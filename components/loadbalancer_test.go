@@ -70,7 +70,7 @@ func listenerActions(r clouddouble.Recorded) []map[string]any {
 	return out
 }
 
-func TestLoadBalancerWithCertificateArn(t *testing.T) {
+func TestLoadBalancerWithCertificateARN(t *testing.T) {
 	cidrs := []string{"203.0.113.0/24", "198.51.100.0/24"}
 	d, out := runLoadBalancer(t, LoadBalancerArgs{
 		CertificateARN: netTestCertARN, IngressCIDRBlocks: cidrs, ContainerPort: 8080,
@@ -140,7 +140,7 @@ func TestLoadBalancerWithCertificateArn(t *testing.T) {
 
 	t.Run("HTTPS forwards with TLS 1.3 policy, HTTP only redirects", func(t *testing.T) {
 		https := d.Named(t, netTypeListener, "web-https")
-		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSslPolicy, "certificateArn": netTestCertARN,
+		netWant(t, https, map[string]any{"port": 443.0, "protocol": "HTTPS", "sslPolicy": DefaultSSLPolicy, "certificateArn": netTestCertARN,
 			"routingHttpResponseStrictTransportSecurityHeaderValue": "max-age=31536000; includeSubDomains",
 			"routingHttpResponseServerEnabled":                      false})
 		wantForward := []map[string]any{{"type": "forward", "targetGroupArn": out.targetGroupARN}}
@@ -302,7 +302,7 @@ func TestLoadBalancerHTTPOnlyWhenAllowed(t *testing.T) {
 }
 
 func TestLoadBalancerDomainGetsValidatedCertificateAndAlias(t *testing.T) {
-	d, out := runLoadBalancer(t, LoadBalancerArgs{DomainName: "api.example.com", HostedZoneID: "Z0123", ContainerPort: 8080, SslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06"})
+	d, out := runLoadBalancer(t, LoadBalancerArgs{DomainName: "api.example.com", HostedZoneID: "Z0123", ContainerPort: 8080, SSLPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06"})
 
 	netWant(t, d.Named(t, "aws:acm/certificate:Certificate", "web-cert"), map[string]any{"domainName": "api.example.com", "validationMethod": "DNS"})
 	validation := d.Named(t, netTypeRecord, "web-cert-validation")
@@ -347,7 +347,7 @@ func TestLoadBalancerInvalidArgs(t *testing.T) {
 		{"cert ARN", with(func(a *LoadBalancerArgs) { a.CertificateARN = "arn:aws:iam::1:server-certificate/x" }), "is not an ACM certificate ARN"},
 		{"domain without zone", with(func(a *LoadBalancerArgs) { a.DomainName = "api.example.com" }), "the domain name and its Route 53 hosted zone id go together"},
 		{"domain with scheme", with(func(a *LoadBalancerArgs) { a.DomainName, a.HostedZoneID = "https://api.example.com", "Z1" }), "is not a lowercase DNS name"},
-		{"ssl policy", with(func(a *LoadBalancerArgs) { a.SslPolicy = "TLS13" }), `SslPolicy "TLS13" is not an ELB security policy`},
+		{"ssl policy", with(func(a *LoadBalancerArgs) { a.SSLPolicy = "TLS13" }), `SSLPolicy "TLS13" is not an ELB security policy`},
 		{"idle timeout", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = 4001 }), "IdleTimeoutSeconds 4001 is out of range: use a value from 1 to 4000"},
 		{"negative idle", with(func(a *LoadBalancerArgs) { a.IdleTimeoutSeconds = -1 }), "IdleTimeoutSeconds -1 is out of range"},
 		{"deregistration", with(func(a *LoadBalancerArgs) { a.DeregistrationDelaySeconds = 3601 }), "DeregistrationDelaySeconds 3601: draining must end before the task's stop timeout"},

@@ -47,7 +47,7 @@ type Monitoring struct {
 	// memory pressure, which autoscaling answers.
 	AlarmNames         pulumi.StringArrayOutput `pulumi:"alarmNames"`
 	RollbackAlarmNames pulumi.StringArrayOutput `pulumi:"rollbackAlarmNames"`
-	AlarmArns          pulumi.StringArrayOutput `pulumi:"alarmArns"`
+	AlarmARNs          pulumi.StringArrayOutput `pulumi:"alarmArns"`
 	DashboardName      pulumi.StringOutput      `pulumi:"dashboardName"`
 }
 
@@ -313,13 +313,13 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	comp.TopicARN = topic.Arn
 	comp.AlarmNames = names.ToStringArrayOutput()
 	comp.RollbackAlarmNames = rollbackNames.ToStringArrayOutput()
-	comp.AlarmArns = arns.ToStringArrayOutput()
+	comp.AlarmARNs = arns.ToStringArrayOutput()
 	comp.DashboardName = dashboard.DashboardName
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"topicArn":           comp.TopicARN,
 		"alarmNames":         comp.AlarmNames,
 		"rollbackAlarmNames": comp.RollbackAlarmNames,
-		"alarmArns":          comp.AlarmArns,
+		"alarmArns":          comp.AlarmARNs,
 		"dashboardName":      comp.DashboardName,
 	}); err != nil {
 		return nil, err

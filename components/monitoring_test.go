@@ -13,7 +13,7 @@ import (
 )
 
 type monitoringSeen struct {
-	alarmNames, rollbackNames, alarmArns []string
+	alarmNames, rollbackNames, alarmARNs []string
 	topicARN, dashboardName              string
 }
 
@@ -27,7 +27,7 @@ func runMonitoring(t *testing.T, args *MonitoringArgs) (*clouddouble.Double, mon
 		}
 		clouddouble.AwaitStrings(m.AlarmNames, &seen.alarmNames)
 		clouddouble.AwaitStrings(m.RollbackAlarmNames, &seen.rollbackNames)
-		clouddouble.AwaitStrings(m.AlarmArns, &seen.alarmArns)
+		clouddouble.AwaitStrings(m.AlarmARNs, &seen.alarmARNs)
 		clouddouble.AwaitString(m.TopicARN, &seen.topicARN)
 		clouddouble.AwaitString(m.DashboardName, &seen.dashboardName)
 		return nil
@@ -151,8 +151,8 @@ func TestMonitoringAlarmsTopicAndDashboard(t *testing.T) {
 	if latency := fmt.Sprint(body.Widgets[1].Properties["metrics"]); !strings.Contains(latency, "p50") || !strings.Contains(latency, "p99") {
 		t.Errorf("latency widget = %s", latency)
 	}
-	if got := fmt.Sprint(body.Widgets[6].Properties["alarms"]); got != fmt.Sprint(seen.alarmArns) || len(seen.alarmArns) != 7 {
-		t.Errorf("alarm widget lists %s, want the 7 alarm ARNs %v", got, seen.alarmArns)
+	if got := fmt.Sprint(body.Widgets[6].Properties["alarms"]); got != fmt.Sprint(seen.alarmARNs) || len(seen.alarmARNs) != 7 {
+		t.Errorf("alarm widget lists %s, want the 7 alarm ARNs %v", got, seen.alarmARNs)
 	}
 }
 

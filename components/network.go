@@ -36,16 +36,16 @@ type NetworkArgs struct {
 	// few secret reads cost less through NAT than one more endpoint per AZ). SSM is there in
 	// both cases: the tasks read SSM parameters, and Security Hub control EC2.57 asks for it.
 	VPCEndpoints bool
-	// NetworkAcls adds stateless NACLs to the public and private subnets that admit
+	// NetworkACLs adds stateless NACLs to the public and private subnets that admit
 	// 80/443 to the public subnets, VPC-internal traffic, HTTPS out to the internet
 	// and TCP ephemeral-port return traffic, and deny everything else.
-	NetworkAcls bool
+	NetworkACLs bool
 	// FlowLogRetentionDays keeps the new VPC's flow logs (all traffic, to a CloudWatch log
 	// group) this many days. Default DefaultFlowLogRetentionDays. Ignored with ExistingVPCID.
 	FlowLogRetentionDays int
 	// ExistingVPCID uses an existing VPC instead of creating one. The subnet lists
 	// below are then required (>= 2 each); CIDRBlock, NumberOfAvailabilityZones and
-	// NATGateways describe a new VPC and are ignored, and VPCEndpoints and NetworkAcls
+	// NATGateways describe a new VPC and are ignored, and VPCEndpoints and NetworkACLs
 	// are refused (this stack does not own that VPC's route tables or subnets).
 	ExistingVPCID            string
 	ExistingPublicSubnetIDs  []string
@@ -86,7 +86,7 @@ func (a NetworkArgs) validate() error {
 			validateSubnetIDs("ExistingPublicSubnetIDs", a.ExistingPublicSubnetIDs),
 			validateSubnetIDs("ExistingPrivateSubnetIDs", a.ExistingPrivateSubnetIDs),
 			CheckSubnetsDisjoint(a.ExistingPublicSubnetIDs, a.ExistingPrivateSubnetIDs).For("ExistingPublicSubnetIDs"),
-			CheckExistingVPCOptions(a.VPCEndpoints, a.NetworkAcls).For("VPCEndpoints/NetworkAcls"))
+			CheckExistingVPCOptions(a.VPCEndpoints, a.NetworkACLs).For("VPCEndpoints/NetworkACLs"))
 		return errors.Join(errs...)
 	}
 	errs = append(errs,
@@ -183,8 +183,8 @@ func (n *Network) createVPC(ctx *pulumi.Context, name string, a NetworkArgs, par
 			return err
 		}
 	}
-	if a.NetworkAcls {
-		return n.createNetworkAcls(ctx, name, a.CIDRBlock, parent)
+	if a.NetworkACLs {
+		return n.createNetworkACLs(ctx, name, a.CIDRBlock, parent)
 	}
 	return nil
 }

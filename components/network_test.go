@@ -48,7 +48,7 @@ func runNetwork(t *testing.T, args *NetworkArgs) (*clouddouble.Double, []any) {
 	return d, outputs
 }
 
-func TestNetworkNewVpcDefaults(t *testing.T) {
+func TestNetworkNewVPCDefaults(t *testing.T) {
 	d, out := runNetwork(t, &NetworkArgs{})
 
 	vpcs := d.OfType(netTypeAwsxVPC)
@@ -88,7 +88,7 @@ func TestNetworkNewVpcDefaults(t *testing.T) {
 	}
 }
 
-func TestNetworkVpcEndpointsWiredToPrivateSubnets(t *testing.T) {
+func TestNetworkVPCEndpointsWiredToPrivateSubnets(t *testing.T) {
 	for _, tc := range []struct {
 		nat      string
 		services []string
@@ -164,45 +164,45 @@ func netAssertIngressRule(t *testing.T, r clouddouble.Recorded, sgID string, por
 	}
 }
 
-type netNaclEntry struct {
+type netNACLEntry struct {
 	protocol string
 	from, to float64
 	cidr     string
 }
 
-func netNaclEntries(t *testing.T, v resource.PropertyValue) []netNaclEntry {
+func netNACLEntries(t *testing.T, v resource.PropertyValue) []netNACLEntry {
 	t.Helper()
-	var out []netNaclEntry
+	var out []netNACLEntry
 	for i, e := range v.ArrayValue() {
 		o := e.ObjectValue()
 		if o["action"].StringValue() != "allow" || o["ruleNo"].NumberValue() != float64(100+10*i) {
 			t.Errorf("entry %d: action %v rule %v, want allow rules numbered 100, 110, ...", i, o["action"], o["ruleNo"])
 		}
-		out = append(out, netNaclEntry{o["protocol"].StringValue(), o["fromPort"].NumberValue(), o["toPort"].NumberValue(), o["cidrBlock"].StringValue()})
+		out = append(out, netNACLEntry{o["protocol"].StringValue(), o["fromPort"].NumberValue(), o["toPort"].NumberValue(), o["cidrBlock"].StringValue()})
 	}
 	return out
 }
 
-func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
-	d, _ := runNetwork(t, &NetworkArgs{NetworkAcls: true})
-	vpc := netNaclEntry{"-1", 0, 0, "10.0.0.0/16"}
+func TestNetworkACLsKeepEphemeralReturnTraffic(t *testing.T) {
+	d, _ := runNetwork(t, &NetworkArgs{NetworkACLs: true})
+	vpc := netNACLEntry{"-1", 0, 0, "10.0.0.0/16"}
 	// Inbound from the internet, the ephemeral range skips 3389 (Security Hub EC2.21); outbound
 	// it stays whole (EC2.21 judges ingress only).
-	ephemeralLow := netNaclEntry{"tcp", 1024, 3388, "0.0.0.0/0"}
-	ephemeralHigh := netNaclEntry{"tcp", 3390, 65535, "0.0.0.0/0"}
-	ephemeral := netNaclEntry{"tcp", 1024, 65535, "0.0.0.0/0"}
-	https := netNaclEntry{"tcp", 443, 443, "0.0.0.0/0"}
+	ephemeralLow := netNACLEntry{"tcp", 1024, 3388, "0.0.0.0/0"}
+	ephemeralHigh := netNACLEntry{"tcp", 3390, 65535, "0.0.0.0/0"}
+	ephemeral := netNACLEntry{"tcp", 1024, 65535, "0.0.0.0/0"}
+	https := netNACLEntry{"tcp", 443, 443, "0.0.0.0/0"}
 	for _, tc := range []struct {
 		name            string
 		subnets         []string
-		ingress, egress []netNaclEntry
+		ingress, egress []netNACLEntry
 	}{
 		{"web-public", []string{"subnet-public-1", "subnet-public-2"},
-			[]netNaclEntry{{"tcp", 80, 80, "0.0.0.0/0"}, https, ephemeralLow, vpc, ephemeralHigh},
-			[]netNaclEntry{ephemeral, https, vpc}},
+			[]netNACLEntry{{"tcp", 80, 80, "0.0.0.0/0"}, https, ephemeralLow, vpc, ephemeralHigh},
+			[]netNACLEntry{ephemeral, https, vpc}},
 		{"web-private", []string{"subnet-private-1", "subnet-private-2"},
-			[]netNaclEntry{vpc, ephemeralLow, ephemeralHigh},
-			[]netNaclEntry{vpc, https}},
+			[]netNACLEntry{vpc, ephemeralLow, ephemeralHigh},
+			[]netNACLEntry{vpc, https}},
 	} {
 		acl := d.Named(t, netTypeNetworkACL, tc.name)
 		if got := clouddouble.Strings(clouddouble.DottedPath(acl.Inputs, "subnetIds")); !reflect.DeepEqual(got, tc.subnets) {
@@ -211,7 +211,7 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 		if got := clouddouble.DottedPath(acl.Inputs, "vpcId").StringValue(); got != "vpc-double" {
 			t.Errorf("%s vpcId = %q", tc.name, got)
 		}
-		got := netNaclEntries(t, clouddouble.DottedPath(acl.Inputs, "ingress"))
+		got := netNACLEntries(t, clouddouble.DottedPath(acl.Inputs, "ingress"))
 		if !reflect.DeepEqual(got, tc.ingress) {
 			t.Errorf("%s ingress = %v, want %v", tc.name, got, tc.ingress)
 		}
@@ -222,13 +222,13 @@ func TestNetworkAclsKeepEphemeralReturnTraffic(t *testing.T) {
 				}
 			}
 		}
-		if got := netNaclEntries(t, clouddouble.DottedPath(acl.Inputs, "egress")); !reflect.DeepEqual(got, tc.egress) {
+		if got := netNACLEntries(t, clouddouble.DottedPath(acl.Inputs, "egress")); !reflect.DeepEqual(got, tc.egress) {
 			t.Errorf("%s egress = %v, want %v", tc.name, got, tc.egress)
 		}
 	}
 }
 
-func TestNetworkExistingVpc(t *testing.T) {
+func TestNetworkExistingVPC(t *testing.T) {
 	args := &NetworkArgs{
 		ExistingVPCID:            "vpc-0abc12345678def0",
 		ExistingPublicSubnetIDs:  []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"},
@@ -327,7 +327,7 @@ func TestNetworkClosesDefaultSGAndLogsFlows(t *testing.T) {
 }
 
 // An existing VPC is not this stack's: no default security group takeover, no flow log.
-func TestNetworkExistingVpcLeavesVpcSettingsAlone(t *testing.T) {
+func TestNetworkExistingVPCLeavesVPCSettingsAlone(t *testing.T) {
 	d, _ := runNetwork(t, &NetworkArgs{ExistingVPCID: "vpc-0abc12345678def0",
 		ExistingPublicSubnetIDs: []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb1"}, ExistingPrivateSubnetIDs: []string{"subnet-0ccccccccccccccc1", "subnet-0ddddddddddddddd1"}})
 	for _, typ := range []string{"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aws:ec2/flowLog:FlowLog"} {

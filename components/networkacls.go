@@ -48,7 +48,7 @@ const (
 	rdpPort = 3389
 )
 
-func (n *Network) createNetworkAcls(ctx *pulumi.Context, name, vpcCIDR string, parent pulumi.ResourceOrInvokeOption) error {
+func (n *Network) createNetworkACLs(ctx *pulumi.Context, name, vpcCIDR string, parent pulumi.ResourceOrInvokeOption) error {
 	internal := naclRule{"-1", 0, 0, vpcCIDR}
 	// Return traffic from the internet on ephemeral ports, in two entries around 3389. Replies to
 	// a NAT gateway connection that happened to use source port 3389 are dropped (NAT gateways

@@ -55,7 +55,7 @@ func TestLoadBalancerTestListenerForBlueGreen(t *testing.T) {
 	}
 	action := test.Inputs["defaultActions"].ArrayValue()[0].ObjectValue()
 	if test.Inputs["port"].NumberValue() != 8443 || test.Inputs["protocol"].StringValue() != "HTTPS" ||
-		test.Inputs["sslPolicy"].StringValue() != DefaultSslPolicy || !strings.HasSuffix(action["targetGroupArn"].StringValue(), ":web-tg-green") {
+		test.Inputs["sslPolicy"].StringValue() != DefaultSSLPolicy || !strings.HasSuffix(action["targetGroupArn"].StringValue(), ":web-tg-green") {
 		t.Errorf("test listener %v", test.Inputs)
 	}
 	// CodeDeploy owns which target group the production and test listeners forward to; the

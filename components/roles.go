@@ -99,20 +99,20 @@ func executionPolicy(acct account, a ServiceArgs) policyDocument {
 			statement{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}, Resource: []string{a.ImageRepositoryARN}},
 		)
 	}
-	var ssmArns, smArns []string
+	var ssmARNs, smARNs []string
 	for _, arn := range slices.Sorted(maps.Values(a.Secrets)) {
 		if strings.Contains(arn, ":ssm:") {
-			ssmArns = append(ssmArns, arn)
+			ssmARNs = append(ssmARNs, arn)
 		} else {
-			smArns = append(smArns, SecretResourceARN(arn))
+			smARNs = append(smARNs, SecretResourceARN(arn))
 		}
 	}
-	slices.Sort(smArns)
-	if len(ssmArns) > 0 {
-		st = append(st, statement{Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: slices.Compact(ssmArns)})
+	slices.Sort(smARNs)
+	if len(ssmARNs) > 0 {
+		st = append(st, statement{Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: slices.Compact(ssmARNs)})
 	}
-	if len(smArns) > 0 {
-		st = append(st, statement{Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: slices.Compact(smArns)})
+	if len(smARNs) > 0 {
+		st = append(st, statement{Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: slices.Compact(smARNs)})
 	}
 	// A secret under a customer managed key needs kms:Decrypt on that key (ECS developer guide,
 	// "Required IAM permissions for Amazon ECS secrets"), and only through the secret's service.

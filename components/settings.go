@@ -168,10 +168,10 @@ func CheckIPv4CIDR(cidr string) *SettingError {
 
 // Load balancer defaults and limits.
 const (
-	// DefaultSslPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers
+	// DefaultSSLPolicy allows TLS 1.3 and 1.2 only, and TLS 1.2 with forward-secret AEAD ciphers
 	// only ("Res"): it is on Security Hub ELB.17's current list of recommended policies, which
 	// dropped ELBSecurityPolicy-TLS13-1-2-2021-06 (docs/fsbp.md).
-	DefaultSslPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+	DefaultSSLPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 	// DefaultIdleTimeoutSeconds is the ALB idle timeout (the container's keep-alive is
 	// KeepAliveMarginSeconds longer).
 	DefaultIdleTimeoutSeconds = 60
@@ -247,10 +247,10 @@ func CheckCertificateOrHTTP(hasCertificate, allowHTTP bool) *SettingError {
 	return nil
 }
 
-// CheckSslPolicy checks the HTTPS listener's security policy name.
-func CheckSslPolicy(policy string) *SettingError {
+// CheckSSLPolicy checks the HTTPS listener's security policy name.
+func CheckSSLPolicy(policy string) *SettingError {
 	if !strings.HasPrefix(policy, "ELBSecurityPolicy-") {
-		return settingErr(fmt.Sprintf("%q is not an ELB security policy", policy), "use %s", DefaultSslPolicy)
+		return settingErr(fmt.Sprintf("%q is not an ELB security policy", policy), "use %s", DefaultSSLPolicy)
 	}
 	return nil
 }

@@ -80,10 +80,10 @@ func CheckCapacityProviderName(name string) *SettingError {
 	return nil
 }
 
-// CheckEC2NatGateways refuses EC2 capacity in a new VPC without NAT: the instances must reach the
+// CheckEC2NATGateways refuses EC2 capacity in a new VPC without NAT: the instances must reach the
 // ECS, ECS agent and telemetry endpoints, and the VPC endpoints cover only ECR, CloudWatch Logs,
 // S3 and SSM.
-func CheckEC2NatGateways(natGateways string) *SettingError {
+func CheckEC2NATGateways(natGateways string) *SettingError {
 	if natGateways == NATGatewaysNone {
 		return settingErr("None: EC2 instances must reach the ECS, ECS agent and telemetry endpoints, which the VPC endpoints do not cover",
 			"use %s or %s with EC2 capacity", NATGatewaysSingle, NATGatewaysOnePerAZ)

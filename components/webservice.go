@@ -122,7 +122,7 @@ func (a *WebServiceArgs) Validate(name string) error {
 func (a *WebServiceArgs) checkEC2() error {
 	var errs []error
 	if a.Network.ExistingVPCID == "" {
-		errs = append(errs, CheckEC2NatGateways(a.Network.withDefaults().NATGateways).For("Network.NATGateways"))
+		errs = append(errs, CheckEC2NATGateways(a.Network.withDefaults().NATGateways).For("Network.NATGateways"))
 	}
 	svc := a.Service.withDefaults("")
 	e := a.Service.EC2.withDefaults()

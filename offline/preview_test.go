@@ -190,10 +190,10 @@ func TestProgramErrorFailsThePreview(t *testing.T) {
 	}
 }
 
-// TestExistingVpcFixturePreviews previews dev laid into an existing VPC (the fixture's made-up
+// TestExistingVPCFixturePreviews previews dev laid into an existing VPC (the fixture's made-up
 // ids; the aws double answers the VPC lookup): no VPC, subnets or NAT are created, and the
 // preview passes the policy pack.
-func TestExistingVpcFixturePreviews(t *testing.T) {
+func TestExistingVPCFixturePreviews(t *testing.T) {
 	res := previewWithFixture(t, "dev", "Pulumi.existing-vpc.yaml", program.Run)
 	for _, v := range res.Violations {
 		t.Logf("%s (%s): %s", v.Policy, v.EnforcementLevel, v.Message)

@@ -25,7 +25,7 @@ type Config struct {
 	VPCCIDR                  string
 	NATGateways              string
 	VPCEndpoints             bool
-	NetworkAcls              bool
+	NetworkACLs              bool
 	ExistingVPCID            string
 	ExistingPublicSubnetIDs  []string
 	ExistingPrivateSubnetIDs []string
@@ -37,14 +37,14 @@ type Config struct {
 	UntaggedImageExpiryDays int
 	ImagesToKeep            int
 
-	IngressCidrs               []string
+	IngressCIDRs               []string
 	ContainerPort              int
 	HealthCheckPath            string
 	CertificateARN             string
 	DomainName                 string
 	HostedZoneID               string
 	AllowInsecureHTTP          bool
-	SslPolicy                  string
+	SSLPolicy                  string
 	IdleTimeoutSeconds         int
 	DeregistrationDelaySeconds int
 	DesyncMitigationMode       string
@@ -92,7 +92,7 @@ type Config struct {
 	TrafficShiftIntervalMinutes int
 	BlueTerminationWaitMinutes  int
 	TestListenerPort            int
-	TestListenerCidrs           []string
+	TestListenerCIDRs           []string
 
 	AlarmEmail                    string
 	Alarm5xxRatePercent           int
@@ -120,7 +120,7 @@ func (c *Config) fields() []field {
 		{"vpcCidr", &c.VPCCIDR},
 		{"natGateways", &c.NATGateways},
 		{"vpcEndpoints", &c.VPCEndpoints},
-		{"networkAcls", &c.NetworkAcls},
+		{"networkAcls", &c.NetworkACLs},
 		{"existingVpcId", &c.ExistingVPCID},
 		{"existingPublicSubnetIds", &c.ExistingPublicSubnetIDs},
 		{"existingPrivateSubnetIds", &c.ExistingPrivateSubnetIDs},
@@ -130,14 +130,14 @@ func (c *Config) fields() []field {
 		{"ecrEncryption", &c.ECREncryption},
 		{"untaggedImageExpiryDays", &c.UntaggedImageExpiryDays},
 		{"imagesToKeep", &c.ImagesToKeep},
-		{"ingressCidrs", &c.IngressCidrs},
+		{"ingressCidrs", &c.IngressCIDRs},
 		{"containerPort", &c.ContainerPort},
 		{"healthCheckPath", &c.HealthCheckPath},
 		{"certificateArn", &c.CertificateARN},
 		{"domainName", &c.DomainName},
 		{"hostedZoneId", &c.HostedZoneID},
 		{"allowInsecureHttp", &c.AllowInsecureHTTP},
-		{"sslPolicy", &c.SslPolicy},
+		{"sslPolicy", &c.SSLPolicy},
 		{"idleTimeoutSeconds", &c.IdleTimeoutSeconds},
 		{"deregistrationDelaySeconds", &c.DeregistrationDelaySeconds},
 		{"desyncMitigationMode", &c.DesyncMitigationMode},
@@ -180,7 +180,7 @@ func (c *Config) fields() []field {
 		{"trafficShiftIntervalMinutes", &c.TrafficShiftIntervalMinutes},
 		{"blueTerminationWaitMinutes", &c.BlueTerminationWaitMinutes},
 		{"testListenerPort", &c.TestListenerPort},
-		{"testListenerCidrs", &c.TestListenerCidrs},
+		{"testListenerCidrs", &c.TestListenerCIDRs},
 		{"alarmEmail", &c.AlarmEmail},
 		{"alarm5xxRatePercent", &c.Alarm5xxRatePercent},
 		{"alarmTarget5xxPerMinute", &c.AlarmTarget5xxPerMinute},
@@ -209,10 +209,10 @@ func Defaults() Config {
 		ECREncryption:                 components.DefaultECREncryption,
 		UntaggedImageExpiryDays:       components.DefaultUntaggedExpiryDays,
 		ImagesToKeep:                  components.DefaultImagesToKeep,
-		IngressCidrs:                  []string{components.DefaultIngressCIDR},
+		IngressCIDRs:                  []string{components.DefaultIngressCIDR},
 		ContainerPort:                 components.DefaultContainerPort,
 		HealthCheckPath:               components.DefaultHealthCheckPath,
-		SslPolicy:                     components.DefaultSslPolicy,
+		SSLPolicy:                     components.DefaultSSLPolicy,
 		IdleTimeoutSeconds:            components.DefaultIdleTimeoutSeconds,
 		DeregistrationDelaySeconds:    components.DefaultDeregistrationDelaySeconds,
 		DesyncMitigationMode:          components.DefaultDesyncMitigationMode,
@@ -247,7 +247,7 @@ func Defaults() Config {
 		TrafficShiftIntervalMinutes:   components.DefaultTrafficShiftIntervalMinutes,
 		BlueTerminationWaitMinutes:    components.DefaultTerminationWaitMinutes,
 		TestListenerPort:              components.DefaultTestListenerPort,
-		TestListenerCidrs:             []string{},
+		TestListenerCIDRs:             []string{},
 		Alarm5xxRatePercent:           components.DefaultALB5xxRatePercent,
 		AlarmTarget5xxPerMinute:       components.DefaultTarget5xxPerMinute,
 		AlarmUnhealthyHosts:           components.DefaultUnhealthyHosts,

@@ -16,7 +16,7 @@ import (
 
 // A secrets entry may name a customer managed key; the container gets the secret's ARN only, the
 // execution role kms:Decrypt on that key through Secrets Manager only.
-func TestSecretWithKmsKey(t *testing.T) {
+func TestSecretWithKMSKey(t *testing.T) {
 	const secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::"
 	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	d, err := runStack(t, "dev", map[string]string{"secrets": `["DB_PASSWORD=` + secret + secretKMSKeySep + key + `"]`})

@@ -52,7 +52,7 @@ func unsetDefaults(a *components.WebServiceArgs) *components.WebServiceArgs {
 	i := &a.Image
 	i.Context, i.Dockerfile, i.Platform, i.Encryption, i.UntaggedExpiryDays, i.ImagesToKeep = "", "", "", "", 0, 0
 	l := &a.LoadBalancer
-	l.IngressCIDRBlocks, l.HealthCheckPath, l.SslPolicy, l.IdleTimeoutSeconds = nil, "", "", 0
+	l.IngressCIDRBlocks, l.HealthCheckPath, l.SSLPolicy, l.IdleTimeoutSeconds = nil, "", "", 0
 	l.DeregistrationDelaySeconds, l.DesyncMitigationMode, l.AccessLogsRetentionDays = 0, "", 0
 	if l.TestListener != nil {
 		l.TestListener.Port = 0

@@ -54,7 +54,7 @@ func (c *Config) validateCompute(p *Problems) {
 func (c *Config) validateEC2(p *Problems) {
 	p.check("serviceName", components.CheckCapacityProviderName(c.ServiceName))
 	if c.ExistingVPCID == "" {
-		p.check("natGateways", components.CheckEC2NatGateways(c.NATGateways))
+		p.check("natGateways", components.CheckEC2NATGateways(c.NATGateways))
 	}
 
 	p.checkAll("instanceTypes", components.CheckInstanceTypes(c.InstanceTypes, c.cpuArchitecture()))

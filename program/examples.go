@@ -50,7 +50,7 @@ func (c *Config) exampleValues() []string {
 	for _, k := range []struct {
 		key   string
 		cidrs []string
-	}{{"ingressCidrs", c.IngressCidrs}, {"testListenerCidrs", c.TestListenerCidrs}} {
+	}{{"ingressCidrs", c.IngressCIDRs}, {"testListenerCidrs", c.TestListenerCIDRs}} {
 		for _, s := range k.cidrs {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {

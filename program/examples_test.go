@@ -39,11 +39,11 @@ func TestExampleValuesFound(t *testing.T) {
 		c    Config
 		want int
 	}{
-		{"none", Config{DomainName: "api.shop.io", HostedZoneID: "Z1D633PJN98FT9", IngressCidrs: []string{"0.0.0.0/0"}, TestListenerCidrs: []string{"10.0.0.0/8"}}, 0},
+		{"none", Config{DomainName: "api.shop.io", HostedZoneID: "Z1D633PJN98FT9", IngressCIDRs: []string{"0.0.0.0/0"}, TestListenerCIDRs: []string{"10.0.0.0/8"}}, 0},
 		{"subdomain of example.org", Config{DomainName: "a.b.example.org"}, 1},
 		{"not example.com", Config{DomainName: "notexample.com"}, 0},
-		{"TEST-NET host", Config{IngressCidrs: []string{"198.51.100.7/32"}}, 1},
-		{"wider block containing TEST-NET is real", Config{IngressCidrs: []string{"0.0.0.0/0"}}, 0},
+		{"TEST-NET host", Config{IngressCIDRs: []string{"198.51.100.7/32"}}, 1},
+		{"wider block containing TEST-NET is real", Config{IngressCIDRs: []string{"0.0.0.0/0"}}, 0},
 	} {
 		if got := len(tc.c.exampleValues()); got != tc.want {
 			t.Errorf("%s: %d example values %v, want %d", tc.name, got, tc.c.exampleValues(), tc.want)

@@ -204,14 +204,14 @@ func checkSecurityGroupRules(t *testing.T, d *clouddouble.Double, want stackExpe
 		"webstack-app-tasks out tcp/443-443 0.0.0.0/0",
 		fmt.Sprintf("webstack-lb-alb out tcp/%d-%d webstack-app-tasks", port, port),
 	}
-	for _, cidr := range want.c.IngressCidrs {
+	for _, cidr := range want.c.IngressCIDRs {
 		rules = append(rules, "webstack-lb-alb in tcp/80-80 "+cidr, "webstack-lb-alb in tcp/443-443 "+cidr)
 	}
 	if want.endpointSG {
 		rules = append(rules, "webstack-net-endpoints in tcp/443-443 "+want.c.VPCCIDR)
 	}
 	if want.blueGreen { // the test listener, from the stack's testListenerCidrs only
-		for _, cidr := range want.c.TestListenerCidrs {
+		for _, cidr := range want.c.TestListenerCIDRs {
 			rules = append(rules, fmt.Sprintf("webstack-lb-alb in tcp/%d-%d %s", want.c.TestListenerPort, want.c.TestListenerPort, cidr))
 		}
 	}

@@ -55,8 +55,8 @@ func (c *Config) validateRelease(p *Problems) {
 	p.check("trafficShiftIntervalMinutes", components.CheckTrafficShiftInterval(c.TrafficShiftIntervalMinutes))
 	p.check("blueTerminationWaitMinutes", components.CheckTerminationWait(c.BlueTerminationWaitMinutes))
 	p.check("testListenerPort", components.CheckTestListenerPort(c.TestListenerPort))
-	if c.DeploymentStrategy == components.StrategyBlueGreen || len(c.TestListenerCidrs) > 0 {
-		p.checkAll("testListenerCidrs", components.CheckTestListenerCIDRs(c.TestListenerCidrs))
+	if c.DeploymentStrategy == components.StrategyBlueGreen || len(c.TestListenerCIDRs) > 0 {
+		p.checkAll("testListenerCidrs", components.CheckTestListenerCIDRs(c.TestListenerCIDRs))
 	}
 
 	p.check("alarmEmail", components.CheckAlarmEmail(c.AlarmEmail))
@@ -94,7 +94,7 @@ func (c *Config) addReleaseArgs(args *components.WebServiceArgs) {
 		Thresholds: c.alarmThresholds(),
 	}
 	if c.DeploymentStrategy == components.StrategyBlueGreen {
-		args.LoadBalancer.TestListener = &components.TestListenerArgs{Port: c.TestListenerPort, CIDRBlocks: c.TestListenerCidrs}
+		args.LoadBalancer.TestListener = &components.TestListenerArgs{Port: c.TestListenerPort, CIDRBlocks: c.TestListenerCIDRs}
 		args.BlueGreen = &components.BlueGreenArgs{TrafficShifting: c.trafficShifting(), TerminationWaitMinutes: c.BlueTerminationWaitMinutes}
 	}
 }

@@ -125,9 +125,9 @@ func TestProgramAndComponentsShareLimits(t *testing.T) {
 		{"hostedZoneId", "zone1", false, func(c *Config) { c.DomainName, c.HostedZoneID = "api.example.com", "zone1" }},
 		{"healthCheckPath", "/a%20b", false, func(c *Config) { c.HealthCheckPath = "/a%20b" }},
 		{"natGateways", "None", false, func(c *Config) { c.NATGateways = "None" }},
-		{"ingressCidrs", "10.0.0.1/8", false, func(c *Config) { c.IngressCidrs = []string{"10.0.0.1/8"} }},
-		{"ingressCidrs", "10.0.0.0/8", true, func(c *Config) { c.IngressCidrs = []string{"10.0.0.0/8"} }},
-		{"testListenerCidrs", "0.0.0.0/0", false, func(c *Config) { blueGreen(c); c.TestListenerCidrs = []string{"0.0.0.0/0"} }},
+		{"ingressCidrs", "10.0.0.1/8", false, func(c *Config) { c.IngressCIDRs = []string{"10.0.0.1/8"} }},
+		{"ingressCidrs", "10.0.0.0/8", true, func(c *Config) { c.IngressCIDRs = []string{"10.0.0.0/8"} }},
+		{"testListenerCidrs", "0.0.0.0/0", false, func(c *Config) { blueGreen(c); c.TestListenerCIDRs = []string{"0.0.0.0/0"} }},
 		{"existingVpcId", "vpc-0abc", false, func(c *Config) { existingVPC(c); c.ExistingVPCID = "vpc-0abc" }},
 		{"existingVpcId", "vpc-0123456789abcdef0", true, existingVPC},
 		{"existingPrivateSubnetIds", "a subnet twice", false, func(c *Config) {
@@ -209,7 +209,7 @@ func useEC2(c *Config) {
 
 // blueGreen turns a config into a valid blue-green one.
 func blueGreen(c *Config) {
-	c.DeploymentStrategy, c.EnableExecuteCommand, c.TestListenerCidrs = "blue-green", false, []string{"203.0.113.0/24"}
+	c.DeploymentStrategy, c.EnableExecuteCommand, c.TestListenerCIDRs = "blue-green", false, []string{"203.0.113.0/24"}
 }
 
 // A setting whose valid range starts at 0 reaches AWS as 0: the components used to read a zero

@@ -30,7 +30,7 @@ func (c *Config) validate() Problems {
 		if !c.VPCEndpoints {
 			optionKey = "networkAcls"
 		}
-		p.check(optionKey, components.CheckExistingVPCOptions(c.VPCEndpoints, c.NetworkAcls))
+		p.check(optionKey, components.CheckExistingVPCOptions(c.VPCEndpoints, c.NetworkACLs))
 	} else {
 		p.check("existingVpcId", components.CheckSubnetsNeedVPC(c.ExistingVPCID, c.ExistingPublicSubnetIDs, c.ExistingPrivateSubnetIDs))
 		p.check("availabilityZones", components.CheckAvailabilityZones(c.AvailabilityZones))
@@ -52,10 +52,10 @@ func (c *Config) validate() Problems {
 	p.check("imagesToKeep", components.CheckImagesToKeep(c.ImagesToKeep))
 
 	// Load balancer.
-	if len(c.IngressCidrs) == 0 {
+	if len(c.IngressCIDRs) == 0 {
 		p.add("ingressCidrs", "empty: nobody could reach the load balancer", `use ["0.0.0.0/0"] for a public API, or your clients' CIDRs`)
 	}
-	for _, s := range c.IngressCidrs {
+	for _, s := range c.IngressCIDRs {
 		p.check("ingressCidrs", components.CheckIPv4CIDR(s))
 	}
 	p.check("containerPort", components.CheckContainerPort(c.ContainerPort))
@@ -69,7 +69,7 @@ func (c *Config) validate() Problems {
 	p.check("domainName", components.CheckDomainName(c.DomainName))
 	p.check("hostedZoneId", components.CheckHostedZoneID(c.HostedZoneID))
 	p.check("certificateArn", components.CheckCertificateOrHTTP(c.HasCertificate(), c.AllowInsecureHTTP))
-	p.check("sslPolicy", components.CheckSslPolicy(c.SslPolicy))
+	p.check("sslPolicy", components.CheckSSLPolicy(c.SSLPolicy))
 	p.check("idleTimeoutSeconds", components.CheckIdleTimeout(c.IdleTimeoutSeconds))
 	p.check("deregistrationDelaySeconds", components.CheckDeregistrationDelay(c.DeregistrationDelaySeconds))
 	p.check("desyncMitigationMode", components.CheckDesyncMitigationMode(c.DesyncMitigationMode))

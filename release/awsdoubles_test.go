@@ -114,7 +114,7 @@ type world struct {
 	registerCalls    int
 
 	preUp      map[string]any // DescribeServices as it was before `pulumi up`
-	preUpArns  []string
+	preUpARNs  []string
 	staleReads int            // ECS answers that many reads after `pulumi up` from before it (eventual consistency)
 	throttle   map[string]int // operation -> ThrottlingException answers still to give
 
@@ -482,7 +482,7 @@ func (w *world) ecsAPI(op string, in map[string]any) (any, string) {
 		if op == "DescribeServices" {
 			return map[string]any{"services": []any{w.preUp}}, ""
 		}
-		return w.listServiceDeployments(w.preUpArns), ""
+		return w.listServiceDeployments(w.preUpARNs), ""
 	}
 	if w.strategy == Rolling && (op == "DescribeServices" || op == "ListTasks") {
 		w.advanceRolling()
@@ -878,9 +878,9 @@ func (e *engineDouble) Up(_ context.Context, progress io.Writer) (map[string]any
 	w.revision++
 	if w.strategy == Rolling {
 		w.preUp = w.describeService()
-		w.preUpArns = nil
+		w.preUpARNs = nil
 		for _, d := range w.history {
-			w.preUpArns = append(w.preUpArns, d.arn)
+			w.preUpARNs = append(w.preUpARNs, d.arn)
 		}
 		w.deploy(td(w.revision))
 		w.staleReads = w.staleAfterUp

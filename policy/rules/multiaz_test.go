@@ -109,7 +109,7 @@ func TestLoadBalancerMultiAZ(t *testing.T) {
 	})
 }
 
-func TestVpcMultiAZ(t *testing.T) {
+func TestVPCMultiAZ(t *testing.T) {
 	runRuleCases(t, PolicyVPCMultiAZ, []ruleCase{
 		{"awsx default (3)", res(typeAwsxVPC, "vpc", map[string]any{}), nil, nil},
 		{"two", res(typeAwsxVPC, "vpc", map[string]any{"numberOfAvailabilityZones": 2}), nil, nil},

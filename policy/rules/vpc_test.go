@@ -160,7 +160,7 @@ func TestFlowLogs(t *testing.T) {
 	})
 }
 
-func TestVpcEndpoints(t *testing.T) {
+func TestVPCEndpoints(t *testing.T) {
 	endpoint := func(svc string) Resource {
 		return res(typeVPCEndpoint, svc, map[string]any{"vpcId": "vpc-1", "serviceName": "com.amazonaws.us-east-1." + svc})
 	}

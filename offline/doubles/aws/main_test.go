@@ -58,7 +58,7 @@ func TestFakeValuesAreConsistentAndObviouslyFake(t *testing.T) {
 	}
 }
 
-func TestGetVpcAnswersTheIdAskedFor(t *testing.T) {
+func TestGetVPCAnswersTheIDAskedFor(t *testing.T) {
 	getVPC := double().Invokes["aws:ec2/getVpc:getVpc"]
 	vpc, err := getVPC(map[string]string{"aws:region": "eu-west-1"}, map[string]any{"id": "vpc-0aaaaaaaaaaaaaaa0"})
 	if err != nil {
