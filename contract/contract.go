@@ -1,6 +1,6 @@
 // Package contract is the one home of what the Pulumi program promises the deploy command: the
-// names of the stack outputs cmd/deploy (release.ParseOutputs) reads, and the deployment strategy
-// values. The program exports under these names (program.Run), components use the strategy
+// names of the stack outputs cmd/deploy (release.ParseOutputs) reads, and the values of two of
+// them, the deployment strategy and the compute type. The program exports under these names (program.Run), components use the strategy
 // values, and release reads them; TestStackOutputsRoundTrip (program/) runs the program and reads
 // its outputs back through release.ParseOutputs.
 package contract
@@ -13,6 +13,12 @@ const (
 	Rolling Strategy = "rolling"
 	// BlueGreen hands each release to a CodeDeploy deployment that shifts ALB traffic.
 	BlueGreen Strategy = "blue-green"
+)
+
+// The compute types, as the stack config (computeType) and OutputComputeType name them.
+const (
+	ComputeFargate = "fargate"
+	ComputeEC2     = "ec2"
 )
 
 // The stack outputs the deploy command reads. Every stack exports the first group; a blue-green

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"example.com/webstack/components"
-	"example.com/webstack/release"
+	"example.com/webstack/contract"
 )
 
 // Project is the Pulumi project name; every config key is "webstack:<key>".
@@ -228,7 +228,7 @@ func Defaults() Config {
 		LogRetentionDays:              components.DefaultLogRetentionDays,
 		Environment:                   []string{},
 		Secrets:                       []string{},
-		ComputeType:                   release.ComputeFargate,
+		ComputeType:                   contract.ComputeFargate,
 		InstanceTypes:                 []string{components.DefaultInstanceType},
 		MinInstances:                  components.DefaultMinInstances,
 		MaxInstances:                  components.DefaultMaxInstances(components.DefaultMinInstances),

@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"example.com/webstack/components"
-	"example.com/webstack/release"
+	"example.com/webstack/contract"
 )
 
 // The keys that only mean something on one compute type. Pulumi passes every declared key with
@@ -35,12 +35,12 @@ func (c *Config) nonDefault(keys []string) []string {
 // validateCompute checks computeType and the keys of the compute type it names.
 func (c *Config) validateCompute(p *Problems) {
 	switch c.ComputeType {
-	case release.ComputeFargate:
+	case contract.ComputeFargate:
 		for _, k := range c.nonDefault(ec2OnlyKeys) {
 			p.add(k, "set, but computeType is fargate and this key applies to EC2 capacity only",
 				fmt.Sprintf("set computeType to ec2, or remove it (pulumi config rm webstack:%s)", k))
 		}
-	case release.ComputeEC2:
+	case contract.ComputeEC2:
 		for _, k := range c.nonDefault(fargateOnlyKeys) {
 			p.add(k, "set, but computeType is ec2 and this key applies to Fargate only (the service runs on the EC2 capacity provider)",
 				fmt.Sprintf("remove it (pulumi config rm webstack:%s), or set computeType to fargate", k))

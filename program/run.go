@@ -5,12 +5,12 @@ import (
 	"maps"
 	"strings"
 
-	"example.com/webstack/components"
-	"example.com/webstack/contract"
-	"example.com/webstack/release"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"example.com/webstack/components"
+	"example.com/webstack/contract"
 )
 
 // Run is the whole program: `pulumi up` runs it through main.go, Automation API inline programs
@@ -177,7 +177,7 @@ func (c *Config) WebServiceArgs(stack string) *components.WebServiceArgs {
 			EnableExecuteCommand:          c.EnableExecuteCommand,
 		},
 	}
-	if c.ComputeType == release.ComputeEC2 {
+	if c.ComputeType == contract.ComputeEC2 {
 		// Fargate keys are refused with ec2 (Load), so the Fargate default strategy goes too.
 		args.Service.CapacityProviders = nil
 		args.Service.EC2 = c.ec2CapacityArgs()
@@ -236,7 +236,7 @@ func (c *Config) AppSpecOutputs(svc *components.Service) map[string]pulumi.Input
 			return out
 		}),
 	}
-	if c.ComputeType == release.ComputeFargate {
+	if c.ComputeType == contract.ComputeFargate {
 		outs[contract.OutputServicePlatformVersion] = pulumi.String(fargatePlatformVersion)
 	}
 	return outs

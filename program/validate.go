@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"example.com/webstack/components"
-	"example.com/webstack/release"
+	"example.com/webstack/contract"
 )
 
 // MaxServiceNameLength bounds serviceName, the WebService's name.
@@ -77,7 +77,7 @@ func (c *Config) validate() Problems {
 	p.check("wafRateLimit", components.CheckWAFRateLimit(c.WAFRateLimit))
 
 	// Service.
-	if c.ComputeType != release.ComputeEC2 { // EC2 tasks must fit the instance types instead (validateCompute)
+	if c.ComputeType != contract.ComputeEC2 { // EC2 tasks must fit the instance types instead (validateCompute)
 		if err := components.ValidateFargateSize(c.CPU, c.Memory); err != nil {
 			key := "memory" // cpu is a Fargate size, memory does not pair with it
 			if !components.IsFargateCPU(c.CPU) {
@@ -93,7 +93,7 @@ func (c *Config) validate() Problems {
 	} else if c.DesiredCount < c.MinCount || c.DesiredCount > c.MaxCount { // autoscaling's bounds on the service's count
 		p.add("desiredCount", fmt.Sprintf("%d is outside [minCount, maxCount] = [%d, %d]", c.DesiredCount, c.MinCount, c.MaxCount), "pick a value within the bounds")
 	}
-	if c.ComputeType != release.ComputeEC2 { // the Fargate keys are refused with ec2 (validateCompute)
+	if c.ComputeType != contract.ComputeEC2 { // the Fargate keys are refused with ec2 (validateCompute)
 		p.check("fargateBase", components.CheckFargateBase(c.FargateBase))
 		p.check("fargateWeight", components.CheckFargateWeight(c.FargateWeight))
 		p.check("fargateSpotWeight", components.CheckFargateWeight(c.FargateSpotWeight))

@@ -11,6 +11,8 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"example.com/webstack/contract"
 )
 
 // NextStack is what the stack's config file asks the next `pulumi up` for. cmd/deploy reads it
@@ -27,12 +29,6 @@ type NextStack struct {
 	// scaling stays suspended (schedule.go).
 	ReleaseTime time.Duration
 }
-
-// Compute types as the stack config names them (program/ec2.go validates the same two).
-const (
-	ComputeFargate = "fargate"
-	ComputeEC2     = "ec2"
-)
 
 // refusedEdits refuses, before anything changes, the edits of a live stack that one `pulumi up`
 // cannot make safely. A bare `pulumi up` has no such guard (docs/releases.md).
@@ -94,15 +90,15 @@ func (d *Deployer) refusedEdits(ctx context.Context, before StackOutputs, svc ec
 func computeTypeOf(svc ecstypes.Service) string {
 	if len(svc.CapacityProviderStrategy) > 0 { // the program gives one kind per service: the first entry tells
 		if strings.HasPrefix(aws.ToString(svc.CapacityProviderStrategy[0].CapacityProvider), "FARGATE") {
-			return ComputeFargate
+			return contract.ComputeFargate
 		}
-		return ComputeEC2
+		return contract.ComputeEC2
 	}
 	switch svc.LaunchType {
 	case ecstypes.LaunchTypeFargate:
-		return ComputeFargate
+		return contract.ComputeFargate
 	case ecstypes.LaunchTypeEc2:
-		return ComputeEC2
+		return contract.ComputeEC2
 	}
 	return ""
 }

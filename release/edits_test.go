@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"example.com/webstack/contract"
 )
 
 // --- doubles (wired into awsdoubles_test.go's handlers) ------------------------------------------
@@ -73,7 +75,7 @@ func scheduledAction(name, schedule string) map[string]any {
 }
 
 func nextStack(s Strategy, port int) *NextStack {
-	return &NextStack{Strategy: s, ComputeType: ComputeFargate, ContainerPort: port, ReleaseTime: 30 * time.Minute}
+	return &NextStack{Strategy: s, ComputeType: contract.ComputeFargate, ContainerPort: port, ReleaseTime: 30 * time.Minute}
 }
 
 func wantNothingReleased(t *testing.T, w *world, err error, want ...string) {
@@ -118,10 +120,10 @@ func TestComputeTypeSwitchRefused(t *testing.T) {
 	for _, s := range []Strategy{Rolling, BlueGreen} {
 		t.Run(string(s), func(t *testing.T) {
 			w := newWorld(s)
-			w.computeType = ComputeFargate
+			w.computeType = contract.ComputeFargate
 			_, err, _ := run(t, w, func(d *Deployer) {
 				d.Config.Next = nextStack(s, 8080)
-				d.Config.Next.ComputeType = ComputeEC2
+				d.Config.Next.ComputeType = contract.ComputeEC2
 			})
 			wantNothingReleased(t, w, err, "Pulumi.prod.yaml switches computeType from fargate to ec2 on a live stack",
 				"pulumi stack init prod-ec2", "Or set computeType back to fargate")
@@ -129,7 +131,7 @@ func TestComputeTypeSwitchRefused(t *testing.T) {
 	}
 	// The same compute type releases.
 	w := newWorld(Rolling)
-	w.computeType = ComputeFargate
+	w.computeType = contract.ComputeFargate
 	if _, err, _ := run(t, w, func(d *Deployer) { d.Config.Next = nextStack(Rolling, 8080) }); err != nil {
 		t.Fatal(err)
 	}
@@ -142,9 +144,9 @@ func TestComputeTypeOfService(t *testing.T) {
 		svc  ecstypes.Service
 		want string
 	}{
-		{ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT")}}}, ComputeFargate},
-		{ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("webstack-prod-ec2")}}}, ComputeEC2},
-		{ecstypes.Service{LaunchType: ecstypes.LaunchTypeFargate}, ComputeFargate},
+		{ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT")}}}, contract.ComputeFargate},
+		{ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("webstack-prod-ec2")}}}, contract.ComputeEC2},
+		{ecstypes.Service{LaunchType: ecstypes.LaunchTypeFargate}, contract.ComputeFargate},
 		{ecstypes.Service{}, ""},
 	} {
 		if got := computeTypeOf(c.svc); got != c.want {
