@@ -1,8 +1,9 @@
 // Package contract is the one home of what the Pulumi program promises the deploy command: the
 // names of the stack outputs cmd/deploy (release.ParseOutputs) reads, and the values of two of
-// them, the deployment strategy and the compute type. The program exports under these names (program.Run), components use the strategy
-// values, and release reads them; TestStackOutputsRoundTrip (program/) runs the program and reads
-// its outputs back through release.ParseOutputs.
+// them, the deployment strategy and the compute type. The program exports under these names
+// (program.Run), components use the strategy values, and release reads them;
+// TestStackOutputsRoundTrip (program/) runs the program and reads its outputs back through
+// release.ParseOutputs.
 package contract
 
 // Strategy is the stack's deployment strategy: who moves traffic to a new task definition.
