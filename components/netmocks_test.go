@@ -14,7 +14,7 @@ import (
 const (
 	netDoubleStack  = "test"
 	netDoubleRegion = "us-east-1"
-	// netDoubleExistingCidr is what the getVpc invoke double answers for an existing VPC.
+	// netDoubleExistingCIDR is what the getVpc invoke double answers for an existing VPC.
 	netDoubleExistingCIDR = "172.31.0.0/16"
 )
 

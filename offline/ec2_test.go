@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// TestEc2FixturePreviewsCleanly previews dev with the EC2 capacity fixture laid over it (the real
+// TestEC2FixturePreviewsCleanly previews dev with the EC2 capacity fixture laid over it (the real
 // program, engine and policy pack with dev's enforcement): no mandatory violation, and the EC2
 // resources are in the preview instead of the Fargate-only ones.
 func TestEC2FixturePreviewsCleanly(t *testing.T) {
@@ -43,7 +43,7 @@ func TestEC2FixturePreviewsCleanly(t *testing.T) {
 	}
 }
 
-// TestEc2DefectsFailThePreview injects EC2 defects into the same fixture preview with a stack
+// TestEC2DefectsFailThePreview injects EC2 defects into the same fixture preview with a stack
 // transform (a test fixture, not shipped): IMDSv1 allowed, a public IP and an unencrypted root
 // volume in the launch template, and no AZ spread for the service. The preview must fail with
 // exactly the policies that own them (the capacity provider has a fixed name, so the policy

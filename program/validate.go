@@ -186,7 +186,7 @@ func ParseSchedule(s string) (components.ScaleSchedule, error) {
 	return sched, nil
 }
 
-// secretKmsKeySep separates a secret's ARN from the optional ARN of the customer managed KMS key
+// secretKMSKeySep separates a secret's ARN from the optional ARN of the customer managed KMS key
 // that encrypts it, in a secrets entry: NAME=<secret arn>,kmsKey=<key arn>. (Neither an SSM
 // parameter nor a Secrets Manager secret name may contain a comma.)
 const secretKMSKeySep = ",kmsKey="

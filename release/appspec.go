@@ -14,7 +14,7 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
-// AppSpec is the CodeDeploy AppSpec (JSON form) that moves the service to taskDefinitionArn, with the
+// AppSpec is the CodeDeploy AppSpec (JSON form) that moves the service to taskDefinitionARN, with the
 // task set properties the stack wants (CodeDeploy User Guide, "AppSpec 'resources' section for Amazon
 // ECS deployments": TaskDefinition, LoadBalancerInfo, and optional PlatformVersion,
 // NetworkConfiguration.AwsvpcConfiguration and CapacityProviderStrategy). "version" is the string

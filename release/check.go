@@ -30,7 +30,7 @@ type CheckEngine interface {
 	// (operation, URN, changed properties). None means a second `pulumi up` changes nothing.
 	PreviewChanges(ctx context.Context, progress io.Writer) ([]string, error)
 	// RenderedContainerDefinitions returns the containerDefinitions JSON the program sent for the
-	// task definition taskDefinitionArn (its inputs in the stack's state).
+	// task definition taskDefinitionARN (its inputs in the stack's state).
 	RenderedContainerDefinitions(ctx context.Context, taskDefinitionARN string) (string, error)
 }
 

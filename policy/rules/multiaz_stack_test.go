@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// awsxVpcStack builds the shape components.Network registers through awsx ec2.Vpc: the component, its aws Vpc child
+// awsxVPCStack builds the shape components.Network registers through awsx ec2.Vpc: the component, its aws Vpc child
 // and per AZ a public and a private subnet. known sets subnet ids (after an update).
 func awsxVPCStack(name string, azs []string, known bool) []Resource {
 	vpc := res(typeAwsxVPC, name, map[string]any{"numberOfAvailabilityZones": len(azs)})

@@ -25,7 +25,7 @@ const (
 	typeNetworkInterface      = "aws:ec2/networkInterface:NetworkInterface"
 )
 
-// fsbpVpcEndpoints are the services FSBP wants a VPC endpoint for, with the control of each
+// fsbpVPCEndpoints are the services FSBP wants a VPC endpoint for, with the control of each
 // (EC2.10, EC2.55-58 and EC2.60 on AWS's FSBP list).
 var fsbpVPCEndpoints = []struct{ service, control string }{
 	{"ec2", "EC2.10"}, {"ecr.api", "EC2.55"}, {"ecr.dkr", "EC2.56"},

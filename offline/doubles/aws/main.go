@@ -28,7 +28,7 @@ const (
 	accountID = "123456789012"
 	// version is the pulumi-aws release the program's SDK (v6.83.4) asks for.
 	version = "6.83.4"
-	// offlineVpcCidr is the CIDR block every looked-up VPC has: a CIDR cannot say it is fake,
+	// offlineVPCCIDR is the CIDR block every looked-up VPC has: a CIDR cannot say it is fake,
 	// so this one is documented here and in docs/offline-preview.md.
 	offlineVPCCIDR = "10.255.0.0/16"
 )
