@@ -20,7 +20,8 @@ func TestProgramCallsEveryComponentsCheck(t *testing.T) {
 		"CheckAlarmP99LatencySeconds": "the component's unit; the config key is in milliseconds, and CheckAlarmP99LatencyMs, which program calls, holds the same limit",
 	}
 	defined := map[string]bool{}
-	for _, f := range parseDir(t, filepath.Join("..", "components")) {
+	_, compFiles := parseDir(t, filepath.Join("..", "components"))
+	for _, f := range compFiles {
 		for _, d := range f.Decls {
 			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Check") && fn.Name.IsExported() {
 				defined[fn.Name.Name] = true
@@ -31,7 +32,8 @@ func TestProgramCallsEveryComponentsCheck(t *testing.T) {
 		t.Fatalf("found %d exported Check functions in components/, want the settings checks", len(defined))
 	}
 	called := map[string]bool{}
-	for _, f := range parseDir(t, ".") {
+	_, progFiles := parseDir(t, ".")
+	for _, f := range progFiles {
 		ast.Inspect(f, func(n ast.Node) bool {
 			if sel, ok := n.(*ast.SelectorExpr); ok {
 				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "components" && strings.HasPrefix(sel.Sel.Name, "Check") {
@@ -54,7 +56,7 @@ func TestProgramCallsEveryComponentsCheck(t *testing.T) {
 }
 
 // parseDir parses the non-test Go files of dir.
-func parseDir(t *testing.T, dir string) []*ast.File {
+func parseDir(t *testing.T, dir string) (*token.FileSet, []*ast.File) {
 	t.Helper()
 	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
@@ -72,5 +74,5 @@ func parseDir(t *testing.T, dir string) []*ast.File {
 		}
 		files = append(files, f)
 	}
-	return files
+	return fset, files
 }

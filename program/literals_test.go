@@ -2,9 +2,7 @@ package program
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,19 +13,8 @@ import (
 // literal other than 0 (len(x) > 0 is not a limit). TestProgramAndComponentsShareLimits then
 // holds the two sides to the same verdict at every such constant.
 func TestProgramWritesNoLimit(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	fset, files := parseDir(t, ".")
+	for _, f := range files {
 		for _, lit := range limitLiterals(f) {
 			t.Errorf("%s: %s is a limit written in program: use (or add) a named constant and check in components/settings*.go",
 				fset.Position(lit.Pos()), lit.Value)
