@@ -737,28 +737,31 @@ func cloudWatchDouble(t *testing.T, w *world) http.Handler {
 		if err != nil {
 			t.Errorf("cloudwatch double: request is not CBOR: %v", err)
 		}
-		in := v.(cbor.Map)
-		w.mu.Lock()
-		defer w.mu.Unlock()
 		alarms := cbor.List{}
-		asked := in["AlarmNames"].(cbor.List)
-		w.timePasses()
-		if slices.Contains(asked, cbor.Value(cbor.String(alarmName))) && w.alarmState == string(in["StateValue"].(cbor.String)) {
-			reason := "Threshold Crossed: 5xx rate 12% > 1%"
-			if w.alarmReevaluated {
-				// While an alarm stays in ALARM, each evaluation may update StateReason and
-				// StateUpdatedTimestamp ("the last update to the value of either the StateValue or
-				// EvaluationState parameters"); StateTransitionedTimestamp ("the date and time that the
-				// alarm's StateValue most recently changed") stays (CloudWatch API reference, MetricAlarm).
-				w.alarmUpdated = w.alarmUpdated.Add(time.Minute)
-				reason = fmt.Sprintf("Threshold Crossed: 5xx rate %d%% > 1%%", 12+w.alarmUpdated.Minute()%7)
+		if !w.serve(t, "DescribeAlarms", func() {
+			in := v.(cbor.Map)
+			asked := in["AlarmNames"].(cbor.List)
+			w.timePasses()
+			if slices.Contains(asked, cbor.Value(cbor.String(alarmName))) && w.alarmState == string(in["StateValue"].(cbor.String)) {
+				reason := "Threshold Crossed: 5xx rate 12% > 1%"
+				if w.alarmReevaluated {
+					// While an alarm stays in ALARM, each evaluation may update StateReason and
+					// StateUpdatedTimestamp ("the last update to the value of either the StateValue or
+					// EvaluationState parameters"); StateTransitionedTimestamp ("the date and time that the
+					// alarm's StateValue most recently changed") stays (CloudWatch API reference, MetricAlarm).
+					w.alarmUpdated = w.alarmUpdated.Add(time.Minute)
+					reason = fmt.Sprintf("Threshold Crossed: 5xx rate %d%% > 1%%", 12+w.alarmUpdated.Minute()%7)
+				}
+				ts := func(t time.Time) *cbor.Tag {
+					return &cbor.Tag{ID: 1, Value: cbor.Float64(float64(t.UnixMilli()) / 1000)}
+				}
+				alarms = append(alarms, cbor.Map{"AlarmName": cbor.String(alarmName), "StateValue": cbor.String(w.alarmState),
+					"StateReason": cbor.String(reason), "StateUpdatedTimestamp": ts(w.alarmUpdated),
+					"StateTransitionedTimestamp": ts(w.alarmChanged)})
 			}
-			ts := func(t time.Time) *cbor.Tag {
-				return &cbor.Tag{ID: 1, Value: cbor.Float64(float64(t.UnixMilli()) / 1000)}
-			}
-			alarms = append(alarms, cbor.Map{"AlarmName": cbor.String(alarmName), "StateValue": cbor.String(w.alarmState),
-				"StateReason": cbor.String(reason), "StateUpdatedTimestamp": ts(w.alarmUpdated),
-				"StateTransitionedTimestamp": ts(w.alarmChanged)})
+		}) {
+			rw.WriteHeader(http.StatusInternalServerError)
+			return
 		}
 		rw.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 		rw.Header().Set("Content-Type", "application/cbor")
